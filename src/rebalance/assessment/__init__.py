@@ -1,0 +1,1 @@
+"""The assessment: the input model, parsing and validation, questionnaire scoring."""

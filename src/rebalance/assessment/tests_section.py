@@ -1,0 +1,192 @@
+"""Validate the assessment's ``tests`` section against the knowledge base's test definitions.
+
+The knowledge base says, for each test, its layout (sided, whole or per muscle) and its fields
+with types and plausible ranges; this module checks a raw section against that and returns
+:class:`TestEntry` values plus every problem found, as (field path, why) pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rebalance.assessment.models import TestEntry
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Test, TestField
+from rebalance.knowledge.queries import suggest
+
+Issue = tuple[str, str]
+SIDES = ("left", "right")
+
+
+def _did_you_mean(wrong: str, valid: Any) -> str:
+    hints = suggest(set(valid), wrong)
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_range(f: TestField, v: float, path: str) -> list[Issue]:
+    unit = f" {f.unit}" if f.unit else ""
+    if f.min is not None and v < f.min:
+        return [(path, f"{v:g}{unit} is below the plausible minimum {f.min:g}{unit}")]
+    if f.max is not None and v > f.max:
+        return [(path, f"{v:g}{unit} is above the plausible maximum {f.max:g}{unit}")]
+    if f.step and abs(v / f.step - round(v / f.step)) > 1e-9:
+        return [(path, f"{v:g} is not a multiple of {f.step:g}")]
+    return []
+
+
+def _scalar(f: TestField, v: Any, path: str) -> list[Issue]:
+    if f.type == "boolean":
+        return [] if isinstance(v, bool) else [(path, f"expected true or false, got {v!r}")]
+    if f.type == "enum":
+        if isinstance(v, str) and v in f.values:
+            return []
+        return [(path, f"expected one of {', '.join(f.values)}, got {v!r}")]
+    if f.type == "integer" and not (isinstance(v, int) and not isinstance(v, bool)):
+        return [(path, f"expected a whole number, got {v!r}")]
+    if not _is_number(v):
+        return [(path, f"expected a number, got {v!r}")]
+    return _check_range(f, float(v), path)
+
+
+def _value(kb: KnowledgeBase, f: TestField, v: Any, path: str) -> list[Issue]:
+    if f.type == "sided_number":
+        if not isinstance(v, dict) or not v:
+            return [(path, "expected {left: number, right: number}")]
+        issues: list[Issue] = []
+        for side, x in v.items():
+            if side not in SIDES:
+                issues.append((f"{path}.{side}", "expected left or right"))
+            else:
+                issues += _scalar(f.model_copy(update={"type": "number"}), x, f"{path}.{side}")
+        return issues
+    if f.type == "compensations":
+        return _compensations(kb, v, path)
+    return _scalar(f, v, path)
+
+
+def _compensations(kb: KnowledgeBase, v: Any, path: str) -> list[Issue]:
+    if not isinstance(v, list):
+        return [(path, "expected a list of {id, side}")]
+    issues: list[Issue] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(v):
+        p = f"{path}[{i}]"
+        if not isinstance(item, dict) or "id" not in item:
+            issues.append((p, "expected {id: compensation, side: left|right}"))
+            continue
+        extra = set(item) - {"id", "side"}
+        issues += [(f"{p}.{k}", "unknown key") for k in sorted(extra)]
+        comp = kb.compensations.get(item["id"])
+        if comp is None:
+            issues.append((f"{p}.id", f"unknown compensation {item['id']!r}{_did_you_mean(str(item['id']), kb.compensations)}"))
+            continue
+        side = item.get("side")
+        if side is not None and not comp.sided:
+            issues.append((f"{p}.side", f"'{comp.id}' is seen in both sides at once and takes no side"))
+        elif side is not None and side not in (*SIDES, "both"):
+            issues.append((f"{p}.side", f"expected left, right or both, got {side!r}"))
+        key = (comp.id, side or "both")
+        if key in seen:
+            issues.append((p, f"'{comp.id}' is listed twice"))
+        seen.add(key)
+    return issues
+
+
+def _fields(kb: KnowledgeBase, test: Test, values: Any, path: str, fields: list[TestField]) -> list[Issue]:
+    if not isinstance(values, dict):
+        return [(path, f"expected a mapping of {', '.join(f.name for f in fields)}")]
+    if not values:
+        return [(path, "no measurement given")]
+    by_name = {f.name: f for f in fields}
+    issues: list[Issue] = []
+    for key, v in values.items():
+        f = by_name.get(key)
+        if f is None:
+            if key in SIDES and test.layout == "whole":
+                issues.append((f"{path}.{key}", f"'{test.id}' has no sides; give its fields directly"))
+            else:
+                issues.append((f"{path}.{key}", f"unknown field for {test.id}{_did_you_mean(str(key), by_name)}"))
+            continue
+        issues += _value(kb, f, v, f"{path}.{key}")
+    return issues
+
+
+def _sided(kb: KnowledgeBase, test: Test, raw: Any, path: str) -> tuple[TestEntry, list[Issue]]:
+    entry = TestEntry(test.id, "sided")
+    if not isinstance(raw, dict) or not raw:
+        return entry, [(path, "expected {left: {...}, right: {...}}")]
+    issues: list[Issue] = []
+    names = {f.name for f in test.fields}
+    for side, values in raw.items():
+        if side not in SIDES:
+            hint = " (fields go under left: or right:)" if side in names else ""
+            issues.append((f"{path}.{side}", f"expected left or right{hint}"))
+            continue
+        found = _fields(kb, test, values, f"{path}.{side}", test.fields)
+        issues += found
+        if not found:
+            entry.sides[side] = dict(values)
+    return entry, issues
+
+
+def _per_muscle(kb: KnowledgeBase, test: Test, raw: Any, path: str) -> tuple[TestEntry, list[Issue]]:
+    entry = TestEntry(test.id, "per_muscle")
+    if not isinstance(raw, dict) or not raw:
+        return entry, [(path, "expected {muscle: {left: value, right: value}}")]
+    measured, extras = test.fields[0], test.fields[1:]
+    issues: list[Issue] = []
+    for muscle, values in raw.items():
+        p = f"{path}.{muscle}"
+        if muscle not in kb.muscle:
+            issues.append((p, f"unknown muscle{_did_you_mean(str(muscle), kb.muscle)}"))
+            continue
+        if not isinstance(values, dict):
+            issues.append((p, "expected {left: value, right: value}"))
+            continue
+        found: list[Issue] = []
+        if not any(s in values for s in SIDES):
+            found.append((p, "no left or right value given"))
+        for key, v in values.items():
+            if key in SIDES:
+                found += _scalar(measured, v, f"{p}.{key}")
+            elif key in {f.name for f in extras}:
+                found += _scalar(next(f for f in extras if f.name == key), v, f"{p}.{key}")
+            else:
+                found.append((f"{p}.{key}", f"unknown key{_did_you_mean(str(key), [*SIDES, *(f.name for f in extras)])}"))
+        found += [(f"{p}.{f.name}", "required") for f in extras if f.name not in values]
+        issues += found
+        if not found:
+            entry.muscles[muscle] = dict(values)
+    return entry, issues
+
+
+def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], list[Issue]]:
+    """Validate the raw ``tests`` mapping; return the valid entries and every issue."""
+    if raw is None:
+        return {}, []
+    if not isinstance(raw, dict):
+        return {}, [("tests", "expected a mapping of test id to results")]
+    entries: dict[str, TestEntry] = {}
+    issues: list[Issue] = []
+    for test_id, value in raw.items():
+        path = f"tests.{test_id}"
+        test = kb.test.get(test_id)
+        if test is None:
+            issues.append((path, f"unknown test{_did_you_mean(str(test_id), kb.test)}"))
+            continue
+        if test.layout == "sided":
+            entry, found = _sided(kb, test, value, path)
+        elif test.layout == "per_muscle":
+            entry, found = _per_muscle(kb, test, value, path)
+        else:
+            entry, found = TestEntry(test.id, "whole"), _fields(kb, test, value, path, test.fields)
+            if not found:
+                entry.whole = dict(value)
+        issues += found
+        if not found:
+            entries[test_id] = entry
+    return entries, issues

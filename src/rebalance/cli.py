@@ -1,0 +1,128 @@
+"""The ``rebalance`` command line.
+
+Exit codes (the contract): 0 done; 2 invalid input (stderr names the file, the field path and
+why, every problem at once); 1 anything else. Invalid input writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rebalance.errors import InvalidInputError, KnowledgeBaseError, RebalanceError, UnknownIdError
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+
+
+def _kb(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from rebalance.knowledge import loader
+
+    data = getattr(args, "data", None)
+    return loader.load(Path(data)) if data else loader.default()
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from rebalance.knowledge.explain import explain
+
+    sys.stdout.write(explain(_kb(args), args.id))
+    return EXIT_OK
+
+
+def _cmd_kb_dump(args: argparse.Namespace) -> int:
+    from rebalance.knowledge.dump import dump
+
+    json.dump(dump(_kb(args)), sys.stdout, indent=1, ensure_ascii=False, sort_keys=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _cmd_kb_check(args: argparse.Namespace) -> int:
+    from rebalance.knowledge import check, loader
+
+    data = Path(args.data) if args.data else loader.DATA_DIR
+    problems = check.check(data)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {data}", file=sys.stderr)
+        return EXIT_ERROR
+    kb = loader.load(data)
+    counts = ", ".join(f"{len(kb.records[k])} {k.replace('_', ' ')}" for k in loader.KINDS)
+    print(f"knowledge base OK: {counts}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from rebalance.assessment.parse import read_assessment
+
+    read_assessment(Path(args.case), _kb(args))
+    print(f"{args.case}: valid")
+    return EXIT_OK
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from rebalance.api import analyse_file
+    from rebalance.reports.text import render_text
+
+    doc = analyse_file(Path(args.case), minutes=args.minutes)
+    if args.json:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(doc))
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rebalance",
+        description="Find the muscle imbalances behind sciatica and low back pain, and a program to correct them.",
+    )
+    p.add_argument("--data", help="knowledge-base data folder (default: the packaged one)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("assess", help="validate and analyse an assessment, build the program")
+    a.add_argument("case", help="assessment file (YAML or JSON)")
+    a.add_argument("--json", action="store_true", help="print the analysis document as JSON")
+    a.add_argument("--minutes", type=int, default=20, help="minutes a session (default 20)")
+    a.set_defaults(func=_cmd_assess)
+
+    v = sub.add_parser("validate", help="validate an assessment file only")
+    v.add_argument("case")
+    v.set_defaults(func=_cmd_validate)
+
+    e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
+    e.add_argument("id")
+    e.set_defaults(func=_cmd_explain)
+
+    kb = sub.add_parser("kb", help="the knowledge base")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("dump", help="the whole base as JSON").set_defaults(func=_cmd_kb_dump)
+    kb_sub.add_parser("check", help="validate the base; non-zero exit on any problem").set_defaults(func=_cmd_kb_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UnknownIdError as exc:
+        print(f"rebalance: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except InvalidInputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    except KnowledgeBaseError as exc:
+        print(f"rebalance: the knowledge base has problems (run 'rebalance kb check'):\n{exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except RebalanceError as exc:
+        print(f"rebalance: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The knowledge base: muscles, structures, tests, patterns, exercises and safety, as data."""

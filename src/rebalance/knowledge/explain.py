@@ -1,0 +1,251 @@
+"""``rebalance explain ID``: teach what a record is and how it connects to the rest.
+
+One renderer per kind turns a record into sections of plain text; the connections (which
+patterns a muscle takes part in, which tests measure it, which exercises address it) are
+looked up in both directions, and every cited source is listed in full at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rebalance.errors import UnknownIdError
+from rebalance.knowledge import models as m
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.queries import addressing_index, exercise_addresses, suggest
+
+Section = tuple[str, list[str]]
+
+
+def _names(kb: KnowledgeBase, kind: str, ids: Iterable[str]) -> str:
+    records = kb.records[kind]
+    return ", ".join(f"{records[i].name} ({i})" if i in records else i for i in ids) or "none"
+
+
+def _finding_words(kb: KnowledgeBase, fid: str) -> str:
+    kind, _, target = fid.partition(":")
+    target_name = kb.muscle[target].name if target in kb.muscle else target.replace("_", " ")
+    label = kb.finding_kinds[kind].name if kind in kb.finding_kinds else kind
+    return f"{label}: {target_name}"
+
+
+def _patterns_with(kb: KnowledgeBase, fids: set[str]) -> list[str]:
+    return [p.id for p in kb.pattern.values() if fids & {s.finding for s in p.signs}]
+
+
+def _tests_for_muscle(kb: KnowledgeBase, muscle_id: str) -> list[str]:
+    out = []
+    for t in kb.test.values():
+        norm_targets = {n.finding.target for n in t.norms}
+        if muscle_id in t.targets or muscle_id in norm_targets:
+            out.append(t.id)
+    return out
+
+
+def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
+    fids = {f"tight:{mu.id}", f"weak:{mu.id}"}
+    index = addressing_index(kb)
+    stretch = index.get(f"tight:{mu.id}", ())
+    train = index.get(f"weak:{mu.id}", ())
+    parts = [c.id for c in kb.muscle.values() if c.part_of == mu.id]
+    comps = [c.id for c in kb.compensations.values() if mu.id in c.overactive + c.underactive]
+    lifestyle = [f.id for f in kb.lifestyle.values() if fids & set(f.tends_to_produce)]
+    facts = [
+        f"Latin: {mu.latin}. Region: {mu.region}. Tends to {mu.tends_to} (Janda).",
+        f"Nerve supply: {mu.nerve.name} ({', '.join(mu.nerve.roots)}).",
+        "Actions: " + "; ".join(mu.actions) + ".",
+    ]
+    if mu.part_of:
+        facts.append(f"Part of: {_names(kb, 'muscles', [mu.part_of])}.")
+    if parts:
+        facts.append(f"Made up of: {_names(kb, 'muscles', parts)}.")
+    if mu.groups:
+        facts.append(f"Groups: {_names(kb, 'muscle_groups', mu.groups)}.")
+    sections: list[Section] = [("What it is", [mu.summary]), ("Facts", facts)]
+    if mu.sciatic_relation:
+        sections.append(("Relation to the sciatic nerve", [mu.sciatic_relation]))
+    sections.append(("How it connects", [
+        f"Antagonists (pull the other way): {_names(kb, 'muscles', mu.antagonists)}",
+        f"Synergists (work with it): {_names(kb, 'muscles', mu.synergists)}",
+        f"Patterns it takes part in: {_names(kb, 'patterns', _patterns_with(kb, fids))}",
+        f"Tests that measure it: {_names(kb, 'tests', _tests_for_muscle(kb, mu.id))}",
+        f"Squat compensations that implicate it: {_names(kb, 'compensations', comps)}",
+        f"Habits that can make it tight or weak: {_names(kb, 'lifestyle', lifestyle)}",
+        f"Exercises when it is tight: {_names(kb, 'exercises', stretch)}",
+        f"Exercises when it is weak: {_names(kb, 'exercises', train)}",
+    ]))
+    return sections
+
+
+def _norm_line(n: m.Norm) -> str:
+    conds = " and ".join(f"{c.field} {c.op} {c.value}" for c in n.when)
+    who = f" ({n.sex})" if n.sex else ""
+    return (f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
+            f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}")
+
+
+def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
+    fields = []
+    for f in t.fields:
+        rng = f" {f.min:g}..{f.max:g}" if f.min is not None and f.max is not None else ""
+        unit = f" {f.unit}" if f.unit else ""
+        values = f" one of {', '.join(f.values)}" if f.values else ""
+        fields.append(f"{f.name} ({f.type}{rng}{unit}{values}): {f.description}")
+    sections: list[Section] = [
+        ("What it measures", [t.measures, f"Category: {t.category}. Layout: {t.layout}."]),
+        ("How to do it", [f"{i}. {step}" for i, step in enumerate(t.procedure, 1)]),
+        ("What to record", fields),
+    ]
+    if t.norms:
+        sections.append(("Norms and what a positive result means", [_norm_line(n) for n in t.norms]))
+    if t.symmetry:
+        sections.append(("Left against right", [
+            f"{t.symmetry.field} is compared between sides (limb symmetry index; see criterion "
+            f"limb_symmetry_index) -> asymmetry:{t.symmetry.finding_target}"]))
+    if t.validity:
+        v = t.validity
+        stats = ", ".join(f"{k.replace('_', ' ')} {getattr(v, k)}" for k in (
+            "sensitivity", "specificity", "lr_positive", "lr_negative") if getattr(v, k) is not None)
+        sections.append(("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x]))
+    sections.append(("How it connects", [
+        f"Looks at: {', '.join(t.targets)}",
+        f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
+    ]))
+    return sections
+
+
+def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
+    index = addressing_index(kb)
+    signs = [f"{_finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
+    exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
+    sym = [f"{s.region or s.aggravated_by} (weight {s.weight})" for s in p.symptoms]
+    tests = sorted({t.id for t in kb.test.values()
+                    if {f"{n.finding.kind}:{n.finding.target}" for n in t.norms} & {s.finding for s in p.signs}}
+                   | {s.test for s in p.suggested_tests})
+    return [
+        ("What it is", [p.summary, p.defined_by]),
+        ("How it can cause sciatic or low back pain", [p.mechanism]),
+        ("Findings that support it", signs),
+        ("Symptoms that fit it", sym or ["none specific"]),
+        ("How it connects", [
+            f"Tests that inform it: {_names(kb, 'tests', tests)}",
+            f"Exercises that address its findings: {_names(kb, 'exercises', exercises)}",
+        ]),
+    ]
+
+
+def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
+    d = ex.dosage
+    dose = f"{d.sets} sets" + (f" x {d.reps} reps" if d.reps else "") + (
+        f", hold {d.hold_s} s" if d.hold_s else "") + f", {d.days_per_week} days a week [source: {d.source}]"
+    addresses = sorted(exercise_addresses(kb, ex))
+    return [
+        ("What it is", [f"Intent: {ex.intent}. Difficulty {ex.difficulty} of 4. "
+                        f"{'One side at a time.' if ex.unilateral else 'Both sides together.'}"]),
+        ("Targets", [f"Primary: {_names(kb, 'muscles', ex.primary)}",
+                     f"Secondary: {_names(kb, 'muscles', ex.secondary)}"]),
+        ("Starting position", [ex.start]),
+        ("Steps", [f"{i}. {s}" for i, s in enumerate(ex.steps, 1)]),
+        ("Cues", ex.cues),
+        ("Common mistakes", ex.mistakes),
+        ("Dose", [dose, f"About {ex.seconds_per_set} s a set."]),
+        ("Safety", [f"Not for: {_names(kb, 'conditions', ex.contraindications)}",
+                    "Stop if it causes pain: do everything you can do without pain."]),
+        ("How it connects", [
+            f"Equipment: {_names(kb, 'equipment', ex.equipment)}",
+            f"Addresses: {', '.join(_finding_words(kb, a) for a in addresses) or 'none'}",
+            f"Patterns it serves: {_names(kb, 'patterns', _patterns_with(kb, set(addresses)))}",
+            f"Easier: {_names(kb, 'exercises', ex.regressions)}",
+            f"Harder: {_names(kb, 'exercises', ex.progressions)}",
+        ]),
+    ]
+
+
+def _structure(kb: KnowledgeBase, s: m.Structure) -> list[Section]:
+    sections: list[Section] = [("What it is", [s.summary, f"Kind: {s.kind}."])]
+    if s.roots:
+        sections.append(("Nerve roots", [", ".join(s.roots)]))
+    if s.path:
+        sections.append(("Its path", [f"{i}. {step}" for i, step in enumerate(s.path, 1)]))
+    if s.clinical_note:
+        sections.append(("Why it matters for back and sciatic pain", [s.clinical_note]))
+    sections.append(("How it connects", [f"Related muscles: {_names(kb, 'muscles', s.related_muscles)}"]))
+    return sections
+
+
+def _lifestyle(kb: KnowledgeBase, f: m.LifestyleFactor) -> list[Section]:
+    t = f.trigger
+    return [
+        ("What it is", [f.summary]),
+        ("How rebalance spots it", [f"{t.field} {t.op} {t.value}" + (f" [source: {t.source}]" if t.source else "")]),
+        ("What it can lead to", [f.mechanism] + [_finding_words(kb, x) for x in f.tends_to_produce]),
+        ("What to do instead", [a.text for a in f.advice]),
+    ]
+
+
+def _finding_kind(kb: KnowledgeBase, t: m.Term) -> list[Section]:
+    from rebalance.knowledge.queries import valid_targets
+
+    targets = sorted(valid_targets(kb).get(t.id, ()))
+    return [("What it means", [t.summary]),
+            ("Finding ids", [f"{t.id}:<target>[:<side>]; targets: {', '.join(targets)}"])]
+
+
+def _generic(kb: KnowledgeBase, record: Any) -> list[Section]:
+    lines = []
+    for name, value in record.model_dump(exclude={"id", "name", "sources"}).items():
+        if value not in (None, [], {}):
+            lines.append(f"{name.replace('_', ' ')}: {value}")
+    return [("Details", lines)]
+
+
+RENDERERS: dict[str, Callable[[KnowledgeBase, Any], list[Section]]] = {
+    "muscles": _muscle, "tests": _test, "patterns": _pattern, "exercises": _exercise,
+    "structures": _structure, "lifestyle": _lifestyle, "finding_kinds": _finding_kind,
+}
+
+
+def _cited(record: Any) -> list[str]:
+    found: list[str] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, m.Sourced) and obj.source:
+            found.append(obj.source)
+        if isinstance(obj, m.Model):
+            for name in type(obj).model_fields:
+                value = getattr(obj, name)
+                if name == "sources":
+                    found.extend(value)
+                else:
+                    walk(value)
+        elif isinstance(obj, list | tuple):
+            for item in obj:
+                walk(item)
+
+    walk(record)
+    return list(dict.fromkeys(found))
+
+
+def explain(kb: KnowledgeBase, record_id: str) -> str:
+    """Text teaching ``record_id``; raises UnknownIdError with suggestions if unknown."""
+    matches = kb.find(record_id)
+    if not matches:
+        raise UnknownIdError(record_id, suggest(kb.all_ids(), record_id))
+    blocks = []
+    for kind, record in matches:
+        title = getattr(record, "name", None) or getattr(record, "citation", record_id)
+        lines = [f"{title}  [{kind.rstrip('s')}: {record_id}]", ""]
+        for heading, body in RENDERERS.get(kind, _generic)(kb, record):
+            lines.append(heading)
+            lines.extend(f"  {line}" for line in body)
+            lines.append("")
+        cited = _cited(record)
+        if cited:
+            lines.append("Sources")
+            for sid in cited:
+                src = kb.sources.get(sid)
+                lines.append(f"  [{sid}] {src.citation if src else '(missing)'}" + (
+                    f" {src.url}" if src and src.url else "") + (f" doi:{src.doi}" if src and src.doi else ""))
+        blocks.append("\n".join(lines).rstrip())
+    return "\n\n".join(blocks) + "\n"

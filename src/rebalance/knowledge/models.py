@@ -1,0 +1,417 @@
+"""Typed models of the knowledge base.
+
+Every record kind in ``data/*.yaml`` has one model here. Records carry stable snake_case ids;
+cross-references between records are plain ids, checked by :mod:`rebalance.knowledge.check`.
+Any clinical number (a norm, a threshold, a dose, an accuracy figure) lives in a model that
+derives from :class:`Sourced`, so the check can refuse one that does not say where it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Side = Literal["left", "right"]
+
+
+class Model(BaseModel):
+    """Base for every knowledge record: unknown keys are errors, records are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Model):
+    """A piece of clinical content that carries a number and must name its source."""
+
+    source: Id | None = Field(None, description="id of an entry in sources.yaml")
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+class Source(Model):
+    id: Id
+    kind: Literal["literature", "guideline", "textbook", "web", "convention"]
+    citation: str = Field(description="author(s), year, title, venue; or the page title")
+    url: str | None = None
+    doi: str | None = None
+    note: str | None = Field(None, description="for 'convention': why rebalance chose it")
+
+
+# --- vocabularies --------------------------------------------------------------------------
+
+
+class Term(Model):
+    """A plain vocabulary entry (region, equipment, finding kind, muscle group)."""
+
+    id: Id
+    name: str
+    summary: str
+    sources: list[Id] = []
+
+
+class MuscleGroup(Term):
+    members_note: str | None = None
+
+
+class Region(Term):
+    leg: bool = Field(description="a region of the leg: symptoms here count as leg symptoms")
+    below_knee: bool = False
+
+
+class Equipment(Term):
+    household: bool = Field(description="found in any home; assumed available to every client")
+
+
+class Nerve(Model):
+    name: str
+    roots: list[Annotated[str, StringConstraints(pattern=r"^(T12|L[1-5]|S[1-5])$")]]
+
+
+class Muscle(Model):
+    id: Id
+    name: str
+    latin: str
+    region: Literal["lumbar", "abdomen", "pelvis", "hip", "thigh", "leg", "thorax", "shoulder"]
+    groups: list[Id] = []
+    part_of: Id | None = Field(None, description="the muscle id of the unit this belongs to")
+    actions: list[str]
+    antagonists: list[Id] = []
+    synergists: list[Id] = []
+    nerve: Nerve
+    sciatic_relation: str | None = None
+    tends_to: Literal["tighten", "weaken", "either"]
+    summary: str
+    sources: list[Id]
+
+
+class Structure(Model):
+    id: Id
+    name: str
+    kind: Literal["nerve", "joint", "segment", "bone", "ligament", "region"]
+    summary: str
+    roots: list[str] = []
+    path: list[str] = []
+    related_muscles: list[Id] = []
+    clinical_note: str | None = None
+    sources: list[Id]
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+class TestField(Model):
+    name: Id
+    type: Literal["number", "integer", "boolean", "enum", "sided_number", "compensations"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = Field(None, description="allowed increment, e.g. 0.5 for Oxford grades")
+    values: list[str] = Field([], description="for enum")
+    description: str
+
+
+class Condition(Model):
+    """One comparison on a test field: ``field op value``."""
+
+    field: Id
+    op: Literal["gt", "ge", "lt", "le", "eq", "between"]
+    value: float | bool | str | tuple[float, float]
+
+
+class FindingRef(Model):
+    kind: Literal["tight", "weak", "asymmetry", "ratio", "posture", "movement", "neural", "joint"]
+    target: Id
+    side: Literal["same", "opposite", "none"] = Field(
+        "same", description="for sided tests: the side the finding lands on"
+    )
+
+
+class Norm(Sourced):
+    """A threshold on one field that, when crossed, gives a finding."""
+
+    id: Id
+    when: list[Condition] = Field(description="all must hold for the result to be abnormal")
+    finding: FindingRef
+    severity: Literal["mild", "moderate", "severe"] = Field(
+        "mild", description="severity just past the threshold"
+    )
+    moderate_at: float | None = Field(None, description="value of the first condition's field")
+    severe_at: float | None = None
+    sex: Literal["female", "male"] | None = None
+    confidence: float = Field(ge=0, le=1)
+    reason: str
+
+
+class Validity(Sourced):
+    sensitivity: float | None = Field(None, ge=0, le=1)
+    specificity: float | None = Field(None, ge=0, le=1)
+    lr_positive: float | None = None
+    lr_negative: float | None = None
+    reliability: str | None = None
+    note: str
+
+
+class Symmetry(Model):
+    """Compare left with right on one field (limb symmetry index)."""
+
+    field: Id
+    higher_is_better: bool
+    finding_target: Id = Field(description="target of the asymmetry finding, e.g. side_bridge")
+
+
+class Test(Model):
+    id: Id
+    name: str
+    category: Literal[
+        "flexibility", "range_of_motion", "provocation", "neurodynamic", "strength",
+        "endurance", "posture", "movement", "gait", "balance",
+    ]
+    layout: Literal["sided", "whole", "per_muscle"] = Field(
+        description="sided: {left: {...}, right: {...}}; whole: {...}; per_muscle: {muscle: {...}}"
+    )
+    measures: str
+    targets: list[Id] = Field(description="muscle or structure ids the test looks at")
+    procedure: list[str]
+    fields: list[TestField]
+    norms: list[Norm] = []
+    symmetry: Symmetry | None = None
+    validity: Validity | None = None
+    positive_implicates: list[Id] = Field([], description="pattern ids a positive result supports")
+    norm_free_reason: str | None = Field(
+        None, description="why this test has no norm of its own (interpreted elsewhere)"
+    )
+    sources: list[Id]
+
+
+class RatioOperand(Model):
+    test: Id
+    field: Id
+    muscle: Id | None = Field(None, description="for per_muscle tests: which muscle")
+
+
+class Ratio(Sourced):
+    """A ratio between two measurements, compared with a criterion."""
+
+    id: Id = Field(description="the finding target, e.g. hamstring_quadriceps")
+    name: str
+    summary: str
+    numerator: RatioOperand
+    denominator: RatioOperand
+    op: Literal["gt", "lt"]
+    threshold: float
+    severe_at: float | None = None
+    confidence: float = Field(ge=0, le=1)
+    reason: str
+
+
+# --- overhead squat --------------------------------------------------------------------------
+
+
+class Compensation(Model):
+    id: Id
+    name: str
+    view: Literal["front", "side", "back"]
+    what_you_see: str
+    overactive: list[Id]
+    underactive: list[Id]
+    overactive_opposite_side: list[Id] = []
+    underactive_opposite_side: list[Id] = []
+    sided: bool = Field(description="whether the compensation is observed on one side")
+    note: str | None = None
+    sources: list[Id]
+
+
+# --- patterns ---------------------------------------------------------------------------
+
+
+class PatternSign(Model):
+    finding: str = Field(description="finding id without side, e.g. tight:iliopsoas")
+    weight: float = Field(gt=0, le=1)
+
+
+class SymptomSign(Model):
+    region: Id | None = None
+    aggravated_by: Id | None = None
+    weight: float = Field(gt=0, le=1)
+
+
+class TestSuggestion(Model):
+    test: Id
+    why: str
+    when_regions: list[Id] = []
+    when_aggravated_by: list[Id] = []
+
+
+class Pattern(Model):
+    id: Id
+    name: str
+    summary: str
+    defined_by: str
+    signs: list[PatternSign]
+    required: list[list[str]] = Field(
+        [], description="each inner list: at least one of these findings must be present"
+    )
+    symptoms: list[SymptomSign] = []
+    mechanism: str
+    explanation_template: str = Field(description="plain words; {side}, {evidence} are filled in")
+    suggested_tests: list[TestSuggestion] = []
+    sources: list[Id]
+
+
+# --- lifestyle -------------------------------------------------------------------------------
+
+
+class Trigger(Sourced):
+    field: Id = Field(description="a field of the assessment's lifestyle or client section")
+    op: Literal["gt", "ge", "lt", "le", "eq", "in", "set"]
+    value: float | bool | str | list[str] | None = None
+
+
+class Advice(Model):
+    id: Id
+    text: str
+
+
+class LifestyleFactor(Model):
+    id: Id
+    name: str
+    summary: str
+    trigger: Trigger
+    tends_to_produce: list[str] = Field(description="finding ids without side")
+    sided: Literal["none", "same", "opposite"] = Field(
+        "none", description="how the factor's side (e.g. leg stood on) maps to the finding side"
+    )
+    prior_boost: float = Field(ge=0, le=0.5, description="added to those findings' confidence")
+    mechanism: str
+    advice: list[Advice]
+    sources: list[Id]
+
+
+# --- exercises ------------------------------------------------------------------------------
+
+Intent = Literal[
+    "release", "lengthen", "activate", "strengthen", "integrate", "mobility", "nerve_glide",
+    "relaxation", "aerobic",
+]
+AngleName = Literal[
+    "trunk_incline", "hip_flexion", "hip_abduction", "hip_external_rotation", "knee_flexion",
+    "ankle_dorsiflexion", "shoulder_flexion", "elbow_flexion", "neck_flexion", "spine_flexion",
+]
+
+
+class SidedAngle(Model):
+    left: float
+    right: float
+
+
+class Pose(Model):
+    """Key angles (degrees) of the start and end positions, enough to draw a figure."""
+
+    orientation: Literal[
+        "supine", "prone", "side_lying", "quadruped", "seated", "kneeling", "half_kneeling",
+        "standing", "swimming",
+    ]
+    view: Literal["side", "front", "top"]
+    start: dict[AngleName, float | SidedAngle]
+    end: dict[AngleName, float | SidedAngle]
+
+
+class Dosage(Sourced):
+    sets: int = Field(ge=1, le=10)
+    reps: int | None = Field(None, ge=1, le=100)
+    hold_s: int | None = Field(None, ge=1, le=3600)
+    days_per_week: int = Field(ge=1, le=7)
+    rest_s: int = Field(30, ge=0, le=600)
+
+
+class Exercise(Model):
+    id: Id
+    name: str
+    intent: Intent
+    primary: list[Id]
+    secondary: list[Id] = []
+    addresses: list[str] = Field([], description="non-muscle finding ids without side")
+    unilateral: bool
+    start: str
+    steps: list[str]
+    cues: list[str]
+    mistakes: list[str]
+    equipment: list[Id]
+    difficulty: int = Field(ge=1, le=4)
+    dosage: Dosage
+    seconds_per_set: int = Field(gt=0, le=3600)
+    progressions: list[Id] = []
+    regressions: list[Id] = []
+    contraindications: list[Id] = []
+    pose: Pose
+    sources: list[Id]
+
+
+# --- safety --------------------------------------------------------------------------------
+
+Urgency = Literal["emergency", "urgent", "caution"]
+
+
+class RedFlag(Model):
+    id: Id
+    name: str
+    category: Literal["cauda_equina", "cancer", "infection", "fracture", "neurological", "other"]
+    question: str = Field(description="how to ask the patient, in plain words")
+    meaning: str
+    urgency_alone: Urgency
+    where_to_go: str
+    derived: str | None = Field(
+        None, description="how the engine derives it from the assessment (not ticked by hand)"
+    )
+    sources: list[Id]
+
+
+class ClinicalCondition(Model):
+    id: Id
+    name: str
+    meaning: str
+    urgency: Urgency | Literal["none"]
+    precautions: list[str]
+    sources: list[Id]
+
+
+class SafetyRule(Sourced):
+    """Combine flags (and derived facts) into a level; the highest matching rule wins."""
+
+    id: Id
+    level: Urgency
+    any_of: list[Id] = []
+    min_count: int = Field(1, ge=1)
+    message: str
+
+
+class Criterion(Sourced):
+    """A named clinical constant the engine uses (cut-offs, bands, minimal important changes)."""
+
+    id: Id
+    name: str
+    value: float
+    unit: str | None = None
+    moderate_at: float | None = None
+    severe_at: float | None = None
+    bands: list[tuple[float, str]] = Field(
+        [], description="upper bound (inclusive) and label, in rising order"
+    )
+    summary: str
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+class Claim(Model):
+    id: Id
+    seed: str = Field(description="file name under shared/seeds")
+    claim: str = Field(description="the seed's claim, in our words")
+    topic: Literal["cause", "pattern", "test", "treatment", "prevention", "anatomy", "referral"]
+    kb: list[Id] = Field(description="knowledge ids that carry the claim")
+    status: Literal["supported", "partly_supported", "contradicted", "unsupported"]
+    note: str
+    sources: list[Id]

@@ -1,0 +1,1 @@
+"""Measurements -> findings -> patterns -> safety: rules as data, small pure functions."""

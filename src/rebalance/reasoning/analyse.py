@@ -1,0 +1,65 @@
+"""One validated assessment -> the contract's analysis document (without the program)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rebalance.assessment import scores
+from rebalance.assessment.models import Case
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.findings import FindingSet, interpret
+from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
+from rebalance.reasoning.patterns import score_patterns, suggest_tests
+from rebalance.reasoning.rules import compile_rules
+from rebalance.reasoning.safety import assess_safety
+
+ANALYSIS_SCHEMA = "rebalance.analysis/1"
+
+
+class Analysis:
+    """The reasoning result: keeps the typed findings for the program builder."""
+
+    __slots__ = ("case", "document", "factors", "findings")
+
+    def __init__(self, case: Case, findings: FindingSet, factors: list[ActiveFactor], document: dict[str, Any]) -> None:
+        self.case, self.findings, self.factors, self.document = case, findings, factors, document
+
+
+def _scores(kb: KnowledgeBase, case: Case) -> dict[str, Any]:
+    a = case.assessment
+    return {
+        "pain_now": a.symptoms.pain_now,
+        "pain_worst_week": a.symptoms.pain_worst_week,
+        "pain_band": scores.pain_band(kb, a.symptoms.pain_now),
+        "odi": scores.odi(kb, a.questionnaires.odi),
+        "start_back": scores.start_back(kb, a.questionnaires.start_back),
+    }
+
+
+def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
+    """Analyse a validated case: scores, findings, safety, patterns, tests to do next."""
+    rules = compile_rules(kb)
+    findings = interpret(kb, rules, case)
+    factors = active_factors(kb, case)
+    apply_priors(findings, factors)
+    score_block = _scores(kb, case)
+    ctx = {"neural": [f for f in findings.by_id.values() if f.kind == "neural"],
+           "start_back": score_block["start_back"]}
+    document: dict[str, Any] = {
+        "schema": ANALYSIS_SCHEMA,
+        "client_id": case.assessment.client.id,
+        "date": case.assessment.date.isoformat(),
+        "safety": assess_safety(kb, case, ctx),
+        "scores": score_block,
+        "findings": [
+            {"id": f.id, "kind": f.kind, "target": f.target, "side": f.side, "severity": f.severity,
+             "confidence": f.confidence, "evidence": [e.document() for e in f.evidence]}
+            for f in findings.ordered()
+        ],
+        "patterns": score_patterns(kb, findings, case),
+        "suggested_tests": suggest_tests(kb, case),
+        "lifestyle_factors": [a.document() for a in factors],
+        "tests_done": sorted(case.tests),
+        "program": None,
+    }
+    return Analysis(case, findings, factors, document)

@@ -1,0 +1,242 @@
+"""Measurements -> findings.
+
+Each measurement is read against its norm (the test's own thresholds), against the other
+side (limb symmetry index), and against its antagonist (ratios); overhead-squat compensations
+map to probably overactive and underactive muscles. Evidence for the same finding id is
+merged: the severity is the worst, the confidence combines the independent pieces.
+A test that was not done gives no finding: unknown, never normal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rebalance.assessment.models import Case, TestEntry
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.rules import SEVERITY_NAME, CompiledNorm, CompiledTest, Rules
+
+MAX_CONFIDENCE = 0.95
+# How far to trust a left/right difference or an observed squat compensation, before any
+# other evidence: modelling choices of rebalance, not clinical figures.
+ASYMMETRY_CONFIDENCE = 0.6
+COMPENSATION_CONFIDENCE = 0.5
+COMPENSATION_MUSCLE_CONFIDENCE = 0.3
+OTHER = {"left": "right", "right": "left"}
+
+
+@dataclass(slots=True)
+class Evidence:
+    test: str
+    value: Any
+    threshold: Any
+    reason: str
+    source: str
+    confidence: float
+
+    def document(self) -> dict[str, Any]:
+        return {"test": self.test, "value": self.value, "threshold": self.threshold,
+                "reason": self.reason, "source": self.source}
+
+
+@dataclass(slots=True)
+class Finding:
+    kind: str
+    target: str
+    side: str | None
+    rank: int = 1
+    evidence: list[Evidence] = field(default_factory=list)
+    boost: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.target}:{self.side}" if self.side else f"{self.kind}:{self.target}"
+
+    @property
+    def base(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY_NAME[self.rank]
+
+    @property
+    def confidence(self) -> float:
+        """Strongest evidence per test, combined across tests as independent (noisy-OR)."""
+        best: dict[str, float] = {}
+        for ev in self.evidence:
+            best[ev.test] = max(best.get(ev.test, 0.0), ev.confidence)
+        miss = 1.0
+        for c in best.values():
+            miss *= 1.0 - c
+        return round(min(MAX_CONFIDENCE, 1.0 - miss + self.boost), 2)
+
+
+class FindingSet:
+    """Findings keyed by id; adding evidence to an existing id merges it."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Finding] = {}
+
+    def add(self, kind: str, target: str, side: str | None, rank: int, ev: Evidence) -> None:
+        key = f"{kind}:{target}:{side}" if side else f"{kind}:{target}"
+        found = self.by_id.get(key)
+        if found is None:
+            found = self.by_id[key] = Finding(kind, target, side)
+        found.rank = max(found.rank, rank)
+        found.evidence.append(ev)
+
+    def ordered(self) -> list[Finding]:
+        return sorted(self.by_id.values(), key=lambda f: (-f.rank, -f.confidence, f.id))
+
+
+def _holds(norm: CompiledNorm, values: dict[str, Any]) -> bool:
+    for fld, op, expected in norm.conditions:
+        value = values.get(fld)
+        if value is None or not op(value, expected):
+            return False
+    return True
+
+
+def _finding_side(norm: CompiledNorm, side: str | None) -> str | None:
+    if norm.side_rule == "none" or side is None:
+        return None
+    return side if norm.side_rule == "same" else OTHER[side]
+
+
+def _apply(out: FindingSet, norm: CompiledNorm, values: dict[str, Any], side: str | None, target: str) -> None:
+    if not _holds(norm, values):
+        return
+    value = values[norm.primary]
+    ev = Evidence(norm.test, value, norm.threshold, norm.reason, norm.source, norm.confidence)
+    out.add(norm.kind, target, _finding_side(norm, side), norm.rank(value), ev)
+
+
+def _norm_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, sex: str | None) -> None:
+    norms = ct.norms_by_sex[sex if sex in ("male", "female") else None]
+    if ct.layout == "sided":
+        for side, values in entry.sides.items():
+            for norm in norms:
+                _apply(out, norm, values, side, norm.target)
+    elif ct.layout == "per_muscle":
+        for muscle, values in entry.muscles.items():
+            for side in ("left", "right"):
+                if side in values:
+                    for norm in norms:
+                        _apply(out, norm, {norm.primary: values[side]}, side, muscle if norm.target == "self" else norm.target)
+    else:
+        whole = entry.whole
+        side = whole.get(ct.side_field) if ct.side_field else None
+        for norm in norms:
+            if norm.primary in ct.sided_fields:
+                for s, v in (whole.get(norm.primary) or {}).items():
+                    _apply(out, norm, {**whole, norm.primary: v}, s, norm.target)
+            else:
+                _apply(out, norm, whole, side, norm.target)
+
+
+def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict[str, Any]]]:
+    """(label, {left: v, right: v}) pairs to compare for symmetry."""
+    if ct.layout == "sided":
+        pair = {s: v[fld] for s, v in entry.sides.items() if fld in v}
+        return [("", pair)]
+    if ct.layout == "per_muscle":
+        return [(m, {s: v[s] for s in ("left", "right") if s in v}) for m, v in entry.muscles.items()]
+    return [("", dict(entry.whole.get(fld) or {}))]
+
+
+def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
+    if ct.symmetry is None:
+        return
+    fld, higher_better, target, fmax = ct.symmetry
+    flag, moderate, severe, source = rules.lsi
+    for label, pair in _pairs(ct, entry, fld):
+        if "left" not in pair or "right" not in pair:
+            continue
+        left, right = (pair["left"], pair["right"]) if higher_better else (fmax - pair["left"], fmax - pair["right"])
+        high = max(left, right)
+        if high <= 0:
+            continue
+        lsi = round(min(left, right) / high * 100, 1)
+        if lsi >= flag:
+            continue
+        weaker = "left" if left < right else "right"
+        rank = 3 if lsi < severe else 2 if lsi < moderate else 1
+        what = " ".join(x for x in (ct.id, label, fld) if x).replace("_", " ")
+        reason = (f"{what}: the {weaker} side reaches {lsi:g} % of the other (limb symmetry index "
+                  f"under {flag:g} %), consistent with a side-to-side imbalance")
+        out.add("asymmetry", target, weaker, rank, Evidence(ct.id, lsi, flag, reason, source, ASYMMETRY_CONFIDENCE))
+
+
+def _operand(case: Case, op: Any) -> dict[str | None, tuple[float, str | None]]:
+    """Values of a ratio operand by side (None for a whole test), with the unit if any."""
+    entry = case.tests.get(op.test)
+    if entry is None:
+        return {}
+    if entry.layout == "per_muscle":
+        vals = entry.muscles.get(op.muscle) or {}
+        return {s: (vals[s], vals.get("unit")) for s in ("left", "right") if s in vals}
+    if entry.layout == "sided":
+        return {s: (v[op.field], None) for s, v in entry.sides.items() if op.field in v}
+    value = entry.whole.get(op.field)
+    return {None: (value, None)} if value is not None else {}
+
+
+def _ratio_findings(out: FindingSet, kb: KnowledgeBase, case: Case) -> None:
+    for ratio in kb.ratios.values():
+        num, den = _operand(case, ratio.numerator), _operand(case, ratio.denominator)
+        for side in ("left", "right", None):
+            n = num.get(side) or (num.get(None) if side is None else None)
+            d = den.get(side) or den.get(None)
+            if n is None or d is None or (side is None and (None not in num)):
+                continue
+            if n[1] != d[1] or d[0] == 0:
+                continue  # different units, or nothing to divide by
+            value = round(n[0] / d[0], 2)
+            if not (value < ratio.threshold if ratio.op == "lt" else value > ratio.threshold):
+                continue
+            rank = 2 if ratio.severe_at is not None and (value <= ratio.severe_at if ratio.op == "lt" else value >= ratio.severe_at) else 1
+            ev = Evidence(ratio.id, value, ratio.threshold, ratio.reason, ratio.source or "", ratio.confidence)
+            out.add("ratio", ratio.id, side, rank, ev)
+
+
+def _sides_for(muscle: str, side: str | None, rules: Rules) -> tuple[str | None, ...]:
+    if muscle in rules.midline:
+        return (None,)
+    return (side,) if side else ("left", "right")
+
+
+def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules: Rules) -> None:
+    entry = case.tests.get("overhead_squat")
+    if entry is None:
+        return
+    for item in entry.whole.get("compensations", []):
+        comp = kb.compensations[item["id"]]
+        given = item.get("side")
+        sides: tuple[str | None, ...] = (given,) if given in OTHER else ("left", "right") if comp.sided else (None,)
+        src = comp.sources[0]
+        for side in sides:
+            seen = f"{comp.name} in the overhead squat"
+            out.add("movement", comp.id, side, 1, Evidence("overhead_squat", True, None, f"{seen}, consistent with a muscle imbalance around the hip and trunk", src, COMPENSATION_CONFIDENCE))
+            groups = [(comp.overactive, "tight", side), (comp.underactive, "weak", side)]
+            if side in OTHER:
+                groups += [(comp.overactive_opposite_side, "tight", OTHER[side]), (comp.underactive_opposite_side, "weak", OTHER[side])]
+            for muscles, kind, s in groups:
+                word = "overactive" if kind == "tight" else "underactive"
+                for mu in muscles:
+                    reason = f"{seen}: {kb.muscle[mu].name} is probably {word}; confirm with a specific test"
+                    for ms in _sides_for(mu, s if comp.sided else None, rules):
+                        out.add(kind, mu, ms, 1, Evidence("overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE))
+
+
+def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:
+    """All findings of one validated case."""
+    out = FindingSet()
+    sex = case.assessment.client.sex
+    for test_id, entry in case.tests.items():
+        ct = rules.tests[test_id]
+        _norm_findings(out, ct, entry, sex)
+        _symmetry_findings(out, ct, entry, rules)
+    _ratio_findings(out, kb, case)
+    _compensation_findings(out, kb, case, rules)
+    return out

@@ -1,0 +1,131 @@
+"""Findings and symptoms -> the patterns they are consistent with, and the tests to do next.
+
+A pattern's confidence is the sum of its signs' weights times the confidence of the best
+matching finding, plus the weights of the symptoms that fit; it is reported only when every
+``required`` group has a finding present.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rebalance.assessment.models import Case
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Pattern
+from rebalance.reasoning.findings import MAX_CONFIDENCE, Finding, FindingSet
+
+MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
+KIND_WORDS = {"tight": "tight", "weak": "weak"}
+
+
+def finding_words(kb: KnowledgeBase, f: Finding) -> str:
+    """A finding in plain words: 'a tight right piriformis (fair)'."""
+    side = f"{f.side} " if f.side else ""
+    tests = ", ".join(dict.fromkeys(e.test.replace("_", " ") for e in f.evidence))
+    if f.kind in KIND_WORDS:
+        name = kb.muscle[f.target].name.lower()
+        return f"a {KIND_WORDS[f.kind]} {side}{name} ({tests})"
+    if f.kind == "asymmetry":
+        return f"the {side}side reaching {f.evidence[0].value:g} % of the other on the {f.target.replace('_', ' ')}"
+    if f.kind == "movement":
+        return f"{kb.compensations[f.target].name.lower()} {('on the ' + f.side) if f.side else ''} in the squat".replace("  ", " ")
+    if f.kind == "ratio":
+        return f"a {f.target.replace('_', ' to ')} ratio of {f.evidence[0].value}{(' on the ' + f.side) if f.side else ''}"
+    if f.kind == "neural":
+        return f"a sensitive {side}sciatic nerve ({tests})"
+    if f.kind == "joint":
+        return f"a painful {side}{f.target.replace('_', ' ')} ({tests})"
+    return f"{f.target.replace('_', ' ')} ({tests})"
+
+
+def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
+    s = case.assessment.symptoms
+    regions = {sym.region for sym in p.symptoms if sym.region}
+    acts = {sym.aggravated_by for sym in p.symptoms if sym.aggravated_by}
+    out = []
+    for loc in s.locations:
+        if loc.region in regions:
+            side = "" if loc.side == "central" else ("both sides of " if loc.side == "both" else f"the {loc.side} ")
+            out.append(f"pain in {side}{'the ' if not side else ''}{kb.regions[loc.region].name.lower()}".replace("the the", "the"))
+    worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
+    if worse:
+        out.append("pain worse with " + " and ".join(worse))
+    return out
+
+
+def _score(kb: KnowledgeBase, p: Pattern, findings: FindingSet, case: Case) -> tuple[float, list[Finding]]:
+    by_base: dict[str, list[Finding]] = {}
+    for f in findings.by_id.values():
+        by_base.setdefault(f.base, []).append(f)
+    if any(not any(fid in by_base for fid in group) for group in p.required):
+        return 0.0, []
+    score, used = 0.0, []
+    for sign in p.signs:
+        matches = by_base.get(sign.finding)
+        if matches:
+            best = max(matches, key=lambda f: (f.confidence, f.id))
+            score += sign.weight * best.confidence
+            used.extend(sorted(matches, key=lambda f: f.id))
+    s = case.assessment.symptoms
+    regions = {loc.region for loc in s.locations}
+    for sym in p.symptoms:
+        if (sym.region and sym.region in regions) or (sym.aggravated_by and sym.aggravated_by in s.aggravated_by):
+            score += sym.weight
+    return min(MAX_CONFIDENCE, round(score, 2)), used
+
+
+def _side(used: list[Finding]) -> str:
+    weight = {"left": 0.0, "right": 0.0}
+    for f in used:
+        if f.side in weight:
+            weight[f.side] += f.confidence
+    if weight["left"] == weight["right"]:
+        return ""
+    main, other = ("left", "right") if weight["left"] > weight["right"] else ("right", "left")
+    return f"on the {main}" if weight[other] < weight[main] / 2 else f"on both sides, more on the {main}"
+
+
+def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
+    out = []
+    for p in kb.pattern.values():
+        confidence, used = _score(kb, p, findings, case)
+        if not used or confidence < MIN_PATTERN_CONFIDENCE:
+            continue
+        strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
+        evidence = "; ".join(finding_words(kb, f) for f in strongest)
+        symptoms = _symptom_phrases(kb, case, p)
+        text = " ".join(p.explanation_template.format(
+            side=_side(used), evidence=evidence, symptoms=", ".join(symptoms) or "your symptoms").split())
+        out.append({"id": p.id, "confidence": confidence, "findings": [f.id for f in used],
+                    "explanation": text.replace(" .", ".").replace(" ,", ",")})
+    return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
+
+
+def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
+    """Tests to run next: the symptoms point at a pattern whose tests were not done."""
+    s = case.assessment.symptoms
+    side_of: dict[str, set[str]] = {}
+    for loc in s.locations:
+        side_of.setdefault(loc.region, set()).add(loc.side)
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str | None]] = set()
+    for p in kb.pattern.values():
+        for sug in p.suggested_tests:
+            if sug.test in case.tests:
+                continue
+            hit_regions = [r for r in sug.when_regions if r in side_of]
+            if sug.when_regions and not hit_regions:
+                continue
+            if sug.when_aggravated_by and not set(sug.when_aggravated_by) & set(s.aggravated_by):
+                continue
+            sides = {x for r in hit_regions for x in side_of[r]} - {"central"}
+            side = None if not sides or kb.test[sug.test].layout != "sided" else (
+                sides.pop() if len(sides) == 1 and "both" not in sides else "both")
+            if (sug.test, side) in seen:
+                continue
+            seen.add((sug.test, side))
+            item: dict[str, Any] = {"test": sug.test, "why": sug.why, "pattern": p.id}
+            if side:
+                item["side"] = side
+            out.append(item)
+    return out

@@ -1,0 +1,104 @@
+"""Red flags -> safety level: emergency, urgent, caution or clear.
+
+The flags present are those ticked plus those derived from the assessment (age, duration,
+leg symptoms on both sides, nerve-root signs, STarT Back risk, severe pain). Each flag has a
+level alone; the rules in ``safety_rules.yaml`` escalate clusters. The highest level wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rebalance.assessment.models import Case
+from rebalance.knowledge.loader import KnowledgeBase
+
+LEVELS = ("clear", "caution", "urgent", "emergency")
+RANK = {name: i for i, name in enumerate(LEVELS)}
+
+Context = dict[str, Any]
+
+
+def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    legs = [loc.side for loc in case.assessment.symptoms.locations if kb.regions[loc.region].leg]
+    return "both" in legs or ("left" in legs and "right" in legs)
+
+
+def _age_over(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    a = case.assessment
+    return (a.client.age > kb.criterion["age_new_pain_over"].value
+            and a.symptoms.duration_weeks < kb.criterion["new_pain_weeks"].value)
+
+
+def _age_under(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    return case.assessment.client.age < kb.criterion["age_new_pain_under"].value
+
+
+def _nerve_root(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    return bool(ctx["neural"])
+
+
+def _not_settling(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    weeks = kb.criterion["nerve_root_pain_weeks"].value
+    return bool(ctx["neural"]) and case.assessment.symptoms.duration_weeks > weeks
+
+
+def _high_risk(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    sb = ctx.get("start_back")
+    return bool(sb and sb["risk"] == "high")
+
+
+def _severe_pain(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    s = case.assessment.symptoms
+    cut = kb.criterion["severe_pain"].value
+    return s.pain_now >= cut or (s.pain_worst_week or 0) >= cut
+
+
+DERIVED: dict[str, Callable[[KnowledgeBase, Case, Context], bool]] = {
+    "bilateral_leg_symptoms": _bilateral,
+    "age_over_50_new_pain": _age_over,
+    "age_under_20_new_pain": _age_under,
+    "nerve_root_signs": _nerve_root,
+    "nerve_root_pain_not_settling": _not_settling,
+    "high_start_back_risk": _high_risk,
+    "severe_pain": _severe_pain,
+}
+
+SUMMARY = {
+    "emergency": "Stop: do not start an exercise program. {action}",
+    "urgent": "Do not start the exercise program yet. {action} The program is withheld until a doctor has seen you.",
+    "caution": ("A gentle program is given, but a clinician must review it before you start. {action} "
+                "Stop any exercise that causes pain."),
+    "clear": "No warning signs found. The program can start; do everything you can do without pain.",
+}
+
+
+def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]:
+    """The contract's safety block: level, flags with messages, and what to do."""
+    present = list(dict.fromkeys(case.assessment.red_flags))
+    present += [fid for fid, test in DERIVED.items() if fid not in present and test(kb, case, ctx)]
+    level = "clear"
+    action = ""
+    flags = []
+    for fid in present:
+        flag = kb.red_flags[fid]
+        flags.append({"id": fid, "message": f"{flag.meaning} {flag.where_to_go}"})
+        if RANK[flag.urgency_alone] > RANK[level]:
+            level, action = flag.urgency_alone, flag.where_to_go
+    for cid in case.assessment.client.conditions:
+        cond = kb.conditions[cid]
+        if cond.urgency != "none" and cid not in present:
+            flags.append({"id": cid, "message": f"{cond.name}: {cond.meaning} " + "; ".join(cond.precautions) + "."})
+            if RANK[cond.urgency] > RANK[level]:
+                level, action = cond.urgency, "; ".join(cond.precautions) + "."
+    have = set(present)
+    for rule in kb.safety_rules.values():
+        if len(have.intersection(rule.any_of)) >= rule.min_count and RANK[rule.level] >= RANK[level]:
+            if RANK[rule.level] > RANK[level] or not action or level != "caution":
+                level, action = rule.level, rule.message
+    return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
+
+
+def withholds_program(level: str) -> bool:
+    """Emergency and urgent withhold the program (contract)."""
+    return RANK[level] >= RANK["urgent"]

@@ -1,0 +1,1 @@
+"""Reports: the text report for people (later: handouts, clinician reports, FHIR)."""
