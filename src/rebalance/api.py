@@ -1,9 +1,9 @@
 """The library entry points: validate and analyse assessments from Python.
 
-    >>> from rebalance import analyse_file
-    >>> doc = analyse_file("examples/piriformis_right.yaml")
-    >>> doc["safety"]["level"]
-    'clear'
+>>> from rebalance import analyse_file
+>>> doc = analyse_file("examples/piriformis_right.yaml")
+>>> doc["safety"]["level"]
+'clear'
 """
 
 from __future__ import annotations

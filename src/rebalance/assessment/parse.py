@@ -42,11 +42,14 @@ def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMo
         if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
         info = current.model_fields.get(part) or next(
-            (f for f in current.model_fields.values() if f.alias == part), None)
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
         if info is None:
             return None
         ann = info.annotation
-        current = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+        current = next(
+            (a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)), ann
+        )
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
@@ -83,7 +86,12 @@ def _ids(values: list[str], valid: Any, path: str, label: str) -> list[tuple[str
 def _vocabulary_issues(a: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]]:
     issues = _ids(a.client.conditions, kb.conditions, "client.conditions", "condition")
     issues += _ids(a.client.equipment, kb.equipment, "client.equipment", "equipment")
-    issues += _ids(a.red_flags, {k for k, f in kb.red_flags.items() if not f.derived or k == "bilateral_leg_symptoms"}, "red_flags", "red flag")
+    issues += _ids(
+        a.red_flags,
+        {k for k, f in kb.red_flags.items() if not f.derived or k == "bilateral_leg_symptoms"},
+        "red_flags",
+        "red flag",
+    )
     issues += _ids(a.symptoms.aggravated_by, kb.activities, "symptoms.aggravated_by", "activity")
     issues += _ids(a.symptoms.eased_by, kb.activities, "symptoms.eased_by", "activity")
     seen: set[tuple[str, str]] = set()
@@ -92,7 +100,12 @@ def _vocabulary_issues(a: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]
         path = f"symptoms.locations[{i}]"
         if region is None:
             hints = suggest(set(kb.regions), loc.region)
-            issues.append((f"{path}.region", f"unknown region {loc.region!r}" + (f" (did you mean {', '.join(hints)}?)" if hints else "")))
+            issues.append(
+                (
+                    f"{path}.region",
+                    f"unknown region {loc.region!r}" + (f" (did you mean {', '.join(hints)}?)" if hints else ""),
+                )
+            )
         elif region.leg and loc.side == "central":
             issues.append((f"{path}.side", f"{loc.region} is in the leg: give left, right or both"))
         if (loc.region, loc.side) in seen:
@@ -118,9 +131,8 @@ def parse_document(data: Any, kb: KnowledgeBase, source: str = "<memory>") -> Ca
         issues += _vocabulary_issues(assessment, kb)
     entries, test_issues = validate_tests(kb, data.get("tests"))
     issues += test_issues
-    if issues:
+    if issues or assessment is None:
         raise InvalidAssessmentError([Problem(source, path, why) for path, why in issues])
-    assert assessment is not None
     return Case(assessment=assessment, tests=entries, source=source)
 
 
@@ -140,11 +152,15 @@ def load_document(path: Path) -> Any:
             return json.loads(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
     except json.JSONDecodeError as exc:
-        raise InvalidAssessmentError([Problem(name, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]) from None
+        raise InvalidAssessmentError(
+            [Problem(name, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InvalidAssessmentError([Problem(name, where, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        raise InvalidAssessmentError(
+            [Problem(name, where, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")]
+        ) from None
 
 
 def read_assessment(path: Path, kb: KnowledgeBase) -> Case:

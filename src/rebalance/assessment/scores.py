@@ -29,8 +29,7 @@ def odi(kb: KnowledgeBase, sections: list[int | None] | None) -> dict[str, Any] 
         return None
     raw = sum(answered)
     percent = round(raw / (5 * len(answered)) * 100, 1)
-    return {"raw": raw, "percent": percent, "answered": len(answered),
-            "band": band(kb.criterion["odi_bands"], percent)}
+    return {"raw": raw, "percent": percent, "answered": len(answered), "band": band(kb.criterion["odi_bands"], percent)}
 
 
 def start_back(kb: KnowledgeBase, items: list[int] | None) -> dict[str, Any] | None:

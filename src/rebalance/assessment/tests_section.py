@@ -82,7 +82,9 @@ def _compensations(kb: KnowledgeBase, v: Any, path: str) -> list[Issue]:
         issues += [(f"{p}.{k}", "unknown key") for k in sorted(extra)]
         comp = kb.compensations.get(item["id"])
         if comp is None:
-            issues.append((f"{p}.id", f"unknown compensation {item['id']!r}{_did_you_mean(str(item['id']), kb.compensations)}"))
+            issues.append(
+                (f"{p}.id", f"unknown compensation {item['id']!r}{_did_you_mean(str(item['id']), kb.compensations)}")
+            )
             continue
         side = item.get("side")
         if side is not None and not comp.sided:
@@ -156,7 +158,9 @@ def _per_muscle(kb: KnowledgeBase, test: Test, raw: Any, path: str) -> tuple[Tes
             elif key in {f.name for f in extras}:
                 found += _scalar(next(f for f in extras if f.name == key), v, f"{p}.{key}")
             else:
-                found.append((f"{p}.{key}", f"unknown key{_did_you_mean(str(key), [*SIDES, *(f.name for f in extras)])}"))
+                found.append(
+                    (f"{p}.{key}", f"unknown key{_did_you_mean(str(key), [*SIDES, *(f.name for f in extras)])}")
+                )
         found += [(f"{p}.{f.name}", "required") for f in extras if f.name not in values]
         issues += found
         if not found:

@@ -18,12 +18,24 @@ from rebalance.knowledge.loader import DATA_DIR, KnowledgeBase, read_knowledge
 from rebalance.knowledge.queries import addressing_index, finding_id_error, suggest
 
 # Lifestyle triggers read these assessment fields (lifestyle section, then client section).
-LIFESTYLE_FIELDS = frozenset({
-    "sitting_hours_per_day", "sits_with_feet_turned_out", "sits_on_back_pocket_wallet",
-    "stands_on_one_leg", "carries_bag_on", "lifting", "exercise_sessions_per_week",
-    "one_sided_sport", "sleep_position", "mattress", "stress_level", "sports", "activity_level",
-    "age",
-})
+LIFESTYLE_FIELDS = frozenset(
+    {
+        "sitting_hours_per_day",
+        "sits_with_feet_turned_out",
+        "sits_on_back_pocket_wallet",
+        "stands_on_one_leg",
+        "carries_bag_on",
+        "lifting",
+        "exercise_sessions_per_week",
+        "one_sided_sport",
+        "sleep_position",
+        "mattress",
+        "stress_level",
+        "sports",
+        "activity_level",
+        "age",
+    }
+)
 # Tests read through the compensation table or ratios rather than norms of their own.
 NORM_EXEMPT_TYPES = frozenset({"compensations"})
 
@@ -47,8 +59,13 @@ def _unknown(kind_name: str, wrong: str, valid: Iterable[str]) -> str:
 
 
 def _ids(
-    kb: KnowledgeBase, kind: str, rid: str, path: str, values: Iterable[str],
-    target_kind: str | tuple[str, ...], label: str,
+    kb: KnowledgeBase,
+    kind: str,
+    rid: str,
+    path: str,
+    values: Iterable[str],
+    target_kind: str | tuple[str, ...],
+    label: str,
 ) -> Iterator[Problem]:
     kinds = (target_kind,) if isinstance(target_kind, str) else target_kind
     valid = set().union(*(kb.records[k] for k in kinds))
@@ -68,9 +85,7 @@ def _walk_sources(kb: KnowledgeBase, kind: str, rid: str, obj: object, path: str
     if isinstance(obj, BaseModel):
         if isinstance(obj, m.Sourced):
             if obj.source is None:
-                yield _Ref(kb, kind, rid).problem(
-                    path.lstrip("."), "clinical number without a source (add 'source:')"
-                )
+                yield _Ref(kb, kind, rid).problem(path.lstrip("."), "clinical number without a source (add 'source:')")
             elif obj.source not in kb.sources:
                 yield _Ref(kb, kind, rid).problem(
                     f"{path}.source".lstrip("."), _unknown("source", obj.source, kb.sources)
@@ -165,23 +180,43 @@ def _check_patterns(kb: KnowledgeBase) -> Iterator[Problem]:
         for i, group in enumerate(p.required):
             for j, fid in enumerate(group):
                 if fid not in signs:
-                    yield _Ref(kb, "patterns", p.id).problem(f"required[{i}][{j}]", f"'{fid}' is not one of the pattern's signs")
+                    yield _Ref(kb, "patterns", p.id).problem(
+                        f"required[{i}][{j}]", f"'{fid}' is not one of the pattern's signs"
+                    )
         for i, sym in enumerate(p.symptoms):
             if sym.region and sym.region not in kb.regions:
-                yield _Ref(kb, "patterns", p.id).problem(f"symptoms[{i}].region", _unknown("region", sym.region, kb.regions))
+                yield _Ref(kb, "patterns", p.id).problem(
+                    f"symptoms[{i}].region", _unknown("region", sym.region, kb.regions)
+                )
             if sym.aggravated_by and sym.aggravated_by not in kb.activities:
-                yield _Ref(kb, "patterns", p.id).problem(f"symptoms[{i}].aggravated_by", _unknown("activity", sym.aggravated_by, kb.activities))
+                yield _Ref(kb, "patterns", p.id).problem(
+                    f"symptoms[{i}].aggravated_by", _unknown("activity", sym.aggravated_by, kb.activities)
+                )
         for i, sug in enumerate(p.suggested_tests):
             if sug.test not in kb.test:
-                yield _Ref(kb, "patterns", p.id).problem(f"suggested_tests[{i}].test", _unknown("test", sug.test, kb.test))
-            yield from _ids(kb, "patterns", p.id, f"suggested_tests[{i}].when_regions", sug.when_regions, "regions", "region")
-            yield from _ids(kb, "patterns", p.id, f"suggested_tests[{i}].when_aggravated_by", sug.when_aggravated_by, "activities", "activity")
+                yield _Ref(kb, "patterns", p.id).problem(
+                    f"suggested_tests[{i}].test", _unknown("test", sug.test, kb.test)
+                )
+            yield from _ids(
+                kb, "patterns", p.id, f"suggested_tests[{i}].when_regions", sug.when_regions, "regions", "region"
+            )
+            yield from _ids(
+                kb,
+                "patterns",
+                p.id,
+                f"suggested_tests[{i}].when_aggravated_by",
+                sug.when_aggravated_by,
+                "activities",
+                "activity",
+            )
 
 
 def _check_lifestyle(kb: KnowledgeBase) -> Iterator[Problem]:
     for f in kb.lifestyle.values():
         if f.trigger.field not in LIFESTYLE_FIELDS:
-            yield _Ref(kb, "lifestyle", f.id).problem("trigger.field", _unknown("assessment field", f.trigger.field, LIFESTYLE_FIELDS))
+            yield _Ref(kb, "lifestyle", f.id).problem(
+                "trigger.field", _unknown("assessment field", f.trigger.field, LIFESTYLE_FIELDS)
+            )
         for i, fid in enumerate(f.tends_to_produce):
             yield from _finding(kb, "lifestyle", f.id, f"tends_to_produce[{i}]", fid)
 
@@ -217,7 +252,7 @@ def _progression_cycles(kb: KnowledgeBase) -> Iterator[Problem]:
         stack.append(node)
         for nxt in graph[node]:
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):]
+                cycle = stack[stack.index(nxt) :]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     yield _Ref(kb, "exercises", nxt).problem(
@@ -249,8 +284,15 @@ def _check_claims(kb: KnowledgeBase) -> Iterator[Problem]:
 
 
 CHECKS = (
-    _check_sources, _check_muscles, _check_tests, _check_compensations_and_ratios,
-    _check_patterns, _check_lifestyle, _check_exercises, _check_safety, _check_claims,
+    _check_sources,
+    _check_muscles,
+    _check_tests,
+    _check_compensations_and_ratios,
+    _check_patterns,
+    _check_lifestyle,
+    _check_exercises,
+    _check_safety,
+    _check_claims,
 )
 
 

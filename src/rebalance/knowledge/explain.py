@@ -49,7 +49,11 @@ def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
     stretch = index.get(f"tight:{mu.id}", ())
     train = index.get(f"weak:{mu.id}", ())
     parts = [c.id for c in kb.muscle.values() if c.part_of == mu.id]
-    comps = [c.id for c in kb.compensations.values() if mu.id in c.overactive + c.underactive]
+    comps = [
+        c.id
+        for c in kb.compensations.values()
+        if mu.id in c.overactive + c.underactive + c.overactive_opposite_side + c.underactive_opposite_side
+    ]
     lifestyle = [f.id for f in kb.lifestyle.values() if fids & set(f.tends_to_produce)]
     facts = [
         f"Latin: {mu.latin}. Region: {mu.region}. Tends to {mu.tends_to} (Janda).",
@@ -65,24 +69,31 @@ def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
     sections: list[Section] = [("What it is", [mu.summary]), ("Facts", facts)]
     if mu.sciatic_relation:
         sections.append(("Relation to the sciatic nerve", [mu.sciatic_relation]))
-    sections.append(("How it connects", [
-        f"Antagonists (pull the other way): {_names(kb, 'muscles', mu.antagonists)}",
-        f"Synergists (work with it): {_names(kb, 'muscles', mu.synergists)}",
-        f"Patterns it takes part in: {_names(kb, 'patterns', _patterns_with(kb, fids))}",
-        f"Tests that measure it: {_names(kb, 'tests', _tests_for_muscle(kb, mu.id))}",
-        f"Squat compensations that implicate it: {_names(kb, 'compensations', comps)}",
-        f"Habits that can make it tight or weak: {_names(kb, 'lifestyle', lifestyle)}",
-        f"Exercises when it is tight: {_names(kb, 'exercises', stretch)}",
-        f"Exercises when it is weak: {_names(kb, 'exercises', train)}",
-    ]))
+    sections.append(
+        (
+            "How it connects",
+            [
+                f"Antagonists (pull the other way): {_names(kb, 'muscles', mu.antagonists)}",
+                f"Synergists (work with it): {_names(kb, 'muscles', mu.synergists)}",
+                f"Patterns it takes part in: {_names(kb, 'patterns', _patterns_with(kb, fids))}",
+                f"Tests that measure it: {_names(kb, 'tests', _tests_for_muscle(kb, mu.id))}",
+                f"Squat compensations that implicate it: {_names(kb, 'compensations', comps)}",
+                f"Habits that can make it tight or weak: {_names(kb, 'lifestyle', lifestyle)}",
+                f"Exercises when it is tight: {_names(kb, 'exercises', stretch)}",
+                f"Exercises when it is weak: {_names(kb, 'exercises', train)}",
+            ],
+        )
+    )
     return sections
 
 
 def _norm_line(n: m.Norm) -> str:
     conds = " and ".join(f"{c.field} {c.op} {c.value}" for c in n.when)
     who = f" ({n.sex})" if n.sex else ""
-    return (f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
-            f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}")
+    return (
+        f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
+        f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}"
+    )
 
 
 def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
@@ -99,19 +110,37 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
     ]
     if t.norms:
         sections.append(("Norms and what a positive result means", [_norm_line(n) for n in t.norms]))
+    if t.norm_free_reason:
+        sections.append(("How it is read", [t.norm_free_reason]))
     if t.symmetry:
-        sections.append(("Left against right", [
-            f"{t.symmetry.field} is compared between sides (limb symmetry index; see criterion "
-            f"limb_symmetry_index) -> asymmetry:{t.symmetry.finding_target}"]))
+        sections.append(
+            (
+                "Left against right",
+                [
+                    f"{t.symmetry.field} is compared between sides (limb symmetry index; see criterion "
+                    f"limb_symmetry_index) -> asymmetry:{t.symmetry.finding_target}"
+                ],
+            )
+        )
     if t.validity:
         v = t.validity
-        stats = ", ".join(f"{k.replace('_', ' ')} {getattr(v, k)}" for k in (
-            "sensitivity", "specificity", "lr_positive", "lr_negative") if getattr(v, k) is not None)
-        sections.append(("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x]))
-    sections.append(("How it connects", [
-        f"Looks at: {', '.join(t.targets)}",
-        f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
-    ]))
+        stats = ", ".join(
+            f"{k.replace('_', ' ')} {getattr(v, k)}"
+            for k in ("sensitivity", "specificity", "lr_positive", "lr_negative")
+            if getattr(v, k) is not None
+        )
+        sections.append(
+            ("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x])
+        )
+    sections.append(
+        (
+            "How it connects",
+            [
+                f"Looks at: {', '.join(t.targets)}",
+                f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
+            ],
+        )
+    )
     return sections
 
 
@@ -120,45 +149,72 @@ def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
     signs = [f"{_finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
     sym = [f"{s.region or s.aggravated_by} (weight {s.weight})" for s in p.symptoms]
-    tests = sorted({t.id for t in kb.test.values()
-                    if {f"{n.finding.kind}:{n.finding.target}" for n in t.norms} & {s.finding for s in p.signs}}
-                   | {s.test for s in p.suggested_tests})
+    tests = sorted(
+        {
+            t.id
+            for t in kb.test.values()
+            if {f"{n.finding.kind}:{n.finding.target}" for n in t.norms} & {s.finding for s in p.signs}
+        }
+        | {s.test for s in p.suggested_tests}
+    )
     return [
         ("What it is", [p.summary, p.defined_by]),
         ("How it can cause sciatic or low back pain", [p.mechanism]),
         ("Findings that support it", signs),
         ("Symptoms that fit it", sym or ["none specific"]),
-        ("How it connects", [
-            f"Tests that inform it: {_names(kb, 'tests', tests)}",
-            f"Exercises that address its findings: {_names(kb, 'exercises', exercises)}",
-        ]),
+        (
+            "How it connects",
+            [
+                f"Tests that inform it: {_names(kb, 'tests', tests)}",
+                f"Exercises that address its findings: {_names(kb, 'exercises', exercises)}",
+            ],
+        ),
     ]
 
 
 def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
     d = ex.dosage
-    dose = f"{d.sets} sets" + (f" x {d.reps} reps" if d.reps else "") + (
-        f", hold {d.hold_s} s" if d.hold_s else "") + f", {d.days_per_week} days a week [source: {d.source}]"
+    dose = (
+        f"{d.sets} sets"
+        + (f" x {d.reps} reps" if d.reps else "")
+        + (f", hold {d.hold_s} s" if d.hold_s else "")
+        + f", {d.days_per_week} days a week [source: {d.source}]"
+    )
     addresses = sorted(exercise_addresses(kb, ex))
     return [
-        ("What it is", [f"Intent: {ex.intent}. Difficulty {ex.difficulty} of 4. "
-                        f"{'One side at a time.' if ex.unilateral else 'Both sides together.'}"]),
-        ("Targets", [f"Primary: {_names(kb, 'muscles', ex.primary)}",
-                     f"Secondary: {_names(kb, 'muscles', ex.secondary)}"]),
+        (
+            "What it is",
+            [
+                f"Intent: {ex.intent}. Difficulty {ex.difficulty} of 4. "
+                f"{'One side at a time.' if ex.unilateral else 'Both sides together.'}"
+            ],
+        ),
+        (
+            "Targets",
+            [f"Primary: {_names(kb, 'muscles', ex.primary)}", f"Secondary: {_names(kb, 'muscles', ex.secondary)}"],
+        ),
         ("Starting position", [ex.start]),
         ("Steps", [f"{i}. {s}" for i, s in enumerate(ex.steps, 1)]),
         ("Cues", ex.cues),
         ("Common mistakes", ex.mistakes),
         ("Dose", [dose, f"About {ex.seconds_per_set} s a set."]),
-        ("Safety", [f"Not for: {_names(kb, 'conditions', ex.contraindications)}",
-                    "Stop if it causes pain: do everything you can do without pain."]),
-        ("How it connects", [
-            f"Equipment: {_names(kb, 'equipment', ex.equipment)}",
-            f"Addresses: {', '.join(_finding_words(kb, a) for a in addresses) or 'none'}",
-            f"Patterns it serves: {_names(kb, 'patterns', _patterns_with(kb, set(addresses)))}",
-            f"Easier: {_names(kb, 'exercises', ex.regressions)}",
-            f"Harder: {_names(kb, 'exercises', ex.progressions)}",
-        ]),
+        (
+            "Safety",
+            [
+                f"Not for: {_names(kb, 'conditions', ex.contraindications)}",
+                "Stop if it causes pain: do everything you can do without pain.",
+            ],
+        ),
+        (
+            "How it connects",
+            [
+                f"Equipment: {_names(kb, 'equipment', ex.equipment)}",
+                f"Addresses: {', '.join(_finding_words(kb, a) for a in addresses) or 'none'}",
+                f"Patterns it serves: {_names(kb, 'patterns', _patterns_with(kb, set(addresses)))}",
+                f"Easier: {_names(kb, 'exercises', ex.regressions)}",
+                f"Harder: {_names(kb, 'exercises', ex.progressions)}",
+            ],
+        ),
     ]
 
 
@@ -188,8 +244,10 @@ def _finding_kind(kb: KnowledgeBase, t: m.Term) -> list[Section]:
     from rebalance.knowledge.queries import valid_targets
 
     targets = sorted(valid_targets(kb).get(t.id, ()))
-    return [("What it means", [t.summary]),
-            ("Finding ids", [f"{t.id}:<target>[:<side>]; targets: {', '.join(targets)}"])]
+    return [
+        ("What it means", [t.summary]),
+        ("Finding ids", [f"{t.id}:<target>[:<side>]; targets: {', '.join(targets)}"]),
+    ]
 
 
 def _generic(kb: KnowledgeBase, record: Any) -> list[Section]:
@@ -201,8 +259,13 @@ def _generic(kb: KnowledgeBase, record: Any) -> list[Section]:
 
 
 RENDERERS: dict[str, Callable[[KnowledgeBase, Any], list[Section]]] = {
-    "muscles": _muscle, "tests": _test, "patterns": _pattern, "exercises": _exercise,
-    "structures": _structure, "lifestyle": _lifestyle, "finding_kinds": _finding_kind,
+    "muscles": _muscle,
+    "tests": _test,
+    "patterns": _pattern,
+    "exercises": _exercise,
+    "structures": _structure,
+    "lifestyle": _lifestyle,
+    "finding_kinds": _finding_kind,
 }
 
 
@@ -245,7 +308,10 @@ def explain(kb: KnowledgeBase, record_id: str) -> str:
             lines.append("Sources")
             for sid in cited:
                 src = kb.sources.get(sid)
-                lines.append(f"  [{sid}] {src.citation if src else '(missing)'}" + (
-                    f" {src.url}" if src and src.url else "") + (f" doi:{src.doi}" if src and src.doi else ""))
+                lines.append(
+                    f"  [{sid}] {src.citation if src else '(missing)'}"
+                    + (f" {src.url}" if src and src.url else "")
+                    + (f" doi:{src.doi}" if src and src.doi else "")
+                )
         blocks.append("\n".join(lines).rstrip())
     return "\n\n".join(blocks) + "\n"

@@ -52,9 +52,21 @@ KINDS: dict[str, tuple[str, type[BaseModel]]] = {
 
 # What `explain` and `kb dump` call each kind, in the order they are searched.
 EXPLAINABLE = (
-    "muscles", "tests", "patterns", "exercises", "structures", "lifestyle", "finding_kinds",
-    "compensations", "red_flags", "conditions", "muscle_groups", "ratios", "regions",
-    "criteria", "sources",
+    "muscles",
+    "tests",
+    "patterns",
+    "exercises",
+    "structures",
+    "lifestyle",
+    "finding_kinds",
+    "compensations",
+    "red_flags",
+    "conditions",
+    "muscle_groups",
+    "ratios",
+    "regions",
+    "criteria",
+    "sources",
 )
 
 
@@ -74,9 +86,10 @@ class KnowledgeBase:
 
     def __getattr__(self, kind: str) -> dict[str, Any]:
         try:
-            return self.__dict__["records"][kind]
+            records: dict[str, Any] = self.__dict__["records"][kind]
         except KeyError:
             raise AttributeError(kind) from None
+        return records
 
     def find(self, record_id: str) -> list[tuple[str, Any]]:
         """All (kind, record) pairs with this id, in EXPLAINABLE order."""

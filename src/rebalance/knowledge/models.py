@@ -67,7 +67,7 @@ class Equipment(Term):
 
 class Nerve(Model):
     name: str
-    roots: list[Annotated[str, StringConstraints(pattern=r"^(T12|L[1-5]|S[1-5])$")]]
+    roots: list[Annotated[str, StringConstraints(pattern=r"^(C[1-8]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")]]
 
 
 class Muscle(Model):
@@ -135,9 +135,7 @@ class Norm(Sourced):
     id: Id
     when: list[Condition] = Field(description="all must hold for the result to be abnormal")
     finding: FindingRef
-    severity: Literal["mild", "moderate", "severe"] = Field(
-        "mild", description="severity just past the threshold"
-    )
+    severity: Literal["mild", "moderate", "severe"] = Field("mild", description="severity just past the threshold")
     moderate_at: float | None = Field(None, description="value of the first condition's field")
     severe_at: float | None = None
     sex: Literal["female", "male"] | None = None
@@ -166,8 +164,16 @@ class Test(Model):
     id: Id
     name: str
     category: Literal[
-        "flexibility", "range_of_motion", "provocation", "neurodynamic", "strength",
-        "endurance", "posture", "movement", "gait", "balance",
+        "flexibility",
+        "range_of_motion",
+        "provocation",
+        "neurodynamic",
+        "strength",
+        "endurance",
+        "posture",
+        "movement",
+        "gait",
+        "balance",
     ]
     layout: Literal["sided", "whole", "per_muscle"] = Field(
         description="sided: {left: {...}, right: {...}}; whole: {...}; per_muscle: {muscle: {...}}"
@@ -251,9 +257,7 @@ class Pattern(Model):
     summary: str
     defined_by: str
     signs: list[PatternSign]
-    required: list[list[str]] = Field(
-        [], description="each inner list: at least one of these findings must be present"
-    )
+    required: list[list[str]] = Field([], description="each inner list: at least one of these findings must be present")
     symptoms: list[SymptomSign] = []
     mechanism: str
     explanation_template: str = Field(description="plain words; {side}, {evidence} are filled in")
@@ -293,12 +297,27 @@ class LifestyleFactor(Model):
 # --- exercises ------------------------------------------------------------------------------
 
 Intent = Literal[
-    "release", "lengthen", "activate", "strengthen", "integrate", "mobility", "nerve_glide",
-    "relaxation", "aerobic",
+    "release",
+    "lengthen",
+    "activate",
+    "strengthen",
+    "integrate",
+    "mobility",
+    "nerve_glide",
+    "relaxation",
+    "aerobic",
 ]
 AngleName = Literal[
-    "trunk_incline", "hip_flexion", "hip_abduction", "hip_external_rotation", "knee_flexion",
-    "ankle_dorsiflexion", "shoulder_flexion", "elbow_flexion", "neck_flexion", "spine_flexion",
+    "trunk_incline",
+    "hip_flexion",
+    "hip_abduction",
+    "hip_external_rotation",
+    "knee_flexion",
+    "ankle_dorsiflexion",
+    "shoulder_flexion",
+    "elbow_flexion",
+    "neck_flexion",
+    "spine_flexion",
 ]
 
 
@@ -311,8 +330,15 @@ class Pose(Model):
     """Key angles (degrees) of the start and end positions, enough to draw a figure."""
 
     orientation: Literal[
-        "supine", "prone", "side_lying", "quadruped", "seated", "kneeling", "half_kneeling",
-        "standing", "swimming",
+        "supine",
+        "prone",
+        "side_lying",
+        "quadruped",
+        "seated",
+        "kneeling",
+        "half_kneeling",
+        "standing",
+        "swimming",
     ]
     view: Literal["side", "front", "top"]
     start: dict[AngleName, float | SidedAngle]
@@ -363,9 +389,7 @@ class RedFlag(Model):
     meaning: str
     urgency_alone: Urgency
     where_to_go: str
-    derived: str | None = Field(
-        None, description="how the engine derives it from the assessment (not ticked by hand)"
-    )
+    derived: str | None = Field(None, description="how the engine derives it from the assessment (not ticked by hand)")
     sources: list[Id]
 
 
@@ -397,9 +421,7 @@ class Criterion(Sourced):
     unit: str | None = None
     moderate_at: float | None = None
     severe_at: float | None = None
-    bands: list[tuple[float, str]] = Field(
-        [], description="upper bound (inclusive) and label, in rising order"
-    )
+    bands: list[tuple[float, str]] = Field([], description="upper bound (inclusive) and label, in rising order")
     summary: str
 
 

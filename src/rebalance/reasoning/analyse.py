@@ -43,8 +43,10 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     factors = active_factors(kb, case)
     apply_priors(findings, factors)
     score_block = _scores(kb, case)
-    ctx = {"neural": [f for f in findings.by_id.values() if f.kind == "neural"],
-           "start_back": score_block["start_back"]}
+    ctx = {
+        "neural": [f for f in findings.by_id.values() if f.kind == "neural"],
+        "start_back": score_block["start_back"],
+    }
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,
@@ -52,8 +54,15 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
         "safety": assess_safety(kb, case, ctx),
         "scores": score_block,
         "findings": [
-            {"id": f.id, "kind": f.kind, "target": f.target, "side": f.side, "severity": f.severity,
-             "confidence": f.confidence, "evidence": [e.document() for e in f.evidence]}
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "target": f.target,
+                "side": f.side,
+                "severity": f.severity,
+                "confidence": f.confidence,
+                "evidence": [e.document() for e in f.evidence],
+            }
             for f in findings.ordered()
         ],
         "patterns": score_patterns(kb, findings, case),

@@ -35,8 +35,13 @@ class Evidence:
     confidence: float
 
     def document(self) -> dict[str, Any]:
-        return {"test": self.test, "value": self.value, "threshold": self.threshold,
-                "reason": self.reason, "source": self.source}
+        return {
+            "test": self.test,
+            "value": self.value,
+            "threshold": self.threshold,
+            "reason": self.reason,
+            "source": self.source,
+        }
 
 
 @dataclass(slots=True)
@@ -123,16 +128,22 @@ def _norm_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, sex: str
             for side in ("left", "right"):
                 if side in values:
                     for norm in norms:
-                        _apply(out, norm, {norm.primary: values[side]}, side, muscle if norm.target == "self" else norm.target)
+                        _apply(
+                            out,
+                            norm,
+                            {norm.primary: values[side]},
+                            side,
+                            muscle if norm.target == "self" else norm.target,
+                        )
     else:
         whole = entry.whole
-        side = whole.get(ct.side_field) if ct.side_field else None
+        whole_side: str | None = whole.get(ct.side_field) if ct.side_field else None
         for norm in norms:
             if norm.primary in ct.sided_fields:
                 for s, v in (whole.get(norm.primary) or {}).items():
                     _apply(out, norm, {**whole, norm.primary: v}, s, norm.target)
             else:
-                _apply(out, norm, whole, side, norm.target)
+                _apply(out, norm, whole, whole_side, norm.target)
 
 
 def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict[str, Any]]]:
@@ -163,8 +174,10 @@ def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rule
         weaker = "left" if left < right else "right"
         rank = 3 if lsi < severe else 2 if lsi < moderate else 1
         what = " ".join(x for x in (ct.id, label, fld) if x).replace("_", " ")
-        reason = (f"{what}: the {weaker} side reaches {lsi:g} % of the other (limb symmetry index "
-                  f"under {flag:g} %), consistent with a side-to-side imbalance")
+        reason = (
+            f"{what}: the {weaker} side reaches {lsi:g} % of the other (limb symmetry index "
+            f"under {flag:g} %), consistent with a side-to-side imbalance"
+        )
         out.add("asymmetry", target, weaker, rank, Evidence(ct.id, lsi, flag, reason, source, ASYMMETRY_CONFIDENCE))
 
 
@@ -195,7 +208,12 @@ def _ratio_findings(out: FindingSet, kb: KnowledgeBase, case: Case) -> None:
             value = round(n[0] / d[0], 2)
             if not (value < ratio.threshold if ratio.op == "lt" else value > ratio.threshold):
                 continue
-            rank = 2 if ratio.severe_at is not None and (value <= ratio.severe_at if ratio.op == "lt" else value >= ratio.severe_at) else 1
+            rank = (
+                2
+                if ratio.severe_at is not None
+                and (value <= ratio.severe_at if ratio.op == "lt" else value >= ratio.severe_at)
+                else 1
+            )
             ev = Evidence(ratio.id, value, ratio.threshold, ratio.reason, ratio.source or "", ratio.confidence)
             out.add("ratio", ratio.id, side, rank, ev)
 
@@ -217,16 +235,38 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
         src = comp.sources[0]
         for side in sides:
             seen = f"{comp.name} in the overhead squat"
-            out.add("movement", comp.id, side, 1, Evidence("overhead_squat", True, None, f"{seen}, consistent with a muscle imbalance around the hip and trunk", src, COMPENSATION_CONFIDENCE))
+            out.add(
+                "movement",
+                comp.id,
+                side,
+                1,
+                Evidence(
+                    "overhead_squat",
+                    True,
+                    None,
+                    f"{seen}, consistent with a muscle imbalance around the hip and trunk",
+                    src,
+                    COMPENSATION_CONFIDENCE,
+                ),
+            )
             groups = [(comp.overactive, "tight", side), (comp.underactive, "weak", side)]
             if side in OTHER:
-                groups += [(comp.overactive_opposite_side, "tight", OTHER[side]), (comp.underactive_opposite_side, "weak", OTHER[side])]
+                groups += [
+                    (comp.overactive_opposite_side, "tight", OTHER[side]),
+                    (comp.underactive_opposite_side, "weak", OTHER[side]),
+                ]
             for muscles, kind, s in groups:
                 word = "overactive" if kind == "tight" else "underactive"
                 for mu in muscles:
                     reason = f"{seen}: {kb.muscle[mu].name} is probably {word}; confirm with a specific test"
                     for ms in _sides_for(mu, s if comp.sided else None, rules):
-                        out.add(kind, mu, ms, 1, Evidence("overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE))
+                        out.add(
+                            kind,
+                            mu,
+                            ms,
+                            1,
+                            Evidence("overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE),
+                        )
 
 
 def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:

@@ -23,8 +23,12 @@ class ActiveFactor:
     side: str | None  # the side the factor's findings land on, or None
 
     def document(self) -> dict[str, Any]:
-        return {"id": self.factor.id, "name": self.factor.name, "side": self.side,
-                "tends_to_produce": list(self.factor.tends_to_produce)}
+        return {
+            "id": self.factor.id,
+            "name": self.factor.name,
+            "side": self.side,
+            "tends_to_produce": list(self.factor.tends_to_produce),
+        }
 
 
 def _field_value(case: Case, name: str) -> Any:

@@ -28,9 +28,15 @@ def finding_words(kb: KnowledgeBase, f: Finding) -> str:
     if f.kind == "asymmetry":
         return f"the {side}side reaching {f.evidence[0].value:g} % of the other on the {f.target.replace('_', ' ')}"
     if f.kind == "movement":
-        return f"{kb.compensations[f.target].name.lower()} {('on the ' + f.side) if f.side else ''} in the squat".replace("  ", " ")
+        return (
+            f"{kb.compensations[f.target].name.lower()} {('on the ' + f.side) if f.side else ''} in the squat".replace(
+                "  ", " "
+            )
+        )
     if f.kind == "ratio":
-        return f"a {f.target.replace('_', ' to ')} ratio of {f.evidence[0].value}{(' on the ' + f.side) if f.side else ''}"
+        return (
+            f"a {f.target.replace('_', ' to ')} ratio of {f.evidence[0].value}{(' on the ' + f.side) if f.side else ''}"
+        )
     if f.kind == "neural":
         return f"a sensitive {side}sciatic nerve ({tests})"
     if f.kind == "joint":
@@ -46,7 +52,11 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
     for loc in s.locations:
         if loc.region in regions:
             side = "" if loc.side == "central" else ("both sides of " if loc.side == "both" else f"the {loc.side} ")
-            out.append(f"pain in {side}{'the ' if not side else ''}{kb.regions[loc.region].name.lower()}".replace("the the", "the"))
+            out.append(
+                f"pain in {side}{'the ' if not side else ''}{kb.regions[loc.region].name.lower()}".replace(
+                    "the the", "the"
+                )
+            )
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
         out.append("pain worse with " + " and ".join(worse))
@@ -94,10 +104,19 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
         strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
         evidence = "; ".join(finding_words(kb, f) for f in strongest)
         symptoms = _symptom_phrases(kb, case, p)
-        text = " ".join(p.explanation_template.format(
-            side=_side(used), evidence=evidence, symptoms=", ".join(symptoms) or "your symptoms").split())
-        out.append({"id": p.id, "confidence": confidence, "findings": [f.id for f in used],
-                    "explanation": text.replace(" .", ".").replace(" ,", ",")})
+        text = " ".join(
+            p.explanation_template.format(
+                side=_side(used), evidence=evidence, symptoms=", ".join(symptoms) or "your symptoms"
+            ).split()
+        )
+        out.append(
+            {
+                "id": p.id,
+                "confidence": confidence,
+                "findings": [f.id for f in used],
+                "explanation": text.replace(" .", ".").replace(" ,", ","),
+            }
+        )
     return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
 
 
@@ -119,8 +138,11 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
             if sug.when_aggravated_by and not set(sug.when_aggravated_by) & set(s.aggravated_by):
                 continue
             sides = {x for r in hit_regions for x in side_of[r]} - {"central"}
-            side = None if not sides or kb.test[sug.test].layout != "sided" else (
-                sides.pop() if len(sides) == 1 and "both" not in sides else "both")
+            side = (
+                None
+                if not sides or kb.test[sug.test].layout != "sided"
+                else (sides.pop() if len(sides) == 1 and "both" not in sides else "both")
+            )
             if (sug.test, side) in seen:
                 continue
             seen.add((sug.test, side))

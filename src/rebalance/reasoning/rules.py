@@ -24,8 +24,12 @@ def _between(value: Any, bounds: Any) -> bool:
 
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le,
-    "eq": operator.eq, "between": _between,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "eq": operator.eq,
+    "between": _between,
 }
 
 
@@ -72,10 +76,18 @@ def _compile_norm(test: Test, n: Norm) -> CompiledNorm:
     return CompiledNorm(
         test=test.id,
         conditions=tuple((c.field, OPS[c.op], c.value) for c in n.when),
-        primary=first.field, threshold=first.value, descending=first.op in ("lt", "le"),
-        base_rank=SEVERITY_RANK[n.severity], moderate_at=n.moderate_at, severe_at=n.severe_at,
-        kind=n.finding.kind, target=n.finding.target, side_rule=n.finding.side,
-        confidence=n.confidence, reason=n.reason, source=n.source or "",
+        primary=first.field,
+        threshold=first.value,
+        descending=first.op in ("lt", "le"),
+        base_rank=SEVERITY_RANK[n.severity],
+        moderate_at=n.moderate_at,
+        severe_at=n.severe_at,
+        kind=n.finding.kind,
+        target=n.finding.target,
+        side_rule=n.finding.side,
+        confidence=n.confidence,
+        reason=n.reason,
+        source=n.source or "",
     )
 
 
@@ -94,10 +106,12 @@ def _compile_test(test: Test) -> CompiledTest:
         f = next(f for f in test.fields if f.name == test.symmetry.field)
         symmetry = (f.name, test.symmetry.higher_is_better, test.symmetry.finding_target, f.max or 0.0)
     return CompiledTest(
-        id=test.id, layout=test.layout,
+        id=test.id,
+        layout=test.layout,
         norms_by_sex={sex: _norms_for(test, sex) for sex in ("male", "female", None)},
         sided_fields=frozenset(f.name for f in test.fields if f.type == "sided_number"),
-        side_field=side_field, symmetry=symmetry,
+        side_field=side_field,
+        symmetry=symmetry,
     )
 
 
@@ -111,8 +125,9 @@ class Rules:
 @functools.cache
 def compile_rules(kb: KnowledgeBase) -> Rules:
     lsi = kb.criterion["limb_symmetry_index"]
-    midline = frozenset(mu.id for mu in kb.muscle.values()
-                        if mu.region in ("lumbar", "abdomen") or mu.part_of == "deep_core")
+    midline = frozenset(
+        mu.id for mu in kb.muscle.values() if mu.region in ("lumbar", "abdomen") or mu.part_of == "deep_core"
+    )
     return Rules(
         tests={t.id: _compile_test(t) for t in kb.test.values()},
         midline=midline,

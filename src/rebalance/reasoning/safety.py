@@ -26,8 +26,10 @@ def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
 
 def _age_over(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
     a = case.assessment
-    return (a.client.age > kb.criterion["age_new_pain_over"].value
-            and a.symptoms.duration_weeks < kb.criterion["new_pain_weeks"].value)
+    return (
+        a.client.age > kb.criterion["age_new_pain_over"].value
+        and a.symptoms.duration_weeks < kb.criterion["new_pain_weeks"].value
+    )
 
 
 def _age_under(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
@@ -67,8 +69,10 @@ DERIVED: dict[str, Callable[[KnowledgeBase, Case, Context], bool]] = {
 SUMMARY = {
     "emergency": "Stop: do not start an exercise program. {action}",
     "urgent": "Do not start the exercise program yet. {action} The program is withheld until a doctor has seen you.",
-    "caution": ("A gentle program is given, but a clinician must review it before you start. {action} "
-                "Stop any exercise that causes pain."),
+    "caution": (
+        "A gentle program is given, but a clinician must review it before you start. {action} "
+        "Stop any exercise that causes pain."
+    ),
     "clear": "No warning signs found. The program can start; do everything you can do without pain.",
 }
 
@@ -93,9 +97,9 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
                 level, action = cond.urgency, "; ".join(cond.precautions) + "."
     have = set(present)
     for rule in kb.safety_rules.values():
+        # a matching cluster rule sets the level, and its message is the more specific one
         if len(have.intersection(rule.any_of)) >= rule.min_count and RANK[rule.level] >= RANK[level]:
-            if RANK[rule.level] > RANK[level] or not action or level != "caution":
-                level, action = rule.level, rule.message
+            level, action = rule.level, rule.message
     return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
 
 

@@ -19,11 +19,15 @@ def _wrap(text: str, indent: str = "  ") -> list[str]:
 
 
 def _scores(s: dict[str, Any]) -> list[str]:
-    lines = [f"  Pain now: {s['pain_now']}/10 ({s['pain_band']})"
-             + (f", worst this week {s['pain_worst_week']}/10" if s.get("pain_worst_week") is not None else "")]
+    lines = [
+        f"  Pain now: {s['pain_now']}/10 ({s['pain_band']})"
+        + (f", worst this week {s['pain_worst_week']}/10" if s.get("pain_worst_week") is not None else "")
+    ]
     if s.get("odi"):
         o = s["odi"]
-        lines.append(f"  Oswestry Disability Index: {o['percent']} % ({o['band'].replace('_', ' ')}; raw {o['raw']}, {o['answered']} of 10 sections)")
+        band = o["band"].replace("_", " ")
+        detail = f"{band}; raw {o['raw']}, {o['answered']} of 10 answered"
+        lines.append(f"  Oswestry Disability Index: {o['percent']} % ({detail})")
     if s.get("start_back"):
         b = s["start_back"]
         lines.append(f"  STarT Back: total {b['total']}, distress {b['distress']} -> {b['risk']} risk")

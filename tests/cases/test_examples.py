@@ -1,0 +1,391 @@
+"""End-to-end: every assessment in examples/ analysed through the public API, pinned as a table.
+
+EXPECTED below reads as one row per example file:
+
+    safety       the safety level the case must get
+    flags        the exact set of safety flag ids (None = not pinned)
+    start_back   the STarT Back risk group, where it matters to the case
+    patterns     the exact set of pattern ids reported (apart from disputed ones)
+    leads        the pattern with the highest confidence (None = no pattern at all)
+    present      finding id -> severity (None = any severity) that must be present
+    absent       finding ids that must NOT be present (clinically important negatives)
+    suggested    (test, side) pairs that must be among suggested_tests (side None = no side)
+    no_findings / no_suggestions   the lists must be empty
+    disputed     where the engine's output looks clinically wrong: what a clinician expects,
+                 with the reason. Each is an xfail(strict=True) test, so it shows up in every
+                 run and turns into a failure (to be cleaned up here) once the engine is fixed.
+
+A new file in examples/ without a row here fails test_every_example_is_in_the_table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rebalance.api import analyse_file
+from rebalance.errors import KnowledgeBaseError
+from rebalance.knowledge.loader import KnowledgeBase, default, read_knowledge
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+NEURAL = ["neural:sciatic_nerve:left", "neural:sciatic_nerve:right"]
+PIRIFORMIS = ["tight:piriformis:left", "tight:piriformis:right"]
+SIJ = "joint:sacroiliac_joint"
+
+TOO_EARLY_FOR_EXERCISE_TESTS = (
+    "Safety withholds the program and sends the person to a doctor or emergency department, yet "
+    "suggested_tests still lists a full exercise-testing battery (Biering-Sorensen, side bridge, "
+    "overhead squat, dynamometry...). Nothing should be suggested until a doctor has cleared them."
+)
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    # ---------------------------------------------------------------- the contract's own case
+    "contract_example.yaml": dict(
+        safety="caution", flags={"nerve_root_signs", "severe_pain", "pregnancy"},
+        patterns={"piriformis_syndrome", "lower_crossed_syndrome", "lateral_asymmetry",
+                  "hamstring_quadriceps_imbalance", "core_instability", "nerve_root_irritation"},
+        leads="piriformis_syndrome",
+        present={"tight:piriformis:right": "moderate", "neural:sciatic_nerve:right": "moderate",
+                 "tight:iliopsoas:right": None, "tight:rectus_femoris:right": "moderate",
+                 "weak:gluteus_medius:right": "moderate", "asymmetry:side_bridge:right": None,
+                 "ratio:hamstring_quadriceps:left": None, "posture:lateral_pelvic_tilt:left": None},
+        absent=["neural:sciatic_nerve:left", "tight:piriformis:left", SIJ,
+                "posture:anterior_pelvic_tilt",  # 17 deg lies inside the 0-23 deg bony range
+                "tight:rectus_femoris:left"],     # knee bent 85 deg: normal
+        no_suggestions=True,
+    ),
+    # ---------------------------------------------------------------- one leading pattern each
+    "lower_crossed_desk_worker.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"lower_crossed_syndrome", "core_instability"}, leads="lower_crossed_syndrome",
+        present={"tight:iliopsoas:left": None, "tight:iliopsoas:right": None,
+                 "tight:rectus_femoris:right": "moderate", "tight:rectus_femoris:left": "mild",
+                 "weak:gluteus_maximus:left": None, "weak:gluteus_maximus:right": None,
+                 "posture:anterior_pelvic_tilt": None, "movement:low_back_arches": None},
+        absent=[*NEURAL, *PIRIFORMIS, "tight:hamstrings:left", "tight:hamstrings:right",
+                "posture:posterior_pelvic_tilt", "tight:tensor_fasciae_latae:left",
+                "tight:tensor_fasciae_latae:right"],
+        suggested=[("trunk_flexor_endurance", None), ("trunk_extensor_endurance", None), ("side_bridge", None)],
+    ),
+    "piriformis_right.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"piriformis_syndrome"}, leads="piriformis_syndrome",
+        present={"tight:piriformis:right": "moderate", "tight:hip_external_rotators:right": None,
+                 "asymmetry:hip_internal_rotation:right": None, "weak:gluteus_medius:right": "mild"},
+        absent=[*NEURAL, "tight:piriformis:left", SIJ, "tight:hamstrings:right",
+                "tight:hip_external_rotators:left"],
+    ),
+    "cyclist_hamstring_quadriceps.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"hamstring_quadriceps_imbalance"}, leads="hamstring_quadriceps_imbalance",
+        present={"ratio:hamstring_quadriceps:left": "mild", "ratio:hamstring_quadriceps:right": "moderate",
+                 "tight:hamstrings:left": None, "tight:hamstrings:right": None},
+        absent=[*NEURAL, "asymmetry:dynamometry:right",  # 124 vs 136 Nm: LSI 91 %
+                "tight:iliopsoas:left", "tight:iliopsoas:right"],
+        suggested=[("slump", "right")],
+    ),
+    "core_endurance_deficit.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"core_instability"}, leads="core_instability",
+        present={"ratio:trunk_flexor_extensor": None, "ratio:side_bridge_extensor:left": None,
+                 "ratio:side_bridge_extensor:right": None, "weak:deep_core": None,
+                 "movement:excessive_forward_lean": None},
+        absent=[*NEURAL, "asymmetry:side_bridge:left", "asymmetry:side_bridge:right",  # 47 vs 50 s
+                "tight:rectus_femoris:left", "tight:rectus_femoris:right", "posture:anterior_pelvic_tilt"],
+        disputed=dict(
+            patterns={"lower_crossed_syndrome": (
+                "Reported (0.32) although the Thomas test is negative on both sides and the glutes are "
+                "5/5 on MMT; it rests only on the squat's forward lean (NASM inference, 0.3).")},
+            findings={
+                "tight:iliopsoas:left": ("Thomas test measured and negative (thigh -6 deg); the squat "
+                                         "inference should not override it."),
+                "tight:iliopsoas:right": "Thomas test measured and negative (thigh -5 deg).",
+                "weak:gluteus_maximus:left": ("MMT measured 5/5; an overhead-squat guess (0.3) plus habit "
+                                              "priors should not make it weak."),
+                "weak:gluteus_maximus:right": "MMT measured 5/5.",
+            },
+        ),
+    ),
+    "golfer_lateral_asymmetry.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"lateral_asymmetry", "core_instability"}, leads="lateral_asymmetry",
+        present={"asymmetry:side_bridge:right": "severe", "asymmetry:single_leg_bridge:right": "severe",
+                 "posture:lateral_pelvic_tilt:right": None, "movement:asymmetric_weight_shift:left": None,
+                 "weak:gluteus_medius:right": "moderate", "asymmetry:hip_internal_rotation:left": None},
+        absent=[*NEURAL, SIJ, "asymmetry:gait:left", "asymmetry:gait:right"],
+        disputed=dict(
+            patterns={"piriformis_syndrome": (
+                "Reported at 0.45 although FAIR is negative on both sides (LR- 0.14) and sitting does not "
+                "aggravate; the only piriformis evidence is the squat weight-shift inference (0.3).")},
+            findings={"tight:piriformis:right": "FAIR measured and negative on the right."},
+        ),
+    ),
+    "nerve_root_l5_s1.yaml": dict(
+        safety="caution", flags={"nerve_root_signs"},
+        patterns={"nerve_root_irritation"}, leads="nerve_root_irritation",
+        present={"neural:sciatic_nerve:left": "moderate", "asymmetry:passive_slr:left": None},
+        absent=["neural:sciatic_nerve:right", "tight:piriformis:left", SIJ],
+        disputed=dict(findings={"tight:hamstrings:left": (
+            "The left SLR stopped at 45 deg because it reproduced calf pain (neural positive); reading "
+            "the same angle as short hamstrings invites hamstring stretching in a disc herniation, which "
+            "the knowledge base itself advises against.")}),
+    ),
+    "sacroiliac_postpartum.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"sacroiliac_joint_dysfunction"}, leads="sacroiliac_joint_dysfunction",
+        present={SIJ: "moderate", "weak:gluteus_maximus:right": "mild"},
+        absent=[*NEURAL, "tight:piriformis:right", "weak:gluteus_maximus:left"],
+    ),
+    "posterior_tilt_flat_back.yaml": dict(
+        safety="clear", flags=set(),
+        patterns={"posterior_pelvic_tilt", "core_instability"}, leads="posterior_pelvic_tilt",
+        present={"posture:posterior_pelvic_tilt": None, "movement:low_back_rounds": None,
+                 "tight:hamstrings:left": None, "tight:hamstrings:right": None},
+        absent=[*NEURAL, "posture:anterior_pelvic_tilt", "tight:iliopsoas:left", "tight:iliopsoas:right",
+                "tight:rectus_femoris:left", "tight:rectus_femoris:right"],
+    ),
+    # ---------------------------------------------------------------- safety levels
+    "cauda_equina_emergency.yaml": dict(
+        safety="emergency",
+        flags={"saddle_anaesthesia", "bladder_dysfunction", "bilateral_leg_symptoms", "severe_pain"},
+        message_has="emergency department",
+        patterns=set(), leads=None, no_findings=True,
+        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+    ),
+    "cancer_flags_urgent.yaml": dict(
+        safety="urgent",
+        flags={"history_of_cancer", "night_pain", "unexplained_weight_loss", "age_over_50_new_pain"},
+        message_has="doctor",
+        patterns=set(), leads=None, no_findings=True,
+        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+    ),
+    "infection_flags_urgent.yaml": dict(
+        safety="urgent", flags={"fever", "iv_drug_use", "night_pain", "severe_pain"},
+        message_has="infection",
+        patterns=set(), leads=None, no_findings=True,
+        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+    ),
+    "pregnancy_pelvic_girdle_caution.yaml": dict(
+        safety="caution", flags={"pregnancy"},
+        patterns={"sacroiliac_joint_dysfunction"}, leads="sacroiliac_joint_dysfunction",
+        present={SIJ: "moderate"},
+        absent=[*NEURAL, "tight:piriformis:left"],
+    ),
+    "high_start_back_caution.yaml": dict(
+        safety="caution", flags={"high_start_back_risk"}, start_back="high",
+        patterns={"lower_crossed_syndrome"}, leads="lower_crossed_syndrome",
+        present={"tight:iliopsoas:left": None, "tight:iliopsoas:right": None,
+                 "weak:gluteus_maximus:right": "mild"},
+        absent=[*NEURAL, "weak:gluteus_maximus:left"],
+    ),
+    # ---------------------------------------------------------------- tests not done
+    "buttock_pain_no_fair.yaml": dict(
+        safety="clear", flags=set(),
+        patterns=set(), leads=None,
+        present={"weak:gluteus_medius:left": "mild"},
+        absent=[*PIRIFORMIS, *NEURAL, SIJ],  # not tested: unknown, never a finding
+        suggested=[("fair", "left"), ("seated_piriformis_stretch", "left"), ("sij_provocation", None)],
+    ),
+    "leg_pain_untested.yaml": dict(
+        safety="caution", flags=None,
+        patterns=set(), leads=None, no_findings=True,
+        absent=[*NEURAL],  # not tested: unknown, never a finding
+        suggested=[("passive_slr", "right"), ("slump", "right"), ("fair", "right")],
+        disputed=dict(safety=(
+            "Pain into the calf that coughing aggravates, with no neurodynamic test done, gets 'clear' "
+            "('No warning signs found. The program can start'): an untested possible radiculopathy is "
+            "treated as normal. Expected at least caution until SLR/slump are done.")),
+    ),
+    # ---------------------------------------------------------------- no findings at all
+    "healthy_no_findings.yaml": dict(
+        safety="clear", flags=set(), start_back="low",
+        patterns=set(), leads=None, no_findings=True, no_suggestions=True,
+    ),
+    "bilateral_knee_pain_runner.yaml": dict(
+        safety="clear", flags=set(),
+        patterns=set(), leads=None,
+        present={"weak:gluteus_medius:left": "mild", "weak:gluteus_medius:right": "mild"},
+        absent=[*NEURAL],
+        disputed=dict(safety=(
+            "Patellofemoral pain in both knees (no radiating, neurological or sphincter symptoms) derives "
+            "the bilateral_leg_symptoms red flag and goes urgent ('rule out cauda equina'). The flag is "
+            "about bilateral sciatica/neurological symptoms, not any pain in a leg region on both sides.")),
+    ),
+}
+
+SAFETY_RANK = {"clear": 0, "caution": 1, "urgent": 2, "emergency": 3}
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    """The packaged knowledge base; while its exercise files are unfinished, the records as read."""
+    try:
+        return default()
+    except KnowledgeBaseError:
+        kb, _problems = read_knowledge()
+        return kb
+
+
+_CACHE: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture
+def analysed(knowledge: KnowledgeBase) -> Any:
+    def get(name: str) -> dict[str, Any]:
+        if name not in _CACHE:
+            _CACHE[name] = analyse_file(EXAMPLES / name, kb=knowledge)
+        return _CACHE[name]
+    return get
+
+
+def _disputed(name: str) -> dict[str, Any]:
+    return EXPECTED[name].get("disputed", {})
+
+
+def _files(aspect: str | None = None, only: str | None = None) -> list[Any]:
+    """Parameters over the table (rows with key ``only``, or disputing it, if given); an aspect
+    disputed for a file is marked xfail(strict)."""
+    out = []
+    for name, row in EXPECTED.items():
+        if only and not (row.get(only) or only in _disputed(name)):
+            continue
+        why = _disputed(name).get(aspect) if aspect else None
+        marks = [pytest.mark.xfail(strict=True, reason=why)] if isinstance(why, str) else []
+        out.append(pytest.param(name, id=name.removesuffix(".yaml"), marks=marks))
+    return out
+
+
+def _finding_ids(doc: dict[str, Any]) -> set[str]:
+    return {f["id"] for f in doc["findings"]}
+
+
+# ------------------------------------------------------------------------------------ coverage
+
+def test_every_example_is_in_the_table() -> None:
+    on_disk = {p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml", ".json")}
+    assert on_disk - set(EXPECTED) == set(), "examples without expectations in EXPECTED"
+    assert set(EXPECTED) - on_disk == set(), "rows in EXPECTED without a file in examples/"
+
+
+def test_examples_cover_every_pattern_and_safety_level() -> None:
+    leaders = {row["leads"] for row in EXPECTED.values()} - {None}
+    assert leaders >= {"lower_crossed_syndrome", "piriformis_syndrome", "hamstring_quadriceps_imbalance",
+                       "core_instability", "lateral_asymmetry", "nerve_root_irritation",
+                       "sacroiliac_joint_dysfunction", "posterior_pelvic_tilt"}
+    assert {row["safety"] for row in EXPECTED.values()} == set(SAFETY_RANK)
+
+
+# ------------------------------------------------------------------------------------ the table
+
+@pytest.mark.parametrize("name", _files("safety"))
+def test_safety(name: str, analysed: Any) -> None:
+    row, safety = EXPECTED[name], analysed(name)["safety"]
+    assert safety["level"] == row["safety"]
+    if row.get("flags") is not None:
+        assert {f["id"] for f in safety["flags"]} == row["flags"]
+    if row.get("message_has"):
+        assert row["message_has"] in safety["message"].lower()
+
+
+@pytest.mark.parametrize("name", _files())
+def test_program_withheld_when_urgent_or_emergency(name: str, analysed: Any) -> None:
+    doc = analysed(name)
+    if SAFETY_RANK[doc["safety"]["level"]] >= SAFETY_RANK["urgent"]:
+        assert doc["program"] is None
+
+
+@pytest.mark.parametrize("name", _files())
+def test_scores(name: str, analysed: Any) -> None:
+    row, doc = EXPECTED[name], analysed(name)
+    if row.get("start_back"):
+        assert doc["scores"]["start_back"]["risk"] == row["start_back"]
+
+
+@pytest.mark.parametrize("name", _files())
+def test_pattern_set(name: str, analysed: Any) -> None:
+    disputed = set(_disputed(name).get("patterns", {}))
+    found = {p["id"] for p in analysed(name)["patterns"]}
+    assert found - disputed == EXPECTED[name]["patterns"]
+
+
+@pytest.mark.parametrize("name", _files())
+def test_leading_pattern(name: str, analysed: Any) -> None:
+    patterns = analysed(name)["patterns"]
+    leads = EXPECTED[name]["leads"]
+    if leads is None:
+        assert patterns == []
+        return
+    ranked = sorted(patterns, key=lambda p: -p["confidence"])
+    assert ranked[0]["id"] == leads
+    if len(ranked) > 1:
+        assert ranked[0]["confidence"] > ranked[1]["confidence"], "the leader must be clear, not a tie"
+
+
+@pytest.mark.parametrize("name", _files())
+def test_findings_present(name: str, analysed: Any) -> None:
+    by_id = {f["id"]: f for f in analysed(name)["findings"]}
+    for fid, severity in EXPECTED[name].get("present", {}).items():
+        assert fid in by_id, f"missing finding {fid}"
+        if severity:
+            assert by_id[fid]["severity"] == severity, fid
+
+
+@pytest.mark.parametrize("name", _files())
+def test_findings_absent(name: str, analysed: Any) -> None:
+    doc = analysed(name)
+    wrongly = set(EXPECTED[name].get("absent", [])) & _finding_ids(doc)
+    assert wrongly == set()
+    if EXPECTED[name].get("no_findings"):
+        assert doc["findings"] == []
+
+
+@pytest.mark.parametrize("name", _files())
+def test_suggested_tests(name: str, analysed: Any) -> None:
+    doc = analysed(name)
+    got = {(s["test"], s.get("side")) for s in doc["suggested_tests"]}
+    for want in EXPECTED[name].get("suggested", []):
+        assert want in got, f"expected {want} among {sorted(got, key=str)}"
+
+
+@pytest.mark.parametrize("name", _files("no_suggestions", only="no_suggestions"))
+def test_no_suggestions_where_none_are_due(name: str, analysed: Any) -> None:
+    assert analysed(name)["suggested_tests"] == []
+
+
+@pytest.mark.parametrize("name", _files())
+def test_a_test_already_done_is_never_suggested(name: str, analysed: Any) -> None:
+    doc = analysed(name)
+    assert {s["test"] for s in doc["suggested_tests"]} & set(doc["tests_done"]) == set()
+
+
+@pytest.mark.parametrize("name", _files())
+def test_analysis_is_deterministic(name: str, knowledge: KnowledgeBase) -> None:
+    first = analyse_file(EXAMPLES / name, kb=knowledge)
+    second = analyse_file(EXAMPLES / name, kb=knowledge)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------------ disputes
+
+def _disputes() -> list[Any]:
+    out = []
+    for name in EXPECTED:
+        d = _disputed(name)
+        for kind in ("patterns", "findings"):
+            for item, why in d.get(kind, {}).items():
+                out.append(pytest.param(name, kind, item, id=f"{name.removesuffix('.yaml')}-{item}",
+                                        marks=pytest.mark.xfail(strict=True, reason=why)))
+    return out
+
+
+@pytest.mark.parametrize(("name", "kind", "item"), _disputes())
+def test_disputed_output_should_be_absent(name: str, kind: str, item: str, analysed: Any) -> None:
+    doc = analysed(name)
+    present = {p["id"] for p in doc["patterns"]} if kind == "patterns" else _finding_ids(doc)
+    assert item not in present

@@ -1,0 +1,78 @@
+"""`rebalance explain` teaches every kind of record; `kb dump` prints the whole base."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rebalance.knowledge.loader import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("rid", "must_show"),
+    [
+        (
+            "piriformis",
+            [
+                "Piriformis",
+                "Relation to the sciatic nerve",
+                "Antagonists",
+                "piriformis_syndrome",
+                "fair",
+                "supine_piriformis_stretch",
+                "asymmetric_weight_shift",
+                "Sources",
+                "[smoll_2010]",
+            ],
+        ),
+        (
+            "modified_thomas",
+            ["How to do it", "thigh_above_horizontal_deg", "tight:iliopsoas", "source: ", "How far to trust it"],
+        ),
+        (
+            "lower_crossed_syndrome",
+            [
+                "How it can cause sciatic or low back pain",
+                "Tight or overactive: Iliopsoas",
+                "half_kneeling_hip_flexor_stretch",
+            ],
+        ),
+        ("supine_piriformis_stretch", ["Steps", "Cues", "Common mistakes", "Dose", "Not for:", "Patterns it serves"]),
+        ("sciatic_nerve", ["Nerve roots", "L4, L5, S1, S2, S3", "Its path"]),
+        ("prolonged_sitting", ["How rebalance spots it", "sitting_hours_per_day", "What to do instead"]),
+        ("tight", ["What it means", "tight:<target>"]),
+        ("saddle_anaesthesia", ["emergency"]),
+    ],
+)
+def test_explain_shows_what_it_is_and_how_it_connects(cli: Any, rid: str, must_show: list[str]) -> None:
+    code, out, err = cli("explain", rid)
+    assert code == 0, err
+    for text in must_show:
+        assert text in out, text
+
+
+def test_every_record_kind_can_be_explained(kb: KnowledgeBase, cli: Any) -> None:
+    from rebalance.knowledge.explain import explain
+    from rebalance.knowledge.loader import EXPLAINABLE
+
+    for kind in EXPLAINABLE:
+        for rid in list(kb.records[kind])[:3]:
+            assert rid in explain(kb, rid)
+
+
+def test_unknown_id_suggests_and_exits_2(cli: Any) -> None:
+    code, out, err = cli("explain", "piriformus")
+    assert code == 2
+    assert out == ""
+    assert "unknown id 'piriformus'" in err and "did you mean" in err and "piriformis" in err
+
+
+def test_kb_dump_is_the_whole_base_as_json(cli: Any, kb: KnowledgeBase) -> None:
+    code, out, _ = cli("kb", "dump")
+    assert code == 0
+    doc = json.loads(out)
+    for kind in ("muscles", "tests", "patterns", "exercises", "conditions", "red_flags", "sources", "claims"):
+        assert len(doc[kind]) == len(kb.records[kind])
+    assert {m["id"] for m in doc["muscles"]} == set(kb.muscle)
