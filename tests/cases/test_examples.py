@@ -5,15 +5,15 @@ EXPECTED below reads as one row per example file:
     safety       the safety level the case must get
     flags        the exact set of safety flag ids (None = not pinned)
     start_back   the STarT Back risk group, where it matters to the case
-    patterns     the exact set of pattern ids reported (apart from disputed ones)
+    patterns     the exact set of pattern ids reported
     leads        the pattern with the highest confidence (None = no pattern at all)
     present      finding id -> severity (None = any severity) that must be present
     absent       finding ids that must NOT be present (clinically important negatives)
     suggested    (test, side) pairs that must be among suggested_tests (side None = no side)
     no_findings / no_suggestions   the lists must be empty
-    disputed     where the engine's output looks clinically wrong: what a clinician expects,
-                 with the reason. Each is an xfail(strict=True) test, so it shows up in every
-                 run and turns into a failure (to be cleaned up here) once the engine is fixed.
+
+Where the engine's output looks clinically wrong, pin what a clinician expects and mark that
+test xfail(strict=True) with the reason, so it turns into a failure once the engine is fixed.
 
 A new file in examples/ without a row here fails test_every_example_is_in_the_table.
 """
@@ -36,184 +36,273 @@ NEURAL = ["neural:sciatic_nerve:left", "neural:sciatic_nerve:right"]
 PIRIFORMIS = ["tight:piriformis:left", "tight:piriformis:right"]
 SIJ = "joint:sacroiliac_joint"
 
-TOO_EARLY_FOR_EXERCISE_TESTS = (
-    "Safety withholds the program and sends the person to a doctor or emergency department, yet "
-    "suggested_tests still lists a full exercise-testing battery (Biering-Sorensen, side bridge, "
-    "overhead squat, dynamometry...). Nothing should be suggested until a doctor has cleared them."
-)
-
 EXPECTED: dict[str, dict[str, Any]] = {
     # ---------------------------------------------------------------- the contract's own case
     "contract_example.yaml": dict(
-        safety="caution", flags={"nerve_root_signs", "severe_pain", "pregnancy"},
-        patterns={"piriformis_syndrome", "lower_crossed_syndrome", "lateral_asymmetry",
-                  "hamstring_quadriceps_imbalance", "core_instability", "nerve_root_irritation"},
+        safety="caution",
+        flags={"nerve_root_signs", "severe_pain", "pregnancy"},
+        patterns={
+            "piriformis_syndrome",
+            "lower_crossed_syndrome",
+            "lateral_asymmetry",
+            "hamstring_quadriceps_imbalance",
+            "core_instability",
+            "nerve_root_irritation",
+        },
         leads="piriformis_syndrome",
-        present={"tight:piriformis:right": "moderate", "neural:sciatic_nerve:right": "moderate",
-                 "tight:iliopsoas:right": None, "tight:rectus_femoris:right": "moderate",
-                 "weak:gluteus_medius:right": "moderate", "asymmetry:side_bridge:right": None,
-                 "ratio:hamstring_quadriceps:left": None, "posture:lateral_pelvic_tilt:left": None},
-        absent=["neural:sciatic_nerve:left", "tight:piriformis:left", SIJ,
-                "posture:anterior_pelvic_tilt",  # 17 deg lies inside the 0-23 deg bony range
-                "tight:rectus_femoris:left"],     # knee bent 85 deg: normal
+        present={
+            "tight:piriformis:right": "moderate",
+            "neural:sciatic_nerve:right": "moderate",
+            "tight:iliopsoas:right": None,
+            "tight:rectus_femoris:right": "moderate",
+            "weak:gluteus_medius:right": "moderate",
+            "asymmetry:side_bridge:right": None,
+            "ratio:hamstring_quadriceps:left": None,
+            "posture:lateral_pelvic_tilt:left": None,
+        },
+        absent=[
+            "neural:sciatic_nerve:left",
+            "tight:piriformis:left",
+            SIJ,
+            "posture:anterior_pelvic_tilt",  # 17 deg lies inside the 0-23 deg bony range
+            "tight:rectus_femoris:left",
+        ],  # knee bent 85 deg: normal
         no_suggestions=True,
     ),
     # ---------------------------------------------------------------- one leading pattern each
     "lower_crossed_desk_worker.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"lower_crossed_syndrome", "core_instability"}, leads="lower_crossed_syndrome",
-        present={"tight:iliopsoas:left": None, "tight:iliopsoas:right": None,
-                 "tight:rectus_femoris:right": "moderate", "tight:rectus_femoris:left": "mild",
-                 "weak:gluteus_maximus:left": None, "weak:gluteus_maximus:right": None,
-                 "posture:anterior_pelvic_tilt": None, "movement:low_back_arches": None},
-        absent=[*NEURAL, *PIRIFORMIS, "tight:hamstrings:left", "tight:hamstrings:right",
-                "posture:posterior_pelvic_tilt", "tight:tensor_fasciae_latae:left",
-                "tight:tensor_fasciae_latae:right"],
+        safety="clear",
+        flags=set(),
+        patterns={"lower_crossed_syndrome", "core_instability"},
+        leads="lower_crossed_syndrome",
+        present={
+            "tight:iliopsoas:left": None,
+            "tight:iliopsoas:right": None,
+            "tight:rectus_femoris:right": "moderate",
+            "tight:rectus_femoris:left": "mild",
+            "weak:gluteus_maximus:left": None,
+            "weak:gluteus_maximus:right": None,
+            "posture:anterior_pelvic_tilt": None,
+            "movement:low_back_arches": None,
+        },
+        absent=[
+            *NEURAL,
+            *PIRIFORMIS,
+            "tight:hamstrings:left",
+            "tight:hamstrings:right",
+            "posture:posterior_pelvic_tilt",
+            "tight:tensor_fasciae_latae:left",
+            "tight:tensor_fasciae_latae:right",
+        ],
         suggested=[("trunk_flexor_endurance", None), ("trunk_extensor_endurance", None), ("side_bridge", None)],
     ),
     "piriformis_right.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"piriformis_syndrome"}, leads="piriformis_syndrome",
-        present={"tight:piriformis:right": "moderate", "tight:hip_external_rotators:right": None,
-                 "asymmetry:hip_internal_rotation:right": None, "weak:gluteus_medius:right": "mild"},
-        absent=[*NEURAL, "tight:piriformis:left", SIJ, "tight:hamstrings:right",
-                "tight:hip_external_rotators:left"],
+        safety="clear",
+        flags=set(),
+        patterns={"piriformis_syndrome"},
+        leads="piriformis_syndrome",
+        present={
+            "tight:piriformis:right": "moderate",
+            "tight:hip_external_rotators:right": None,
+            "asymmetry:hip_internal_rotation:right": None,
+            "weak:gluteus_medius:right": "mild",
+        },
+        absent=[*NEURAL, "tight:piriformis:left", SIJ, "tight:hamstrings:right", "tight:hip_external_rotators:left"],
     ),
     "cyclist_hamstring_quadriceps.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"hamstring_quadriceps_imbalance"}, leads="hamstring_quadriceps_imbalance",
-        present={"ratio:hamstring_quadriceps:left": "mild", "ratio:hamstring_quadriceps:right": "moderate",
-                 "tight:hamstrings:left": None, "tight:hamstrings:right": None},
-        absent=[*NEURAL, "asymmetry:dynamometry:right",  # 124 vs 136 Nm: LSI 91 %
-                "tight:iliopsoas:left", "tight:iliopsoas:right"],
+        safety="clear",
+        flags=set(),
+        patterns={"hamstring_quadriceps_imbalance"},
+        leads="hamstring_quadriceps_imbalance",
+        present={
+            "ratio:hamstring_quadriceps:left": "mild",
+            "ratio:hamstring_quadriceps:right": "moderate",
+            "tight:hamstrings:left": None,
+            "tight:hamstrings:right": None,
+        },
+        absent=[
+            *NEURAL,
+            "asymmetry:dynamometry:right",  # 124 vs 136 Nm: LSI 91 %
+            "tight:iliopsoas:left",
+            "tight:iliopsoas:right",
+        ],
         suggested=[("slump", "right")],
     ),
     "core_endurance_deficit.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"core_instability"}, leads="core_instability",
-        present={"ratio:trunk_flexor_extensor": None, "ratio:side_bridge_extensor:left": None,
-                 "ratio:side_bridge_extensor:right": None, "weak:deep_core": None,
-                 "movement:excessive_forward_lean": None},
-        absent=[*NEURAL, "asymmetry:side_bridge:left", "asymmetry:side_bridge:right",  # 47 vs 50 s
-                "tight:rectus_femoris:left", "tight:rectus_femoris:right", "posture:anterior_pelvic_tilt"],
-        disputed=dict(
-            patterns={"lower_crossed_syndrome": (
-                "Reported (0.32) although the Thomas test is negative on both sides and the glutes are "
-                "5/5 on MMT; it rests only on the squat's forward lean (NASM inference, 0.3).")},
-            findings={
-                "tight:iliopsoas:left": ("Thomas test measured and negative (thigh -6 deg); the squat "
-                                         "inference should not override it."),
-                "tight:iliopsoas:right": "Thomas test measured and negative (thigh -5 deg).",
-                "weak:gluteus_maximus:left": ("MMT measured 5/5; an overhead-squat guess (0.3) plus habit "
-                                              "priors should not make it weak."),
-                "weak:gluteus_maximus:right": "MMT measured 5/5.",
-            },
-        ),
+        safety="clear",
+        flags=set(),
+        patterns={"core_instability"},
+        leads="core_instability",
+        present={
+            "ratio:trunk_flexor_extensor": None,
+            "ratio:side_bridge_extensor:left": None,
+            "ratio:side_bridge_extensor:right": None,
+            "weak:deep_core": None,
+            "movement:excessive_forward_lean": None,
+        },
+        absent=[
+            *NEURAL,
+            "asymmetry:side_bridge:left",
+            "asymmetry:side_bridge:right",  # 47 vs 50 s
+            "tight:rectus_femoris:left",
+            "tight:rectus_femoris:right",
+            "posture:anterior_pelvic_tilt",
+            # a negative Thomas test and 5/5 glutes outweigh the squat's forward-lean guess
+            "tight:iliopsoas:left",
+            "tight:iliopsoas:right",
+            "weak:gluteus_maximus:left",
+            "weak:gluteus_maximus:right",
+        ],
     ),
     "golfer_lateral_asymmetry.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"lateral_asymmetry", "core_instability"}, leads="lateral_asymmetry",
-        present={"asymmetry:side_bridge:right": "severe", "asymmetry:single_leg_bridge:right": "severe",
-                 "posture:lateral_pelvic_tilt:right": None, "movement:asymmetric_weight_shift:left": None,
-                 "weak:gluteus_medius:right": "moderate", "asymmetry:hip_internal_rotation:left": None},
-        absent=[*NEURAL, SIJ, "asymmetry:gait:left", "asymmetry:gait:right"],
-        disputed=dict(
-            patterns={"piriformis_syndrome": (
-                "Reported at 0.45 although FAIR is negative on both sides (LR- 0.14) and sitting does not "
-                "aggravate; the only piriformis evidence is the squat weight-shift inference (0.3).")},
-            findings={"tight:piriformis:right": "FAIR measured and negative on the right."},
-        ),
+        safety="clear",
+        flags=set(),
+        patterns={"lateral_asymmetry", "core_instability"},
+        leads="lateral_asymmetry",
+        present={
+            "asymmetry:side_bridge:right": "severe",
+            "asymmetry:single_leg_bridge:right": "severe",
+            "posture:lateral_pelvic_tilt:right": None,
+            "movement:asymmetric_weight_shift:left": None,
+            "weak:gluteus_medius:right": "moderate",
+            "asymmetry:hip_internal_rotation:left": None,
+        },
+        absent=[
+            *NEURAL,
+            SIJ,
+            "asymmetry:gait:left",
+            "asymmetry:gait:right",
+            "tight:piriformis:right",
+        ],  # FAIR negative outweighs the weight-shift guess
     ),
     "nerve_root_l5_s1.yaml": dict(
-        safety="caution", flags={"nerve_root_signs"},
-        patterns={"nerve_root_irritation"}, leads="nerve_root_irritation",
+        safety="caution",
+        flags={"nerve_root_signs"},
+        patterns={"nerve_root_irritation"},
+        leads="nerve_root_irritation",
         present={"neural:sciatic_nerve:left": "moderate", "asymmetry:passive_slr:left": None},
-        absent=["neural:sciatic_nerve:right", "tight:piriformis:left", SIJ],
-        disputed=dict(findings={"tight:hamstrings:left": (
-            "The left SLR stopped at 45 deg because it reproduced calf pain (neural positive); reading "
-            "the same angle as short hamstrings invites hamstring stretching in a disc herniation, which "
-            "the knowledge base itself advises against.")}),
+        absent=[
+            "neural:sciatic_nerve:right",
+            "tight:piriformis:left",
+            SIJ,
+            "tight:hamstrings:left",
+        ],  # a raise stopped by calf pain measures the nerve
     ),
     "sacroiliac_postpartum.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"sacroiliac_joint_dysfunction"}, leads="sacroiliac_joint_dysfunction",
+        safety="clear",
+        flags=set(),
+        patterns={"sacroiliac_joint_dysfunction"},
+        leads="sacroiliac_joint_dysfunction",
         present={SIJ: "moderate", "weak:gluteus_maximus:right": "mild"},
         absent=[*NEURAL, "tight:piriformis:right", "weak:gluteus_maximus:left"],
     ),
     "posterior_tilt_flat_back.yaml": dict(
-        safety="clear", flags=set(),
-        patterns={"posterior_pelvic_tilt", "core_instability"}, leads="posterior_pelvic_tilt",
-        present={"posture:posterior_pelvic_tilt": None, "movement:low_back_rounds": None,
-                 "tight:hamstrings:left": None, "tight:hamstrings:right": None},
-        absent=[*NEURAL, "posture:anterior_pelvic_tilt", "tight:iliopsoas:left", "tight:iliopsoas:right",
-                "tight:rectus_femoris:left", "tight:rectus_femoris:right"],
+        safety="clear",
+        flags=set(),
+        patterns={"posterior_pelvic_tilt", "core_instability"},
+        leads="posterior_pelvic_tilt",
+        present={
+            "posture:posterior_pelvic_tilt": None,
+            "movement:low_back_rounds": None,
+            "tight:hamstrings:left": None,
+            "tight:hamstrings:right": None,
+        },
+        absent=[
+            *NEURAL,
+            "posture:anterior_pelvic_tilt",
+            "tight:iliopsoas:left",
+            "tight:iliopsoas:right",
+            "tight:rectus_femoris:left",
+            "tight:rectus_femoris:right",
+        ],
     ),
     # ---------------------------------------------------------------- safety levels
     "cauda_equina_emergency.yaml": dict(
         safety="emergency",
-        flags={"saddle_anaesthesia", "bladder_dysfunction", "bilateral_leg_symptoms", "severe_pain"},
+        flags={
+            "saddle_anaesthesia",
+            "bladder_dysfunction",
+            "bilateral_leg_symptoms",
+            "severe_pain",
+            "leg_pain_below_knee",
+        },
         message_has="emergency department",
-        patterns=set(), leads=None, no_findings=True,
-        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+        patterns=set(),
+        leads=None,
+        no_findings=True,
+        no_suggestions=True,  # no exercise testing before a doctor has seen them
     ),
     "cancer_flags_urgent.yaml": dict(
         safety="urgent",
         flags={"history_of_cancer", "night_pain", "unexplained_weight_loss", "age_over_50_new_pain"},
         message_has="doctor",
-        patterns=set(), leads=None, no_findings=True,
-        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+        patterns=set(),
+        leads=None,
+        no_findings=True,
+        no_suggestions=True,  # no exercise testing before a doctor has seen them
     ),
     "infection_flags_urgent.yaml": dict(
-        safety="urgent", flags={"fever", "iv_drug_use", "night_pain", "severe_pain"},
+        safety="urgent",
+        flags={"fever", "iv_drug_use", "night_pain", "severe_pain"},
         message_has="infection",
-        patterns=set(), leads=None, no_findings=True,
-        disputed=dict(no_suggestions=TOO_EARLY_FOR_EXERCISE_TESTS),
+        patterns=set(),
+        leads=None,
+        no_findings=True,
+        no_suggestions=True,  # no exercise testing before a doctor has seen them
     ),
     "pregnancy_pelvic_girdle_caution.yaml": dict(
-        safety="caution", flags={"pregnancy"},
-        patterns={"sacroiliac_joint_dysfunction"}, leads="sacroiliac_joint_dysfunction",
+        safety="caution",
+        flags={"pregnancy"},
+        patterns={"sacroiliac_joint_dysfunction"},
+        leads="sacroiliac_joint_dysfunction",
         present={SIJ: "moderate"},
         absent=[*NEURAL, "tight:piriformis:left"],
     ),
     "high_start_back_caution.yaml": dict(
-        safety="caution", flags={"high_start_back_risk"}, start_back="high",
-        patterns={"lower_crossed_syndrome"}, leads="lower_crossed_syndrome",
-        present={"tight:iliopsoas:left": None, "tight:iliopsoas:right": None,
-                 "weak:gluteus_maximus:right": "mild"},
+        safety="caution",
+        flags={"high_start_back_risk"},
+        start_back="high",
+        patterns={"lower_crossed_syndrome"},
+        leads="lower_crossed_syndrome",
+        present={"tight:iliopsoas:left": None, "tight:iliopsoas:right": None, "weak:gluteus_maximus:right": "mild"},
         absent=[*NEURAL, "weak:gluteus_maximus:left"],
     ),
     # ---------------------------------------------------------------- tests not done
     "buttock_pain_no_fair.yaml": dict(
-        safety="clear", flags=set(),
-        patterns=set(), leads=None,
+        safety="clear",
+        flags=set(),
+        patterns=set(),
+        leads=None,
         present={"weak:gluteus_medius:left": "mild"},
         absent=[*PIRIFORMIS, *NEURAL, SIJ],  # not tested: unknown, never a finding
         suggested=[("fair", "left"), ("seated_piriformis_stretch", "left"), ("sij_provocation", None)],
     ),
     "leg_pain_untested.yaml": dict(
-        safety="caution", flags=None,
-        patterns=set(), leads=None, no_findings=True,
+        safety="caution",
+        flags={"leg_pain_below_knee"},
+        patterns=set(),
+        leads=None,
+        no_findings=True,
         absent=[*NEURAL],  # not tested: unknown, never a finding
         suggested=[("passive_slr", "right"), ("slump", "right"), ("fair", "right")],
-        disputed=dict(safety=(
-            "Pain into the calf that coughing aggravates, with no neurodynamic test done, gets 'clear' "
-            "('No warning signs found. The program can start'): an untested possible radiculopathy is "
-            "treated as normal. Expected at least caution until SLR/slump are done.")),
     ),
     # ---------------------------------------------------------------- no findings at all
     "healthy_no_findings.yaml": dict(
-        safety="clear", flags=set(), start_back="low",
-        patterns=set(), leads=None, no_findings=True, no_suggestions=True,
+        safety="clear",
+        flags=set(),
+        start_back="low",
+        patterns=set(),
+        leads=None,
+        no_findings=True,
+        no_suggestions=True,
     ),
     "bilateral_knee_pain_runner.yaml": dict(
-        safety="clear", flags=set(),
-        patterns=set(), leads=None,
+        safety="clear",
+        flags=set(),
+        patterns=set(),
+        leads=None,
         present={"weak:gluteus_medius:left": "mild", "weak:gluteus_medius:right": "mild"},
         absent=[*NEURAL],
-        disputed=dict(safety=(
-            "Patellofemoral pain in both knees (no radiating, neurological or sphincter symptoms) derives "
-            "the bilateral_leg_symptoms red flag and goes urgent ('rule out cauda equina'). The flag is "
-            "about bilateral sciatica/neurological symptoms, not any pain in a leg region on both sides.")),
     ),
 }
 
@@ -221,6 +310,7 @@ SAFETY_RANK = {"clear": 0, "caution": 1, "urgent": 2, "emergency": 3}
 
 
 # ------------------------------------------------------------------------------------ fixtures
+
 
 @pytest.fixture(scope="module")
 def knowledge() -> KnowledgeBase:
@@ -241,24 +331,15 @@ def analysed(knowledge: KnowledgeBase) -> Any:
         if name not in _CACHE:
             _CACHE[name] = analyse_file(EXAMPLES / name, kb=knowledge)
         return _CACHE[name]
+
     return get
 
 
-def _disputed(name: str) -> dict[str, Any]:
-    return EXPECTED[name].get("disputed", {})
-
-
 def _files(aspect: str | None = None, only: str | None = None) -> list[Any]:
-    """Parameters over the table (rows with key ``only``, or disputing it, if given); an aspect
-    disputed for a file is marked xfail(strict)."""
-    out = []
-    for name, row in EXPECTED.items():
-        if only and not (row.get(only) or only in _disputed(name)):
-            continue
-        why = _disputed(name).get(aspect) if aspect else None
-        marks = [pytest.mark.xfail(strict=True, reason=why)] if isinstance(why, str) else []
-        out.append(pytest.param(name, id=name.removesuffix(".yaml"), marks=marks))
-    return out
+    """Parameters over the table (only the rows with key ``only``, if given)."""
+    return [
+        pytest.param(name, id=name.removesuffix(".yaml")) for name, row in EXPECTED.items() if not only or row.get(only)
+    ]
 
 
 def _finding_ids(doc: dict[str, Any]) -> set[str]:
@@ -266,6 +347,7 @@ def _finding_ids(doc: dict[str, Any]) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------ coverage
+
 
 def test_every_example_is_in_the_table() -> None:
     on_disk = {p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml", ".json")}
@@ -275,13 +357,21 @@ def test_every_example_is_in_the_table() -> None:
 
 def test_examples_cover_every_pattern_and_safety_level() -> None:
     leaders = {row["leads"] for row in EXPECTED.values()} - {None}
-    assert leaders >= {"lower_crossed_syndrome", "piriformis_syndrome", "hamstring_quadriceps_imbalance",
-                       "core_instability", "lateral_asymmetry", "nerve_root_irritation",
-                       "sacroiliac_joint_dysfunction", "posterior_pelvic_tilt"}
+    assert leaders >= {
+        "lower_crossed_syndrome",
+        "piriformis_syndrome",
+        "hamstring_quadriceps_imbalance",
+        "core_instability",
+        "lateral_asymmetry",
+        "nerve_root_irritation",
+        "sacroiliac_joint_dysfunction",
+        "posterior_pelvic_tilt",
+    }
     assert {row["safety"] for row in EXPECTED.values()} == set(SAFETY_RANK)
 
 
 # ------------------------------------------------------------------------------------ the table
+
 
 @pytest.mark.parametrize("name", _files("safety"))
 def test_safety(name: str, analysed: Any) -> None:
@@ -309,9 +399,8 @@ def test_scores(name: str, analysed: Any) -> None:
 
 @pytest.mark.parametrize("name", _files())
 def test_pattern_set(name: str, analysed: Any) -> None:
-    disputed = set(_disputed(name).get("patterns", {}))
     found = {p["id"] for p in analysed(name)["patterns"]}
-    assert found - disputed == EXPECTED[name]["patterns"]
+    assert found == EXPECTED[name]["patterns"]
 
 
 @pytest.mark.parametrize("name", _files())
@@ -369,23 +458,3 @@ def test_analysis_is_deterministic(name: str, knowledge: KnowledgeBase) -> None:
     first = analyse_file(EXAMPLES / name, kb=knowledge)
     second = analyse_file(EXAMPLES / name, kb=knowledge)
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
-
-
-# ------------------------------------------------------------------------------------ disputes
-
-def _disputes() -> list[Any]:
-    out = []
-    for name in EXPECTED:
-        d = _disputed(name)
-        for kind in ("patterns", "findings"):
-            for item, why in d.get(kind, {}).items():
-                out.append(pytest.param(name, kind, item, id=f"{name.removesuffix('.yaml')}-{item}",
-                                        marks=pytest.mark.xfail(strict=True, reason=why)))
-    return out
-
-
-@pytest.mark.parametrize(("name", "kind", "item"), _disputes())
-def test_disputed_output_should_be_absent(name: str, kind: str, item: str, analysed: Any) -> None:
-    doc = analysed(name)
-    present = {p["id"] for p in doc["patterns"]} if kind == "patterns" else _finding_ids(doc)
-    assert item not in present

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 SCHEMA = "rebalance.assessment/1"
 SideName = Literal["left", "right"]
@@ -19,7 +19,7 @@ Pain = Annotated[int, Field(ge=0, le=10)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Client(Model):
@@ -45,11 +45,13 @@ class Symptoms(Model):
     aggravated_by: list[str] = []
     eased_by: list[str] = []
 
-    @model_validator(mode="after")
-    def _worst_not_below_now(self) -> Symptoms:
-        if self.pain_worst_week is not None and self.pain_worst_week < self.pain_now:
-            raise ValueError("pain_worst_week is lower than pain_now")
-        return self
+    @field_validator("pain_worst_week")
+    @classmethod
+    def _worst_not_below_now(cls, worst: int | None, info: ValidationInfo) -> int | None:
+        now = info.data.get("pain_now")
+        if worst is not None and now is not None and worst < now:
+            raise ValueError(f"worst pain this week ({worst}) is lower than pain now ({now})")
+        return worst
 
 
 class OneSidedSport(Model):
@@ -101,8 +103,9 @@ class Assessment(Model):
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError("date must be YYYY-MM-DD") from None
+            except ValueError as exc:
+                reason = str(exc) if "out of range" in str(exc) else "expected a date as YYYY-MM-DD"
+                raise ValueError(reason) from None
         if isinstance(value, dt.datetime):
             return value.date()
         return value

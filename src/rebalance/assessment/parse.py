@@ -14,18 +14,33 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rebalance import yamlio
 from rebalance.assessment.models import Assessment, Case
 from rebalance.assessment.tests_section import validate_tests
 from rebalance.errors import InvalidAssessmentError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import suggest
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+Issue = tuple[str, str]
 
-LEG_SIDES = ("left", "right", "both")
+# pydantic's wording -> ours, by error type ({input} and ctx keys are filled in)
+MESSAGES = {
+    "model_type": "expected a mapping",
+    "dict_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "list_type": "expected a list",
+    "int_from_float": "expected a whole number, got {input}",
+    "int_type": "expected a whole number, got {input!r}",
+    "int_parsing": "expected a whole number, got {input!r}",
+    "float_type": "expected a number, got {input!r}",
+    "float_parsing": "expected a number, got {input!r}",
+    "finite_number": "expected a number, got {input}",
+    "bool_type": "expected true or false, got {input!r}",
+    "bool_parsing": "expected true or false, got {input!r}",
+    "string_type": "expected text, got {input!r}",
+    "too_short": "expected {min_length} items, got {actual_length}",
+    "too_long": "expected {max_length} items, got {actual_length}",
+}
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -66,14 +81,30 @@ def _pydantic_issues(exc: ValidationError) -> list[tuple[str, str]]:
             msg = "unknown key" + (f" (did you mean {', '.join(hints)}?)" if hints else "")
         elif err["type"] == "missing":
             msg = "required"
+        elif err["type"] in MESSAGES:
+            ctx = err.get("ctx", {})
+            if err["type"] in ("too_short", "too_long") and "min_length" in ctx and ctx.get("max_length") is None:
+                ctx = {**ctx, "max_length": ctx["min_length"]}
+            msg = MESSAGES[err["type"]].format(input=err.get("input"), **ctx)
         issues.append((path, msg))
     return issues
 
 
-def _ids(values: list[str], valid: Any, path: str, label: str) -> list[tuple[str, str]]:
+def _strings(data: Any, *path: str) -> list[Any]:
+    """The list at ``path`` in raw data, or [] when it is absent or not a list."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, list) else []
+
+
+def _ids(values: list[Any], valid: Any, path: str, label: str, derived: Any = ()) -> list[Issue]:
     issues, seen = [], set()
     for i, value in enumerate(values):
-        if value not in valid:
+        if not isinstance(value, str):
+            continue  # the schema reports the wrong type
+        if value in derived:
+            issues.append((f"{path}[{i}]", f"'{value}' is worked out by rebalance from the assessment; do not tick it"))
+        elif value not in valid:
             hints = suggest(set(valid), value)
             hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
             issues.append((f"{path}[{i}]", f"unknown {label} {value!r}{hint}"))
@@ -83,57 +114,69 @@ def _ids(values: list[str], valid: Any, path: str, label: str) -> list[tuple[str
     return issues
 
 
-def _vocabulary_issues(a: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]]:
-    issues = _ids(a.client.conditions, kb.conditions, "client.conditions", "condition")
-    issues += _ids(a.client.equipment, kb.equipment, "client.equipment", "equipment")
-    issues += _ids(
-        a.red_flags,
-        {k for k, f in kb.red_flags.items() if not f.derived or k == "bilateral_leg_symptoms"},
-        "red_flags",
-        "red flag",
-    )
-    issues += _ids(a.symptoms.aggravated_by, kb.activities, "symptoms.aggravated_by", "activity")
-    issues += _ids(a.symptoms.eased_by, kb.activities, "symptoms.eased_by", "activity")
-    seen: set[tuple[str, str]] = set()
-    for i, loc in enumerate(a.symptoms.locations):
-        region = kb.regions.get(loc.region)
-        path = f"symptoms.locations[{i}]"
+def _location_issues(data: Any, kb: KnowledgeBase) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: set[tuple[Any, Any]] = set()
+    for i, loc in enumerate(_strings(data, "symptoms", "locations")):
+        if not isinstance(loc, dict) or not isinstance(loc.get("region"), str):
+            continue  # the schema reports it
+        path, region_id, side = f"symptoms.locations[{i}]", loc["region"], loc.get("side")
+        region = kb.regions.get(region_id)
         if region is None:
-            hints = suggest(set(kb.regions), loc.region)
-            issues.append(
-                (
-                    f"{path}.region",
-                    f"unknown region {loc.region!r}" + (f" (did you mean {', '.join(hints)}?)" if hints else ""),
-                )
-            )
-        elif region.leg and loc.side == "central":
-            issues.append((f"{path}.side", f"{loc.region} is in the leg: give left, right or both"))
-        if (loc.region, loc.side) in seen:
-            issues.append((path, f"{loc.region} on {loc.side} is listed twice"))
-        seen.add((loc.region, loc.side))
+            hints = suggest(set(kb.regions), region_id)
+            hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+            issues.append((f"{path}.region", f"unknown region {region_id!r}{hint}"))
+        elif region.leg and side == "central":
+            issues.append((f"{path}.side", f"{region_id} is in the leg: give left, right or both"))
+        if (region_id, side) in seen:
+            issues.append((path, f"{region_id} on {side} is listed twice"))
+        seen.add((region_id, side))
     return issues
+
+
+def _vocabulary_issues(data: Any, kb: KnowledgeBase) -> list[Issue]:
+    """Ids checked against the knowledge base, on the raw data, so they are reported even when
+    other parts of the file fail the schema."""
+    derived = {k for k, f in kb.red_flags.items() if f.derived and k != "bilateral_leg_symptoms"}
+    tickable = set(kb.red_flags) - derived
+    return [
+        *_ids(_strings(data, "client", "conditions"), kb.conditions, "client.conditions", "condition"),
+        *_ids(_strings(data, "client", "equipment"), kb.equipment, "client.equipment", "equipment"),
+        *_ids(_strings(data, "red_flags"), tickable, "red_flags", "red flag", derived),
+        *_ids(_strings(data, "symptoms", "aggravated_by"), kb.activities, "symptoms.aggravated_by", "activity"),
+        *_ids(_strings(data, "symptoms", "eased_by"), kb.activities, "symptoms.eased_by", "activity"),
+        *_location_issues(data, kb),
+    ]
 
 
 def parse_document(data: Any, kb: KnowledgeBase, source: str = "<memory>") -> Case:
     """Validate an already-loaded document; raise InvalidAssessmentError listing every problem."""
     if data is None:
-        raise InvalidAssessmentError([Problem(source, "", "the file is empty")])
+        raise InvalidAssessmentError([Problem(source, "", "the file holds no assessment")])
     if not isinstance(data, dict):
         raise InvalidAssessmentError([Problem(source, "", "expected a mapping at the top level")])
-    issues: list[tuple[str, str]] = []
+    issues: list[Issue] = []
     assessment = None
     fixed = {k: v for k, v in data.items() if k != "tests"}
     try:
         assessment = Assessment.model_validate(fixed)
     except ValidationError as exc:
         issues += _pydantic_issues(exc)
-    if assessment is not None:
-        issues += _vocabulary_issues(assessment, kb)
+    issues += _vocabulary_issues(data, kb)
     entries, test_issues = validate_tests(kb, data.get("tests"))
     issues += test_issues
     if issues or assessment is None:
         raise InvalidAssessmentError([Problem(source, path, why) for path, why in issues])
     return Case(assessment=assessment, tests=entries, source=source)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
 
 
 def load_document(path: Path) -> Any:
@@ -149,18 +192,16 @@ def load_document(path: Path) -> Any:
         raise InvalidAssessmentError([Problem(name, "", "the file is empty")])
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+            return json.loads(text, object_pairs_hook=_json_object)
+        return yamlio.load(text)
     except json.JSONDecodeError as exc:
-        raise InvalidAssessmentError(
-            [Problem(name, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
-        ) from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InvalidAssessmentError([Problem(name, where, f"malformed JSON: {exc.msg}")]) from None
+    except ValueError as exc:  # a duplicate key in JSON
+        raise InvalidAssessmentError([Problem(name, "", f"malformed JSON: {exc}")]) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InvalidAssessmentError(
-            [Problem(name, where, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")]
-        ) from None
+        where, why = yamlio.describe(exc, text)
+        raise InvalidAssessmentError([Problem(name, where, f"malformed YAML: {why}")]) from None
 
 
 def read_assessment(path: Path, kb: KnowledgeBase) -> Case:

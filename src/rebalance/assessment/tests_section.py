@@ -7,6 +7,7 @@ with types and plausible ranges; this module checks a raw section against that a
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rebalance.assessment.models import TestEntry
@@ -24,7 +25,7 @@ def _did_you_mean(wrong: str, valid: Any) -> str:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _check_range(f: TestField, v: float, path: str) -> list[Issue]:

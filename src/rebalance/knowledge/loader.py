@@ -17,15 +17,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rebalance import yamlio
 from rebalance.errors import KnowledgeBaseError, Problem
 from rebalance.knowledge import models as m
 
 DATA_DIR = Path(__file__).parent / "data"
-
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
 
 # kind -> (file pattern under the data folder, model)
 KINDS: dict[str, tuple[str, type[BaseModel]]] = {
@@ -133,11 +129,11 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 def _read_file(path: Path, rel: str, problems: list[Problem]) -> list[Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe loader
+        text = path.read_text(encoding="utf-8")
+        data = yamlio.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        problems.append(Problem(rel, where, f"YAML error: {getattr(exc, 'problem', exc)}"))
+        where, why = yamlio.describe(exc, text)
+        problems.append(Problem(rel, where or "?", f"YAML error: {why}"))
         return []
     except OSError as exc:
         problems.append(Problem(rel, "", f"cannot read: {exc.strerror}"))

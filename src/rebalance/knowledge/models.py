@@ -58,6 +58,7 @@ class MuscleGroup(Term):
 
 class Region(Term):
     leg: bool = Field(description="a region of the leg: symptoms here count as leg symptoms")
+    radicular: bool = Field(False, description="where nerve-root (sciatic) pain travels; both sides -> flag")
     below_knee: bool = False
 
 
@@ -117,7 +118,7 @@ class Condition(Model):
     """One comparison on a test field: ``field op value``."""
 
     field: Id
-    op: Literal["gt", "ge", "lt", "le", "eq", "between"]
+    op: Literal["gt", "ge", "lt", "le", "eq", "ne", "between"]
     value: float | bool | str | tuple[float, float]
 
 
@@ -259,6 +260,9 @@ class Pattern(Model):
     signs: list[PatternSign]
     required: list[list[str]] = Field([], description="each inner list: at least one of these findings must be present")
     symptoms: list[SymptomSign] = []
+    weakened_by: list[PatternSign] = Field(
+        [], description="findings that argue against the pattern (weight subtracted, same side)"
+    )
     mechanism: str
     explanation_template: str = Field(description="plain words; {side}, {evidence} are filled in")
     suggested_tests: list[TestSuggestion] = []

@@ -11,7 +11,7 @@ from rebalance.reasoning.findings import FindingSet, interpret
 from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
 from rebalance.reasoning.patterns import score_patterns, suggest_tests
 from rebalance.reasoning.rules import compile_rules
-from rebalance.reasoning.safety import assess_safety
+from rebalance.reasoning.safety import assess_safety, withholds_program
 
 ANALYSIS_SCHEMA = "rebalance.analysis/1"
 
@@ -42,16 +42,19 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     findings = interpret(kb, rules, case)
     factors = active_factors(kb, case)
     apply_priors(findings, factors)
+    findings.finalize()
     score_block = _scores(kb, case)
     ctx = {
         "neural": [f for f in findings.by_id.values() if f.kind == "neural"],
         "start_back": score_block["start_back"],
     }
+    safety = assess_safety(kb, case, ctx)
+    withheld = withholds_program(safety["level"])
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,
         "date": case.assessment.date.isoformat(),
-        "safety": assess_safety(kb, case, ctx),
+        "safety": safety,
         "scores": score_block,
         "findings": [
             {
@@ -66,7 +69,8 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
             for f in findings.ordered()
         ],
         "patterns": score_patterns(kb, findings, case),
-        "suggested_tests": suggest_tests(kb, case),
+        # no exercise testing is suggested until a doctor has seen someone with serious flags
+        "suggested_tests": [] if withheld else suggest_tests(kb, case),
         "lifestyle_factors": [a.document() for a in factors],
         "tests_done": sorted(case.tests),
         "program": None,

@@ -33,6 +33,7 @@ class Evidence:
     reason: str
     source: str
     confidence: float
+    inferred: bool = False  # a hypothesis from a movement screen, not a direct measurement
 
     def document(self) -> dict[str, Any]:
         return {
@@ -49,28 +50,23 @@ class Finding:
     kind: str
     target: str
     side: str | None
+    id: str
+    base: str
     rank: int = 1
     evidence: list[Evidence] = field(default_factory=list)
     boost: float = 0.0
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}:{self.target}:{self.side}" if self.side else f"{self.kind}:{self.target}"
-
-    @property
-    def base(self) -> str:
-        return f"{self.kind}:{self.target}"
+    confidence: float = 0.0  # set by FindingSet.finalize once all evidence and priors are in
 
     @property
     def severity(self) -> str:
         return SEVERITY_NAME[self.rank]
 
-    @property
-    def confidence(self) -> float:
+    def combined_confidence(self) -> float:
         """Strongest evidence per test, combined across tests as independent (noisy-OR)."""
         best: dict[str, float] = {}
         for ev in self.evidence:
-            best[ev.test] = max(best.get(ev.test, 0.0), ev.confidence)
+            if ev.confidence > best.get(ev.test, 0.0):
+                best[ev.test] = ev.confidence
         miss = 1.0
         for c in best.values():
             miss *= 1.0 - c
@@ -82,23 +78,64 @@ class FindingSet:
 
     def __init__(self) -> None:
         self.by_id: dict[str, Finding] = {}
+        self.by_base: dict[str, list[Finding]] = {}
+        self.measured_normal: set[tuple[str, str | None]] = set()  # (base, side) a direct test found normal
 
     def add(self, kind: str, target: str, side: str | None, rank: int, ev: Evidence) -> None:
-        key = f"{kind}:{target}:{side}" if side else f"{kind}:{target}"
+        base = f"{kind}:{target}"
+        key = f"{base}:{side}" if side else base
         found = self.by_id.get(key)
         if found is None:
-            found = self.by_id[key] = Finding(kind, target, side)
+            found = self.by_id[key] = Finding(kind, target, side, key, base)
+            self.by_base.setdefault(base, []).append(found)
         found.rank = max(found.rank, rank)
         found.evidence.append(ev)
+
+    def _remove(self, f: Finding) -> None:
+        del self.by_id[f.id]
+        self.by_base[f.base].remove(f)
+        if not self.by_base[f.base]:
+            del self.by_base[f.base]
+
+    def drop_refuted_inferences(self) -> None:
+        """Drop findings resting only on movement-screen inferences that a direct test refutes.
+
+        A normal direct measurement of the same muscle and side outweighs a squat's guess; and a
+        squat that implicates one muscle as both overactive and underactive says nothing of it.
+        """
+        measured: dict[str, set[str | None]] = {}
+        for base, side in self.measured_normal:
+            measured.setdefault(base, set()).add(side)
+        inferred_only = {f.id for f in self.by_id.values() if all(e.inferred for e in f.evidence)}
+        opposite = {"tight": "weak", "weak": "tight"}
+        doomed = []
+        for fid in sorted(inferred_only):
+            f = self.by_id[fid]
+            sides = measured.get(f.base, set())
+            refuted = f.side in sides or (f.side is None and bool(sides))
+            conflicting = f.kind in opposite and fid.replace(f.kind, opposite[f.kind], 1) in inferred_only
+            if refuted or conflicting:
+                doomed.append(f)
+        for f in doomed:
+            self._remove(f)
+
+    def finalize(self) -> None:
+        """Fix each finding's confidence; call after lifestyle priors are applied."""
+        for f in self.by_id.values():
+            f.confidence = f.combined_confidence()
 
     def ordered(self) -> list[Finding]:
         return sorted(self.by_id.values(), key=lambda f: (-f.rank, -f.confidence, f.id))
 
 
 def _holds(norm: CompiledNorm, values: dict[str, Any]) -> bool:
-    for fld, op, expected in norm.conditions:
+    for fld, op, expected, absent_passes in norm.conditions:
         value = values.get(fld)
-        if value is None or not op(value, expected):
+        if value is None:
+            if absent_passes:
+                continue
+            return False
+        if not op(value, expected):
             return False
     return True
 
@@ -111,13 +148,19 @@ def _finding_side(norm: CompiledNorm, side: str | None) -> str | None:
 
 def _apply(out: FindingSet, norm: CompiledNorm, values: dict[str, Any], side: str | None, target: str) -> None:
     if not _holds(norm, values):
+        value = values.get(norm.primary)
+        _, op, expected, _ = norm.conditions[0]
+        if value is not None and not op(value, expected):  # measured, and on the normal side of the cut-off
+            out.measured_normal.add((f"{norm.kind}:{target}", _finding_side(norm, side)))
         return
     value = values[norm.primary]
     ev = Evidence(norm.test, value, norm.threshold, norm.reason, norm.source, norm.confidence)
     out.add(norm.kind, target, _finding_side(norm, side), norm.rank(value), ev)
 
 
-def _norm_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, sex: str | None) -> None:
+def _norm_findings(
+    out: FindingSet, ct: CompiledTest, entry: TestEntry, sex: str | None, midline: frozenset[str]
+) -> None:
     norms = ct.norms_by_sex[sex if sex in ("male", "female") else None]
     if ct.layout == "sided":
         for side, values in entry.sides.items():
@@ -128,13 +171,8 @@ def _norm_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, sex: str
             for side in ("left", "right"):
                 if side in values:
                     for norm in norms:
-                        _apply(
-                            out,
-                            norm,
-                            {norm.primary: values[side]},
-                            side,
-                            muscle if norm.target == "self" else norm.target,
-                        )
+                        target = muscle if norm.target == "self" else norm.target
+                        _apply(out, norm, {norm.primary: values[side]}, None if target in midline else side, target)
     else:
         whole = entry.whole
         whole_side: str | None = whole.get(ct.side_field) if ct.side_field else None
@@ -260,13 +298,10 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                 for mu in muscles:
                     reason = f"{seen}: {kb.muscle[mu].name} is probably {word}; confirm with a specific test"
                     for ms in _sides_for(mu, s if comp.sided else None, rules):
-                        out.add(
-                            kind,
-                            mu,
-                            ms,
-                            1,
-                            Evidence("overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE),
+                        ev = Evidence(
+                            "overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE, inferred=True
                         )
+                        out.add(kind, mu, ms, 1, ev)
 
 
 def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:
@@ -275,8 +310,9 @@ def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:
     sex = case.assessment.client.sex
     for test_id, entry in case.tests.items():
         ct = rules.tests[test_id]
-        _norm_findings(out, ct, entry, sex)
+        _norm_findings(out, ct, entry, sex, rules.midline)
         _symmetry_findings(out, ct, entry, rules)
     _ratio_findings(out, kb, case)
     _compensation_findings(out, kb, case, rules)
+    out.drop_refuted_inferences()
     return out

@@ -63,10 +63,7 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
     return out
 
 
-def _score(kb: KnowledgeBase, p: Pattern, findings: FindingSet, case: Case) -> tuple[float, list[Finding]]:
-    by_base: dict[str, list[Finding]] = {}
-    for f in findings.by_id.values():
-        by_base.setdefault(f.base, []).append(f)
+def _score(p: Pattern, by_base: dict[str, list[Finding]], case: Case) -> tuple[float, list[Finding]]:
     if any(not any(fid in by_base for fid in group) for group in p.required):
         return 0.0, []
     score, used = 0.0, []
@@ -76,12 +73,17 @@ def _score(kb: KnowledgeBase, p: Pattern, findings: FindingSet, case: Case) -> t
             best = max(matches, key=lambda f: (f.confidence, f.id))
             score += sign.weight * best.confidence
             used.extend(sorted(matches, key=lambda f: f.id))
+    main = {f.side for f in used if f.side}
+    for sign in p.weakened_by:  # evidence against, on the same side (or either, if one-sided unknown)
+        against = [f for f in by_base.get(sign.finding, ()) if not main or f.side in main or f.side is None]
+        if against:
+            score -= sign.weight * max(f.confidence for f in against)
     s = case.assessment.symptoms
     regions = {loc.region for loc in s.locations}
     for sym in p.symptoms:
         if (sym.region and sym.region in regions) or (sym.aggravated_by and sym.aggravated_by in s.aggravated_by):
             score += sym.weight
-    return min(MAX_CONFIDENCE, round(score, 2)), used
+    return max(0.0, min(MAX_CONFIDENCE, round(score, 2))), used
 
 
 def _side(used: list[Finding]) -> str:
@@ -98,7 +100,7 @@ def _side(used: list[Finding]) -> str:
 def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
     out = []
     for p in kb.pattern.values():
-        confidence, used = _score(kb, p, findings, case)
+        confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
         strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
@@ -126,7 +128,7 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
     side_of: dict[str, set[str]] = {}
     for loc in s.locations:
         side_of.setdefault(loc.region, set()).add(loc.side)
-    out: list[dict[str, Any]] = []
+    ranked: list[tuple[int, int, dict[str, Any]]] = []
     seen: set[tuple[str, str | None]] = set()
     for p in kb.pattern.values():
         for sug in p.suggested_tests:
@@ -135,7 +137,8 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
             hit_regions = [r for r in sug.when_regions if r in side_of]
             if sug.when_regions and not hit_regions:
                 continue
-            if sug.when_aggravated_by and not set(sug.when_aggravated_by) & set(s.aggravated_by):
+            hit_acts = set(sug.when_aggravated_by) & set(s.aggravated_by)
+            if sug.when_aggravated_by and not hit_acts:
                 continue
             sides = {x for r in hit_regions for x in side_of[r]} - {"central"}
             side = (
@@ -149,5 +152,8 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
             item: dict[str, Any] = {"test": sug.test, "why": sug.why, "pattern": p.id}
             if side:
                 item["side"] = side
-            out.append(item)
-    return out
+            # the more specific the match, the sooner: aggravating activities, then regions
+            # other than the low back (which fits almost every pattern)
+            relevance = 2 * len(hit_acts) + sum(1 for r in hit_regions if r != "low_back")
+            ranked.append((-relevance, len(ranked), item))
+    return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]

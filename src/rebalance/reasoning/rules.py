@@ -29,6 +29,7 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt,
     "le": operator.le,
     "eq": operator.eq,
+    "ne": operator.ne,
     "between": _between,
 }
 
@@ -36,7 +37,7 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
 @dataclass(frozen=True, slots=True)
 class CompiledNorm:
     test: str
-    conditions: tuple[tuple[str, Callable[[Any, Any], bool], Any], ...]
+    conditions: tuple[tuple[str, Callable[[Any, Any], bool], Any, bool], ...]  # field, op, value, absent passes
     primary: str
     threshold: Any
     descending: bool  # True when lower values are worse (lt / le)
@@ -75,7 +76,7 @@ def _compile_norm(test: Test, n: Norm) -> CompiledNorm:
     first = n.when[0]
     return CompiledNorm(
         test=test.id,
-        conditions=tuple((c.field, OPS[c.op], c.value) for c in n.when),
+        conditions=tuple((c.field, OPS[c.op], c.value, c.op == "ne") for c in n.when),
         primary=first.field,
         threshold=first.value,
         descending=first.op in ("lt", "le"),

@@ -20,8 +20,16 @@ Context = dict[str, Any]
 
 
 def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
-    legs = [loc.side for loc in case.assessment.symptoms.locations if kb.regions[loc.region].leg]
+    legs = [loc.side for loc in case.assessment.symptoms.locations if kb.regions[loc.region].radicular]
     return "both" in legs or ("left" in legs and "right" in legs)
+
+
+NEURAL_TESTS = ("passive_slr", "slump", "crossed_slr")
+
+
+def _below_knee_untested(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
+    below = any(kb.regions[loc.region].below_knee for loc in case.assessment.symptoms.locations)
+    return below and not any(t in case.tests for t in NEURAL_TESTS)
 
 
 def _age_over(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
@@ -62,6 +70,7 @@ DERIVED: dict[str, Callable[[KnowledgeBase, Case, Context], bool]] = {
     "age_under_20_new_pain": _age_under,
     "nerve_root_signs": _nerve_root,
     "nerve_root_pain_not_settling": _not_settling,
+    "leg_pain_below_knee": _below_knee_untested,
     "high_start_back_risk": _high_risk,
     "severe_pain": _severe_pain,
 }
@@ -83,6 +92,7 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
     present += [fid for fid, test in DERIVED.items() if fid not in present and test(kb, case, ctx)]
     level = "clear"
     action = ""
+    from_rule = False
     flags = []
     for fid in present:
         flag = kb.red_flags[fid]
@@ -97,9 +107,12 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
                 level, action = cond.urgency, "; ".join(cond.precautions) + "."
     have = set(present)
     for rule in kb.safety_rules.values():
-        # a matching cluster rule sets the level, and its message is the more specific one
-        if len(have.intersection(rule.any_of)) >= rule.min_count and RANK[rule.level] >= RANK[level]:
-            level, action = rule.level, rule.message
+        # a matching cluster rule raises the level; at the same level the first matching rule's
+        # message (rules run from most to least specific) replaces a single flag's
+        if len(have.intersection(rule.any_of)) < rule.min_count:
+            continue
+        if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
+            level, action, from_rule = rule.level, rule.message, True
     return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
 
 
