@@ -10,6 +10,10 @@ packaged base once per process.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,19 +162,61 @@ def _validate(model: type[BaseModel], raw: Any, rel: str, i: int, problems: list
         return None
 
 
+def _files(data_dir: Path) -> dict[str, list[Path]]:
+    return {kind: sorted(data_dir.glob(pattern)) for kind, (pattern, _) in KINDS.items()}
+
+
+def _cache_path(files: dict[str, list[Path]], data_dir: Path) -> Path:
+    digest = hashlib.sha256()
+    for path in sorted(p for paths in files.values() for p in paths):
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    root = Path(os.environ.get("REBALANCE_CACHE_DIR") or Path(tempfile.gettempdir()) / "rebalance-cache")
+    return root / f"knowledge-{digest.hexdigest()[:32]}.json"
+
+
+def _read_raw(files: dict[str, list[Path]], data_dir: Path, problems: list[Problem]) -> dict[str, Any]:
+    """Every file's parsed YAML by relative path; served from a JSON cache of the same bytes.
+
+    The YAML files are the truth; the cache only saves re-parsing identical bytes, and is
+    written only when every file parsed cleanly.
+    """
+    cache = _cache_path(files, data_dir)
+    try:
+        cached: dict[str, Any] = json.loads(cache.read_text(encoding="utf-8"))
+        return cached
+    except (OSError, ValueError):
+        pass
+    raw = {}
+    for paths in files.values():
+        for path in paths:
+            rel = path.relative_to(data_dir).as_posix()
+            raw[rel] = _read_file(path, rel, problems)
+    if not problems:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(raw), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only place: parse every time
+    return raw
+
+
 def read_knowledge(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[Problem]]:
     """Read every file; return what validated and every problem found (no cross-checks)."""
     kb = KnowledgeBase(data_dir=data_dir)
     problems: list[Problem] = []
+    files = _files(data_dir)
+    raw = _read_raw(files, data_dir, problems)
     for kind, (pattern, model) in KINDS.items():
         kb.records[kind] = {}
-        files = sorted(data_dir.glob(pattern))
-        if not files:
+        if not files[kind]:
             problems.append(Problem(pattern, "", f"no file for {kind}"))
-        for path in files:
+        for path in files[kind]:
             rel = path.relative_to(data_dir).as_posix()
-            for i, raw in enumerate(_read_file(path, rel, problems)):
-                record = _validate(model, raw, rel, i, problems)
+            for i, item in enumerate(raw.get(rel, [])):
+                record = _validate(model, item, rel, i, problems)
                 if record is None:
                     continue
                 rid = record.id
