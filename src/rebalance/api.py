@@ -14,6 +14,7 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document, read_assessment
 from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.programs.build import attach_program
 from rebalance.reasoning.analyse import Analysis, analyse
 
 
@@ -23,8 +24,9 @@ def validate_file(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
 
 
 def analyse_case(case: Case, kb: KnowledgeBase | None = None, minutes: int = 20) -> Analysis:
-    """Analyse a validated case (scores, safety, findings, patterns, tests to do next)."""
-    return analyse(kb or default(), case)
+    """Analyse a validated case and attach the program (None when safety withholds it)."""
+    kb = kb or default()
+    return attach_program(kb, analyse(kb, case), minutes)
 
 
 def analyse_document(data: Any, kb: KnowledgeBase | None = None, minutes: int = 20) -> dict[str, Any]:

@@ -15,6 +15,18 @@ from pathlib import Path
 from rebalance.errors import InvalidInputError, KnowledgeBaseError, RebalanceError, UnknownIdError
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+MINUTES_RANGE = (5, 240)
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole minutes, got {text!r}") from None
+    low, high = MINUTES_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} to {high} minutes, got {value}")
+    return value
 
 
 def _kb(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -86,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("assess", help="validate and analyse an assessment, build the program")
     a.add_argument("case", help="assessment file (YAML or JSON)")
     a.add_argument("--json", action="store_true", help="print the analysis document as JSON")
-    a.add_argument("--minutes", type=int, default=20, help="minutes a session (default 20)")
+    a.add_argument("--minutes", type=_minutes, default=20, help="minutes a session, 5 to 240 (default 20)")
     a.set_defaults(func=_cmd_assess)
 
     v = sub.add_parser("validate", help="validate an assessment file only")
@@ -105,7 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error (exit 2) or --help (exit 0)
+        return int(exc.code or 0)
     try:
         return int(args.func(args))
     except UnknownIdError as exc:

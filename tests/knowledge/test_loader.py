@@ -41,7 +41,7 @@ def test_broken_yaml_is_not_cached_and_still_reported(
     with pytest.raises(loader.KnowledgeBaseError):
         loader.load(data_copy)
     assert not list(cache_dir.glob("knowledge-*.json"))
-    with pytest.raises(loader.KnowledgeBaseError, match="regions.yaml: line"):
+    with pytest.raises(loader.KnowledgeBaseError, match=r"regions\.yaml: line"):
         loader.load(data_copy)
 
 

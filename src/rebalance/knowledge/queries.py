@@ -83,3 +83,9 @@ def suggest(candidates: set[str] | frozenset[str], wrong: str, n: int = 3) -> li
     import difflib
 
     return difflib.get_close_matches(wrong, sorted(candidates), n=n, cutoff=0.6)
+
+
+@functools.cache
+def addresses_by_exercise(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """Exercise id -> the side-less finding ids it addresses."""
+    return {ex.id: exercise_addresses(kb, ex) for ex in kb.exercise.values()}

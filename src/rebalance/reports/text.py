@@ -45,6 +45,52 @@ def _findings(findings: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _dose(d: dict[str, Any]) -> str:
+    days = "every day" if d["days_per_week"] == 7 else f"{d['days_per_week']} days a week"
+    if d.get("hold_s") and d["hold_s"] >= 180 and d["sets"] == 1:
+        return f"{d['hold_s'] // 60} minutes, {days}"
+    sets = f"{d['sets']} set{'s' if d['sets'] != 1 else ''}"
+    parts = [f"{sets} of {d['reps']}" if d.get("reps") else sets]
+    if d.get("hold_s"):
+        parts.append(f"hold {d['hold_s']} s")
+    return ", ".join([*parts, days])
+
+
+def _program(p: dict[str, Any]) -> list[str]:
+    out = [
+        f"PROGRAM ({p['mode']}; {p['minutes_per_session']} minutes, {p['sessions_per_week']} days a week; "
+        f"reassess after {p['reassess_after_weeks']} weeks, on {p['reassess_on']})"
+    ]
+    out += _wrap(
+        f"Starting level {p['start_level']} of 4"
+        + (f" because of {', '.join(p['start_level_reasons'])}" if p["start_level_reasons"] else "")
+    )
+    for phase in p["phases"]:
+        out += _wrap(f"Weeks {phase['weeks']} - {phase['name']}: {phase['goal']}")
+    out.append("")
+    for i, item in enumerate(p["items"], 1):
+        side = "" if item["side"] == "both" else f" ({item['side']} side)"
+        out.append(f"  {i}. {item['name']}{side}: {_dose(item['dosage'])}")
+        if item.get("extra"):
+            out += _wrap(f"+ {item['extra']['why']}", "       ")
+        out += _wrap(item["why"], "       ")
+    out += ["", "  WEEK"]
+    for day in p["schedule"]:
+        out.append(f"    {day['day']} ({day['minutes']} min): " + ", ".join(x["exercise_id"] for x in day["items"]))
+    if p["habits"]:
+        out += ["", "  HABITS"]
+        for h in p["habits"]:
+            out += _wrap(f"- {h['advice']}", "    ")
+    if p["hands_on"]:
+        out += ["", "  FOR YOUR CLINICIAN"]
+        for h in p["hands_on"]:
+            out += _wrap(f"- {h['finding']}: {h['note']}", "    ")
+    out += ["", "  SAFETY"]
+    for w in p["warnings"]:
+        out += _wrap(f"- {w}", "    ")
+    return out
+
+
 def render_text(doc: dict[str, Any]) -> str:
     out = [f"rebalance analysis - client {doc.get('client_id') or '(no id)'}, {doc.get('date', '')}", ""]
     safety = doc["safety"]
@@ -67,5 +113,7 @@ def render_text(doc: dict[str, Any]) -> str:
         out += [f"  - {x['name']}" + (f" ({x['side']})" if x.get("side") else "") for x in doc["lifestyle_factors"]]
     if doc.get("program") is None and safety["level"] in ("emergency", "urgent"):
         out += ["", "PROGRAM", "  Withheld for safety: see above."]
+    elif doc.get("program"):
+        out += ["", *_program(doc["program"])]
     out += ["", "These findings describe patterns consistent with the measurements; they are not a diagnosis."]
     return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The corrective program: exercise selection, dosing, schedule, habits, progression."""

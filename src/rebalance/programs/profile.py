@@ -1,0 +1,103 @@
+"""Who the program is for: starting level, mode, conditions, equipment, and which exercises fit.
+
+An exercise is eligible only if none of its contraindications is one of the client's
+conditions (never, whatever else), the client has its equipment, it is not harder than the
+starting level allows, and it is not a hamstring stretch while a nerve root is irritated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rebalance.assessment.models import Case
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Exercise
+
+CORE_MUSCLES = frozenset(
+    {
+        "deep_core",
+        "transversus_abdominis",
+        "multifidus",
+        "abdominals",
+        "obliques",
+        "rectus_abdominis",
+        "quadratus_lumborum",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    mode: str  # full | gentle | maintenance
+    level: int  # highest difficulty to start with (1-4)
+    conditions: frozenset[str]
+    equipment: frozenset[str]
+    neural: bool  # nerve-root signs: glides, no hamstring stretching
+    older: bool
+    deconditioned: bool
+    reasons: tuple[str, ...]  # why the level is what it is
+
+
+def _start_level(kb: KnowledgeBase, case: Case, scores: dict[str, Any]) -> tuple[int, list[str]]:
+    c = kb.criterion
+    a = case.assessment
+    level, reasons = int(c["start_level_base"].value), list[str]()
+    if a.client.age >= c["older_adult_age"].value:
+        level, reasons = level - 1, [*reasons, f"age {a.client.age}"]
+    if a.client.activity_level == "sedentary":
+        level, reasons = level - 1, [*reasons, "a sedentary life"]
+    if a.client.activity_level == "athlete":
+        level, reasons = level + 1, [*reasons, "athletic training"]
+    if a.symptoms.pain_now >= c["moderate_pain_start"].value:
+        level, reasons = level - 1, [*reasons, f"pain {a.symptoms.pain_now}/10"]
+    risk = (scores.get("start_back") or {}).get("risk")
+    if risk in ("medium", "high"):
+        level, reasons = level - 1, [*reasons, f"{risk} STarT Back risk"]
+    return max(1, min(3, level)), reasons
+
+
+def make_profile(kb: KnowledgeBase, case: Case, document: dict[str, Any]) -> Profile:
+    """The program's profile of the client, from the case and its analysis document."""
+    a = case.assessment
+    level, reasons = _start_level(kb, case, document["scores"])
+    gentle = document["safety"]["level"] == "caution"
+    significant = [f for f in document["findings"] if f["severity"] != "mild"]
+    mode = "gentle" if gentle else "maintenance" if not significant else "full"
+    if gentle:
+        level, reasons = 1, [*reasons, "a clinician must review first (caution)"]
+    household = {e.id for e in kb.equipment.values() if e.household}
+    return Profile(
+        mode=mode,
+        level=level,
+        conditions=frozenset(a.client.conditions),
+        equipment=frozenset(household | set(a.client.equipment)),
+        neural=any(f["kind"] == "neural" for f in document["findings"]),
+        older=a.client.age >= kb.criterion["older_adult_age"].value,
+        deconditioned=a.client.activity_level == "sedentary" or level == 1,
+        reasons=tuple(reasons),
+    )
+
+
+def _stretches_hamstrings(kb: KnowledgeBase, ex: Exercise) -> bool:
+    return ex.intent == "lengthen" and any(
+        m == "hamstrings" or kb.muscle[m].part_of == "hamstrings" for m in ex.primary
+    )
+
+
+def exclusion(kb: KnowledgeBase, ex: Exercise, profile: Profile, stretch: int = 0) -> str | None:
+    """Why an exercise cannot be given to this client, or None if it can.
+
+    ``stretch`` allows that many levels above the starting level (never in gentle mode).
+    """
+    blocked = sorted(profile.conditions.intersection(ex.contraindications))
+    if blocked:
+        return f"contraindicated: {', '.join(blocked)}"
+    missing = sorted(set(ex.equipment) - profile.equipment)
+    if missing:
+        return f"needs {', '.join(missing)}"
+    if ex.difficulty > profile.level + (0 if profile.mode == "gentle" else stretch):
+        return f"difficulty {ex.difficulty} is above the starting level {profile.level}"
+    if profile.neural and _stretches_hamstrings(kb, ex):
+        return "no hamstring stretching while a nerve root is irritated (nerve glides instead)"
+    return None
