@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from rebalance.errors import InvalidInputError, KnowledgeBaseError, RebalanceError, UnknownIdError
+from rebalance.errors import InvalidInputError, KnowledgeBaseError, Problem, RebalanceError, UnknownIdError
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 MINUTES_RANGE = (5, 240)
@@ -87,6 +88,58 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_json(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInputError([Problem(path, "", f"cannot read: {exc.strerror}")]) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            [Problem(path, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != "rebalance.analysis/1":
+        raise InvalidInputError([Problem(path, "schema", "expected an analysis document (rebalance assess --json)")])
+    return data
+
+
+def _cmd_progress(args: argparse.Namespace) -> int:
+    from rebalance.api import analyse_file
+    from rebalance.programs.logs import read_logs
+    from rebalance.programs.progress import progress
+    from rebalance.programs.revise import revise
+    from rebalance.reports.progress import render_progress
+
+    kb = _kb(args)
+    doc = _load_json(args.analysis)
+    logs = read_logs(Path(args.logs))
+    if doc.get("program") is None:
+        raise InvalidInputError([Problem(args.analysis, "program", "no program to progress (safety withheld it)")])
+    if args.assessment:
+        new_doc = analyse_file(Path(args.assessment), kb, minutes=doc["program"]["minutes_per_session"])
+        result = revise(kb, doc, logs, new_doc)
+    else:
+        result = progress(kb, doc, logs)
+    sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_progress(result))
+    return EXIT_OK
+
+
+def _cmd_outcomes(args: argparse.Namespace) -> int:
+    from rebalance.api import analyse_case, validate_file
+    from rebalance.programs.logs import read_logs
+    from rebalance.programs.outcomes import outcomes
+    from rebalance.reports.progress import render_outcomes
+
+    kb = _kb(args)
+    series = []
+    for case_path in args.cases:
+        case = validate_file(case_path, kb)
+        series.append((case, analyse_case(case, kb).document))
+    logs = read_logs(Path(args.logs)) if args.logs else None
+    result = outcomes(kb, series, logs)
+    sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_outcomes(result))
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rebalance",
@@ -104,6 +157,19 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate an assessment file only")
     v.add_argument("case")
     v.set_defaults(func=_cmd_validate)
+
+    pr = sub.add_parser("progress", help="decide progress, hold or regress per exercise from session logs")
+    pr.add_argument("analysis", help="the analysis document with its program (rebalance assess --json)")
+    pr.add_argument("logs", help="session logs (rebalance.logs/1, YAML or JSON)")
+    pr.add_argument("--assessment", help="a new assessment: revise the program and print the diff")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=_cmd_progress)
+
+    oc = sub.add_parser("outcomes", help="change over a series of assessments, against minimal important change")
+    oc.add_argument("cases", nargs="+", help="assessment files, any order")
+    oc.add_argument("--logs", help="session logs, for adherence")
+    oc.add_argument("--json", action="store_true")
+    oc.set_defaults(func=_cmd_outcomes)
 
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")

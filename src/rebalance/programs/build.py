@@ -125,7 +125,7 @@ def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]
             "sets": 1,
             "why": f"one extra set on the weaker {extra} side to restore symmetry",
         }
-    item["seconds_per_session"] = seconds_per_session(choice, dose, side, extra)
+    item["seconds_per_session"] = seconds_per_session(ex, dose, side, extra)
     return item
 
 
@@ -152,7 +152,7 @@ def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str
     return out
 
 
-def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile, dropped: list[str]) -> list[str]:
+def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[str]:
     out = [PAIN_RULE]
     if profile.mode == "gentle":
         out.append("A clinician must review this program before you start: " + analysis.document["safety"]["message"])
@@ -164,12 +164,48 @@ def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile, dropped: 
     for cid in sorted(profile.conditions):
         cond = kb.conditions[cid]
         out.append(f"{cond.name}: " + "; ".join(cond.precautions) + ".")
-    for ex_id in dropped:
-        out.append(
-            f"{kb.exercise[ex_id].name} did not fit into the session time and was left out; "
-            "more minutes a session would allow it."
-        )
     return out
+
+
+def fit_week(kb: KnowledgeBase, program: dict[str, Any]) -> dict[str, Any]:
+    """Place the program's items into its week; the dosage states the days the week holds.
+
+    Used when a program is built and whenever its items change (progression, revision).
+    Returns the program with ``items``, ``schedule``, ``sessions_per_week`` and the time
+    warnings updated.
+    """
+    minutes = program["minutes_per_session"]
+    items = [dict(i, dosage=dict(i["dosage"])) for i in program["items"]]
+    for item in items:
+        extra = (item.get("extra") or {}).get("side")
+        item["seconds_per_session"] = seconds_per_session(
+            kb.exercise[item["exercise_id"]], item["dosage"], item["side"], extra
+        )
+    by_priority = sorted(items, key=lambda i: (-i["priority"], i["exercise_id"]))
+    week, dropped = plan_week(by_priority, minutes, int(kb.criterion["min_aerobic_s"].value))
+    kept, notes = [], []
+    for item in items:
+        if item["exercise_id"] in dropped:
+            notes.append(
+                f"{item['name']} did not fit into the session time and was left out; "
+                "more minutes a session would allow it."
+            )
+            continue
+        days = days_scheduled(week, item["exercise_id"])
+        if days < item["dosage"]["days_per_week"]:
+            notes.append(
+                f"{item['name']} fits on {days} of {item['dosage']['days_per_week']} days in {minutes} minutes."
+            )
+            item["dosage"]["days_per_week"] = days
+        kept.append(item)
+    fixed = [w for w in program.get("warnings", []) if "did not fit" not in w and " fits on " not in w]
+    return {
+        **program,
+        "items": kept,
+        "schedule": schedule_document(week),
+        "sessions_per_week": sum(1 for d in week if d.items),
+        "warnings": fixed + notes,
+    }
 
 
 def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> dict[str, Any] | None:
@@ -179,36 +215,34 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
         return None
     profile = make_profile(kb, analysis.case, doc)
     choices, hands_on = select(kb, profile, doc["findings"])
-    items = [_item(kb, c, profile) for c in choices]
-    by_priority = sorted(items, key=lambda i: (-i["priority"], i["exercise_id"]))
-    week, dropped = plan_week(by_priority, minutes, int(kb.criterion["min_aerobic_s"].value))
-    items = [i for i in items if i["exercise_id"] not in dropped]
-    short = []
-    for item in items:  # the dosage states the days the week actually holds
-        days = days_scheduled(week, item["exercise_id"])
-        if days < item["dosage"]["days_per_week"]:
-            short.append(
-                f"{item['name']} fits on {days} of {item['dosage']['days_per_week']} days in {minutes} minutes."
-            )
-            item["dosage"]["days_per_week"] = days
     reassess = kb.criterion["reassess_weeks"]
     weeks = {"full": reassess.value, "gentle": reassess.moderate_at, "maintenance": reassess.severe_at}[profile.mode]
     weeks_int = int(weeks or reassess.value)
-    return {
+    program = {
+        "version": 1,
+        "based_on": analysis.case.assessment.date.isoformat(),
+        "client": {  # what progression must respect when it changes an exercise
+            "conditions": sorted(profile.conditions),
+            "equipment": sorted(profile.equipment),
+            "level": profile.level,
+            "neural": profile.neural,
+            "baseline_pain": analysis.case.assessment.symptoms.pain_now,
+        },
         "mode": profile.mode,
         "start_level": profile.level,
         "start_level_reasons": list(profile.reasons),
         "minutes_per_session": minutes,
-        "sessions_per_week": sum(1 for d in week if d.items),
+        "sessions_per_week": 0,
         "reassess_after_weeks": weeks_int,
         "reassess_on": (analysis.case.assessment.date + dt.timedelta(weeks=weeks_int)).isoformat(),
         "phases": PHASES[profile.mode],
-        "items": items,
-        "schedule": schedule_document(week),
+        "items": [_item(kb, c, profile) for c in choices],
+        "schedule": [],
         "habits": _habits(analysis, doc["findings"]),
         "hands_on": hands_on,
-        "warnings": _warnings(kb, analysis, profile, dropped) + short,
+        "warnings": _warnings(kb, analysis, profile),
     }
+    return fit_week(kb, program)
 
 
 def attach_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> Analysis:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Exercise
 from rebalance.programs.profile import Profile
 from rebalance.programs.select import Choice
 
@@ -74,14 +75,13 @@ def dosage(kb: KnowledgeBase, choice: Choice, profile: Profile) -> tuple[dict[st
     if profile.mode == "gentle" and out["sets"] > GENTLE_MAX_SETS:
         out["sets"] = GENTLE_MAX_SETS
         notes.append("fewer sets while a clinician reviews the program")
-    if profile.mode == "maintenance" and intent != "aerobic":
+    if profile.mode == "maintenance" and intent not in ("aerobic", "relaxation"):  # relaxation stays daily
         out["days_per_week"] = min(out["days_per_week"], int(c["maintenance_days"].value))
     return out, notes
 
 
-def seconds_per_session(choice: Choice, dose: dict[str, Any], side: str, extra: str | None) -> int:
+def seconds_per_session(ex: Exercise, dose: dict[str, Any], side: str, extra: str | None) -> int:
     """Time one session of the item takes, both sides and rests included."""
-    ex = choice.exercise
     if ex.intent == "aerobic" and dose.get("hold_s"):
         return int(dose["hold_s"]) * int(dose["sets"])
     per_side = ex.seconds_per_set * dose["sets"] + dose["rest_s"] * max(0, dose["sets"] - 1)

@@ -14,7 +14,7 @@ LEVEL_TITLE = {
 }
 
 
-def _wrap(text: str, indent: str = "  ") -> list[str]:
+def wrap(text: str, indent: str = "  ") -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
@@ -41,11 +41,11 @@ def _findings(findings: list[dict[str, Any]]) -> list[str]:
     for f in findings:
         lines.append(f"  - {f['id']}  ({f['severity']}, confidence {f['confidence']:.2f})")
         for e in f["evidence"]:
-            lines += _wrap(f"{e['reason']} [{e['test']}: {e['value']}; source {e['source']}]", "      ")
+            lines += wrap(f"{e['reason']} [{e['test']}: {e['value']}; source {e['source']}]", "      ")
     return lines
 
 
-def _dose(d: dict[str, Any]) -> str:
+def dose_text(d: dict[str, Any]) -> str:
     days = "every day" if d["days_per_week"] == 7 else f"{d['days_per_week']} days a week"
     if d.get("hold_s") and d["hold_s"] >= 180 and d["sets"] == 1:
         return f"{d['hold_s'] // 60} minutes, {days}"
@@ -61,53 +61,53 @@ def _program(p: dict[str, Any]) -> list[str]:
         f"PROGRAM ({p['mode']}; {p['minutes_per_session']} minutes, {p['sessions_per_week']} days a week; "
         f"reassess after {p['reassess_after_weeks']} weeks, on {p['reassess_on']})"
     ]
-    out += _wrap(
+    out += wrap(
         f"Starting level {p['start_level']} of 4"
         + (f" because of {', '.join(p['start_level_reasons'])}" if p["start_level_reasons"] else "")
     )
     for phase in p["phases"]:
-        out += _wrap(f"Weeks {phase['weeks']} - {phase['name']}: {phase['goal']}")
+        out += wrap(f"Weeks {phase['weeks']} - {phase['name']}: {phase['goal']}")
     out.append("")
     for i, item in enumerate(p["items"], 1):
         side = "" if item["side"] == "both" else f" ({item['side']} side)"
-        out.append(f"  {i}. {item['name']}{side}: {_dose(item['dosage'])}")
+        out.append(f"  {i}. {item['name']}{side}: {dose_text(item['dosage'])}")
         if item.get("extra"):
-            out += _wrap(f"+ {item['extra']['why']}", "       ")
-        out += _wrap(item["why"], "       ")
+            out += wrap(f"+ {item['extra']['why']}", "       ")
+        out += wrap(item["why"], "       ")
     out += ["", "  WEEK"]
     for day in p["schedule"]:
         out.append(f"    {day['day']} ({day['minutes']} min): " + ", ".join(x["exercise_id"] for x in day["items"]))
     if p["habits"]:
         out += ["", "  HABITS"]
         for h in p["habits"]:
-            out += _wrap(f"- {h['advice']}", "    ")
+            out += wrap(f"- {h['advice']}", "    ")
     if p["hands_on"]:
         out += ["", "  FOR YOUR CLINICIAN"]
         for h in p["hands_on"]:
-            out += _wrap(f"- {h['finding']}: {h['note']}", "    ")
+            out += wrap(f"- {h['finding']}: {h['note']}", "    ")
     out += ["", "  SAFETY"]
     for w in p["warnings"]:
-        out += _wrap(f"- {w}", "    ")
+        out += wrap(f"- {w}", "    ")
     return out
 
 
 def render_text(doc: dict[str, Any]) -> str:
     out = [f"rebalance analysis - client {doc.get('client_id') or '(no id)'}, {doc.get('date', '')}", ""]
     safety = doc["safety"]
-    out += [f"SAFETY: {LEVEL_TITLE[safety['level']]}", *_wrap(safety["message"])]
+    out += [f"SAFETY: {LEVEL_TITLE[safety['level']]}", *wrap(safety["message"])]
     for flag in safety["flags"]:
-        out += _wrap(f"- {flag['id']}: {flag['message']}")
+        out += wrap(f"- {flag['id']}: {flag['message']}")
     out += ["", "SCORES", *_scores(doc["scores"]), "", "FINDINGS", *_findings(doc["findings"]), "", "PATTERNS"]
     if not doc["patterns"]:
         out.append("  No pattern stands out from the tests done.")
     for p in doc["patterns"]:
         out.append(f"  {p['id']} (confidence {p['confidence']:.2f})")
-        out += _wrap(p["explanation"], "    ")
+        out += wrap(p["explanation"], "    ")
     if doc["suggested_tests"]:
         out += ["", "TESTS TO DO NEXT"]
         for t in doc["suggested_tests"]:
             side = f" ({t['side']})" if t.get("side") else ""
-            out += _wrap(f"- {t['test']}{side}: {t['why']}")
+            out += wrap(f"- {t['test']}{side}: {t['why']}")
     if doc.get("lifestyle_factors"):
         out += ["", "HABITS THAT MAY CONTRIBUTE"]
         out += [f"  - {x['name']}" + (f" ({x['side']})" if x.get("side") else "") for x in doc["lifestyle_factors"]]

@@ -1,0 +1,266 @@
+"""Progression: the pain-monitoring model and the 2-for-2 rule, then revision and outcomes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rebalance.api import analyse_file
+from rebalance.knowledge.loader import default
+from rebalance.programs.logs import Entry, parse_logs
+from rebalance.programs.progress import apply, decide, zones
+from tests.conftest import EXAMPLES
+
+FOLLOWUP = EXAMPLES / "followup"
+REPS_ITEM = {
+    "exercise_id": "glute_bridge",
+    "intent": "activate",
+    "dosage": {"sets": 2, "reps": 12, "hold_s": None, "days_per_week": 3, "rest_s": 30},
+}
+HOLD_ITEM = {
+    "exercise_id": "supine_piriformis_stretch",
+    "intent": "lengthen",
+    "dosage": {"sets": 3, "reps": None, "hold_s": 30, "days_per_week": 7, "rest_s": 15},
+}
+
+
+def entry(**kw: Any) -> Entry:
+    return Entry(**{"exercise_id": "glute_bridge", "done": True, "sets": 2, **kw})
+
+
+def verdict(item: dict[str, Any], *entries: Entry, baseline: int = 4) -> str:
+    return decide(item, list(entries), baseline, zones(default()))[0]
+
+
+def test_two_good_sessions_above_target_progress() -> None:
+    assert verdict(REPS_ITEM, entry(reps=14, pain_during=2), entry(reps=15, pain_during=1)) == "progress"
+
+
+def test_one_good_session_is_not_enough() -> None:
+    assert verdict(REPS_ITEM, entry(reps=12, pain_during=1), entry(reps=15, pain_during=1)) == "hold"
+    assert verdict(REPS_ITEM, entry(reps=15, pain_during=1)) == "hold"
+
+
+def test_reps_at_target_but_not_two_over_hold() -> None:
+    assert verdict(REPS_ITEM, entry(reps=13, pain_during=0), entry(reps=13, pain_during=0)) == "hold"
+
+
+def test_pain_over_five_regresses() -> None:
+    assert verdict(REPS_ITEM, entry(reps=15, pain_during=1), entry(reps=15, pain_during=6)) == "regress"
+
+
+def test_acceptable_pain_holds() -> None:
+    assert verdict(REPS_ITEM, entry(reps=15, pain_during=4), entry(reps=15, pain_during=5)) == "hold"
+
+
+def test_worse_next_morning_holds_then_regresses() -> None:
+    assert verdict(REPS_ITEM, entry(reps=12, pain_during=2, pain_next_morning=6), baseline=4) == "hold"
+    assert (
+        verdict(
+            REPS_ITEM,
+            entry(reps=12, pain_during=2, pain_next_morning=5),
+            entry(reps=12, pain_during=2, pain_next_morning=6),
+        )
+        == "regress"
+    )
+
+
+def test_worse_stiffness_counts_like_pain() -> None:
+    assert (
+        verdict(
+            HOLD_ITEM,
+            entry(hold_s=30, pain_during=1, stiffness_next_morning=2),
+            entry(hold_s=30, pain_during=1, stiffness_next_morning=4),
+        )
+        == "hold"
+    )
+
+
+def test_holds_progress_when_the_full_hold_is_done_twice() -> None:
+    assert (
+        verdict(HOLD_ITEM, entry(sets=3, hold_s=30, pain_during=1), entry(sets=3, hold_s=30, pain_during=2))
+        == "progress"
+    )
+    assert (
+        verdict(HOLD_ITEM, entry(sets=2, hold_s=30, pain_during=1), entry(sets=3, hold_s=30, pain_during=2)) == "hold"
+    )
+
+
+def test_nothing_done_holds() -> None:
+    assert verdict(REPS_ITEM) == "hold"
+    assert verdict(REPS_ITEM, Entry(exercise_id="glute_bridge", done=False)) == "hold"
+
+
+pain = st.integers(min_value=0, max_value=10)
+reps = st.integers(min_value=0, max_value=30)
+entries_st = st.lists(
+    st.builds(
+        lambda r, p, m, s: entry(reps=r, pain_during=p, pain_next_morning=m, stiffness_next_morning=s),
+        reps,
+        pain,
+        pain,
+        pain,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries_st, st.integers(0, 10), st.integers(0, 10), st.integers(0, 10))
+def test_more_pain_never_progresses_an_exercise(
+    entries: list[Entry], more_during: int, more_morning: int, baseline: int
+) -> None:
+    before = verdict(REPS_ITEM, *entries, baseline=baseline)
+    last = entries[-1]
+    worse = last.model_copy(
+        update={
+            "pain_during": min(10, (last.pain_during or 0) + more_during),
+            "pain_next_morning": min(10, (last.pain_next_morning or 0) + more_morning),
+        }
+    )
+    after = verdict(REPS_ITEM, *entries[:-1], worse, baseline=baseline)
+    order = {"regress": 0, "hold": 1, "progress": 2}
+    assert order[after] <= order[before]
+
+
+def test_progression_never_picks_a_contraindicated_or_unequipped_exercise() -> None:
+    kb = default()
+    ex = kb.exercise["glute_bridge"]
+    assert ex.progressions, "glute_bridge has progressions to choose from"
+    item = {**REPS_ITEM, "name": ex.name, "difficulty": ex.difficulty, "why": "w"}
+    blocked_all = {
+        "conditions": sorted({c for p in ex.progressions for c in kb.exercise[p].contraindications}),
+        "equipment": sorted(kb.equipment),
+    }
+    new = apply(kb, item, "progress", blocked_all)
+    if new["exercise_id"] != "glute_bridge":
+        assert not set(blocked_all["conditions"]) & set(kb.exercise[new["exercise_id"]].contraindications)
+    open_client = {"conditions": [], "equipment": sorted(kb.equipment)}
+    harder = apply(kb, item, "progress", open_client)
+    assert harder["exercise_id"] in ex.progressions
+    assert kb.exercise[harder["exercise_id"]].difficulty >= ex.difficulty
+
+
+def test_without_a_harder_variation_the_dose_steps_up_and_is_capped() -> None:
+    kb = default()
+    item = {
+        **HOLD_ITEM,
+        "name": "x",
+        "difficulty": 1,
+        "why": "w",
+        "exercise_id": "seated_breathing",
+        "intent": "relaxation",
+        "dosage": {"sets": 1, "reps": None, "hold_s": 55, "days_per_week": 7, "rest_s": 0},
+    }
+    up = apply(kb, item, "progress", {"conditions": [], "equipment": []})
+    assert up["dosage"]["hold_s"] == 60
+    down = apply(kb, item, "regress", {"conditions": [], "equipment": []})
+    assert down["dosage"]["hold_s"] == 45
+
+
+# ----------------------------------------------------------------- the multi-week scenario
+
+
+def run(cli: Any, *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = cli(*args)
+    assert code == 0, err
+    return code, json.loads(out)
+
+
+def test_weeks_of_progress_then_a_flare_then_maintenance(cli: Any, tmp_path: Path) -> None:
+    start = analyse_file(EXAMPLES / "piriformis_right.yaml")
+    assert start["program"]["mode"] == "full"
+    first = tmp_path / "analysis.json"
+    first.write_text(json.dumps(start))
+
+    # weeks 1-2: the band walks and the stretch go well -> progress (2-for-2)
+    _, week2 = run(cli, "progress", str(first), str(FOLLOWUP / "piriformis_logs_weeks1-2.yaml"), "--json")
+    decisions = {d["exercise_id"]: d for d in week2["decisions"]}
+    assert decisions["lateral_band_walk"]["decision"] == "progress"
+    assert decisions["seated_piriformis_stretch"]["decision"] == "progress"
+    assert decisions["bird_dog"]["decision"] == "hold"  # never logged: unknown, not progressed
+    assert week2["program"]["version"] == 2
+    stretch = next(i for i in week2["program"]["items"] if i["exercise_id"] == "seated_piriformis_stretch")
+    assert stretch["dosage"]["hold_s"] == 40
+
+    # week 3: a flare -> the stretch regresses
+    second = tmp_path / "analysis_v2.json"
+    second.write_text(json.dumps({**start, "program": week2["program"]}))
+    _, week3 = run(cli, "progress", str(second), str(FOLLOWUP / "piriformis_logs_flare_week3.yaml"), "--json")
+    flare = {d["exercise_id"]: d for d in week3["decisions"]}
+    assert flare["seated_piriformis_stretch"]["decision"] == "regress"
+    assert flare["seated_piriformis_stretch"]["new_dosage"]["hold_s"] == 30
+
+    # week 6: findings resolved -> maintenance, with the reasons in the diff
+    _, week6 = run(
+        cli,
+        "progress",
+        str(first),
+        str(FOLLOWUP / "piriformis_logs_weeks1-2.yaml"),
+        "--assessment",
+        str(FOLLOWUP / "piriformis_right_week6.yaml"),
+        "--json",
+    )
+    diff = week6["diff"]
+    assert diff["mode"] == {"from": "full", "to": "maintenance", "reason": diff["mode"]["reason"]}
+    assert "tight:piriformis:right" in diff["resolved_findings"]
+    removed = {c["exercise_id"]: c["reason"] for c in diff["items"] if c["change"] == "removed"}
+    assert "findings resolved" in removed["seated_piriformis_stretch"]
+    assert week6["analysis"]["program"]["mode"] == "maintenance"
+
+
+def test_outcomes_judge_change_against_the_minimal_important_change(cli: Any) -> None:
+    _, result = run(
+        cli,
+        "outcomes",
+        str(FOLLOWUP / "piriformis_right_week6.yaml"),
+        str(EXAMPLES / "piriformis_right.yaml"),
+        "--logs",
+        str(FOLLOWUP / "piriformis_logs_weeks1-2.yaml"),
+        "--json",
+    )
+    changes = {c["measure"]: c for c in result["changes"]}
+    assert [a["date"] for a in result["assessments"]] == ["2026-04-14", "2026-05-26"]  # sorted by date
+    assert changes["pain_now"]["judgement"] == "improved" and changes["pain_now"]["change"] == -4
+    assert changes["odi_percent"]["judgement"] == "improved"
+    assert changes["hip_internal_rotation.deg.right"]["direction"] == "better"
+    assert result["asymmetries"][0]["restored"] is True
+    assert result["adherence"]["percent"] is not None
+
+
+def test_small_pain_change_is_not_important() -> None:
+    from rebalance.programs.outcomes import _judge_pain
+
+    assert _judge_pain(default(), 8, 7)["judgement"] == "no important change"
+    assert _judge_pain(default(), 3, 2)["judgement"] == "improved"  # 33 % relative
+    assert _judge_pain(default(), 3, 6)["judgement"] == "worse"
+
+
+def test_invalid_logs_are_refused_with_the_field(cli: Any, tmp_path: Path) -> None:
+    start = tmp_path / "analysis.json"
+    start.write_text(json.dumps(analyse_file(EXAMPLES / "piriformis_right.yaml")))
+    bad = tmp_path / "logs.yaml"
+    bad.write_text(
+        "schema: rebalance.logs/1\nsessions:\n  - date: 2026-04-15\n    entries:\n"
+        "      - {exercise_id: glute_bridge, done: true, pain_during: 11}\n"
+    )
+    code, out, err = cli("progress", str(start), str(bad))
+    assert code == 2 and out == ""
+    assert "sessions[0].entries[0].pain_during" in err
+
+
+def test_progress_needs_an_analysis_document(cli: Any, tmp_path: Path) -> None:
+    wrong = tmp_path / "x.json"
+    wrong.write_text("{}")
+    code, _, err = cli("progress", str(wrong), str(FOLLOWUP / "piriformis_logs_weeks1-2.yaml"))
+    assert code == 2 and "expected an analysis document" in err
+
+
+def test_logs_parse_from_data() -> None:
+    logs = parse_logs({"schema": "rebalance.logs/1", "sessions": [{"date": "2026-01-02", "entries": []}]})
+    assert logs.sessions[0].date.isoformat() == "2026-01-02"
