@@ -14,6 +14,16 @@ from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Exercise
 
+SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
+# severity rank x confidence below which a finding is a hypothesis to confirm, not a target:
+# a mild finding resting on a single squat inference (0.3) is left out, one backed by a test is in
+MIN_WEIGHT = 0.35
+
+
+def weight(finding: dict[str, Any]) -> float:
+    return float(SEVERITY_RANK[finding["severity"]] * finding["confidence"])
+
+
 CORE_MUSCLES = frozenset(
     {
         "deep_core",
@@ -62,8 +72,8 @@ def make_profile(kb: KnowledgeBase, case: Case, document: dict[str, Any]) -> Pro
     a = case.assessment
     level, reasons = _start_level(kb, case, document["scores"])
     gentle = document["safety"]["level"] == "caution"
-    significant = [f for f in document["findings"] if f["severity"] != "mild"]
-    mode = "gentle" if gentle else "maintenance" if not significant else "full"
+    to_correct = [f for f in document["findings"] if weight(f) >= MIN_WEIGHT]
+    mode = "gentle" if gentle else "full" if to_correct else "maintenance"
     if gentle:
         level, reasons = 1, [*reasons, "a clinician must review first (caution)"]
     household = {e.id for e in kb.equipment.values() if e.household}

@@ -81,7 +81,7 @@ def program_diff(
             "from": old_p.get("mode"),
             "to": new_p.get("mode"),
             "reason": (
-                "no finding is moderate or severe any more: a maintenance program keeps the gains"
+                "nothing is left to correct: a maintenance program keeps the gains"
                 if new_p.get("mode") == "maintenance"
                 else "the new assessment calls for it"
             ),

@@ -15,7 +15,7 @@ from typing import Any
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Exercise
 from rebalance.knowledge.queries import addresses_by_exercise, addressing_index
-from rebalance.programs.profile import CORE_MUSCLES, Profile, exclusion
+from rebalance.programs.profile import CORE_MUSCLES, MIN_WEIGHT, Profile, exclusion, weight
 
 ORDER = (
     "release",
@@ -34,10 +34,6 @@ STAGES = {
     "weak": ("activate", "strengthen", "integrate"),
     "neural": ("nerve_glide",),
 }
-SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
-# severity rank x confidence below which a finding is a hypothesis to confirm, not a target:
-# a mild finding resting on a single squat inference (0.3) is left out, one backed by a test is in
-MIN_WEIGHT = 0.35
 HANDS_ON = {
     "tight": "soft-tissue therapy (massage, myofascial or trigger-point release)",
     "joint": "joint mobilisation by a clinician",
@@ -57,11 +53,7 @@ class Choice:
     def add(self, finding: dict[str, Any]) -> None:
         if finding["id"] not in {f["id"] for f in self.addresses}:
             self.addresses.append(finding)
-            self.priority = max(self.priority, _weight(finding))
-
-
-def _weight(finding: dict[str, Any]) -> float:
-    return float(SEVERITY_RANK[finding["severity"]] * finding["confidence"])
+            self.priority = max(self.priority, weight(finding))
 
 
 def _base(finding: dict[str, Any]) -> str:
@@ -162,7 +154,7 @@ def select(
     kb: KnowledgeBase, profile: Profile, findings: list[dict[str, Any]]
 ) -> tuple[list[Choice], list[dict[str, Any]]]:
     """The chosen exercises (program order) and the findings that need hands-on care."""
-    ordered = sorted((f for f in findings if _weight(f) >= MIN_WEIGHT), key=lambda f: (-_weight(f), f["id"]))
+    ordered = sorted((f for f in findings if weight(f) >= MIN_WEIGHT), key=lambda f: (-weight(f), f["id"]))
     sel = Selector(kb, profile, ordered)
     hands_on = []
     for finding in ordered:

@@ -1,0 +1,80 @@
+"""End to end: the program each pattern's example gets, pinned as a table.
+
+Each row: the mode; findings that an item must address (and, for one-sided work, the side the
+item goes to); intents that must (or must not) appear; and extra checks where the case needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rebalance.api import analyse_file
+from rebalance.knowledge.loader import default
+from tests.conftest import EXAMPLES
+
+PROGRAMS: dict[str, dict[str, Any]] = {
+    "lower_crossed_desk_worker.yaml": dict(
+        mode="full", addressed={"tight:iliopsoas:right": None, "weak:gluteus_maximus:right": None},
+        intents={"lengthen", "activate", "relaxation", "aerobic"},
+    ),
+    "piriformis_right.yaml": dict(
+        mode="full", addressed={"tight:piriformis:right": "right"}, intents={"release", "lengthen"},
+    ),
+    "cyclist_hamstring_quadriceps.yaml": dict(
+        mode="full", addressed={"ratio:hamstring_quadriceps:right": None, "tight:hamstrings:right": None},
+        intents={"strengthen"},
+    ),
+    "core_endurance_deficit.yaml": dict(
+        mode="full", addressed={"ratio:trunk_flexor_extensor": None, "weak:deep_core": None},
+    ),
+    "golfer_lateral_asymmetry.yaml": dict(
+        mode="full", addressed={"asymmetry:side_bridge:right": "right", "asymmetry:single_leg_bridge:right": "right"},
+    ),
+    "nerve_root_l5_s1.yaml": dict(
+        mode="gentle", addressed={"neural:sciatic_nerve:left": "left"}, intents={"nerve_glide"},
+        no_hamstring_stretch=True, max_difficulty=1,
+    ),
+    "sacroiliac_postpartum.yaml": dict(
+        mode="full", addressed={"joint:sacroiliac_joint": None, "weak:gluteus_maximus:right": None},
+    ),
+    "posterior_tilt_flat_back.yaml": dict(
+        mode="full", addressed={"posture:posterior_pelvic_tilt": None, "tight:hamstrings:left": None},
+    ),
+    "healthy_no_findings.yaml": dict(mode="maintenance", addressed={}, intents={"relaxation", "aerobic"}),
+}
+
+
+@pytest.fixture(scope="module")
+def programs() -> dict[str, dict[str, Any]]:
+    return {name: analyse_file(EXAMPLES / name)["program"] for name in PROGRAMS}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_example_program(name: str, programs: dict[str, dict[str, Any]]) -> None:
+    row, program = PROGRAMS[name], programs[name]
+    kb = default()
+    assert program["mode"] == row["mode"]
+    for finding, side in row["addressed"].items():
+        items = [i for i in program["items"] if finding in i["addresses"]]
+        assert items, f"nothing addresses {finding}"
+        if side:
+            one_sided = [i for i in items if kb.exercise[i["exercise_id"]].unilateral]
+            assert one_sided and all(i["side"] == side for i in one_sided), finding
+    intents = {i["intent"] for i in program["items"]}
+    assert row.get("intents", set()) <= intents
+    if row.get("no_hamstring_stretch"):
+        assert not any(i["intent"] == "lengthen" and "hamstrings" in kb.exercise[i["exercise_id"]].primary
+                       for i in program["items"])
+    if row.get("max_difficulty"):
+        assert all(i["difficulty"] <= row["max_difficulty"] for i in program["items"])
+    for item in program["items"]:
+        assert item["why"] and item["dosage"]["source"] in kb.sources
+
+
+def test_every_pattern_has_a_program_row() -> None:
+    from tests.cases.test_examples import EXPECTED
+
+    leaders = {EXPECTED[name]["leads"] for name in PROGRAMS} - {None}
+    assert leaders == set(default().pattern)
