@@ -22,13 +22,12 @@ class StrictLoader(_Base):  # type: ignore[misc]
 def _mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        # scalar keys compare by their text (cheap); anything else is constructed to compare
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else loader.construct_object(key_node, deep=True)
         if key in seen:
+            first = seen[key].start_mark.line + 1
             raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first at line {seen[key].start_mark.line + 1})",
-                key_node.start_mark,
+                None, None, f"duplicate key {key!r} (first at line {first})", key_node.start_mark
             )
         seen[key] = key_node
     return dict(loader.construct_mapping(node, deep=True))
