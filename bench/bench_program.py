@@ -35,11 +35,17 @@ def year_of_logs(program: dict, rng: random.Random) -> dict:  # type: ignore[typ
         entries = []
         for item in program["items"]:
             d = item["dosage"]
-            entries.append({
-                "exercise_id": item["exercise_id"], "done": rng.random() < 0.8, "sets": d["sets"],
-                "reps": (d["reps"] or 0) + rng.randint(-2, 4) if d.get("reps") else None,
-                "hold_s": d.get("hold_s"), "pain_during": rng.randint(0, 6), "pain_next_morning": rng.randint(0, 6),
-            })
+            entries.append(
+                {
+                    "exercise_id": item["exercise_id"],
+                    "done": rng.random() < 0.8,
+                    "sets": d["sets"],
+                    "reps": (d["reps"] or 0) + rng.randint(-2, 4) if d.get("reps") else None,
+                    "hold_s": d.get("hold_s"),
+                    "pain_during": rng.randint(0, 6),
+                    "pain_next_morning": rng.randint(0, 6),
+                }
+            )
         sessions.append({"date": (start + dt.timedelta(days=day)).isoformat(), "entries": entries})
     return {"schema": "rebalance.logs/1", "sessions": sessions}
 
@@ -56,10 +62,14 @@ def main() -> None:
         analyse_case(c, kb)
         times.append(time.perf_counter() - start)
     p50, p99 = statistics.median(times), percentile(times, 0.99)
-    print(f"analysis + program, {len(cases)} varied assessments: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
-          f"  ratio to 5 ms p99 target: {p99 / P99_TARGET_S:.2f}")
+    print(
+        f"analysis + program, {len(cases)} varied assessments: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
+        f"  ratio to 5 ms p99 target: {p99 / P99_TARGET_S:.2f}"
+    )
 
-    doc = next(d for d in (analyse_case(c, kb).document for c in cases) if d["program"] and len(d["program"]["items"]) >= 6)
+    doc = next(
+        d for d in (analyse_case(c, kb).document for c in cases) if d["program"] and len(d["program"]["items"]) >= 6
+    )
     logs = parse_logs(year_of_logs(doc["program"], rng))
     entries = sum(len(s.entries) for s in logs.sessions)
     runs = []
@@ -68,8 +78,10 @@ def main() -> None:
         progress(kb, doc, logs)
         runs.append(time.perf_counter() - start)
     med = statistics.median(runs)
-    print(f"progression over a year of daily logs ({len(logs.sessions)} sessions, {entries} entries): {med * 1000:.1f} ms"
-          f"  ratio to 50 ms target: {med / YEAR_TARGET_S:.2f}")
+    print(
+        f"progression over a year of daily logs ({len(logs.sessions)} sessions, {entries} entries): {med * 1000:.1f} ms"
+        f"  ratio to 50 ms target: {med / YEAR_TARGET_S:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,31 +16,42 @@ from tests.conftest import EXAMPLES
 
 PROGRAMS: dict[str, dict[str, Any]] = {
     "lower_crossed_desk_worker.yaml": dict(
-        mode="full", addressed={"tight:iliopsoas:right": None, "weak:gluteus_maximus:right": None},
+        mode="full",
+        addressed={"tight:iliopsoas:right": None, "weak:gluteus_maximus:right": None},
         intents={"lengthen", "activate", "relaxation", "aerobic"},
     ),
     "piriformis_right.yaml": dict(
-        mode="full", addressed={"tight:piriformis:right": "right"}, intents={"release", "lengthen"},
+        mode="full",
+        addressed={"tight:piriformis:right": "right"},
+        intents={"release", "lengthen"},
     ),
     "cyclist_hamstring_quadriceps.yaml": dict(
-        mode="full", addressed={"ratio:hamstring_quadriceps:right": None, "tight:hamstrings:right": None},
+        mode="full",
+        addressed={"ratio:hamstring_quadriceps:right": None, "tight:hamstrings:right": None},
         intents={"strengthen"},
     ),
     "core_endurance_deficit.yaml": dict(
-        mode="full", addressed={"ratio:trunk_flexor_extensor": None, "weak:deep_core": None},
+        mode="full",
+        addressed={"ratio:trunk_flexor_extensor": None, "weak:deep_core": None},
     ),
     "golfer_lateral_asymmetry.yaml": dict(
-        mode="full", addressed={"asymmetry:side_bridge:right": "right", "asymmetry:single_leg_bridge:right": "right"},
+        mode="full",
+        addressed={"asymmetry:side_bridge:right": "right", "asymmetry:single_leg_bridge:right": "right"},
     ),
     "nerve_root_l5_s1.yaml": dict(
-        mode="gentle", addressed={"neural:sciatic_nerve:left": "left"}, intents={"nerve_glide"},
-        no_hamstring_stretch=True, max_difficulty=1,
+        mode="gentle",
+        addressed={"neural:sciatic_nerve:left": "left"},
+        intents={"nerve_glide"},
+        no_hamstring_stretch=True,
+        max_difficulty=1,
     ),
     "sacroiliac_postpartum.yaml": dict(
-        mode="full", addressed={"joint:sacroiliac_joint": None, "weak:gluteus_maximus:right": None},
+        mode="full",
+        addressed={"joint:sacroiliac_joint": None, "weak:gluteus_maximus:right": None},
     ),
     "posterior_tilt_flat_back.yaml": dict(
-        mode="full", addressed={"posture:posterior_pelvic_tilt": None, "tight:hamstrings:left": None},
+        mode="full",
+        addressed={"posture:posterior_pelvic_tilt": None, "tight:hamstrings:left": None},
     ),
     "healthy_no_findings.yaml": dict(mode="maintenance", addressed={}, intents={"relaxation", "aerobic"}),
 }
@@ -65,8 +76,10 @@ def test_example_program(name: str, programs: dict[str, dict[str, Any]]) -> None
     intents = {i["intent"] for i in program["items"]}
     assert row.get("intents", set()) <= intents
     if row.get("no_hamstring_stretch"):
-        assert not any(i["intent"] == "lengthen" and "hamstrings" in kb.exercise[i["exercise_id"]].primary
-                       for i in program["items"])
+        assert not any(
+            i["intent"] == "lengthen" and "hamstrings" in kb.exercise[i["exercise_id"]].primary
+            for i in program["items"]
+        )
     if row.get("max_difficulty"):
         assert all(i["difficulty"] <= row["max_difficulty"] for i in program["items"])
     for item in program["items"]:
