@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean services
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/rebalance kb check
 
-test: lint
+# The storage tests run against the real PostgreSQL server on this machine: start it if it is down.
+services:
+	pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL did not become ready on 127.0.0.1:5432" >&2; exit 1
+
+test: lint services
 	$(BIN)/pytest -q
 
 bench: install

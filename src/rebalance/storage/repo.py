@@ -1,0 +1,430 @@
+"""The repository: what the web app and the command line do to stored records.
+
+Every function takes a :class:`~sqlalchemy.orm.Session` and the acting user's id, checks that the
+user may do it, and writes an :class:`~rebalance.storage.tables.AuditEvent` for every read or change
+of a patient's record (a read of a collection — a patient list, a date range of logs — is one event
+naming the collection). Functions flush but never commit: the caller's ``session_scope`` does, so a
+change and its audit event are stored together or not at all.
+
+Who may do what:
+
+    admin       everything
+    clinician   their own patients' records; creates patients (for themselves) and patient users
+    patient     reads their own record, published programs and logs; logs their own sessions
+
+Errors (see :mod:`rebalance.errors`): ``NotFoundError`` for a record that must exist and does not,
+``PermissionDeniedError`` for an unknown, inactive or unauthorised user, ``ConflictError`` for a
+change that breaks a rule of the stored data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session
+
+from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
+from rebalance.storage.schemas import (
+    AssessmentCreate,
+    AssessmentPublic,
+    AuditEventPublic,
+    PatientCreate,
+    PatientListItem,
+    PatientPublic,
+    ProgramCreate,
+    ProgramPublic,
+    SessionLogCreate,
+    SessionLogPublic,
+    UserCreate,
+    UserPublic,
+)
+from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
+from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, Role, utc_now
+
+_Record = TypeVar("_Record", Assessment, Program)
+_PATIENT_LIST = TypeAdapter(list[PatientListItem])
+
+# who may act
+
+
+def _actor(session: Session, actor_id: int, action: AuditAction, entity: EntityType, entity_id: object) -> User:
+    user = session.get(User, actor_id)
+    if user is None or not user.active:
+        raise PermissionDeniedError(actor_id, action, entity, entity_id, "unknown or inactive user")
+    return user
+
+
+def _patient(
+    session: Session,
+    actor_id: int,
+    patient_id: int,
+    action: AuditAction,
+    *,
+    patient_may: bool = False,
+    lock: bool = False,
+) -> tuple[User, Patient]:
+    """The acting user and the patient, once the user may ``action`` the patient's record."""
+    actor = _actor(session, actor_id, action, EntityType.PATIENT, patient_id)
+    patient = session.get(Patient, patient_id, with_for_update=lock)
+    if patient is None:
+        raise NotFoundError(EntityType.PATIENT, patient_id)
+    allowed = (
+        actor.role is Role.ADMIN
+        or (actor.role is Role.CLINICIAN and patient.clinician_id == actor.id)
+        or (patient_may and actor.role is Role.PATIENT and actor.patient_id == patient.id)
+    )
+    if not allowed:
+        own = actor.role is Role.PATIENT and actor.patient_id == patient.id
+        reason = "a patient may not do this to their record" if own else "not this user's patient"
+        raise PermissionDeniedError(actor.id, action, EntityType.PATIENT, patient_id, reason)
+    return actor, patient
+
+
+def _audit(
+    session: Session,
+    user_id: int | None,
+    action: AuditAction,
+    entity: EntityType,
+    entity_id: int | None,
+    patient_id: int | None = None,
+    **detail: Any,
+) -> None:
+    event = AuditEvent(
+        user_id=user_id, action=action, entity_type=entity, entity_id=entity_id, patient_id=patient_id, detail=detail
+    )
+    session.add(event)
+
+
+# users
+
+
+def create_user(session: Session, actor_id: int | None, data: UserCreate) -> UserPublic:
+    """Create a user. With no acting user (``None``) only the first user, an admin, can be created."""
+    if actor_id is None:
+        if session.scalar(select(func.count()).select_from(User)) or data.role is not Role.ADMIN:
+            reason = "only the first user, an admin, is created without an acting user"
+            raise PermissionDeniedError(None, AuditAction.CREATE, EntityType.USER, data.email, reason)
+    else:
+        _check_may_create_user(session, actor_id, data)
+    if session.scalar(select(User.id).where(User.email == data.email)) is not None:
+        raise ConflictError(EntityType.USER, data.email, "a user with this email already exists")
+    user = User(**data.model_dump())
+    session.add(user)
+    session.flush()
+    _audit(session, actor_id, AuditAction.CREATE, EntityType.USER, user.id, user.patient_id, role=user.role.value)
+    return UserPublic.model_validate(user)
+
+
+def _check_may_create_user(session: Session, actor_id: int, data: UserCreate) -> None:
+    actor = _actor(session, actor_id, AuditAction.CREATE, EntityType.USER, data.email)
+    if data.patient_id is not None:
+        _patient(session, actor_id, data.patient_id, AuditAction.CREATE)
+    if actor.role is Role.ADMIN:
+        return
+    if actor.role is Role.CLINICIAN and data.role is Role.PATIENT and data.clinician_id == actor.id:
+        return
+    reason = "a clinician creates only patient users of their own"
+    raise PermissionDeniedError(actor_id, AuditAction.CREATE, EntityType.USER, data.email, reason)
+
+
+# patients
+
+
+def create_patient(
+    session: Session, actor_id: int, data: PatientCreate, clinician_id: int | None = None
+) -> PatientPublic:
+    """Create a patient of ``clinician_id`` (default: the acting clinician)."""
+    actor = _actor(session, actor_id, AuditAction.CREATE, EntityType.PATIENT, None)
+    owner_id = actor.id if clinician_id is None else clinician_id
+    if actor.role is not Role.ADMIN and not (actor.role is Role.CLINICIAN and owner_id == actor.id):
+        reason = "a clinician creates patients only for themselves"
+        raise PermissionDeniedError(actor.id, AuditAction.CREATE, EntityType.PATIENT, None, reason)
+    owner = session.get(User, owner_id)
+    if owner is None or owner.role is not Role.CLINICIAN:
+        raise NotFoundError("clinician", owner_id)
+    patient = Patient(clinician_id=owner_id, **data.model_dump())
+    session.add(patient)
+    session.flush()
+    _audit(session, actor.id, AuditAction.CREATE, EntityType.PATIENT, patient.id, patient.id, clinician_id=owner_id)
+    return PatientPublic.model_validate(patient)
+
+
+def get_patient(session: Session, actor_id: int, patient_id: int) -> PatientPublic:
+    """A patient's record (the patient's clinician, an admin, or the patient themselves)."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id)
+    return PatientPublic.model_validate(patient)
+
+
+def list_patients_for_clinician(
+    session: Session, actor_id: int, clinician_id: int | None = None, *, include_archived: bool = False
+) -> list[PatientListItem]:
+    """A clinician's patients by name, each with its latest safety level and last session date.
+
+    One query: the two figures are correlated subqueries answered from the indexes
+    ``(patient_id, assessed_on, id)`` and ``(patient_id, performed_on)``, one seek per patient.
+    """
+    owner_id = actor_id if clinician_id is None else clinician_id
+    actor = _actor(session, actor_id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id)
+    if not (actor.role is Role.ADMIN or (actor.role is Role.CLINICIAN and actor.id == owner_id)):
+        reason = "only the clinician themselves or an admin"
+        raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
+    patients = _patient_list(session, owner_id, include_archived=include_archived)
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, count=len(patients))
+    return patients
+
+
+def _patient_list(session: Session, clinician_id: int, *, include_archived: bool) -> list[PatientListItem]:
+    latest_safety = (
+        select(Assessment.safety_level)
+        .where(Assessment.patient_id == Patient.id)
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+        .limit(1)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    last_session = (
+        select(func.max(SessionLog.performed_on))
+        .where(SessionLog.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    query = select(
+        Patient.id,
+        Patient.display_name,
+        Patient.external_ref,
+        latest_safety.label("latest_safety_level"),
+        last_session.label("last_session_on"),
+    ).where(Patient.clinician_id == clinician_id)
+    if not include_archived:
+        query = query.where(Patient.archived == false())
+    # Core rows and one validation call for the whole list: far less Python per row than ORM rows validated
+    # one by one, which is what counts for a long list (bench/bench_patient_list.py).
+    result = session.connection().execute(query.order_by(Patient.display_name, Patient.id))
+    names = list(result.keys())
+    return _PATIENT_LIST.validate_python([dict(zip(names, row, strict=True)) for row in result.all()])
+
+
+# assessments
+
+
+def add_assessment(session: Session, actor_id: int, patient_id: int, data: AssessmentCreate) -> AssessmentPublic:
+    """Store an assessment and its analysis; the safety level is the analysis's ``safety.level``."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.CREATE)
+    assessment = Assessment(
+        patient_id=patient.id,
+        assessed_on=data.assessed_on,
+        document=data.document,
+        analysis=data.analysis,
+        safety_level=data.safety_level,
+        created_by=actor.id,
+    )
+    session.add(assessment)
+    session.flush()
+    level = assessment.safety_level.value
+    _audit(session, actor.id, AuditAction.CREATE, EntityType.ASSESSMENT, assessment.id, patient.id, safety_level=level)
+    return AssessmentPublic.model_validate(assessment)
+
+
+def get_assessment(session: Session, actor_id: int, assessment_id: int) -> AssessmentPublic:
+    """One assessment (the patient's clinician or an admin)."""
+    assessment = _owned(session, Assessment, EntityType.ASSESSMENT, assessment_id)
+    actor, _ = _patient(session, actor_id, assessment.patient_id, AuditAction.READ)
+    _audit(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, assessment.id, assessment.patient_id)
+    return AssessmentPublic.model_validate(assessment)
+
+
+def _owned(session: Session, table: type[_Record], entity: EntityType, record_id: int) -> _Record:
+    record = session.get(table, record_id)
+    if record is None:
+        raise NotFoundError(entity, record_id)
+    return record
+
+
+def _of_patient(session: Session, table: type[_Record], entity: EntityType, record_id: int, patient_id: int) -> _Record:
+    record = _owned(session, table, entity, record_id)
+    if record.patient_id != patient_id:
+        raise ConflictError(entity, record_id, f"belongs to patient {record.patient_id}, not {patient_id}")
+    return record
+
+
+# programs
+
+
+def add_program_version(session: Session, actor_id: int, patient_id: int, data: ProgramCreate) -> ProgramPublic:
+    """Store a new version of the patient's program (numbered from 1); never changes an old one.
+
+    A version created ``published`` supersedes the version published before it.
+    """
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.CREATE, lock=True)
+    _of_patient(session, Assessment, EntityType.ASSESSMENT, data.assessment_id, patient.id)
+    latest = session.scalar(select(func.max(Program.version)).where(Program.patient_id == patient.id))
+    program = Program(
+        patient_id=patient.id,
+        assessment_id=data.assessment_id,
+        version=(latest or 0) + 1,
+        status=ProgramStatus.DRAFT,
+        document=data.document,
+        created_by=actor.id,
+    )
+    session.add(program)
+    session.flush()
+    detail = {"version": program.version, "status": data.status.value}
+    _audit(session, actor.id, AuditAction.CREATE, EntityType.PROGRAM, program.id, patient.id, **detail)
+    if data.status is ProgramStatus.APPROVED:
+        _approve(actor, program)
+    elif data.status is ProgramStatus.PUBLISHED:
+        _publish(session, actor, program)
+    return ProgramPublic.model_validate(program)
+
+
+def approve_program(session: Session, actor_id: int, program_id: int) -> ProgramPublic:
+    """Mark a draft approved by the acting clinician (already approved: unchanged)."""
+    program = _owned(session, Program, EntityType.PROGRAM, program_id)
+    actor, _ = _patient(session, actor_id, program.patient_id, AuditAction.UPDATE)
+    if program.status in (ProgramStatus.PUBLISHED, ProgramStatus.SUPERSEDED):
+        raise ConflictError(EntityType.PROGRAM, program_id, f"is {program.status.value}; only a draft is approved")
+    if program.status is ProgramStatus.DRAFT:
+        _approve(actor, program)
+        _audit(
+            session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, program.id, program.patient_id, status="approved"
+        )
+    return ProgramPublic.model_validate(program)
+
+
+def publish_program(session: Session, actor_id: int, program_id: int) -> ProgramPublic:
+    """Publish a version to the patient; the version published before it becomes superseded.
+
+    Publishing a version older than the one published, or a superseded one, is a ``ConflictError``;
+    publishing the published one changes nothing.
+    """
+    program = _owned(session, Program, EntityType.PROGRAM, program_id)
+    actor, _ = _patient(session, actor_id, program.patient_id, AuditAction.PUBLISH, lock=True)
+    session.refresh(program)  # its status as of the lock, not as first read
+    if program.status is ProgramStatus.SUPERSEDED:
+        raise ConflictError(EntityType.PROGRAM, program_id, "is superseded; publish a new version instead")
+    if program.status is not ProgramStatus.PUBLISHED:
+        _publish(session, actor, program)
+    return ProgramPublic.model_validate(program)
+
+
+def _approve(actor: User, program: Program) -> None:
+    program.status = ProgramStatus.APPROVED
+    program.approved_by = actor.id
+    program.approved_at = utc_now()
+
+
+def _publish(session: Session, actor: User, program: Program) -> None:
+    current = session.scalar(
+        select(Program)
+        .where(Program.patient_id == program.patient_id, Program.status == ProgramStatus.PUBLISHED)
+        .execution_options(populate_existing=True)
+    )
+    if current is not None and current is not program:
+        if current.version > program.version:
+            reason = f"version {program.version} is older than the published version {current.version}"
+            raise ConflictError(EntityType.PROGRAM, program.id, reason)
+        current.status = ProgramStatus.SUPERSEDED
+        session.flush()  # before the new one is published: one published version per patient
+        detail = {"status": "superseded", "superseded_by": program.id}
+        _audit(session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, current.id, current.patient_id, **detail)
+    if program.approved_by is None:  # publishing is approving
+        _approve(actor, program)
+    program.status = ProgramStatus.PUBLISHED
+    session.flush()
+    _audit(
+        session,
+        actor.id,
+        AuditAction.PUBLISH,
+        EntityType.PROGRAM,
+        program.id,
+        program.patient_id,
+        version=program.version,
+    )
+
+
+def latest_program(
+    session: Session, actor_id: int, patient_id: int, *, published_only: bool = False
+) -> ProgramPublic | None:
+    """The patient's newest program version (newest published with ``published_only``, and always for
+    the patient themselves); ``None`` while the patient has none."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    query = select(Program).where(Program.patient_id == patient.id)
+    if published_only or actor.role is Role.PATIENT:
+        query = query.where(Program.status == ProgramStatus.PUBLISHED)
+    program = session.scalar(query.order_by(Program.version.desc()).limit(1))
+    if program is None:
+        _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_program")
+        return None
+    _audit(session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, patient.id, version=program.version)
+    return ProgramPublic.model_validate(program)
+
+
+def program_versions(session: Session, actor_id: int, patient_id: int) -> list[ProgramPublic]:
+    """Every version of the patient's program, oldest first (the patient's clinician or an admin)."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ)
+    programs = session.scalars(select(Program).where(Program.patient_id == patient.id).order_by(Program.version)).all()
+    ids = [p.id for p in programs]
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="programs", ids=ids)
+    return [ProgramPublic.model_validate(p) for p in programs]
+
+
+# session logs
+
+
+def add_session_log(session: Session, actor_id: int, patient_id: int, data: SessionLogCreate) -> SessionLogPublic:
+    """Store one session (the patient themselves, their clinician, or an admin)."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.CREATE, patient_may=True)
+    _of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
+    log = SessionLog(
+        patient_id=patient.id,
+        program_id=data.program_id,
+        performed_on=data.performed_on,
+        entries=[entry.model_dump(mode="json") for entry in data.entries],
+        pain_during_max=data.pain_during_max,
+    )
+    session.add(log)
+    session.flush()
+    _audit(session, actor.id, AuditAction.CREATE, EntityType.SESSION_LOG, log.id, patient.id)
+    return SessionLogPublic.model_validate(log)
+
+
+def session_logs_for_patient(
+    session: Session, actor_id: int, patient_id: int, start: dt.date | None = None, end: dt.date | None = None
+) -> list[SessionLogPublic]:
+    """The patient's sessions performed from ``start`` to ``end`` (both included; open if None), oldest first."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    query = select(SessionLog).where(SessionLog.patient_id == patient.id)
+    if start is not None:
+        query = query.where(SessionLog.performed_on >= start)
+    if end is not None:
+        query = query.where(SessionLog.performed_on <= end)
+    logs = session.scalars(query.order_by(SessionLog.performed_on, SessionLog.id)).all()
+    detail = {"read": "session_logs", "from": _iso(start), "to": _iso(end), "count": len(logs)}
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
+    return [SessionLogPublic.model_validate(log) for log in logs]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+# the audit log
+
+
+def audit_events_for(session: Session, actor_id: int, entity: EntityType, entity_id: int) -> list[AuditEventPublic]:
+    """Every audit event naming a record, oldest first (admins only). For a patient, also every event
+    on that patient's assessments, programs and logs."""
+    actor = _actor(session, actor_id, AuditAction.READ, entity, entity_id)
+    if actor.role is not Role.ADMIN:
+        raise PermissionDeniedError(actor.id, AuditAction.READ, entity, entity_id, "only an admin reads the audit log")
+    query = select(AuditEvent)
+    if entity is EntityType.PATIENT:
+        query = query.where(AuditEvent.patient_id == entity_id)
+    else:
+        query = query.where(AuditEvent.entity_type == entity, AuditEvent.entity_id == entity_id)
+    events = session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    return [AuditEventPublic.model_validate(e) for e in events]

@@ -1,0 +1,238 @@
+"""What goes into the store and what comes out: one schema family per stored thing.
+
+For each table in :mod:`rebalance.storage.tables`: ``XBase`` (the fields a caller writes),
+``XCreate`` (what creating one takes), ``XPublic`` (what reading one gives: safe to show, detached
+from the session). Programs have no ``XUpdate``: a change is a new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rebalance.storage.types import AuditAction, ProgramStatus, Role, SafetyLevel, Sex
+
+Scale10 = Annotated[int, Field(ge=0, le=10)]
+"""A 0–10 rating, as the contract's pain scores (0 none, 10 worst imaginable)."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+# users
+
+
+class UserBase(_In):
+    """A user's own fields."""
+
+    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+    @field_validator("email")
+    @classmethod
+    def _lower_case(cls, email: str) -> str:
+        return email.strip().lower()
+
+
+class UserCreate(UserBase):
+    """A new user; a patient user may name their clinician and their patient record."""
+
+    clinician_id: int | None = None
+    patient_id: int | None = None
+    password_hash: str | None = Field(None, max_length=255)
+
+    @model_validator(mode="after")
+    def _only_patients_link(self) -> UserCreate:
+        if self.role is not Role.PATIENT and (self.clinician_id is not None or self.patient_id is not None):
+            raise ValueError("only a patient user has a clinician_id or a patient_id")
+        return self
+
+
+class UserPublic(UserBase):
+    """A user as shown: never the password hash."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    clinician_id: int | None
+    patient_id: int | None
+    active: bool
+    created_at: dt.datetime
+
+
+# patients
+
+
+class PatientBase(_In):
+    """A patient's own fields. ``external_ref`` is the assessment file's ``client.id``."""
+
+    display_name: str = Field(min_length=1, max_length=200)
+    external_ref: str | None = Field(None, max_length=100)
+    birth_year: int | None = Field(None, ge=1900, le=2200)
+    sex: Sex | None = None
+
+
+class PatientCreate(PatientBase):
+    """A new patient (the clinician is given to the repository function)."""
+
+
+class PatientPublic(PatientBase):
+    """A patient as shown."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    clinician_id: int
+    created_at: dt.datetime
+    archived: bool
+
+
+class PatientListItem(_Out):
+    """One row of a clinician's patient list."""
+
+    id: int
+    display_name: str
+    external_ref: str | None
+    latest_safety_level: SafetyLevel | None = Field(description="of the latest assessment; None before the first")
+    last_session_on: dt.date | None = Field(description="the latest logged session; None before the first")
+
+
+# assessments
+
+
+class AssessmentBase(_In):
+    """An assessment file (as parsed data) and its analysis document (contract ``rebalance.analysis/1``)."""
+
+    assessed_on: dt.date
+    document: dict[str, Any]
+    analysis: dict[str, Any]
+
+    @field_validator("analysis")
+    @classmethod
+    def _has_safety_level(cls, analysis: dict[str, Any]) -> dict[str, Any]:
+        level = (analysis.get("safety") or {}).get("level")
+        if level not in set(SafetyLevel):
+            raise ValueError(f"safety.level must be one of {', '.join(SafetyLevel)}, got {level!r}")
+        return analysis
+
+    @property
+    def safety_level(self) -> SafetyLevel:
+        return SafetyLevel(self.analysis["safety"]["level"])
+
+
+class AssessmentCreate(AssessmentBase):
+    """A new assessment of a patient."""
+
+
+class AssessmentPublic(_Out):
+    """An assessment as stored."""
+
+    id: int
+    patient_id: int
+    assessed_on: dt.date
+    document: dict[str, Any]
+    analysis: dict[str, Any]
+    safety_level: SafetyLevel
+    created_by: int
+    created_at: dt.datetime
+
+
+# programs
+
+
+class ProgramBase(_In):
+    """A program version's document, and the assessment it was built from."""
+
+    assessment_id: int
+    document: dict[str, Any]
+
+
+class ProgramCreate(ProgramBase):
+    """A new version; ``published`` also supersedes the version published before it."""
+
+    status: Literal[ProgramStatus.DRAFT, ProgramStatus.APPROVED, ProgramStatus.PUBLISHED] = ProgramStatus.DRAFT
+
+
+class ProgramPublic(_Out):
+    """A program version as stored."""
+
+    id: int
+    patient_id: int
+    assessment_id: int
+    version: int
+    status: ProgramStatus
+    document: dict[str, Any]
+    created_by: int
+    created_at: dt.datetime
+    approved_by: int | None
+    approved_at: dt.datetime | None
+
+
+# session logs
+
+
+class SessionEntry(_In):
+    """One exercise of a session: done or not, the dose done, and how it felt (0–10 ratings)."""
+
+    exercise_id: str = Field(min_length=1, max_length=100)
+    done: bool
+    sets: int | None = Field(None, ge=0, le=100)
+    reps: int | None = Field(None, ge=0, le=1000)
+    hold_s: float | None = Field(None, ge=0, le=3600, allow_inf_nan=False)
+    effort: Scale10 | None = None
+    pain_during: Scale10 | None = None
+    pain_next_morning: Scale10 | None = None
+    stiffness_next_morning: Scale10 | None = None
+
+
+class SessionLogBase(_In):
+    """A session: which program version, on which day, and each exercise."""
+
+    program_id: int
+    performed_on: dt.date
+    entries: list[SessionEntry]
+
+    @property
+    def pain_during_max(self) -> int | None:
+        pains = [e.pain_during for e in self.entries if e.pain_during is not None]
+        return max(pains, default=None)
+
+
+class SessionLogCreate(SessionLogBase):
+    """A new session log (``pain_during_max`` is computed from the entries)."""
+
+
+class SessionLogPublic(_Out):
+    """A session log as stored."""
+
+    id: int
+    patient_id: int
+    program_id: int
+    performed_on: dt.date
+    entries: list[SessionEntry]
+    pain_during_max: int | None
+    created_at: dt.datetime
+
+
+# audit events
+
+
+class AuditEventPublic(_Out):
+    """An audit event as stored."""
+
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    action: AuditAction
+    entity_type: str
+    entity_id: int | None
+    patient_id: int | None
+    detail: dict[str, Any]

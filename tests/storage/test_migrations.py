@@ -1,0 +1,76 @@
+"""The migrations build exactly the schema the tables declare, on both databases, from an installed package."""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib.resources import files
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from rebalance.storage.db import make_engine
+from rebalance.storage.migrate import alembic_config, downgrade, upgrade
+from rebalance.storage.tables import Base
+
+
+def schema_differences(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def test_migrating_an_empty_database_yields_exactly_the_orm_schema(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    assert schema_differences(empty_db_url) == []
+    assert current_revision(empty_db_url) == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_schema_comparison_notices_a_missing_index(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_session_logs_patient_id_performed_on"))
+    engine.dispose()
+    assert [d[0] for d in schema_differences(empty_db_url)] == ["add_index"]  # type: ignore[index]
+
+
+def test_upgrading_twice_changes_nothing_and_downgrading_empties_the_database(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    upgrade(empty_db_url)
+    downgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+    upgrade(empty_db_url)
+    assert schema_differences(empty_db_url) == []
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    migrations = files("rebalance.storage") / "migrations"
+    assert (migrations / "env.py").is_file()
+    assert (migrations / "script.py.mako").is_file()
+    versions = sorted(p.name for p in (migrations / "versions").iterdir() if p.name.endswith(".py"))
+    assert versions == ["0001_initial.py"]
+    for name in versions:  # each loads as a module, as Alembic loads it
+        spec = importlib.util.spec_from_file_location(name[:-3], str(migrations / "versions" / name))
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert callable(module.upgrade)
+        assert callable(module.downgrade)
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0001"]

@@ -1,0 +1,65 @@
+"""Session logs: what the patient did, read back by date range."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rebalance.errors import ConflictError, PermissionDeniedError
+from rebalance.storage import repo
+from rebalance.storage.schemas import PatientCreate, SessionEntry
+from rebalance.storage.types import ProgramStatus
+from tests.storage.conftest import People
+from tests.storage.factories import add_assessment, add_log, add_program
+
+
+@pytest.fixture
+def program_id(session: Session, people: People) -> int:
+    assessment = add_assessment(session, people.clinician, people.patient)
+    return add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
+
+
+def test_logs_in_a_date_range_oldest_first(session: Session, people: People, program_id: int) -> None:
+    for day in ("2026-11-05", "2026-11-01", "2026-11-03", "2026-11-09"):
+        add_log(session, people.patient_user, people.patient, program_id, on=day)
+    session.commit()
+    logs = repo.session_logs_for_patient(
+        session, people.clinician, people.patient, dt.date(2026, 11, 3), dt.date(2026, 11, 5)
+    )
+    assert [log.performed_on.isoformat() for log in logs] == ["2026-11-03", "2026-11-05"]
+    assert len(repo.session_logs_for_patient(session, people.patient_user, people.patient)) == 4
+    assert len(repo.session_logs_for_patient(session, people.admin, people.patient, start=dt.date(2026, 11, 4))) == 2
+
+
+def test_the_worst_pain_during_a_session_is_kept_with_it(session: Session, people: People, program_id: int) -> None:
+    log = add_log(session, people.patient_user, people.patient, program_id, on="2026-11-01", pains=(2, None, 5, 1))
+    assert log.pain_during_max == 5
+    assert (
+        add_log(session, people.patient_user, people.patient, program_id, "2026-11-02", (None,)).pain_during_max is None
+    )
+    session.commit()
+    session.expunge_all()
+    (first, _) = repo.session_logs_for_patient(session, people.clinician, people.patient)
+    assert first.entries[2] == SessionEntry(
+        exercise_id="exercise_2", done=True, sets=2, reps=10, effort=5, pain_during=5
+    )
+
+
+def test_an_entry_out_of_range_is_refused_before_storing() -> None:
+    with pytest.raises(ValidationError, match="pain_during"):
+        SessionEntry(exercise_id="bird_dog", done=True, pain_during=11)
+
+
+def test_only_the_patient_their_clinician_or_an_admin_log_sessions(
+    session: Session, people: People, program_id: int
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        add_log(session, people.other_clinician, people.patient, program_id, on="2026-11-01")
+    other = repo.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
+    with pytest.raises(PermissionDeniedError):
+        add_log(session, people.patient_user, other, program_id, on="2026-11-01")
+    with pytest.raises(ConflictError, match="belongs to patient"):
+        add_log(session, people.clinician, other, program_id, on="2026-11-01")
