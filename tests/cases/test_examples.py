@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.knowledge.test_content import CONTRACT_PATTERNS
 
 from rebalance.api import analyse_file
 from rebalance.errors import KnowledgeBaseError
@@ -357,16 +358,7 @@ def test_every_example_is_in_the_table() -> None:
 
 def test_examples_cover_every_pattern_and_safety_level() -> None:
     leaders = {row["leads"] for row in EXPECTED.values()} - {None}
-    assert leaders >= {
-        "lower_crossed_syndrome",
-        "piriformis_syndrome",
-        "hamstring_quadriceps_imbalance",
-        "core_instability",
-        "lateral_asymmetry",
-        "nerve_root_irritation",
-        "sacroiliac_joint_dysfunction",
-        "posterior_pelvic_tilt",
-    }
+    assert leaders >= set(CONTRACT_PATTERNS)
     assert {row["safety"] for row in EXPECTED.values()} == set(SAFETY_RANK)
 
 

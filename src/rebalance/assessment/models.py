@@ -7,11 +7,12 @@ The ``tests`` section is validated against the knowledge base's test definitions
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from rebalance.fields import IsoDate
 
 SCHEMA = "rebalance.assessment/1"
 SideName = Literal["left", "right"]
@@ -89,26 +90,13 @@ class Questionnaires(Model):
 
 class Assessment(Model):
     schema_: Literal["rebalance.assessment/1"] = Field(alias="schema")
-    date: dt.date
+    date: IsoDate
     client: Client
     symptoms: Symptoms
     red_flags: list[str] = []
     lifestyle: Lifestyle = Lifestyle()
     questionnaires: Questionnaires = Questionnaires()
     tests: dict[str, Any] = {}
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError as exc:
-                reason = str(exc) if "out of range" in str(exc) else "expected a date as YYYY-MM-DD"
-                raise ValueError(reason) from None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        return value
 
 
 # --- validated measurements ------------------------------------------------------------------

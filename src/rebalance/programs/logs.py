@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rebalance import yamlio
 from rebalance.errors import InvalidInputError, Problem
+from rebalance.fields import IsoDate
 
 Score = Annotated[int, Field(ge=0, le=10)]
 
@@ -50,18 +51,8 @@ class Entry(_Model):
 
 
 class Session(_Model):
-    date: dt.date
+    date: IsoDate
     entries: list[Entry]
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError("expected a date as YYYY-MM-DD") from None
-        return value
 
 
 class Logs(_Model):
