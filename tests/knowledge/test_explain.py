@@ -76,3 +76,11 @@ def test_kb_dump_is_the_whole_base_as_json(cli: Any, kb: KnowledgeBase) -> None:
     for kind in ("muscles", "tests", "patterns", "exercises", "conditions", "red_flags", "sources", "claims"):
         assert len(doc[kind]) == len(kb.records[kind])
     assert {m["id"] for m in doc["muscles"]} == set(kb.muscle)
+
+
+def test_a_finding_id_explains_its_kind_and_its_target(cli: Any) -> None:
+    code, out, _ = cli("explain", "tight:piriformis:right")
+    assert code == 0
+    assert "Tight or overactive" in out and "Relation to the sciatic nerve" in out
+    code, _, err = cli("explain", "tight:piriformus")
+    assert code == 2 and "did you mean" in err

@@ -292,6 +292,10 @@ def _cited(record: Any) -> list[str]:
 
 def explain(kb: KnowledgeBase, record_id: str) -> str:
     """Text teaching ``record_id``; raises UnknownIdError with suggestions if unknown."""
+    if ":" in record_id:  # a finding id from an analysis: kind:target[:side]
+        kind, target = record_id.split(":")[:2]
+        if kind in kb.finding_kinds and kb.find(target):
+            return explain(kb, kind) + "\n" + explain(kb, target)
     matches = kb.find(record_id)
     if not matches:
         raise UnknownIdError(record_id, suggest(kb.all_ids(), record_id))
