@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the embedded default: teach, then analyse the contract's example case.
+# The main job: the clinic web app on http://127.0.0.1:8000 with a demo clinic (seeded into
+# ./rebalance.db when it is empty; REBALANCE_DATABASE_URL for another database). Prints the logins.
 run: install
-	$(BIN)/rebalance explain piriformis
-	$(BIN)/rebalance assess examples/contract_example.yaml
+	$(BIN)/rebalance serve --demo
 
 lint: install
 	$(BIN)/ruff check src tests bench

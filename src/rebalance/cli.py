@@ -11,9 +11,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rebalance.errors import InvalidInputError, KnowledgeBaseError, Problem, RebalanceError, UnknownIdError
+
+if TYPE_CHECKING:
+    from rebalance.config import Settings
+    from rebalance.knowledge.loader import KnowledgeBase
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 MINUTES_RANGE = (5, 240)
@@ -140,6 +144,53 @@ def _cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from sqlalchemy import make_url
+
+    from rebalance.config import Settings
+    from rebalance.storage.migrate import upgrade
+    from rebalance.web.app import create_app
+
+    settings = Settings()
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    print(f"rebalance: database {shown}", flush=True)
+    upgrade(settings.database_url)
+    if args.demo:
+        _serve_demo(settings, _kb(args))
+    print(f"rebalance: serving on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _serve_demo(settings: Settings, kb: KnowledgeBase) -> None:
+    from rebalance.storage.db import make_engine, make_session_factory
+    from rebalance.web import demo
+
+    engine = make_engine(settings.database_url)
+    try:
+        factory = make_session_factory(engine)
+        if demo.is_empty(factory):
+            demo.seed_demo(factory, kb)
+            print("rebalance: seeded the demo clinic (a clinician, five patients with a few weeks of history)")
+        elif demo.is_demo(factory):
+            print("rebalance: the database is not empty: serving the demo clinic already in it")
+        else:
+            print("rebalance: the database is not empty: serving it as it is (the demo is seeded only when empty)")
+            return
+    finally:
+        engine.dispose()
+    print("rebalance: demo logins (public demo passwords: never use this database for real patients)")
+    for login in demo.demo_logins():
+        print(f"  {login.role.value:<9}  {login.name:<14} {login.email:<32} {login.password}")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rebalance",
@@ -174,6 +225,12 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")
     e.set_defaults(func=_cmd_explain)
+
+    sv = sub.add_parser("serve", help="the clinic web app on REBALANCE_DATABASE_URL (default: ./rebalance.db)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    sv.add_argument("--demo", action="store_true", help="seed a demo clinic into an empty database; print its logins")
+    sv.set_defaults(func=_cmd_serve)
 
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -4,6 +4,8 @@
 'sqlite:///./rebalance.db'
 
 Each field documents itself (its description); ``Settings.model_json_schema()`` lists them all.
+The web app's fields (sessions, login limits, password hashing, invitations) are read by
+``rebalance.web``; their defaults are the production values.
 """
 
 from __future__ import annotations
@@ -30,4 +32,63 @@ class Settings(BaseSettings):
     database_echo: bool = Field(
         default=False,
         description="Log every SQL statement the storage layer sends (for debugging; never in production).",
+    )
+
+    # the web app (rebalance serve)
+    session_idle_minutes: int = Field(
+        480,
+        ge=1,
+        description="A web session ends after this many minutes without a request (default 8 hours).",
+    )
+    session_absolute_days: int = Field(
+        7,
+        ge=1,
+        description="A web session ends this many days after login, however active (default 7).",
+    )
+    login_window_minutes: int = Field(
+        15,
+        ge=1,
+        description="Failed logins are counted over this many minutes for rate limiting (default 15).",
+    )
+    login_max_failures_per_email: int = Field(
+        5,
+        ge=1,
+        description="Failed logins for one email within the window before further attempts get 429 (default 5).",
+    )
+    login_max_failures_per_ip: int = Field(
+        20,
+        ge=1,
+        description="Failed logins from one client address within the window before 429 (default 20).",
+    )
+    invitation_days: int = Field(
+        7,
+        ge=1,
+        description="An invitation link for a patient expires after this many days (default 7).",
+    )
+    password_min_length: int = Field(
+        12,
+        ge=8,
+        description="The shortest password accepted when one is set (default 12; NIST SP 800-63B asks for 8 or more).",
+    )
+    argon2_time_cost: int = Field(
+        3,
+        ge=1,
+        description="Argon2id passes over memory (default 3: RFC 9106's second recommended option, with 64 MiB).",
+    )
+    argon2_memory_kib: int = Field(
+        65536,
+        ge=8,
+        description="Argon2id memory in KiB (default 65536 = 64 MiB, RFC 9106). Lower it only for tests.",
+    )
+    argon2_parallelism: int = Field(
+        4,
+        ge=1,
+        description="Argon2id lanes (default 4, RFC 9106).",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description=(
+            "Always mark cookies Secure. Otherwise they are Secure when the request came over https (behind a "
+            "proxy, run uvicorn with --proxy-headers so the scheme is seen)."
+        ),
     )

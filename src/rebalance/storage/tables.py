@@ -7,6 +7,13 @@
     session_logs   what a patient did in one home session, exercise by exercise
     audit_events   who read or changed which record, and when (append-only)
 
+and, for the web app (``storage/auth_repo.py``):
+
+    web_sessions   a signed-in browser: the hash of its cookie token, its CSRF token, its expiry
+    invitations    a single-use link that lets a patient set their password (only its hash is stored)
+    login_attempts every login attempt by email and address, for rate limiting across processes
+    check_ins      a patient's weekly red-flag check-in: the flags answered yes and the safety level
+
 Constraint and index names follow :data:`NAMING_CONVENTION`, so migrations can name them. The
 migrations in ``migrations/versions/`` must create exactly this schema; a test compares them.
 """
@@ -179,3 +186,66 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None]
     patient_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 (``token_hash``) is stored.
+
+    It ends at ``expires_at`` (absolute) or when ``last_seen_at`` is older than the idle limit
+    (``rebalance.web.security``), and on logout (the row is deleted).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Invitation(Base):
+    """A link that lets a patient set their password: single use (``used_at``), expiring; only its hash is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One login attempt: the lower-cased email tried (``key``), the client address, when, and whether it worked."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_key_at", "key", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    success: Mapped[bool]
+
+
+class CheckIn(Base):
+    """A patient's weekly red-flag check-in: the red-flag ids answered yes, and the safety level they give."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_patient_id_checked_on", "patient_id", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    answers: Mapped[list[str]] = mapped_column(JSONDocument)
+    level: Mapped[SafetyLevel] = mapped_column(value_set(SafetyLevel, "level"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -1,0 +1,74 @@
+"""The app factory: ``create_app(settings) -> FastAPI``.
+
+>>> app = create_app()                       # the Settings' database (REBALANCE_DATABASE_URL)
+>>> uvicorn.run(app, host="127.0.0.1", port=8000)
+
+On startup the database is migrated to the newest schema. The app serves ``web/static/`` at
+``/static``, renders ``web/templates/``, includes the routers of :mod:`rebalance.web.routes`, checks
+the CSRF token of every state-changing request (:func:`rebalance.web.deps.csrf_protect`), answers
+errors as :mod:`rebalance.web.errors` says, and adds security headers to every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from rebalance.config import Settings
+from rebalance.storage.db import make_engine, make_session_factory
+from rebalance.storage.migrate import upgrade
+from rebalance.web.deps import WebContext, csrf_protect
+from rebalance.web.errors import register_error_handlers
+from rebalance.web.middleware import SecurityHeadersMiddleware, UnhandledErrorMiddleware
+from rebalance.web.rendering import STATIC_DIR
+from rebalance.web.routes import ROUTERS
+from rebalance.web.security import Passwords
+
+DESCRIPTION = """The rebalance clinic: clinicians' patients, assessments and programs; patients' own programs and logs.
+
+Sign in with `POST /login` (a form); the session cookie authenticates every request. Every
+POST/PUT/PATCH/DELETE carries the session's CSRF token in the `X-CSRF-Token` header (`GET /api/me`).
+Errors are `{"errors": [{"path": "...", "message": "..."}]}`, never a stack trace.
+
+rebalance describes patterns *consistent with* measurements; it is not a diagnosis."""
+
+
+def _version() -> str:
+    try:
+        return version("rebalance")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web app on ``settings`` (default: ``Settings()`` from the environment)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(upgrade, settings.database_url)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="rebalance",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+        redoc_url=None,
+    )
+    app.state.web = WebContext(settings, make_session_factory(engine), Passwords(settings))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    register_error_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so a 500 gets the headers too
+    return app

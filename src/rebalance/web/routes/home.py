@@ -1,0 +1,29 @@
+"""The start page: where each role lands after signing in.
+
+:data:`HOME_BY_ROLE` is the one place that says it. The clinician and patient start pages are
+placeholders until their pages exist: point the role at its page here, or replace :func:`home`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from rebalance.storage.types import Role
+from rebalance.web.deps import CurrentUser
+from rebalance.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+HOME_BY_ROLE: dict[Role, str] = {
+    Role.ADMIN: "/admin/clinicians",
+    Role.CLINICIAN: "/",
+    Role.PATIENT: "/",
+}
+
+
+@router.get("/")
+def home(request: Request, user: CurrentUser) -> Response:
+    if HOME_BY_ROLE[user.role] != "/":
+        return RedirectResponse(HOME_BY_ROLE[user.role], status_code=303)
+    return render(request, "home.html")

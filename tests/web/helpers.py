@@ -1,0 +1,62 @@
+"""Helpers of the web tests: every route of the app, a page's CSRF token, signing in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount, Route
+
+from tests.web.conftest import PASSWORD
+
+Response = Any  # the TestClient's response (httpx2's, or httpx's on an older Starlette)
+
+try:  # FastAPI >= 0.16x keeps included routers lazily in app.routes; this flattens them
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # pragma: no cover - older FastAPI: app.routes is already flat
+
+    def iter_route_contexts(routes: Iterable[BaseRoute]) -> Iterator[Any]:  # type: ignore[misc]
+        return iter(routes)
+
+
+def route_keys(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every route of ``app.routes``, included routers flattened; a mount is ("GET", its path)."""
+    keys = []
+    for context in iter_route_contexts(app.routes):
+        route = getattr(context, "original_route", context)
+        if isinstance(route, Mount):
+            keys.append(("GET", context.path))
+        elif isinstance(route, APIRoute | Route):
+            keys += [(method, context.path) for method in sorted((context.methods or set()) - {"HEAD"})]
+        else:
+            raise AssertionError(f"a route of a kind the tests do not walk: {route!r}")
+    return keys
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(page: Response) -> str:
+    """The CSRF token a page put in its forms."""
+    found = _CSRF.search(page.text)
+    assert found, f"no csrf_token in the page: {page.text[:300]}"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD, **extra: str) -> Response:
+    """Open the login form and post it (with its CSRF token); the response to the POST.
+
+    Signed in already, the form redirects: the token is then the session's (``GET /api/me``).
+    """
+    form = client.get("/login")
+    token = csrf_of(form) if form.status_code == 200 else client.get("/api/me").json()["csrf_token"]
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+
+
+def session_cookie(response: Response) -> str | None:
+    """The rebalance_session cookie a response sets, as its Set-Cookie header."""
+    return next((h for h in response.headers.get_list("set-cookie") if h.startswith("rebalance_session=")), None)

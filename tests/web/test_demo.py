@@ -1,0 +1,182 @@
+"""The demo clinic: five patients' weeks, from the library, seeded only into an empty database; ``rebalance serve``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebalance.api import analyse_document
+from rebalance.config import Settings
+from rebalance.errors import ConflictError
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.storage.db import make_engine, make_session_factory, session_scope
+from rebalance.storage.migrate import upgrade
+from rebalance.storage.tables import Assessment, Patient, Program, SessionLog, User
+from rebalance.storage.types import ProgramStatus, Role
+from rebalance.web import demo
+from rebalance.web.security import Passwords
+from tests.web.conftest import FAST_HASHING, empty_tables
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def factory(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(sqlite_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+    empty_tables(sqlite_url)
+
+
+def _seed(factory: sessionmaker[Session], kb: KnowledgeBase) -> list[demo.DemoLogin]:
+    return demo.seed_demo(factory, kb, passwords=Passwords(Settings(**FAST_HASHING)), today=TODAY)
+
+
+def _shape(factory: sessionmaker[Session]) -> list[tuple[Any, ...]]:
+    """Per patient: assessments' dates, versions and their status, each log's date and pain."""
+    with session_scope(factory) as db:
+        rows = []
+        for patient in db.scalars(select(Patient).order_by(Patient.display_name)):
+            assessed = db.scalars(select(Assessment.assessed_on).where(Assessment.patient_id == patient.id)).all()
+            versions = db.execute(
+                select(Program.version, Program.status)
+                .where(Program.patient_id == patient.id)
+                .order_by(Program.version)
+            ).all()
+            logs = db.execute(
+                select(SessionLog.performed_on, SessionLog.pain_during_max)
+                .where(SessionLog.patient_id == patient.id)
+                .order_by(SessionLog.performed_on)
+            ).all()
+            rows.append((patient.display_name, list(assessed), [tuple(v) for v in versions], [tuple(x) for x in logs]))
+        return rows
+
+
+def test_the_demo_clinic_has_an_admin_a_clinician_and_five_patients_who_can_sign_in(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    logins = _seed(factory, kb)
+    assert [login.role for login in logins] == [Role.ADMIN, Role.CLINICIAN] + [Role.PATIENT] * 5
+    passwords = Passwords(Settings(**FAST_HASHING))
+    with session_scope(factory) as db:
+        for login in logins:
+            user = db.scalars(select(User).where(User.email == login.email)).one()
+            assert passwords.verify(user.password_hash, login.password)
+        assert db.scalar(select(func.count()).select_from(Patient)) == 5
+
+
+def test_every_patient_has_weeks_of_history_made_by_the_library(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    _seed(factory, kb)
+    with session_scope(factory) as db:
+        for assessment in db.scalars(select(Assessment)):
+            fresh = json.loads(json.dumps(analyse_document(assessment.document, kb)))  # tuples stored as lists
+            assert assessment.analysis == fresh  # the library's, never computed here
+            assert TODAY - dt.timedelta(days=35) <= assessment.assessed_on < TODAY
+    for name, _, versions, logs in _shape(factory):
+        assert (1, ProgramStatus.PUBLISHED) in versions or (1, ProgramStatus.SUPERSEDED) in versions, name
+        span = (logs[-1][0] - logs[0][0]).days
+        assert len(logs) >= 4
+        assert 7 <= span <= 35, (name, span)
+
+
+def test_the_demo_tells_the_stories_the_pages_will_show(factory: sessionmaker[Session], kb: KnowledgeBase) -> None:
+    _seed(factory, kb)
+    shape = {name: (assessed, versions, logs) for name, assessed, versions, logs in _shape(factory)}
+    maria_assessed, maria_versions, _ = shape["Maria Lopez"]
+    assert len(maria_assessed) == 2  # and a follow-up three days ago
+    assert max(maria_assessed) == TODAY - dt.timedelta(days=3)
+    assert [status for _, status in maria_versions] == [
+        ProgramStatus.SUPERSEDED,
+        ProgramStatus.PUBLISHED,
+        ProgramStatus.DRAFT,  # the revision waits for the clinician
+    ]
+    assert [s for _, s in shape["James Holt"][1]] == [ProgramStatus.SUPERSEDED, ProgramStatus.PUBLISHED]
+    tom_logs = shape["Tom Becker"][2]
+    assert tom_logs[-1][1] > tom_logs[0][1] + 2  # pain rising
+    daniel_logs = shape["Daniel Okafor"][2]
+    assert TODAY - daniel_logs[-1][0] >= dt.timedelta(days=14)  # stopped logging
+
+
+def test_the_demo_is_deterministic(
+    factory: sessionmaker[Session], kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _seed(factory, kb)
+    other_url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'other.db'}"
+    upgrade(other_url)
+    engine = make_engine(other_url)
+    try:
+        other = make_session_factory(engine)
+        _seed(other, kb)
+        assert _shape(other) == _shape(factory)
+    finally:
+        engine.dispose()
+
+
+def test_the_demo_is_never_seeded_into_a_database_that_is_not_empty(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    _seed(factory, kb)
+    before = _shape(factory)
+    with pytest.raises(ConflictError, match="not empty"):
+        _seed(factory, kb)
+    assert _shape(factory) == before
+    assert demo.is_demo(factory)
+
+
+# rebalance serve
+
+
+@pytest.fixture
+def serve(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, cli: Any) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+    import uvicorn
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append({"app": app, **options}))
+    monkeypatch.setenv("REBALANCE_DATABASE_URL", sqlite_url)
+    for name, value in FAST_HASHING.items():
+        monkeypatch.setenv(f"REBALANCE_{name.upper()}", str(value))
+    yield cli, started
+    empty_tables(sqlite_url)
+
+
+def test_serve_demo_seeds_an_empty_database_prints_the_logins_and_serves(serve: Any) -> None:
+    cli, started = serve
+    code, out, _ = cli("serve", "--demo", "--port", "8011")
+    assert code == 0
+    assert "seeded the demo clinic" in out
+    for login in demo.demo_logins():
+        assert login.email in out
+        assert login.password in out
+    assert "serving on http://127.0.0.1:8011" in out
+    assert [(s["host"], s["port"]) for s in started] == [("127.0.0.1", 8011)]
+    code, out, _ = cli("serve", "--demo")  # again: the demo is there already
+    assert "serving the demo clinic already in it" in out
+    assert "seeded" not in out
+    assert started[-1]["port"] == 8000
+
+
+def test_serve_demo_on_another_database_only_serves_it(serve: Any, sqlite_url: str) -> None:
+    cli, started = serve
+    with session_scope(make_session_factory(make_engine(sqlite_url))) as db:
+        db.add(User(email="someone@clinic.test", display_name="Someone", role=Role.ADMIN))
+    code, out, _ = cli("serve", "--demo", "--host", "0.0.0.0")  # noqa: S104 - an argument, not a bind
+    assert code == 0
+    assert "not empty: serving it as it is" in out
+    assert "demo-admin-password" not in out
+    assert started[-1]["host"] == "0.0.0.0"  # noqa: S104
+
+
+def test_serve_refuses_a_bad_port(serve: Any) -> None:
+    cli, started = serve
+    code, _, err = cli("serve", "--port", "70000")
+    assert code == 2
+    assert "expected a port number" in err
+    assert started == []
