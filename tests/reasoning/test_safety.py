@@ -101,3 +101,17 @@ def test_every_flag_message_says_where_to_go() -> None:
     doc = analysis(red_flags=["saddle_anaesthesia", "fever", "night_pain"])
     assert all(len(f["message"]) > 20 for f in doc["safety"]["flags"])
     assert doc["safety"]["level"] == "emergency"
+
+
+def test_check_in_uses_the_same_rules_as_the_analysis() -> None:
+    from rebalance.knowledge.loader import default
+    from rebalance.reasoning.safety import check_in_questions, safety_for_flags
+
+    kb = default()
+    questions = {q["id"] for q in check_in_questions(kb)}
+    assert {"saddle_anaesthesia", "bladder_dysfunction", "bilateral_leg_symptoms", "fever"} <= questions
+    assert "severe_pain" not in questions  # derived from the assessment, not asked
+    assert safety_for_flags(kb, [])["level"] == "clear"
+    assert safety_for_flags(kb, ["bladder_dysfunction"])["level"] == "emergency"
+    assert safety_for_flags(kb, ["night_pain", "unexplained_weight_loss"])["level"] == "urgent"
+    assert analysis(red_flags=["night_pain", "unexplained_weight_loss"])["safety"]["level"] == "urgent"

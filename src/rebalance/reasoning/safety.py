@@ -7,7 +7,7 @@ level alone; the rules in ``safety_rules.yaml`` escalate clusters. The highest l
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rebalance.assessment.models import Case
@@ -90,6 +90,16 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
     """The contract's safety block: level, flags with messages, and what to do."""
     present = list(dict.fromkeys(case.assessment.red_flags))
     present += [fid for fid, test in DERIVED.items() if fid not in present and test(kb, case, ctx)]
+    return safety_for_flags(kb, present, case.assessment.client.conditions)
+
+
+def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequence[str] = ()) -> dict[str, Any]:
+    """Level, flags with messages, and what to do, for a set of red flags (and conditions).
+
+    The one place the combination rules are applied: the analysis uses it, and so does the
+    patient's weekly red-flag check-in.
+    """
+    present = list(dict.fromkeys(flag_ids))
     level = "clear"
     action = ""
     from_rule = False
@@ -99,7 +109,7 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
         flags.append({"id": fid, "message": f"{flag.meaning} {flag.where_to_go}"})
         if RANK[flag.urgency_alone] > RANK[level]:
             level, action = flag.urgency_alone, flag.where_to_go
-    for cid in case.assessment.client.conditions:
+    for cid in conditions:
         cond = kb.conditions[cid]
         if cond.urgency != "none" and cid not in present:
             flags.append({"id": cid, "message": f"{cond.name}: {cond.meaning} " + "; ".join(cond.precautions) + "."})
@@ -114,6 +124,15 @@ def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]
         if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
             level, action, from_rule = rule.level, rule.message, True
     return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
+
+
+def check_in_questions(kb: KnowledgeBase) -> list[dict[str, str]]:
+    """The weekly red-flag check-in: every flag a person can answer themselves, in plain words."""
+    return [
+        {"id": f.id, "question": f.question, "category": f.category}
+        for f in kb.red_flags.values()
+        if not f.derived or f.id == "bilateral_leg_symptoms"
+    ]
 
 
 def withholds_program(level: str) -> bool:
