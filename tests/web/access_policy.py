@@ -153,3 +153,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     # a clinician: their own patients
     ("POST", "/api/patients/{patient_id}/invitations"): Rule(OWN_CLINICIAN, ok={201}, json=new_invitation),
 }
+
+# The clinician's and the patient's routes keep their rules in their own modules (so the two can
+# grow side by side); they import Rule and the roles from here, and are merged in last.
+from tests.web.policy_clinician import CLINICIAN_POLICY  # noqa: E402
+from tests.web.policy_patient import PATIENT_POLICY  # noqa: E402
+
+POLICY.update(CLINICIAN_POLICY)
+POLICY.update(PATIENT_POLICY)

@@ -25,6 +25,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rebalance.web.routes import admin, api, auth, home, system
+from rebalance.web.routes import admin, api, auth, clinician, home, patient, system
 
-ROUTERS: tuple[APIRouter, ...] = (system.router, home.router, auth.router, admin.router, api.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    system.router,
+    home.router,
+    auth.router,
+    admin.router,
+    api.router,
+    clinician.router,
+    patient.router,
+)

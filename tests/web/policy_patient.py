@@ -1,0 +1,7 @@
+"""Access rules for the patient pages and their JSON endpoints (merged into access_policy.POLICY)."""
+
+from __future__ import annotations
+
+from tests.web.access_policy import Rule
+
+PATIENT_POLICY: dict[tuple[str, str], Rule] = {}
