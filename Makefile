@@ -33,9 +33,11 @@ services:
 test: lint services
 	$(BIN)/pytest -q
 
-bench: install
+bench: install services
 	$(BIN)/python bench/bench_knowledge.py
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_program.py
+	$(BIN)/python bench/bench_patient_list.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
