@@ -264,3 +264,20 @@ def test_progress_needs_an_analysis_document(cli: Any, tmp_path: Path) -> None:
 def test_logs_parse_from_data() -> None:
     logs = parse_logs({"schema": "rebalance.logs/1", "sessions": [{"date": "2026-01-02", "entries": []}]})
     assert logs.sessions[0].date.isoformat() == "2026-01-02"
+
+
+def test_walking_steps_by_minutes_within_a_worthwhile_bout() -> None:
+    kb = default()
+    walk = {
+        "exercise_id": "walking",
+        "intent": "aerobic",
+        "name": "Walking",
+        "difficulty": 1,
+        "why": "w",
+        "dosage": {"sets": 1, "reps": None, "hold_s": 1200, "days_per_week": 5, "rest_s": 0},
+    }
+    client = {"conditions": [], "equipment": sorted(kb.equipment)}
+    assert apply(kb, walk, "regress", client)["dosage"]["hold_s"] == 900
+    assert apply(kb, walk, "progress", client)["dosage"]["hold_s"] == 1500
+    short = {**walk, "dosage": {**walk["dosage"], "hold_s": 600}}
+    assert apply(kb, short, "regress", client)["dosage"]["hold_s"] == 600

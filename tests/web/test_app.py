@@ -72,7 +72,7 @@ def test_the_layout_is_accessible_and_says_it_is_not_a_diagnosis(client: TestCli
 
 def test_the_header_shows_the_signed_in_user_their_role_and_a_logout_button(client: TestClient, cast: Cast) -> None:
     sign_in(client, email("anna"))
-    page = client.get("/").text
+    page = client.get("/patients").text
     assert '<span class="who-name">Anna</span>' in page
     assert '<span class="role role-clinician">clinician</span>' in page
     assert '<form method="post" action="/logout"' in page

@@ -48,7 +48,8 @@ def _age_attempts(app: FastAPI, by: dt.timedelta) -> None:
 def test_a_clinician_signs_in_and_lands_on_their_start_page(client: TestClient, cast: Cast) -> None:
     response = sign_in(client, email("anna"))
     assert (response.status_code, response.headers["location"]) == (303, "/")
-    page = client.get("/")
+    assert client.get("/").headers["location"] == "/patients"
+    page = client.get("/patients")
     assert page.status_code == 200
     assert "Anna" in page.text
     assert "clinician" in page.text
@@ -176,7 +177,7 @@ def test_signing_in_again_rotates_the_session(app: FastAPI, client: TestClient, 
 def test_logout_ends_the_session(app: FastAPI, client: TestClient, cast: Cast) -> None:
     sign_in(client, email("anna"))
     token = client.cookies["rebalance_session"]
-    page = client.get("/")
+    page = client.get("/patients")
     response = client.post("/logout", data={"csrf_token": csrf_of(page)})
     assert (response.status_code, response.headers["location"]) == (303, "/login")
     assert 'rebalance_session=""' in response.headers["set-cookie"]

@@ -70,7 +70,8 @@ def test_the_patient_sets_a_password_and_is_signed_in(app: FastAPI, client: Test
     assert page.status_code == 200
     assert "newcomer@clinic.test" in page.text
     response = _accept(client, link)
-    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert (response.status_code, response.headers["location"]) == (303, "/today")
+    assert "Your program is on its way" in client.get("/today").text  # nothing published yet
     me = client.get("/api/me").json()
     assert (me["role"], me["email"], me["display_name"]) == ("patient", "newcomer@clinic.test", "Nia Newcomer")
     assert me["clinician_id"] == cast.anna

@@ -15,8 +15,10 @@ Extend it when a new route changes the cast in another way (e.g. archives a pati
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select, update
@@ -71,7 +73,23 @@ PARAMS: dict[str, Callable[[World, str], str]] = {
     "check_in_id": lambda world, side: str(world.sides[side].check_in),
     "invitation_id": lambda world, side: str(world.sides[side].invitation),
     "token": lambda world, side: world.fresh_invitation(side),  # a new, valid invitation link each time
+    "exercise_id": lambda world, side: example_program()["items"][0]["exercise_id"],  # in both sides' program
+    "test_id": lambda world, side: "mmt",  # a per-muscle test of the knowledge base (the assessment form)
+    "topic": lambda world, side: "piriformis_syndrome",  # a pattern of both sides' analysis (the patient's learn pages)
 }
+
+
+@functools.cache
+def example_program() -> dict[str, Any]:
+    """The program both sides' assessment gets (``examples/piriformis_right.yaml``, analysed by the library)."""
+    program: dict[str, Any] = analyse_document(example_document())["program"]
+    return program
+
+
+def example_document() -> dict[str, Any]:
+    """Both sides' assessment document (a fresh copy)."""
+    document: dict[str, Any] = yamlio.load((EXAMPLES / "piriformis_right.yaml").read_text(encoding="utf-8"))
+    return document
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ looked up in both directions, and every cited source is listed in full at the en
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rebalance.errors import UnknownIdError
@@ -290,32 +291,73 @@ def _cited(record: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def explain(kb: KnowledgeBase, record_id: str) -> str:
-    """Text teaching ``record_id``; raises UnknownIdError with suggestions if unknown."""
+@dataclass(frozen=True)
+class SourceRef:
+    """A cited source: its id, the full citation, and its link (URL or DOI) when it has one."""
+
+    id: str
+    citation: str | None
+    url: str | None = None
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One record taught: its title, kind and id, its sections (heading, lines) and the sources it cites."""
+
+    record_id: str
+    kind: str
+    title: str
+    sections: list[Section]
+    sources: list[SourceRef]
+
+
+def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
+    """What :func:`explain` teaches, as data (one block per matching record; a web page renders it).
+
+    A finding id (``kind:target[:side]``) gives the finding kind's block, then the target's.
+    Raises UnknownIdError with suggestions if the id is unknown.
+    """
     if ":" in record_id:  # a finding id from an analysis: kind:target[:side]
         kind, target = record_id.split(":")[:2]
         if kind in kb.finding_kinds and kb.find(target):
-            return explain(kb, kind) + "\n" + explain(kb, target)
+            return explain_records(kb, kind) + explain_records(kb, target)
     matches = kb.find(record_id)
     if not matches:
         raise UnknownIdError(record_id, suggest(kb.all_ids(), record_id))
     blocks = []
     for kind, record in matches:
-        title = getattr(record, "name", None) or getattr(record, "citation", record_id)
-        lines = [f"{title}  [{kind.rstrip('s')}: {record_id}]", ""]
-        for heading, body in RENDERERS.get(kind, _generic)(kb, record):
-            lines.append(heading)
-            lines.extend(f"  {line}" for line in body)
-            lines.append("")
-        cited = _cited(record)
-        if cited:
-            lines.append("Sources")
-            for sid in cited:
-                src = kb.sources.get(sid)
-                lines.append(
-                    f"  [{sid}] {src.citation if src else '(missing)'}"
-                    + (f" {src.url}" if src and src.url else "")
-                    + (f" doi:{src.doi}" if src and src.doi else "")
-                )
-        blocks.append("\n".join(lines).rstrip())
-    return "\n\n".join(blocks) + "\n"
+        title = str(getattr(record, "name", None) or getattr(record, "citation", record_id))
+        sections = RENDERERS.get(kind, _generic)(kb, record)
+        sources = [_source(kb, sid) for sid in _cited(record)]
+        blocks.append(Explained(record_id, kind, title, sections, sources))
+    return blocks
+
+
+def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:
+    src = kb.sources.get(source_id)
+    if src is None:
+        return SourceRef(source_id, None)
+    return SourceRef(source_id, src.citation, src.url or None, src.doi or None)
+
+
+def _text(block: Explained) -> str:
+    lines = [f"{block.title}  [{block.kind.rstrip('s')}: {block.record_id}]", ""]
+    for heading, body in block.sections:
+        lines.append(heading)
+        lines.extend(f"  {line}" for line in body)
+        lines.append("")
+    if block.sources:
+        lines.append("Sources")
+        for src in block.sources:
+            lines.append(
+                f"  [{src.id}] {src.citation or '(missing)'}"
+                + (f" {src.url}" if src.url else "")
+                + (f" doi:{src.doi}" if src.doi else "")
+            )
+    return "\n".join(lines).rstrip()
+
+
+def explain(kb: KnowledgeBase, record_id: str) -> str:
+    """Text teaching ``record_id``; raises UnknownIdError with suggestions if unknown."""
+    return "\n\n".join(_text(block) for block in explain_records(kb, record_id)) + "\n"

@@ -79,7 +79,8 @@ def _finding_phrase(kb: KnowledgeBase, f: dict[str, Any]) -> str:
     return f"{label} {SIDE_WORDS[f['side']]}{target}".replace("  ", " ")
 
 
-def _why(kb: KnowledgeBase, choice: Choice, notes: list[str]) -> str:
+def item_why(kb: KnowledgeBase, choice: Choice, notes: list[str]) -> str:
+    """Why an item is in the program: what it does, the findings it addresses, any change of dose."""
     ex = choice.exercise
     verb = {
         "release": "Releases",
@@ -114,7 +115,7 @@ def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]
         "side": side,
         "addresses": [f["id"] for f in choice.addresses],
         "dosage": dose,
-        "why": _why(kb, choice, notes),
+        "why": item_why(kb, choice, notes),
         "difficulty": ex.difficulty,
         "priority": round(choice.priority, 2),
         "essential": choice.essential,
@@ -226,6 +227,8 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
             "equipment": sorted(profile.equipment),
             "level": profile.level,
             "neural": profile.neural,
+            "older": profile.older,
+            "deconditioned": profile.deconditioned,
             "baseline_pain": analysis.case.assessment.symptoms.pain_now,
         },
         "mode": profile.mode,

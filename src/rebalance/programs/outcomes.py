@@ -19,7 +19,7 @@ from rebalance.programs.progress import adherence
 MDC_BY_MEASURE = {"trunk_extensor_endurance.seconds": "sorensen_mdc"}
 
 
-def _numbers(entry: TestEntry) -> dict[str, float]:
+def numbers(entry: TestEntry) -> dict[str, float]:
     """Every numeric measurement of a test entry, keyed ``test.field[.muscle][.side]``."""
     out: dict[str, float] = {}
     t = entry.test
@@ -43,7 +43,7 @@ def _numbers(entry: TestEntry) -> dict[str, float]:
     return out
 
 
-def _higher_is_better(kb: KnowledgeBase, measure: str) -> bool | None:
+def higher_is_better(kb: KnowledgeBase, measure: str) -> bool | None:
     test_id, fld = measure.split(".")[:2]
     test = kb.test.get(test_id)
     if test is None:
@@ -109,11 +109,11 @@ def outcomes(kb: KnowledgeBase, series: list[tuple[Case, dict[str, Any]]], logs:
                 "source": mic.source,
             }
         )
-    before = {k: v for e in first_case.tests.values() for k, v in _numbers(e).items()}
-    after = {k: v for e in last_case.tests.values() for k, v in _numbers(e).items()}
+    before = {k: v for e in first_case.tests.values() for k, v in numbers(e).items()}
+    after = {k: v for e in last_case.tests.values() for k, v in numbers(e).items()}
     for measure in sorted(set(before) & set(after)):
         delta = round(after[measure] - before[measure], 2)
-        better = _higher_is_better(kb, measure)
+        better = higher_is_better(kb, measure)
         row: dict[str, Any] = {"measure": measure, "first": before[measure], "last": after[measure], "change": delta}
         mdc_id = MDC_BY_MEASURE.get(".".join(measure.split(".")[:2]))
         if mdc_id and better is not None:

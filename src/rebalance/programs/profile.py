@@ -89,6 +89,26 @@ def make_profile(kb: KnowledgeBase, case: Case, document: dict[str, Any]) -> Pro
     )
 
 
+def from_program(program: dict[str, Any]) -> Profile:
+    """The profile a built program was made for, as its ``client`` block and ``mode`` record it.
+
+    What editing a stored program must respect: the client's conditions and equipment, the
+    starting level, nerve-root signs and the mode (``older`` and ``deconditioned`` are False in
+    programs stored before they were recorded).
+    """
+    client = program.get("client", {})
+    return Profile(
+        mode=str(program.get("mode", "full")),
+        level=int(client.get("level", program.get("start_level", 1))),
+        conditions=frozenset(client.get("conditions", ())),
+        equipment=frozenset(client.get("equipment", ())),
+        neural=bool(client.get("neural", False)),
+        older=bool(client.get("older", False)),
+        deconditioned=bool(client.get("deconditioned", False)),
+        reasons=tuple(program.get("start_level_reasons", ())),
+    )
+
+
 def _stretches_hamstrings(kb: KnowledgeBase, ex: Exercise) -> bool:
     return ex.intent == "lengthen" and any(
         m == "hamstrings" or kb.muscle[m].part_of == "hamstrings" for m in ex.primary

@@ -106,11 +106,16 @@ def _next_exercise(kb: KnowledgeBase, ex: Exercise, client: dict[str, Any], hard
     return None
 
 
-def _step_dose(kb: KnowledgeBase, dose: dict[str, Any], harder: bool) -> dict[str, Any] | None:
+def _step_dose(kb: KnowledgeBase, dose: dict[str, Any], harder: bool, intent: str = "") -> dict[str, Any] | None:
     """A small change of dose, or None when the limit is reached."""
     step, caps = kb.criterion["progression_steps"], kb.criterion["dose_caps"]
     out = dict(dose)
     sign = 1 if harder else -1
+    if intent == "aerobic" and dose.get("hold_s"):  # minutes of walking, not seconds of a hold
+        aero = kb.criterion["aerobic_steps"]
+        low, high = int(aero.moderate_at or 600), int(aero.severe_at or 3600)
+        out["hold_s"] = max(low, min(high, dose["hold_s"] + sign * int(aero.value)))
+        return None if out == dose else out
     if dose.get("reps"):
         out["reps"] = max(5, min(int(caps.value), dose["reps"] + sign * int(step.value)))
     elif dose.get("hold_s"):
@@ -134,7 +139,7 @@ def apply(kb: KnowledgeBase, item: dict[str, Any], decision: str, client: dict[s
         new["dosage"] = {**new["dosage"], "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "source": d.source}
         new["why"] = f"{'Progressed' if harder else 'Regressed'} from {ex.name}. " + item["why"]
         return new
-    stepped = _step_dose(kb, item["dosage"], harder)
+    stepped = _step_dose(kb, item["dosage"], harder, item["intent"])
     if stepped is not None:
         new["dosage"] = stepped
     return new

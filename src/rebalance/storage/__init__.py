@@ -6,6 +6,7 @@ tables       the SQLAlchemy tables
 schemas      what goes in (XCreate) and comes out (XPublic) of the store
 db           engines, session factories, session_scope()
 repo         the operations, each checked against the acting user and written to the audit log
+overview     a clinician's patients with what their alerts need, in a few queries (one audit event)
 migrate      upgrade(url) runs the Alembic migrations in migrations/ to the newest
 """
 

@@ -10,7 +10,8 @@ Who may do what:
 
     admin       everything
     clinician   their own patients' records; creates patients (for themselves) and patient users
-    patient     reads their own record, published programs and logs; logs their own sessions
+    patient     reads their own record, assessments, published programs and logs; logs their own sessions
+                (and how the next morning felt)
 
 Errors (see :mod:`rebalance.errors`): ``NotFoundError`` for a record that must exist and does not,
 ``PermissionDeniedError`` for an unknown, inactive or unauthorised user, ``ConflictError`` for a
@@ -36,6 +37,7 @@ from rebalance.storage.schemas import (
     PatientPublic,
     ProgramCreate,
     ProgramPublic,
+    Scale10,
     SessionLogCreate,
     SessionLogPublic,
     UserCreate,
@@ -46,6 +48,7 @@ from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, Role
 
 _Record = TypeVar("_Record", Assessment, Program)
 _PATIENT_LIST = TypeAdapter(list[PatientListItem])
+_SCALE: TypeAdapter[int | None] = TypeAdapter(Scale10 | None)
 
 # who may act
 
@@ -363,6 +366,17 @@ def latest_program(
     return ProgramPublic.model_validate(program)
 
 
+def get_program(session: Session, actor_id: int, program_id: int) -> ProgramPublic:
+    """One program version (the patient's clinician or an admin; the patient themselves once it is published)."""
+    program = _owned(session, Program, EntityType.PROGRAM, program_id)
+    shown = program.status in (ProgramStatus.PUBLISHED, ProgramStatus.SUPERSEDED)
+    actor, _ = _patient(session, actor_id, program.patient_id, AuditAction.READ, patient_may=shown)
+    _audit(
+        session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, program.patient_id, version=program.version
+    )
+    return ProgramPublic.model_validate(program)
+
+
 def program_versions(session: Session, actor_id: int, patient_id: int) -> list[ProgramPublic]:
     """Every version of the patient's program, oldest first (the patient's clinician or an admin)."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ)
@@ -410,6 +424,44 @@ def session_logs_for_patient(
 
 def _iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def set_next_morning(
+    session: Session, actor_id: int, log_id: int, pain: int | None, stiffness: int | None
+) -> SessionLogPublic:
+    """Record how the morning after a session felt (pain and stiffness, 0–10) on each exercise done in it.
+
+    The patient themselves, their clinician, or an admin; a value given replaces the one stored, ``None``
+    leaves it as it is. Entries not done are left alone (there was no load to react to).
+    """
+    log = session.get(SessionLog, log_id)
+    if log is None:
+        raise NotFoundError(EntityType.SESSION_LOG, log_id)
+    actor, patient = _patient(session, actor_id, log.patient_id, AuditAction.UPDATE, patient_may=True)
+    values = {
+        "pain_next_morning": _SCALE.validate_python(pain),
+        "stiffness_next_morning": _SCALE.validate_python(stiffness),
+    }
+    given = {name: value for name, value in values.items() if value is not None}
+    log.entries = [{**entry, **given} if entry.get("done") else entry for entry in log.entries]  # a new list: saved
+    session.flush()
+    _audit(session, actor.id, AuditAction.UPDATE, EntityType.SESSION_LOG, log.id, patient.id, **given)
+    return SessionLogPublic.model_validate(log)
+
+
+# assessments, as the patient's own pages read them
+
+
+def patient_assessments(session: Session, actor_id: int, patient_id: int) -> list[AssessmentPublic]:
+    """Every assessment of the patient with its analysis, oldest first — for the patient themselves too
+    (their own findings, patterns, safety and scores, on their pages), their clinician, or an admin."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    rows = session.scalars(
+        select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.assessed_on, Assessment.id)
+    ).all()
+    detail = {"read": "assessments", "ids": [a.id for a in rows]}
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
+    return [AssessmentPublic.model_validate(a) for a in rows]
 
 
 # the audit log

@@ -5,6 +5,10 @@
     auth     GET/POST /login, POST /logout, GET/POST /invite/{token}
     admin    GET/POST /admin/clinicians, POST /admin/clinicians/{user_id}/deactivate|activate
     api      /api: GET /api/me, POST /api/patients/{patient_id}/invitations (the JSON API; in /openapi.json)
+    clinician      /patients, /assessments, /programs: the clinician's pages (see its docstring)
+    clinician_api  /api/patients, /api/assessments, /api/programs: the clinician's JSON API
+    patient        /today, /log, /check-in, /progress, /learn: the patient's pages (see its docstring)
+    patient_api    /api/me/...: the patient's JSON API (program, today, logs, check-ins, progress, learn)
 
 Adding pages or endpoints (the clinician and patient pages):
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rebalance.web.routes import admin, api, auth, clinician, home, patient, system
+from rebalance.web.routes import admin, api, auth, clinician, clinician_api, home, patient, patient_api, system
 
 ROUTERS: tuple[APIRouter, ...] = (
     system.router,
@@ -34,5 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     api.router,
     clinician.router,
+    clinician_api.router,
     patient.router,
+    patient_api.router,
 )

@@ -17,8 +17,8 @@ router = APIRouter(include_in_schema=False)
 
 HOME_BY_ROLE: dict[Role, str] = {
     Role.ADMIN: "/admin/clinicians",
-    Role.CLINICIAN: "/",  # -> "/patients" once routes/clinician.py serves it
-    Role.PATIENT: "/",  # -> "/today" once routes/patient.py serves it
+    Role.CLINICIAN: "/patients",
+    Role.PATIENT: "/today",
 }
 
 

@@ -1,0 +1,279 @@
+"""What a clinician should look at first: red flags, pain getting worse, sessions missed.
+
+``patient_alerts(latest_analysis, program, sessions, check_ins, today)`` gives a patient's alerts,
+each with its kind, severity, a message in plain words, and the dates and values behind it:
+
+    red_flag         the latest assessment's safety level is caution or worse, or a weekly check-in
+                     since that assessment came out urgent or emergency
+    pain_worse       pain during exercise rising over the last sessions (by the minimal important
+                     change), the last session's pain during over the acceptable zone, or pain the
+                     next morning above the pain at the assessment (the pain-monitoring model)
+    sessions_missed  no session logged for longer than the program's week allows
+
+Every threshold is a criterion of the knowledge base (``criteria.yaml``) and the alert names it:
+``pain_mic`` (Farrar 2001), ``pain_monitoring_acceptable`` (Silbernagel 2007),
+``alert_pain_trend_sessions`` and ``alert_missed_sessions_days`` (rebalance's conventions).
+
+The inputs are duck-typed (:class:`LoggedSession`, :class:`CheckInRecord`): the stored session logs
+and check-ins of :mod:`rebalance.storage` fit them, and so does anything with the same attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.schedule import DAYS
+from rebalance.reasoning.safety import RANK
+
+AlertKind = Literal["red_flag", "pain_worse", "sessions_missed"]
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+class LoggedEntry(Protocol):
+    """One exercise of a logged session, as far as the alerts read it."""
+
+    @property
+    def done(self) -> bool: ...
+    @property
+    def pain_during(self) -> int | None: ...
+    @property
+    def pain_next_morning(self) -> int | None: ...
+
+
+class LoggedSession(Protocol):
+    """A logged home session (``storage.schemas.SessionLogPublic`` fits)."""
+
+    @property
+    def performed_on(self) -> dt.date: ...
+    @property
+    def entries(self) -> Sequence[LoggedEntry]: ...
+
+
+class CheckInRecord(Protocol):
+    """A weekly red-flag check-in (``storage.auth_repo.CheckInPublic`` fits)."""
+
+    @property
+    def checked_on(self) -> dt.date: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def answers(self) -> Sequence[str]: ...
+
+
+class Alert(BaseModel):
+    """One thing for the clinician to look at, and what it rests on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: AlertKind
+    severity: Severity = Field(description="high: act now; medium: look at it this week; low: follow up")
+    message: str
+    dates: list[dt.date] = Field(description="the days the alert rests on, oldest first")
+    values: list[int | float | str] = Field(description="the values behind it, in the order the message gives them")
+    criteria: list[str] = Field(description="ids of the knowledge base's criteria that set the thresholds")
+
+
+def patient_alerts(
+    kb: KnowledgeBase,
+    latest_analysis: dict[str, Any] | None,
+    program: dict[str, Any] | None,
+    sessions: Sequence[LoggedSession],
+    check_ins: Sequence[CheckInRecord],
+    today: dt.date,
+    *,
+    started_on: dt.date | None = None,
+) -> list[Alert]:
+    """The patient's alerts, most severe first.
+
+    ``latest_analysis``: the latest assessment's analysis document; ``program``: the program the
+    patient follows (the published version), ``started_on`` the day they got it (default: the
+    day its assessment was made); ``sessions`` and ``check_ins``: the recent ones, in any order.
+    """
+    ordered = sorted(sessions, key=lambda s: s.performed_on)
+    alerts = [
+        *_red_flags(latest_analysis, check_ins),
+        *_pain_worse(kb, latest_analysis, program, ordered),
+        *_missed(kb, program, ordered, today, started_on),
+    ]
+    return sorted(alerts, key=lambda a: SEVERITY_ORDER[a.severity])
+
+
+# red flags
+
+
+def _assessed_on(analysis: dict[str, Any] | None) -> dt.date | None:
+    day = (analysis or {}).get("date")
+    return dt.date.fromisoformat(day) if isinstance(day, str) else None
+
+
+def _red_flags(analysis: dict[str, Any] | None, check_ins: Sequence[CheckInRecord]) -> list[Alert]:
+    out = []
+    if analysis is not None:
+        safety = analysis["safety"]
+        level = safety["level"]
+        if RANK[level] >= RANK["caution"]:
+            day = _assessed_on(analysis)
+            flags = [f["id"] for f in safety["flags"]]
+            out.append(
+                Alert(
+                    kind="red_flag",
+                    severity="medium" if level == "caution" else "high",
+                    message=f"Latest assessment: {level}. {safety['message']}",
+                    dates=[day] if day else [],
+                    values=[level, *flags],
+                    criteria=[],
+                )
+            )
+    since = _assessed_on(analysis)
+    for check_in in sorted(check_ins, key=lambda c: c.checked_on):
+        if RANK[str(check_in.level)] >= RANK["urgent"] and (since is None or check_in.checked_on >= since):
+            answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
+            out.append(
+                Alert(
+                    kind="red_flag",
+                    severity="high",
+                    message=f"Weekly check-in on {check_in.checked_on.isoformat()} came out {check_in.level}: "
+                    f"answered yes to {answered}. Contact the patient today.",
+                    dates=[check_in.checked_on],
+                    values=[str(check_in.level), *check_in.answers],
+                    criteria=[],
+                )
+            )
+    return out
+
+
+# pain getting worse
+
+
+def _worst(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _pain_during(session: LoggedSession) -> int | None:
+    return _worst([e.pain_during for e in session.entries if e.done])
+
+
+def _baseline(analysis: dict[str, Any] | None, program: dict[str, Any] | None) -> int | None:
+    client = (program or {}).get("client") or {}
+    if client.get("baseline_pain") is not None:
+        return int(client["baseline_pain"])
+    if analysis is not None:
+        return int(analysis["scores"]["pain_now"])
+    return None
+
+
+def _pain_worse(
+    kb: KnowledgeBase, analysis: dict[str, Any] | None, program: dict[str, Any] | None, ordered: list[LoggedSession]
+) -> list[Alert]:
+    c = kb.criterion
+    window = int(c["alert_pain_trend_sessions"].value)
+    rise = c["pain_mic"].value
+    acceptable = c["pain_monitoring_acceptable"].value
+    rated = [(s.performed_on, p) for s in ordered if (p := _pain_during(s)) is not None]
+    out = []
+    recent = rated[-window:]
+    if len(recent) == window:
+        first, last = recent[0][1], recent[-1][1]
+        if last - first >= rise and last == max(p for _, p in recent):
+            out.append(
+                Alert(
+                    kind="pain_worse",
+                    severity="medium",
+                    message=f"Pain during exercise rose from {first}/10 to {last}/10 over the last {window} sessions.",
+                    dates=[d for d, _ in recent],
+                    values=[p for _, p in recent],
+                    criteria=["alert_pain_trend_sessions", "pain_mic"],
+                )
+            )
+    if rated and rated[-1][1] > acceptable:
+        day, pain = rated[-1]
+        out.append(
+            Alert(
+                kind="pain_worse",
+                severity="medium",
+                message=f"Pain during exercise reached {pain}/10 on {day.isoformat()}: over {acceptable:g}/10 is too "
+                "much; the exercise should be eased.",
+                dates=[day],
+                values=[pain],
+                criteria=["pain_monitoring_acceptable"],
+            )
+        )
+    out += _next_morning(analysis, program, ordered)
+    return out
+
+
+def _next_morning(
+    analysis: dict[str, Any] | None, program: dict[str, Any] | None, ordered: list[LoggedSession]
+) -> list[Alert]:
+    baseline = _baseline(analysis, program)
+    mornings = [
+        (s.performed_on, p) for s in ordered if (p := _worst([e.pain_next_morning for e in s.entries])) is not None
+    ]
+    if baseline is None or not mornings or mornings[-1][1] <= baseline:
+        return []
+    day, pain = mornings[-1]
+    return [
+        Alert(
+            kind="pain_worse",
+            severity="medium",
+            message=f"Pain the morning after the session of {day.isoformat()} was {pain}/10, above the {baseline}/10 "
+            "at the assessment: the load was too high.",
+            dates=[day],
+            values=[pain, baseline],
+            criteria=["pain_monitoring_acceptable"],
+        )
+    ]
+
+
+# sessions missed
+
+
+def longest_gap(program: dict[str, Any]) -> int:
+    """The most days the program's week leaves from one session to the next (7 for one a week)."""
+    days = [DAYS.index(d["day"]) for d in program.get("schedule", []) if d.get("items")]
+    if not days:
+        per_week = int(program.get("sessions_per_week") or 0)
+        return math.ceil(7 / per_week) if per_week else 0
+    days.sort()
+    return max((b - a) % 7 or 7 for a, b in zip(days, [*days[1:], days[0]], strict=True))
+
+
+def _missed(
+    kb: KnowledgeBase,
+    program: dict[str, Any] | None,
+    ordered: list[LoggedSession],
+    today: dt.date,
+    started_on: dt.date | None,
+) -> list[Alert]:
+    if program is None or not program.get("sessions_per_week"):
+        return []
+    allowed = max(int(kb.criterion["alert_missed_sessions_days"].value), 2 * longest_gap(program))
+    per_week = int(program["sessions_per_week"])
+    if ordered:
+        last = ordered[-1].performed_on
+        since = f"since {last.isoformat()}"
+    else:
+        based_on = program.get("based_on")
+        last = started_on or (dt.date.fromisoformat(based_on) if based_on else today)
+        since = f"since the program started on {last.isoformat()}"
+    days = (today - last).days
+    if days < allowed:
+        return []
+    return [
+        Alert(
+            kind="sessions_missed",
+            severity="low",
+            message=f"No session logged for {days} days ({since}); the program asks for {per_week} a week.",
+            dates=[last],
+            values=[days, per_week],
+            criteria=["alert_missed_sessions_days"],
+        )
+    ]

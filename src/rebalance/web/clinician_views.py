@@ -1,0 +1,309 @@
+"""What the clinician's pages show, put together from stored records and the library — no clinical rule here.
+
+The alerts are :func:`rebalance.programs.alerts.patient_alerts`, the series
+:func:`rebalance.programs.series.progress_series`, the body map and charts the reports' SVG; this
+module only arranges them for the templates: rows of the patient list, the timeline in date order,
+names and citations for the ids of an analysis, the charts of a series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends
+from markupsafe import Markup
+
+from rebalance.assessment.models import Case
+from rebalance.assessment.parse import parse_document
+from rebalance.errors import InvalidAssessmentError
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.alerts import Alert, patient_alerts
+from rebalance.programs.series import Line, ProgressSeries, progress_series
+from rebalance.reports.bodymap import body_map
+from rebalance.reports.charts import RefLine, Series, line_chart
+from rebalance.storage.auth_repo import CheckInPublic
+from rebalance.storage.overview import PatientOverview
+from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
+
+AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
+
+
+def today() -> dt.date:
+    """The day the alerts and charts count to (a dependency, so tests can fix it)."""
+    return dt.date.today()
+
+
+TodayDep = Annotated[dt.date, Depends(today)]
+ALERT_LABELS = {"red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed"}
+
+
+# the patient list
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    patient: PatientListItem
+    alerts: list[Alert]
+    latest_assessment_id: int | None
+    latest_assessed_on: dt.date | None
+    program: ProgramPublic | None
+
+    @property
+    def kinds(self) -> list[str]:
+        return list(dict.fromkeys(a.kind for a in self.alerts))
+
+
+def _started_on(program: ProgramPublic | None) -> dt.date | None:
+    if program is None:
+        return None
+    return (program.approved_at or program.created_at).date()
+
+
+def patient_rows(
+    kb: KnowledgeBase, overviews: list[PatientOverview], today: dt.date, query: str = "", alert: AlertFilter = "any"
+) -> list[PatientRow]:
+    """Each patient with their alerts; only those whose name or reference contains ``query``, and
+    (unless ``any``) who have an alert of that kind."""
+    needle = query.strip().casefold()
+    rows = []
+    for o in overviews:
+        if needle and needle not in f"{o.patient.display_name} {o.patient.external_ref or ''}".casefold():
+            continue
+        program = o.program.document if o.program else None
+        alerts = patient_alerts(
+            kb, o.latest_analysis, program, o.sessions, o.check_ins, today, started_on=_started_on(o.program)
+        )
+        if alert != "any" and all(a.kind != alert for a in alerts):
+            continue
+        rows.append(PatientRow(o.patient, alerts, o.latest_assessment_id, o.latest_assessed_on, o.program))
+    return rows
+
+
+# the timeline
+
+
+@dataclass(frozen=True)
+class Event:
+    day: dt.date
+    kind: Literal["assessment", "program", "session", "check_in"]
+    title: str
+    detail: str
+    href: str | None = None
+    level: str | None = None  # a safety level, for the badge
+
+
+ORDER = {"assessment": 0, "program": 1, "session": 2, "check_in": 3}
+
+
+def timeline(
+    assessments: list[AssessmentPublic],
+    programs: list[ProgramPublic],
+    sessions: list[SessionLogPublic],
+    check_ins: list[CheckInPublic],
+) -> list[Event]:
+    """Everything that happened to the patient's record, newest first (same day: assessment, program, ...)."""
+    events = [
+        Event(
+            a.assessed_on,
+            "assessment",
+            "Assessment",
+            f"{len(a.analysis['findings'])} findings; patterns: "
+            + (", ".join(p["id"].replace("_", " ") for p in a.analysis["patterns"]) or "none"),
+            f"/assessments/{a.id}",
+            a.safety_level.value,
+        )
+        for a in assessments
+    ]
+    events += [
+        Event(
+            p.created_at.date(),
+            "program",
+            f"Program version {p.version}",
+            f"{p.status.value}; {len(p.document.get('items', []))} exercises" + _edit_note(p.document),
+            f"/programs/{p.id}",
+        )
+        for p in programs
+    ]
+    for s in sessions:
+        done = sum(1 for e in s.entries if e.done)
+        pain = "" if s.pain_during_max is None else f"; worst pain during {s.pain_during_max}/10"
+        events.append(Event(s.performed_on, "session", "Session logged", f"{done} of {len(s.entries)} done{pain}"))
+    for c in check_ins:
+        answers = ", ".join(a.replace("_", " ") for a in c.answers) or "no warning sign"
+        events.append(Event(c.checked_on, "check_in", "Weekly check-in", answers, level=c.level.value))
+    return sorted(events, key=lambda e: (e.day, -ORDER[e.kind]), reverse=True)
+
+
+def _edit_note(document: dict[str, Any]) -> str:
+    edit = document.get("last_edit")
+    if not edit:
+        return ""
+    if edit.get("change") == "swap":
+        return f"; {edit['exercise_id'].replace('_', ' ')} swapped for {edit['new_exercise_id'].replace('_', ' ')}"
+    return f"; dosage of {edit['exercise_id'].replace('_', ' ')} changed"
+
+
+# progress
+
+
+def cases(kb: KnowledgeBase, assessments: list[AssessmentPublic]) -> list[tuple[Case, dict[str, Any]]]:
+    """The stored assessments as validated cases (one the knowledge base no longer accepts is left out)."""
+    out = []
+    for a in assessments:
+        try:
+            out.append((parse_document(a.document, kb, source=f"assessment {a.id}"), a.analysis))
+        except InvalidAssessmentError:
+            continue
+    return out
+
+
+def series_for(
+    kb: KnowledgeBase,
+    assessments: list[AssessmentPublic],
+    sessions: list[SessionLogPublic],
+    programs: list[ProgramPublic],
+    today: dt.date,
+) -> ProgressSeries:
+    return progress_series(kb, cases(kb, assessments), sessions, {p.id: p.document for p in programs}, today)
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: Markup
+
+
+def _series(line: Line, name: str | None = None) -> Series:
+    return Series(name or line.name, [(p.date, p.value) for p in line.points], line.unit)
+
+
+def charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
+    """The progress charts: pain, ODI, adherence."""
+    acceptable = kb.criterion["pain_monitoring_acceptable"].value
+    odi_mic = kb.criterion["odi_mic"].value
+    out = [
+        Chart(
+            "Pain",
+            Markup(  # noqa: S704 - the library's SVG escapes every text it draws
+                line_chart(
+                    [_series(line) for line in series.pain],
+                    title="Pain",
+                    y_label="pain (0-10)",
+                    y_min=0,
+                    y_max=10,
+                    reference=[RefLine(acceptable, f"{acceptable:g}/10: most pain acceptable during exercise")],
+                )
+            ),
+        ),
+        Chart(
+            "Disability (ODI)",
+            Markup(  # noqa: S704
+                line_chart(
+                    [_series(series.odi, "ODI %")],
+                    title=f"Disability (ODI) — an important change is {odi_mic:g} points",
+                    y_label="ODI %",
+                    y_min=0,
+                    y_max=100,
+                )
+            ),
+        ),
+        Chart(
+            "Adherence",
+            Markup(  # noqa: S704
+                line_chart(
+                    [_series(series.adherence, "sessions done, % of prescribed")],
+                    title="Adherence, week by week",
+                    y_label="%",
+                    y_min=0,
+                    y_max=100,
+                )
+            ),
+        ),
+    ]
+    return out
+
+
+def _better(higher: bool | None) -> str:
+    return {True: "higher is better", False: "lower is better", None: ""}[higher]
+
+
+def side_charts(series: ProgressSeries) -> list[Chart]:
+    """A chart of left and right for each measure taken at two assessments or more."""
+    out = []
+    for measure in series.sides:
+        dated = {p.date for p in [*measure.left, *measure.right] if p.value is not None}
+        if len(dated) < 2:
+            continue
+        left = Series("left", [(p.date, p.value) for p in measure.left], measure.unit)
+        right = Series("right", [(p.date, p.value) for p in measure.right], measure.unit)
+        better = _better(measure.higher_is_better)
+        title = f"{measure.name}{f' ({better})' if better else ''}"
+        svg = line_chart([left, right], title=title, y_label=measure.unit or "value", height=240)
+        out.append(Chart(title, Markup(svg)))  # noqa: S704 - the library's SVG escapes every text it draws
+    return out
+
+
+@dataclass(frozen=True)
+class SideRow:
+    name: str
+    unit: str
+    better: str
+    values: list[tuple[float | None, float | None]]  # (left, right) at each assessment
+
+
+def side_table(series: ProgressSeries) -> tuple[list[dt.date], list[SideRow]]:
+    """Every left/right measure at each assessment, as a table (dates, rows)."""
+    dates = sorted({p.date for m in series.sides for p in m.left})
+    rows = []
+    for m in series.sides:
+        left = {p.date: p.value for p in m.left}
+        right = {p.date: p.value for p in m.right}
+        values = [(left.get(d), right.get(d)) for d in dates]
+        rows.append(SideRow(m.name, m.unit, _better(m.higher_is_better), values))
+    return dates, rows
+
+
+# an analysis, in words
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    text: str
+    url: str | None
+    convention: bool
+
+
+def citation(kb: KnowledgeBase, source_id: str | None) -> Citation | None:
+    if not source_id:
+        return None
+    source = kb.sources.get(source_id)
+    if source is None:
+        return Citation(source_id, source_id, None, False)
+    url = source.url or (f"https://doi.org/{source.doi}" if source.doi else None)
+    return Citation(source_id, source.citation, url, source.kind == "convention")
+
+
+def target_name(kb: KnowledgeBase, target: str) -> str:
+    for records in (kb.muscle, kb.test, kb.records["ratios"], kb.records["compensations"], kb.records["structures"]):
+        if target in records:
+            return str(records[target].name)
+    return target.replace("_", " ")
+
+
+def finding_label(kb: KnowledgeBase, finding: dict[str, Any]) -> str:
+    kind = kb.finding_kinds[finding["kind"]].name if finding["kind"] in kb.finding_kinds else finding["kind"]
+    side = f", {finding['side']}" if finding.get("side") else ""
+    return f"{kind}: {target_name(kb, finding['target'])}{side}"
+
+
+def finding_id_label(kb: KnowledgeBase, finding_id: str) -> str:
+    """``tight:piriformis:right`` → "Tight or overactive: Piriformis, right"."""
+    kind, target, *side = finding_id.split(":")
+    return finding_label(kb, {"kind": kind, "target": target, "side": side[0] if side else None})
+
+
+def body_map_svg(kb: KnowledgeBase, analysis: dict[str, Any]) -> Markup:
+    return Markup(body_map(analysis["findings"], kb, title="Tight and weak muscles"))  # noqa: S704

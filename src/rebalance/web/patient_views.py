@@ -1,0 +1,680 @@
+"""What the patient's pages and ``/api/me/...`` show: their stored records, arranged with the library's answers.
+
+    PatientDep                  the signed-in patient, the database, the knowledge base and today
+    today_view(me)              the published program's exercises for today's weekday, or why there are none
+    log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
+    record_session(me, data)    store a session and the morning after the previous one (all or nothing)
+    check_in_status(me)         the questions, the latest check-in and its result, whether one is due
+    record_check_in(me, data)   store a check-in with the level the library gives it
+    progress_view(me)           the numbers behind the progress charts; ``progress_charts`` draws them
+    learn_index(me), learn_topic(me, topic)   the patient's own patterns and findings, explained
+
+Every judgement is the library's: a check-in's level and what to do (``safety_for_flags``), whether a
+level stops the program (``withholds_program``), progress, hold or regress (``programs.progress``), what
+a pattern or a muscle is (``explain_records``). This module reads, stores and arranges; it never takes
+a patient id from a request: the patient is the signed-in user. Only the published program is shown.
+
+The program stops (no exercises today, no sessions logged) while the latest assessment's safety level
+withholds it, or a check-in since that assessment came out urgent or emergency: a later check-in with no
+warning sign does not undo it, a new assessment does (the clinician has seen the person since).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any
+
+from fastapi import Depends
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import Session
+
+from rebalance.errors import ConflictError, InvalidInputError, NotFoundError
+from rebalance.knowledge.explain import explain_records
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.build import PAIN_RULE
+from rebalance.programs.logs import Logs, parse_logs
+from rebalance.programs.progress import adherence, progress
+from rebalance.programs.schedule import DAYS
+from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
+from rebalance.reports.charts import RefLine, Series, line_chart
+from rebalance.reports.text import dose_text
+from rebalance.storage import auth_repo, repo
+from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
+from rebalance.storage.schemas import (
+    AssessmentPublic,
+    ProgramPublic,
+    SessionEntry,
+    SessionLogCreate,
+    SessionLogPublic,
+    UserPublic,
+)
+from rebalance.storage.types import SafetyLevel
+from rebalance.web.deps import KnowledgeDep, PatientUser, SessionDep
+from rebalance.web.patient_schemas import (
+    Adherence,
+    AssessmentScore,
+    CheckInIn,
+    CheckInResult,
+    CheckInStatus,
+    ExerciseToday,
+    ExplainedOut,
+    Feedback,
+    FlagMessage,
+    Guide,
+    LearnIndex,
+    LearnPattern,
+    LearnTopic,
+    LogPage,
+    LogRow,
+    ProgressView,
+    Question,
+    SafetyResult,
+    SectionOut,
+    SessionIn,
+    SessionSaved,
+    SessionSummary,
+    SourceOut,
+    Stop,
+    Today,
+    Topic,
+    WeekCount,
+)
+
+logger = logging.getLogger("rebalance.web")
+
+CHECK_IN_EVERY_DAYS = 7
+"""A check-in is due when the last one is more than this many days old (or there is none): weekly."""
+
+HEADLINES = {
+    "progress": "Going well: ready for the next step",
+    "hold": "Keep going",
+    "regress": "That was too much: next time, do less",
+}
+
+
+def today() -> dt.date:
+    """Today, on the server's calendar (a dependency: tests put another day in its place)."""
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Me:
+    """The signed-in patient and what their pages are made with; each kind of record is read once a request."""
+
+    db: Session
+    kb: KnowledgeBase
+    user_id: int
+    patient_id: int
+    day: dt.date
+
+    @cached_property
+    def program(self) -> ProgramPublic | None:
+        """The published program version (never a draft)."""
+        return repo.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
+
+    @cached_property
+    def assessments(self) -> list[AssessmentPublic]:
+        return repo.patient_assessments(self.db, self.user_id, self.patient_id)
+
+    @property
+    def latest_assessment(self) -> AssessmentPublic | None:
+        return self.assessments[-1] if self.assessments else None
+
+    @cached_property
+    def check_ins(self) -> list[CheckInPublic]:
+        return auth_repo.check_ins_for_patient(self.db, self.user_id, self.patient_id)
+
+    @cached_property
+    def sessions(self) -> list[SessionLogPublic]:
+        return repo.session_logs_for_patient(self.db, self.user_id, self.patient_id)
+
+
+def patient_context(db: SessionDep, kb: KnowledgeDep, user: PatientUser, day: Annotated[dt.date, Depends(today)]) -> Me:
+    return Me(db, kb, user.id, _own_record(user), day)
+
+
+def _own_record(user: UserPublic) -> int:
+    if user.patient_id is None:
+        raise NotFoundError("patient", None)
+    return user.patient_id
+
+
+PatientDep = Annotated[Me, Depends(patient_context)]
+
+
+# --- safety: when the program stops --------------------------------------------------------------
+
+
+def _safety(kb: KnowledgeBase, flag_ids: Sequence[str]) -> SafetyResult:
+    result = safety_for_flags(kb, list(flag_ids))
+    return SafetyResult(
+        level=result["level"],
+        message=result["message"],
+        flags=[FlagMessage(**flag) for flag in result["flags"]],
+        stops_program=withholds_program(result["level"]),
+    )
+
+
+def stops(me: Me) -> list[Stop]:
+    """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it."""
+    assessment, found = me.latest_assessment, []
+    if assessment is not None and withholds_program(assessment.safety_level):
+        safety = assessment.analysis["safety"]
+        flags = [flag["message"] for flag in safety.get("flags", [])]
+        found.append(
+            Stop(
+                source="assessment",
+                on=assessment.assessed_on,
+                level=safety["level"],
+                message=safety["message"],
+                flags=flags,
+            )
+        )
+    since = [c for c in me.check_ins if assessment is None or _after(c, assessment)]
+    stopping = [c for c in since if withholds_program(c.level)]
+    if stopping:
+        check_in = stopping[-1]
+        result = _safety(me.kb, check_in.answers)
+        flags = [flag.message for flag in result.flags]
+        level = "emergency" if check_in.level is SafetyLevel.EMERGENCY else "urgent"
+        found.append(Stop(source="check_in", on=check_in.checked_on, level=level, message=result.message, flags=flags))
+    return found
+
+
+def _after(check_in: CheckInPublic, assessment: AssessmentPublic) -> bool:
+    """The check-in was answered after the assessment (on the same day: stored after it)."""
+    if check_in.checked_on != assessment.assessed_on:
+        return check_in.checked_on > assessment.assessed_on
+    return check_in.created_at > assessment.created_at
+
+
+def _check_in_due(me: Me) -> bool:
+    return not me.check_ins or (me.day - me.check_ins[-1].checked_on).days > CHECK_IN_EVERY_DAYS
+
+
+# --- today ---------------------------------------------------------------------------------------
+
+
+def today_view(me: Me) -> Today:
+    program = me.program
+    stopped = stops(me)
+    weekday = DAYS[me.day.weekday()]
+    items = [] if program is None or stopped else exercises_for_day(me.kb, program.document, weekday)
+    status = "no_program" if program is None else "stopped" if stopped else "exercises" if items else "rest_day"
+    return Today(
+        date=me.day,
+        weekday=weekday,
+        status=status,
+        program_version=None if program is None else program.version,
+        pain_rule=PAIN_RULE,
+        items=items,
+        stops=stopped,
+        check_in_due=_check_in_due(me),
+    )
+
+
+def exercises_for_day(kb: KnowledgeBase, program: dict[str, Any], weekday: str) -> list[ExerciseToday]:
+    """The program's exercises on its schedule for ``weekday`` (Mon … Sun), in the schedule's order."""
+    day = next((d for d in program.get("schedule", []) if d["day"] == weekday), None)
+    if day is None:
+        return []
+    items = {item["exercise_id"]: item for item in program["items"]}
+    return [
+        _exercise_today(kb, items[entry["exercise_id"]], entry.get("seconds"))
+        for entry in day["items"]
+        if entry["exercise_id"] in items
+    ]
+
+
+def _exercise_today(kb: KnowledgeBase, item: dict[str, Any], seconds: float | None) -> ExerciseToday:
+    exercise = kb.exercise.get(item["exercise_id"])
+    equipment = exercise.equipment if exercise else []
+    return ExerciseToday(
+        exercise_id=item["exercise_id"],
+        name=item.get("name") or (exercise.name if exercise else item["exercise_id"]),
+        intent=item.get("intent", ""),
+        side=item.get("side", "both"),
+        extra_set_side=(item.get("extra") or {}).get("side"),
+        dose=dose_text(item["dosage"]),
+        dosage=item["dosage"],
+        minutes=None if seconds is None else round(seconds / 60, 1),
+        why=item.get("why", ""),
+        start=exercise.start if exercise else "",
+        steps=list(exercise.steps) if exercise else [],
+        cues=list(exercise.cues) if exercise else [],
+        mistakes=list(exercise.mistakes) if exercise else [],
+        equipment=[kb.equipment[e].name if e in kb.equipment else e.replace("_", " ") for e in equipment],
+    )
+
+
+# --- logging a session ---------------------------------------------------------------------------
+
+
+def log_page(me: Me) -> LogPage | None:
+    """The log form's questions; None without a published program (nothing to log against)."""
+    program = me.program
+    if program is None:
+        return None
+    weekday = DAYS[me.day.weekday()]
+    todays = exercises_for_day(me.kb, program.document, weekday)
+    items = {item["exercise_id"]: item for item in program.document["items"]}
+    chosen = [items[e.exercise_id] for e in todays] or list(items.values())
+    previous = _previous_session(me.sessions, me.day)
+    current = [s for s in me.sessions if s.program_id == program.id]
+    morning = [e for e in previous.entries if e.done] if previous else []
+    return LogPage(
+        date=me.day,
+        rows=[_log_row(item) for item in chosen],
+        rest_day=not todays,
+        previous=previous,
+        previous_pain=_first([e.pain_next_morning for e in morning]),
+        previous_stiffness=_first([e.stiffness_next_morning for e in morning]),
+        latest=current[-1] if current else None,
+        feedback=feedback(me, program, current),
+        stops=stops(me),
+        pain_guide=pain_guide(me.kb),
+    )
+
+
+def _first(values: Sequence[int | None]) -> int | None:
+    return next((v for v in values if v is not None), None)
+
+
+def pain_guide(kb: KnowledgeBase) -> Guide:
+    """The pain-monitoring model in words (``criteria.yaml``), and its source."""
+    criterion = kb.criterion["pain_monitoring_acceptable"]
+    source = kb.sources.get(criterion.source or "")
+    citation = source.citation if source else str(criterion.source)
+    return Guide(text=criterion.summary, source=short_citation(citation), citation=citation)
+
+
+def short_citation(citation: str) -> str:
+    """ "Silbernagel KG, Thomee R, … 2007;35(6)…" → "Silbernagel et al. 2007" (the full one stays alongside)."""
+    year = re.search(r"\b(19|20)\d\d\b", citation)
+    first = citation.split(" ", 1)[0].rstrip(",.")
+    if year is None:
+        return citation
+    others = " et al." if "," in citation.split(".", 1)[0] else ""
+    return f"{first}{others} {year[0]}"
+
+
+def _log_row(item: dict[str, Any]) -> LogRow:
+    dose = item["dosage"]
+    return LogRow(
+        exercise_id=item["exercise_id"],
+        name=item.get("name", item["exercise_id"]),
+        side=item.get("side", "both"),
+        dose=dose_text(dose),
+        asks_reps=bool(dose.get("reps")),
+        asks_hold=bool(dose.get("hold_s")),
+        target_sets=int(dose["sets"]),
+        target_reps=dose.get("reps"),
+        target_hold_s=dose.get("hold_s"),
+    )
+
+
+def _previous_session(sessions: Sequence[SessionLogPublic], before: dt.date) -> SessionLogPublic | None:
+    """The latest session before ``before`` with an exercise done: the one a morning-after answer is about."""
+    earlier = [s for s in sessions if s.performed_on < before and any(e.done for e in s.entries)]
+    return earlier[-1] if earlier else None
+
+
+def record_session(me: Me, data: SessionIn) -> SessionSaved:
+    """Store the session and the morning after the previous one, or nothing (422 with every field's problem)."""
+    program = me.program
+    if program is None:
+        raise ConflictError("session_log", None, "there is no published program to log a session against yet")
+    if stops(me):
+        raise ConflictError("session_log", None, "the program is stopped: see the today page for what to do")
+    day = data.performed_on or me.day
+    previous = _previous_session(me.sessions, day)
+    _check_session(me, data, program, day, previous)
+    sessions = {s.id: s for s in me.sessions}
+    morning_for = None
+    if data.next_morning is not None and previous is not None:
+        morning = data.next_morning
+        morning_for = repo.set_next_morning(me.db, me.user_id, previous.id, morning.pain, morning.stiffness)
+        sessions[morning_for.id] = morning_for
+    log = None
+    if any(entry.done for entry in data.entries):
+        entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
+        create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
+        log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
+        sessions[log.id] = log
+    ordered = sorted(sessions.values(), key=lambda s: (s.performed_on, s.id))
+    current = [s for s in ordered if s.program_id == program.id]
+    return SessionSaved(log=log, next_morning_for=morning_for, feedback=feedback(me, program, current))
+
+
+def _check_session(
+    me: Me, data: SessionIn, program: ProgramPublic, day: dt.date, previous: SessionLogPublic | None
+) -> None:
+    in_program = {item["exercise_id"] for item in program.document["items"]}
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if day > me.day:
+        problems.append((("performed_on",), "a session cannot be logged for a day still to come"))
+    for i, entry in enumerate(data.entries):
+        if entry.exercise_id not in in_program:
+            problems.append((("entries", i, "exercise_id"), "this exercise is not in your program"))
+    morning = data.next_morning
+    if morning is not None and previous is None and (morning.pain is not None or morning.stiffness is not None):
+        problems.append((("next_morning",), "there is no earlier session to attach the morning after to"))
+    said_morning = morning is not None and (morning.pain is not None or morning.stiffness is not None)
+    if not any(entry.done for entry in data.entries) and not said_morning:
+        problems.append((("entries",), "mark at least one exercise as done, or tell how the morning after felt"))
+    if problems:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": None} for loc, msg in problems]
+        )
+
+
+def feedback(me: Me, program: ProgramPublic, sessions: Sequence[SessionLogPublic]) -> list[Feedback]:
+    """The pain-monitoring model's word (``programs.progress``) on each exercise done in the latest session."""
+    if not sessions:
+        return []
+    logs = _library_logs(sessions)
+    if logs is None:
+        return []
+    analysis = _analysis_of(me, program)
+    result = progress(me.kb, {**analysis, "program": program.document}, logs)
+    done = {e.exercise_id for e in sessions[-1].entries if e.done}
+    names = {item["exercise_id"]: item.get("name", item["exercise_id"]) for item in program.document["items"]}
+    return [_feedback(me.kb, d, names) for d in result["decisions"] if d["exercise_id"] in done]
+
+
+def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
+    """The analysis the program was built from (its baseline pain), else the latest one."""
+    chosen = next((a for a in me.assessments if a.id == program.assessment_id), me.latest_assessment)
+    return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
+
+
+def _library_logs(sessions: Sequence[SessionLogPublic]) -> Logs | None:
+    """The stored sessions as ``rebalance.logs/1`` (holds in whole seconds), or None if the library refuses them."""
+    document = {
+        "schema": "rebalance.logs/1",
+        "sessions": [{"date": s.performed_on, "entries": [_library_entry(e) for e in s.entries]} for s in sessions],
+    }
+    try:
+        return parse_logs(document, "stored sessions")
+    except InvalidInputError as exc:  # stored by another client beyond the library's ranges
+        logger.warning("session logs the pain-monitoring model cannot read: %s", exc)
+        return None
+
+
+def _library_entry(entry: SessionEntry) -> dict[str, Any]:
+    values = entry.model_dump(exclude_none=True)
+    if "hold_s" in values:
+        values["hold_s"] = round(values["hold_s"])
+    return values
+
+
+def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]) -> Feedback:
+    verdict = decision["decision"]
+    return Feedback(
+        exercise_id=decision["exercise_id"],
+        name=names.get(decision["exercise_id"], decision["exercise_id"]),
+        decision=verdict,
+        headline=HEADLINES[verdict],
+        reason=decision["reason"],
+        next_time=_next_time(kb, decision),
+        sessions=decision["sessions"],
+    )
+
+
+def _next_time(kb: KnowledgeBase, decision: dict[str, Any]) -> str | None:
+    """The library's suggested step in words: the easier version on regress; on progress, for the clinician."""
+    new_id, new_dose = decision.get("new_exercise_id"), decision.get("new_dosage")
+    if decision["decision"] == "hold" or (new_id is None and new_dose is None):
+        return None
+    step = kb.exercise[new_id].name if new_id in kb.exercise else _dose_words(new_dose or {})
+    if decision["decision"] == "regress":
+        return f"Next time: {step}. If the pain does not settle, stop this exercise and tell your clinician."
+    return f"Suggested next step: {step}. Your clinician sees your log and updates your program."
+
+
+def _dose_words(dose: dict[str, Any]) -> str:
+    sets = dose.get("sets")
+    parts = [f"{sets} set{'s' if sets != 1 else ''}" if sets else ""]
+    parts.append(f"{dose['reps']} repetitions" if dose.get("reps") else "")
+    parts.append(f"hold {dose['hold_s']} s" if dose.get("hold_s") else "")
+    return ", ".join(p for p in parts if p)
+
+
+# --- the weekly check-in -------------------------------------------------------------------------
+
+
+def questions(kb: KnowledgeBase) -> list[Question]:
+    return [Question(**q) for q in check_in_questions(kb)]
+
+
+def check_in_status(me: Me) -> CheckInStatus:
+    latest = me.check_ins[-1] if me.check_ins else None
+    return CheckInStatus(
+        questions=questions(me.kb),
+        latest=latest,
+        latest_result=None if latest is None else _safety(me.kb, latest.answers),
+        due=_check_in_due(me),
+        due_after_days=CHECK_IN_EVERY_DAYS,
+        stops=stops(me),
+    )
+
+
+def record_check_in(me: Me, data: CheckInIn) -> CheckInResult:
+    """Store the check-in with the library's level; urgent or emergency stop the program (see :func:`stops`)."""
+    asked = [q.id for q in questions(me.kb)]
+    problems = [(("answers", q), "answer yes or no") for q in asked if q not in data.answers]
+    problems += [(("answers", k), "not a question of the check-in") for k in data.answers if k not in asked]
+    if problems:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": None} for loc, msg in problems]
+        )
+    yes = [q for q in asked if data.answers[q]]
+    result = _safety(me.kb, yes)
+    stored = auth_repo.add_check_in(
+        me.db, me.user_id, me.patient_id, CheckInCreate(checked_on=me.day, answers=yes, level=SafetyLevel(result.level))
+    )
+    return CheckInResult(check_in=stored, result=result)
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+def progress_view(me: Me) -> ProgressView:
+    sessions, program = me.sessions, me.program
+    current = [s for s in sessions if program is not None and s.program_id == program.id]
+    logs = _library_logs(current) if current else None
+    return ProgressView(
+        pain_guide=pain_guide(me.kb),
+        sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],
+        weeks=_weeks(sessions, me.day),
+        planned_per_week=None if program is None else program.document.get("sessions_per_week"),
+        adherence=None if program is None or logs is None else Adherence(**adherence(program.document, logs)),
+        assessments=[_score(a) for a in me.assessments],
+    )
+
+
+def _summary(session: SessionLogPublic) -> SessionSummary:
+    done = [e for e in session.entries if e.done]
+    return SessionSummary(
+        date=session.performed_on,
+        exercises_done=len(done),
+        pain_during=session.pain_during_max,
+        pain_next_morning=max((e.pain_next_morning for e in done if e.pain_next_morning is not None), default=None),
+        stiffness_next_morning=max(
+            (e.stiffness_next_morning for e in done if e.stiffness_next_morning is not None), default=None
+        ),
+    )
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _weeks(sessions: Sequence[SessionLogPublic], until: dt.date) -> list[WeekCount]:
+    """Sessions with an exercise done, week by week from the first session's week to this week."""
+    done = [s.performed_on for s in sessions if any(e.done for e in s.entries)]
+    if not done:
+        return []
+    counts = Counter(_monday(day) for day in done)
+    week, last, out = _monday(min(done)), _monday(max(until, *done)), []
+    while week <= last:
+        out.append(WeekCount(week_of=week, sessions=counts.get(week, 0)))
+        week += dt.timedelta(days=7)
+    return out
+
+
+def _score(assessment: AssessmentPublic) -> AssessmentScore:
+    scores = assessment.analysis.get("scores", {})
+    return AssessmentScore(
+        date=assessment.assessed_on,
+        pain_now=scores.get("pain_now"),
+        odi_percent=(scores.get("odi") or {}).get("percent"),
+    )
+
+
+def progress_charts(view: ProgressView) -> dict[str, str]:
+    """The progress charts as SVG (``reports.charts.line_chart``): pain, sessions a week, assessments."""
+    charts = {
+        "pain": line_chart(
+            [
+                Series("Pain during exercise", [(s.date, s.pain_during) for s in view.sessions], "/10"),
+                Series("Pain the next morning", [(s.date, s.pain_next_morning) for s in view.sessions], "/10"),
+                Series(
+                    "Stiffness the next morning", [(s.date, s.stiffness_next_morning) for s in view.sessions], "/10"
+                ),
+            ],
+            title="Your pain after each session",
+            y_label="0 none – 10 worst",
+            y_min=0,
+            y_max=10,
+            width=340,
+            height=300,
+        ),
+        "weeks": line_chart(
+            [Series("Sessions done", [(w.week_of, float(w.sessions)) for w in view.weeks], "a week")],
+            title="Sessions each week",
+            y_label="sessions",
+            y_min=0,
+            reference=[RefLine(view.planned_per_week, "your plan")] if view.planned_per_week else [],
+            width=340,
+            height=260,
+        ),
+    }
+    if view.assessments:
+        charts["assessments"] = line_chart(
+            [Series("Pain at the assessment", [(a.date, a.pain_now) for a in view.assessments], "/10")],
+            title="Pain at your assessments",
+            y_label="0 none – 10 worst",
+            y_min=0,
+            y_max=10,
+            width=340,
+            height=240,
+        )
+    if any(a.odi_percent is not None for a in view.assessments):
+        charts["odi"] = line_chart(
+            [Series("Disability (ODI)", [(a.date, a.odi_percent) for a in view.assessments], "%")],
+            title="How much the pain gets in the way (ODI)",
+            y_label="percent",
+            y_min=0,
+            y_max=100,
+            width=340,
+            height=240,
+        )
+    return charts
+
+
+# --- learn ---------------------------------------------------------------------------------------
+
+
+def learn_index(me: Me) -> LearnIndex:
+    """The patient's own patterns (with their explanation) and the muscles and structures of their findings.
+
+    From the latest assessment; if it shows no pattern, the patterns of the last assessment that did are
+    kept as what the patient has been working on."""
+    assessments = me.assessments
+    if not assessments:
+        return LearnIndex(assessed_on=None, patterns=[], other_topics=[])
+    latest = assessments[-1]
+    patterns = _learn_patterns(me.kb, latest.analysis)
+    shown = {t.id for p in patterns for t in p.topics}
+    finding_ids = [f["id"] for f in latest.analysis.get("findings", [])]
+    others = [t for t in _finding_topics(me.kb, finding_ids) if t.id not in shown]
+    earlier = next((a for a in reversed(assessments[:-1]) if not patterns and _learn_patterns(me.kb, a.analysis)), None)
+    return LearnIndex(
+        assessed_on=latest.assessed_on,
+        patterns=patterns,
+        other_topics=others,
+        earlier_on=None if earlier is None else earlier.assessed_on,
+        earlier=[] if earlier is None else _learn_patterns(me.kb, earlier.analysis),
+    )
+
+
+def _learn_patterns(kb: KnowledgeBase, analysis: dict[str, Any]) -> list[LearnPattern]:
+    return [_learn_pattern(kb, p) for p in analysis.get("patterns", []) if p["id"] in kb.pattern]
+
+
+def _learn_pattern(kb: KnowledgeBase, pattern: dict[str, Any]) -> LearnPattern:
+    finding_ids = pattern.get("findings", [])
+    topic = Topic(id=pattern["id"], name=kb.pattern[pattern["id"]].name, kind="pattern")
+    return LearnPattern(
+        id=pattern["id"],
+        name=topic.name,
+        explanation=pattern.get("explanation", ""),
+        findings=[finding_words(kb, f) for f in finding_ids],
+        topics=[topic, *_finding_topics(kb, finding_ids)],
+    )
+
+
+def _finding_topics(kb: KnowledgeBase, finding_ids: Sequence[str]) -> list[Topic]:
+    """The muscles and structures that findings name, once each, in order."""
+    topics: dict[str, Topic] = {}
+    for finding_id in finding_ids:
+        target = finding_id.split(":")[1] if ":" in finding_id else ""
+        if target in kb.muscle:
+            topics.setdefault(target, Topic(id=target, name=kb.muscle[target].name, kind="muscle"))
+        elif target in kb.structures:
+            topics.setdefault(target, Topic(id=target, name=kb.structures[target].name, kind="structure"))
+    return list(topics.values())
+
+
+def finding_words(kb: KnowledgeBase, finding_id: str) -> str:
+    """``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)"."""
+    kind, _, rest = finding_id.partition(":")
+    target, _, side = rest.partition(":")
+    label = kb.finding_kinds[kind].name if kind in kb.finding_kinds else kind
+    if target in kb.muscle:
+        name = kb.muscle[target].name
+    elif target in kb.structures:
+        name = kb.structures[target].name
+    else:
+        name = target.replace("_", " ")
+    return f"{label}: {name}" + (f" ({side})" if side else "")
+
+
+def learn_topic(me: Me, topic_id: str) -> LearnTopic:
+    """A pattern, muscle or structure of the patient's own analysis, explained; anything else is not found."""
+    index = learn_index(me)
+    patterns = index.patterns + index.earlier
+    topics = {t.id: t for p in patterns for t in p.topics} | {t.id: t for t in index.other_topics}
+    topic = topics.get(topic_id)
+    if topic is None:
+        raise NotFoundError("learn topic", topic_id)
+    blocks = [b for b in explain_records(me.kb, topic_id) if b.kind == f"{topic.kind}s"]
+    return LearnTopic(
+        topic=topic,
+        blocks=[
+            ExplainedOut(
+                title=b.title,
+                kind=b.kind,
+                sections=[SectionOut(heading=h, lines=lines) for h, lines in b.sections],
+                sources=[SourceOut(id=s.id, citation=s.citation, url=s.url, doi=s.doi) for s in b.sources],
+            )
+            for b in blocks
+        ],
+    )

@@ -1,0 +1,216 @@
+"""The clinician's alerts: red flags, pain getting worse, sessions missed — each with what it rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rebalance.api import analyse_file
+from rebalance.knowledge.loader import default, load
+from rebalance.programs.alerts import longest_gap, patient_alerts
+from tests.conftest import EXAMPLES, edit_yaml, record
+from tests.factories import analysis
+
+TODAY = dt.date(2026, 11, 30)
+
+
+@dataclass(frozen=True)
+class Entry:
+    done: bool = True
+    pain_during: int | None = None
+    pain_next_morning: int | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    performed_on: dt.date
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    checked_on: dt.date
+    level: str
+    answers: list[str] = field(default_factory=list)
+
+
+def days_ago(n: int) -> dt.date:
+    return TODAY - dt.timedelta(days=n)
+
+
+def pains(*values: int, last_days_ago: int = 0, step: int = 2) -> list[Session]:
+    """Sessions every ``step`` days, the last ``last_days_ago`` days ago, with these pains during."""
+    n = len(values)
+    return [Session(days_ago(last_days_ago + step * (n - 1 - i)), [Entry(pain_during=v)]) for i, v in enumerate(values)]
+
+
+def daily_program() -> dict[str, Any]:
+    program: dict[str, Any] = analyse_file(EXAMPLES / "piriformis_right.yaml")["program"]
+    return program
+
+
+def weekly_program() -> dict[str, Any]:
+    walk = [{"exercise_id": "walking", "seconds": 1200}]
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    schedule = [{"day": d, "minutes": 20.0 if d == "Mon" else 0.0, "items": walk if d == "Mon" else []} for d in days]
+    return {"sessions_per_week": 1, "schedule": schedule, "based_on": "2026-11-01", "items": []}
+
+
+def kinds(alerts: list[Any]) -> list[str]:
+    return [a.kind for a in alerts]
+
+
+# red flags
+
+
+def test_nothing_to_say_about_a_patient_without_records() -> None:
+    assert patient_alerts(default(), None, None, [], [], TODAY) == []
+
+
+def test_a_clear_assessment_raises_no_red_flag() -> None:
+    doc = analysis()
+    assert doc["safety"]["level"] == "clear"
+    assert patient_alerts(default(), doc, None, [], [], TODAY) == []
+
+
+def test_a_caution_assessment_is_a_red_flag_to_review() -> None:
+    doc = analyse_file(EXAMPLES / "high_start_back_caution.yaml")
+    assert doc["safety"]["level"] == "caution"
+    (alert,) = patient_alerts(default(), doc, None, [], [], TODAY)
+    assert (alert.kind, alert.severity) == ("red_flag", "medium")
+    assert doc["safety"]["message"] in alert.message
+    assert alert.dates == [dt.date.fromisoformat(doc["date"])]
+    assert alert.values[0] == "caution"
+    assert {f["id"] for f in doc["safety"]["flags"]} <= set(alert.values)
+
+
+def test_an_emergency_assessment_is_a_high_red_flag() -> None:
+    doc = analyse_file(EXAMPLES / "cauda_equina_emergency.yaml")
+    (alert,) = patient_alerts(default(), doc, None, [], [], TODAY)
+    assert (alert.kind, alert.severity, alert.values[0]) == ("red_flag", "high", "emergency")
+
+
+def test_an_urgent_check_in_since_the_assessment_is_a_red_flag() -> None:
+    doc = analysis(date="2026-11-01")
+    urgent = CheckIn(dt.date(2026, 11, 20), "urgent", ["fever", "immunosuppression"])
+    (alert,) = patient_alerts(default(), doc, None, [], [urgent], TODAY)
+    assert (alert.kind, alert.severity) == ("red_flag", "high")
+    assert alert.dates == [dt.date(2026, 11, 20)]
+    assert alert.values == ["urgent", "fever", "immunosuppression"]
+    assert "fever" in alert.message
+
+
+def test_a_check_in_before_the_latest_assessment_or_below_urgent_is_not_an_alert() -> None:
+    doc = analysis(date="2026-11-10")
+    old = CheckIn(dt.date(2026, 11, 3), "emergency", ["saddle_anaesthesia"])
+    caution = CheckIn(dt.date(2026, 11, 20), "caution", ["night_pain"])
+    assert patient_alerts(default(), doc, None, [], [old, caution], TODAY) == []
+
+
+# pain getting worse
+
+
+def test_pain_rising_by_the_minimal_important_change_over_three_sessions_is_an_alert() -> None:
+    sessions = pains(1, 2, 2, 4)
+    (alert,) = patient_alerts(default(), None, None, sessions, [], TODAY)
+    assert alert.kind == "pain_worse"
+    assert alert.values == [2, 2, 4]
+    assert alert.dates == [s.performed_on for s in sessions[-3:]]
+    assert alert.criteria == ["alert_pain_trend_sessions", "pain_mic"]
+    assert "from 2/10 to 4/10" in alert.message
+
+
+def test_a_small_rise_or_a_rise_that_fell_back_is_not_an_alert() -> None:
+    assert patient_alerts(default(), None, None, pains(2, 3, 3), [], TODAY) == []
+    assert patient_alerts(default(), None, None, pains(1, 5, 3), [], TODAY) == []
+    assert patient_alerts(default(), None, None, pains(2, 4), [], TODAY) == []  # fewer than three sessions
+
+
+def test_sessions_are_read_in_date_order_whatever_order_they_come_in() -> None:
+    sessions = pains(1, 2, 4)
+    assert kinds(patient_alerts(default(), None, None, list(reversed(sessions)), [], TODAY)) == ["pain_worse"]
+
+
+def test_pain_during_over_the_acceptable_zone_is_an_alert() -> None:
+    sessions = pains(6, 6, 6)
+    (alert,) = patient_alerts(default(), None, None, sessions, [], TODAY)
+    assert alert.criteria == ["pain_monitoring_acceptable"]
+    assert alert.values == [6]
+    assert "too much" in alert.message
+
+
+def test_skipped_exercises_do_not_count_their_pain() -> None:
+    skipped = [Session(days_ago(0), [Entry(done=False, pain_during=9), Entry(pain_during=2)])]
+    assert patient_alerts(default(), None, None, pains(2, 2) + skipped, [], TODAY) == []
+
+
+def test_next_morning_pain_above_the_pain_at_the_assessment_is_an_alert() -> None:
+    doc = analysis(symptoms={"pain_now": 3})
+    sessions = [Session(days_ago(2), [Entry(pain_during=2, pain_next_morning=5)])]
+    (alert,) = patient_alerts(default(), doc, None, sessions, [], TODAY)
+    assert (alert.kind, alert.values) == ("pain_worse", [5, 3])
+    settled = [*sessions, Session(days_ago(0), [Entry(pain_during=1, pain_next_morning=3)])]
+    assert patient_alerts(default(), doc, None, settled, [], TODAY) == []
+
+
+def test_the_program_baseline_is_preferred_to_the_latest_assessment() -> None:
+    doc = analysis(symptoms={"pain_now": 6})
+    program = {**daily_program(), "client": {"baseline_pain": 2}}
+    sessions = [Session(TODAY, [Entry(pain_during=1, pain_next_morning=4)])]
+    assert kinds(patient_alerts(default(), doc, program, sessions, [], TODAY)) == ["pain_worse"]
+
+
+# sessions missed
+
+
+def test_a_week_without_a_session_of_a_daily_program_is_an_alert() -> None:
+    program = daily_program()
+    assert program["sessions_per_week"] >= 3
+    (alert,) = patient_alerts(default(), None, program, pains(1, last_days_ago=7), [], TODAY)
+    assert (alert.kind, alert.severity, alert.values) == ("sessions_missed", "low", [7, program["sessions_per_week"]])
+    assert alert.dates == [days_ago(7)]
+    assert patient_alerts(default(), None, program, pains(1, last_days_ago=6), [], TODAY) == []
+
+
+def test_with_no_session_logged_the_gap_counts_from_the_start_of_the_program() -> None:
+    program = daily_program()
+    (alert,) = patient_alerts(default(), None, program, [], [], TODAY, started_on=days_ago(10))
+    assert "since the program started" in alert.message
+    assert alert.values[0] == 10
+    assert patient_alerts(default(), None, program, [], [], TODAY, started_on=days_ago(3)) == []
+
+
+def test_a_program_of_one_session_a_week_allows_two_weeks() -> None:
+    program = weekly_program()
+    assert longest_gap(program) == 7
+    assert patient_alerts(default(), None, program, pains(1, last_days_ago=13), [], TODAY) == []
+    assert kinds(patient_alerts(default(), None, program, pains(1, last_days_ago=14), [], TODAY)) == ["sessions_missed"]
+
+
+def test_the_gap_a_week_allows_is_read_from_its_schedule() -> None:
+    program = daily_program()
+    assert longest_gap(program) == 1
+    assert longest_gap({"sessions_per_week": 3, "schedule": []}) == 3
+    assert longest_gap({"sessions_per_week": 0}) == 0
+
+
+def test_no_program_no_missed_sessions() -> None:
+    assert patient_alerts(default(), None, None, pains(1, last_days_ago=60), [], TODAY) == []
+
+
+def test_the_thresholds_are_the_knowledge_base_criteria(data_copy: Path) -> None:
+    edit_yaml(data_copy / "criteria.yaml", lambda rs: record(rs, "alert_missed_sessions_days").update(value=10))
+    kb = load(data_copy)
+    program = daily_program()
+    assert patient_alerts(kb, None, program, pains(1, last_days_ago=9), [], TODAY) == []
+    assert kinds(patient_alerts(kb, None, program, pains(1, last_days_ago=10), [], TODAY)) == ["sessions_missed"]
+
+
+def test_alerts_come_most_severe_first() -> None:
+    doc = analyse_file(EXAMPLES / "high_start_back_caution.yaml")
+    urgent = CheckIn(TODAY, "urgent", ["fever"])
+    alerts = patient_alerts(default(), doc, daily_program(), pains(1, 3, 5, last_days_ago=9), [urgent], TODAY)
+    assert [a.severity for a in alerts] == sorted((a.severity for a in alerts), key=["high", "medium", "low"].index)
+    assert kinds(alerts) == ["red_flag", "red_flag", "pain_worse", "sessions_missed"]

@@ -1,0 +1,92 @@
+"""A clinician's overview of their patients, and the clinician's reads of one record: who may, and the audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rebalance.errors import NotFoundError, PermissionDeniedError
+from rebalance.storage import auth_repo, overview, repo
+from rebalance.storage.auth_repo import CheckInCreate
+from rebalance.storage.schemas import PatientCreate
+from rebalance.storage.tables import AuditEvent
+from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, SafetyLevel
+from tests.storage.conftest import People
+from tests.storage.factories import add_assessment, add_log, add_program
+
+
+def events(session: Session) -> list[tuple[int | None, AuditAction, str, int | None]]:
+    rows = session.execute(select(AuditEvent.user_id, AuditEvent.action, AuditEvent.entity_type, AuditEvent.entity_id))
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_the_overview_has_each_patients_latest_assessment_published_program_and_recent_records(
+    session: Session, people: People
+) -> None:
+    first = add_assessment(session, people.clinician, people.patient, on="2026-10-01")
+    latest = add_assessment(session, people.clinician, people.patient, on="2026-11-01", level=SafetyLevel.CAUTION)
+    published = add_program(session, people.clinician, people.patient, first.id, ProgramStatus.PUBLISHED)
+    add_program(session, people.clinician, people.patient, latest.id)  # a newer draft: not what the patient follows
+    for day in range(1, 15):
+        add_log(session, people.patient_user, people.patient, published.id, f"2026-11-{day:02d}")
+    for day in (2, 9, 16, 23, 30, 6):
+        data = CheckInCreate(checked_on=dt.date(2026, 11, day), answers=[], level=SafetyLevel.CLEAR)
+        auth_repo.add_check_in(session, people.patient_user, people.patient, data)
+    quiet = repo.create_patient(session, people.clinician, PatientCreate(display_name="Aaron Quiet")).id
+    session.commit()
+    before = len(events(session))
+
+    rows = overview.patient_overviews(session, people.clinician)
+
+    assert [r.patient.id for r in rows] == [quiet, people.patient]  # by name
+    empty, full = rows
+    assert (empty.latest_analysis, empty.program, empty.sessions, empty.check_ins) == (None, None, [], [])
+    assert (full.latest_assessment_id, full.latest_assessed_on) == (latest.id, dt.date(2026, 11, 1))
+    assert full.latest_analysis is not None and full.latest_analysis["safety"]["level"] == "caution"
+    assert full.program is not None and full.program.id == published.id
+    assert [s.performed_on.day for s in full.sessions] == list(range(5, 15))  # the ten newest, oldest first
+    assert [c.checked_on.day for c in full.check_ins] == [6, 9, 16, 23, 30]  # the five newest, oldest first
+    assert full.patient.latest_safety_level is SafetyLevel.CAUTION
+    new = events(session)[before:]
+    assert new == [(people.clinician, AuditAction.READ, EntityType.PATIENT_LIST, people.clinician)]
+
+
+def test_only_the_clinician_themselves_or_an_admin_see_the_overview(session: Session, people: People) -> None:
+    assert overview.patient_overviews(session, people.admin, people.clinician)[0].patient.id == people.patient
+    assert overview.patient_overviews(session, people.other_clinician) == []
+    for actor in (people.other_clinician, people.patient_user):
+        with pytest.raises(PermissionDeniedError):
+            overview.patient_overviews(session, actor, people.clinician)
+
+
+def test_a_clinician_reads_their_patients_assessments_and_no_other_clinician_may(
+    session: Session, people: People
+) -> None:
+    later = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
+    earlier = add_assessment(session, people.clinician, people.patient, on="2026-10-20")
+    assert [a.id for a in repo.patient_assessments(session, people.clinician, people.patient)] == [
+        earlier.id,
+        later.id,
+    ]
+    with pytest.raises(PermissionDeniedError):
+        repo.patient_assessments(session, people.other_clinician, people.patient)
+
+
+def test_one_program_version_is_read_by_its_clinician_and_once_published_by_its_patient(
+    session: Session, people: People
+) -> None:
+    assessment = add_assessment(session, people.clinician, people.patient)
+    draft = add_program(session, people.clinician, people.patient, assessment.id)
+    assert repo.get_program(session, people.clinician, draft.id).id == draft.id
+    assert (people.clinician, AuditAction.READ, EntityType.PROGRAM, draft.id) in events(session)
+    with pytest.raises(PermissionDeniedError):
+        repo.get_program(session, people.patient_user, draft.id)
+    with pytest.raises(PermissionDeniedError):
+        repo.get_program(session, people.other_clinician, draft.id)
+    repo.publish_program(session, people.clinician, draft.id)
+    assert repo.get_program(session, people.patient_user, draft.id).status is ProgramStatus.PUBLISHED
+    with pytest.raises(NotFoundError):
+        repo.get_program(session, people.clinician, draft.id + 1000)

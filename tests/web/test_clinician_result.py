@@ -1,0 +1,112 @@
+"""Saving an assessment and its result page: safety first, body map, findings with sources, patterns, tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from rebalance.api import analyse_document
+from rebalance.knowledge.loader import default
+from rebalance.storage import repo
+from rebalance.storage.db import session_scope
+from rebalance.storage.types import ProgramStatus
+from rebalance.web.assessment_form import form_values
+from tests.web.clinician_story import as_anna, example, post
+from tests.web.conftest import Cast, web
+
+
+def html(text: str) -> str:
+    return str(escape(text))
+
+
+def submit(client: TestClient, token: str, patient: int, case: str) -> Any:
+    form = {**form_values(default(), example(case)), "minutes": "20"}
+    return post(client, f"/patients/{patient}/assessments", token, form)
+
+
+def test_a_valid_assessment_is_stored_with_its_analysis_and_a_draft_program(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    token = as_anna(client)
+    response = submit(client, token, cast.patient_a1, "piriformis_right")
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(r"/assessments/\d+\?done=saved", location)
+    with session_scope(web(app).session_factory) as db:
+        (assessment,) = repo.patient_assessments(db, cast.anna, cast.patient_a1)
+        (program,) = repo.program_versions(db, cast.anna, cast.patient_a1)
+    assert assessment.analysis == analyse_document(example("piriformis_right"))  # the library's, unchanged
+    assert (program.status, program.version, program.assessment_id) == (ProgramStatus.DRAFT, 1, assessment.id)
+    assert program.document == assessment.analysis["program"]
+    assert location.startswith(f"/assessments/{assessment.id}")
+
+
+def test_the_result_page_shows_safety_body_map_findings_with_sources_patterns_and_next_tests(
+    client: TestClient, cast: Cast
+) -> None:
+    kb = default()
+    token = as_anna(client)
+    page = client.get(submit(client, token, cast.patient_a1, "piriformis_right").headers["location"])
+    assert page.status_code == 200
+    text = page.text
+    analysis = analyse_document(example("piriformis_right"))
+    assert '<section class="safety safety-clear"' in text and "Safety: clear" in text
+    assert "The assessment was saved with its analysis" in text
+    assert (
+        "<svg" in text
+        and "Tight and weak muscles" in text
+        and 'data-view="front"' in text
+        and 'data-view="back"' in text
+    )
+    for finding in analysis["findings"]:
+        for evidence in finding["evidence"]:
+            assert html(kb.sources[evidence["source"]].citation) in text, evidence["source"]
+            assert html(evidence["reason"]) in text
+    assert "Tight or overactive: Piriformis, right" in text
+    for pattern in analysis["patterns"]:
+        assert kb.pattern[pattern["id"]].name in text
+        assert html(pattern["explanation"]) in text
+    assert "Consistent with:" in text
+    for suggested in analysis["suggested_tests"]:
+        assert kb.test[suggested["test"]].name in text
+    assert re.search(r'href="/programs/\d+">Program version 1</a>', text)
+    assert "draft" in text
+
+
+def test_an_emergency_assessment_withholds_the_program_and_says_where_to_go(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    kb = default()
+    token = as_anna(client)
+    page = client.get(submit(client, token, cast.patient_a1, "cauda_equina_emergency").headers["location"]).text
+    assert '<section class="safety safety-emergency"' in page and 'role="alert"' in page
+    assert "The exercise program is withheld." in page
+    assert kb.red_flags["saddle_anaesthesia"].where_to_go in page
+    assert "Program version" not in page and "/programs/" not in page
+    with session_scope(web(app).session_factory) as db:
+        assert repo.program_versions(db, cast.anna, cast.patient_a1) == []
+
+
+def test_a_caution_assessment_stores_a_gentle_draft_to_review(app: FastAPI, client: TestClient, cast: Cast) -> None:
+    token = as_anna(client)
+    page = client.get(submit(client, token, cast.patient_a1, "high_start_back_caution").headers["location"]).text
+    assert '<section class="safety safety-caution"' in page
+    with session_scope(web(app).session_factory) as db:
+        (program,) = repo.program_versions(db, cast.anna, cast.patient_a1)
+    assert program.document["mode"] == "gentle" and program.status is ProgramStatus.DRAFT
+
+
+def test_an_assessment_of_another_clinicians_patient_is_not_shown(client: TestClient, cast: Cast) -> None:
+    token = as_anna(client)
+    location = submit(client, token, cast.patient_a1, "piriformis_right").headers["location"]
+    client.cookies.clear()
+    from tests.web.conftest import email
+    from tests.web.helpers import sign_in
+
+    sign_in(client, email("ben"))
+    page = client.get(location)
+    assert page.status_code == 403 and "Patient A1" not in page.text

@@ -1,0 +1,123 @@
+"""The weekly red-flag check-in: the library's questions and its verdict; urgent or emergency stops the program."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.safety import check_in_questions, safety_for_flags
+from rebalance.storage.types import SafetyLevel
+from tests.web.conftest import Cast
+from tests.web.patient_story import (
+    MONDAY,
+    Story,
+    add_check_in,
+    assess,
+    patient,
+    post_form,
+    stored_check_ins,
+    story,
+)
+
+__all__ = ["patient", "story"]  # the fixtures
+
+
+def answers(kb: KnowledgeBase, *yes: str) -> dict[str, str]:
+    return {f"answers.{q['id']}": "yes" if q["id"] in yes else "no" for q in check_in_questions(kb)}
+
+
+def exercises_today(client: TestClient) -> int:
+    return client.get("/today").text.count('class="card exercise"')
+
+
+def test_the_check_in_asks_the_librarys_questions_in_plain_words(
+    patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    page = html.unescape(patient.get("/check-in").text)
+    for question in check_in_questions(kb):
+        assert question["question"] in page
+        assert f'name="answers.{question["id"]}" value="yes"' in page
+    assert "Please answer your first check-in" in page
+
+
+def test_a_cauda_equina_answer_stops_the_program_and_says_where_to_go(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    assert exercises_today(patient) == 4
+    response = post_form(patient, "/check-in", answers(kb, "saddle_anaesthesia"))
+    assert (response.status_code, response.headers["location"]) == (303, "/check-in?done=1")
+    (stored,) = stored_check_ins(app, cast)
+    assert (stored.checked_on, stored.answers, stored.level) == (MONDAY, ["saddle_anaesthesia"], SafetyLevel.EMERGENCY)
+    expected = safety_for_flags(kb, ["saddle_anaesthesia"])
+    result = html.unescape(patient.get("/check-in?done=1").text)
+    assert expected["message"] in result
+    assert "emergency department" in result
+    today = html.unescape(patient.get("/today").text)
+    assert "Stop: no exercises for now" in today
+    assert expected["message"] in today
+    assert "Your clinician can see this" in today
+    assert exercises_today(patient) == 0
+    assert patient.get("/api/me/today").json()["status"] == "stopped"
+
+
+def test_a_clear_check_in_keeps_the_program(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    response = post_form(patient, "/check-in", answers(kb))
+    assert response.status_code == 303
+    assert stored_check_ins(app, cast)[0].level is SafetyLevel.CLEAR
+    assert "Thank you: no warning signs" in patient.get("/check-in?done=1").text
+    assert exercises_today(patient) == 4
+    assert "Your weekly check-in is due" not in patient.get("/today").text
+
+
+def test_a_caution_answer_keeps_the_program_and_asks_to_tell_the_clinician(
+    patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    post_form(patient, "/check-in", answers(kb, "night_pain"))
+    page = html.unescape(patient.get("/check-in?done=1").text)
+    assert "please tell your clinician" in page
+    assert safety_for_flags(kb, ["night_pain"])["message"] in page
+    assert exercises_today(patient) == 4
+
+
+def test_every_question_must_be_answered_and_nothing_is_stored_until_then(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    form = answers(kb)
+    del form["answers.fever"]
+    form["answers.night_pain"] = "maybe"
+    response = post_form(patient, "/check-in", form)
+    assert response.status_code == 422
+    assert '<p id="q-fever-problem" class="field-problem">Answer yes or no.</p>' in response.text
+    assert '<p id="q-night_pain-problem" class="field-problem">Answer yes or no.</p>' in response.text
+    assert re.search(r'name="answers.saddle_anaesthesia" value="no"\s+checked>', response.text)  # answers stay
+    assert stored_check_ins(app, cast) == []
+
+
+def test_a_check_in_is_due_more_than_seven_days_after_the_last(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    add_check_in(app, cast, MONDAY - dt.timedelta(days=8), [], SafetyLevel.CLEAR)
+    assert "Your weekly check-in is due" in patient.get("/today").text
+    assert patient.get("/api/me/check-ins").json()["due"] is True
+    add_check_in(app, cast, MONDAY - dt.timedelta(days=7), [], SafetyLevel.CLEAR)
+    assert "Your weekly check-in is due" not in patient.get("/today").text
+    status = patient.get("/api/me/check-ins").json()
+    assert (status["due"], status["due_after_days"]) == (False, 7)
+
+
+def test_a_later_clear_check_in_does_not_undo_a_stop_but_a_new_assessment_does(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    add_check_in(app, cast, MONDAY - dt.timedelta(days=2), ["fever"], SafetyLevel.URGENT)
+    post_form(patient, "/check-in", answers(kb))
+    assert exercises_today(patient) == 0
+    assert "See a doctor today" in patient.get("/today").text
+    assess(app, cast, on=MONDAY)  # the clinician has seen the patient again: all clear
+    assert exercises_today(patient) == 4

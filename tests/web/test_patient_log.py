@@ -1,0 +1,186 @@
+"""Logging a session: each exercise done or not, the dose, how it felt; the morning after; the model's word."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.logs import parse_logs
+from rebalance.programs.progress import progress
+from rebalance.storage.types import SafetyLevel
+from tests.web.conftest import Cast
+from tests.web.patient_story import (
+    MONDAY,
+    Story,
+    add_check_in,
+    log_session,
+    patient,
+    post_form,
+    stored_logs,
+    story,
+)
+
+__all__ = ["patient", "story"]  # the fixtures
+
+SUNDAY = MONDAY - dt.timedelta(days=1)
+
+
+def session(story: Story, **changes: str) -> dict[str, str]:
+    """Monday's exercises all done with little pain, as the form sends them."""
+    form = {}
+    for i, exercise_id in enumerate(story.items_on("Mon")):
+        dose = story.item(exercise_id)["dosage"]
+        form |= {
+            f"entries[{i}].exercise_id": exercise_id,
+            f"entries[{i}].done": "yes",
+            f"entries[{i}].pain_during": "1",
+        }
+        form[f"entries[{i}].sets"] = str(dose["sets"])
+        if dose.get("hold_s"):
+            form[f"entries[{i}].hold_s"] = str(dose["hold_s"])
+    return form | changes
+
+
+def whole(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored entry as the library reads it: holds in whole seconds."""
+    return entry | ({"hold_s": round(entry["hold_s"])} if "hold_s" in entry else {})
+
+
+def test_the_log_form_asks_about_todays_exercises(patient: TestClient, story: Story) -> None:
+    page = patient.get("/log")
+    assert page.status_code == 200
+    for i, exercise_id in enumerate(story.items_on("Mon")):
+        assert f'name="entries[{i}].exercise_id" value="{exercise_id}"' in page.text
+        assert f'<label for="e{i}-pain">Pain during (0–10)</label>' in page.text
+    assert 'name="csrf_token"' in page.text
+    assert "The morning after your last session" not in page.text  # no earlier session yet
+
+
+def test_logging_a_session_stores_it(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
+    form = session(story, **{"entries[1].pain_during": "3", "entries[1].effort": "6", "entries[3].done": "no"})
+    response = post_form(patient, "/log", form)
+    assert (response.status_code, response.headers["location"]) == (303, "/log?saved=1")
+    (log,) = stored_logs(app, cast)
+    assert (log.program_id, log.performed_on, log.pain_during_max) == (story.program.id, MONDAY, 3)
+    assert [e.exercise_id for e in log.entries] == story.items_on("Mon")
+    second, skipped = log.entries[1], log.entries[3]
+    assert (second.done, second.sets, second.hold_s, second.effort, second.pain_during) == (True, 2, 60, 6, 3)
+    assert (skipped.done, skipped.sets, skipped.pain_during) == (False, None, None)  # not done: no dose kept
+    assert "Saved. Thank you" in patient.get("/log?saved=1").text
+
+
+def test_pain_eleven_is_refused_next_to_its_field_and_nothing_is_stored(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    earlier = log_session(
+        app, cast, story.program, SUNDAY, [{"exercise_id": "walking", "done": True, "pain_during": 1}]
+    )
+    form = session(story, **{"entries[0].pain_during": "11", "entries[2].sets": "lots", "next_morning.pain": "2"})
+    del form["entries[1].done"]
+    response = post_form(patient, "/log", form)
+    assert response.status_code == 422
+    page = response.text
+    assert '<p id="e0-pain-problem" class="field-problem">Enter a number from 0 to 10.</p>' in page
+    assert 'aria-describedby="e0-pain-hint e0-pain-problem"' in page
+    assert '<p id="e2-sets-problem" class="field-problem">Enter a whole number, such as 3.</p>' in page
+    assert '<p id="e1-done-problem" class="field-problem">Choose yes or no.</p>' in page
+    assert 'value="11"' in page  # what was typed stays
+    assert stored_logs(app, cast) == [earlier]  # nothing saved, not even the morning after
+
+
+def test_pain_during_is_needed_for_an_exercise_done(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    form = session(story, **{"entries[0].pain_during": ""})
+    response = post_form(patient, "/log", form)
+    assert response.status_code == 422
+    assert "Say how much it hurt during the exercise, from 0 (no pain) to 10." in response.text
+    assert stored_logs(app, cast) == []
+
+
+def test_an_exercise_not_in_the_program_is_refused(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
+    response = post_form(patient, "/log", session(story, **{"entries[0].exercise_id": "front_plank"}))
+    assert response.status_code == 422
+    assert "This exercise is not in your program." in response.text
+    assert stored_logs(app, cast) == []
+
+
+def test_nothing_done_and_no_morning_after_stores_nothing(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    form = session(story, **{f"entries[{i}].done": "no" for i in range(len(story.items_on("Mon")))})
+    response = post_form(patient, "/log", form)
+    assert response.status_code == 422
+    assert "Mark at least one exercise as done, or tell how the morning after felt." in response.text
+    assert stored_logs(app, cast) == []
+
+
+def test_the_morning_after_attaches_to_the_previous_session(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    entries = [
+        {"exercise_id": "walking", "done": True, "pain_during": 1},
+        {"exercise_id": "seated_breathing", "done": False},
+    ]
+    previous = log_session(app, cast, story.program, SUNDAY, entries)
+    page = patient.get("/log").text
+    assert "The morning after your last session" in page
+    assert "Sunday 22 November" in page
+    response = post_form(patient, "/log", session(story, **{"next_morning.pain": "4", "next_morning.stiffness": "3"}))
+    assert response.status_code == 303
+    before, today = stored_logs(app, cast)
+    assert before.id == previous.id
+    walking, breathing = before.entries
+    assert (walking.pain_next_morning, walking.stiffness_next_morning) == (4, 3)
+    assert breathing.pain_next_morning is None  # not done: nothing to react to
+    assert all(e.pain_next_morning is None for e in today.entries)
+
+
+def test_only_the_morning_after_can_be_logged(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
+    log_session(app, cast, story.program, SUNDAY, [{"exercise_id": "walking", "done": True, "pain_during": 1}])
+    form = session(story, **{f"entries[{i}].done": "no" for i in range(4)}, **{"next_morning.pain": "2"})
+    assert post_form(patient, "/log", form).status_code == 303
+    (only,) = stored_logs(app, cast)
+    assert only.entries[0].pain_next_morning == 2
+
+
+def test_after_saving_the_page_says_what_the_pain_monitoring_model_says(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    post_form(patient, "/log", session(story, **{"entries[1].pain_during": "7"}))
+    page = html.unescape(patient.get("/log?saved=1").text)
+    logs = stored_logs(app, cast)
+    sessions = [
+        {"date": s.performed_on, "entries": [whole(e.model_dump(exclude_none=True)) for e in s.entries]} for s in logs
+    ]
+    expected = progress(
+        kb,
+        {**story.assessment.analysis, "program": story.document},
+        parse_logs({"schema": "rebalance.logs/1", "sessions": sessions}),
+    )
+    stretch = next(d for d in expected["decisions"] if d["exercise_id"] == story.items_on("Mon")[1])
+    assert stretch["decision"] == "regress"
+    assert "That was too much: next time, do less." in page
+    assert f"{stretch['reason'][:1].upper()}{stretch['reason'][1:]}." in page
+    assert "Pain during the exercise reached 7/10" in page
+    held = next(d for d in expected["decisions"] if d["exercise_id"] == story.items_on("Mon")[0])
+    assert held["decision"] == "hold"
+    assert f"{held['reason'][:1].upper()}{held['reason'][1:]}." in page
+    assert 'aria-live="polite"' in page
+
+
+def test_while_the_program_is_stopped_no_session_is_logged(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    add_check_in(app, cast, MONDAY, ["bladder_dysfunction"], SafetyLevel.EMERGENCY)
+    page = patient.get("/log").text
+    assert "Stop: no exercises for now" in page
+    assert "Save my session" not in page
+    response = patient.post("/log", data={"csrf_token": patient.get("/api/me").json()["csrf_token"], **session(story)})
+    assert response.status_code == 409
+    assert stored_logs(app, cast) == []
