@@ -34,10 +34,12 @@ test: lint services
 	$(BIN)/pytest -q
 
 bench: install services
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python bench/bench_knowledge.py
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python bench/bench_program.py
 	$(BIN)/python bench/bench_patient_list.py
+	$(BIN)/python bench/bench_web_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -148,19 +148,24 @@ def test_progression_never_picks_a_contraindicated_or_unequipped_exercise() -> N
 
 def test_without_a_harder_variation_the_dose_steps_up_and_is_capped() -> None:
     kb = default()
-    item = {
+    client = {"conditions": [], "equipment": sorted(kb.equipment)}
+    stretch = {
         **HOLD_ITEM,
         "name": "x",
         "difficulty": 1,
         "why": "w",
+        "dosage": {"sets": 3, "reps": None, "hold_s": 55, "days_per_week": 7, "rest_s": 0},
+    }
+    stepped = apply(kb, {**stretch, "exercise_id": "seated_breathing", "intent": "lengthen"}, "progress", client)
+    assert stepped["dosage"]["hold_s"] == 60  # a stretch hold is capped at 60 s
+    breathing = {
+        **stretch,
         "exercise_id": "seated_breathing",
         "intent": "relaxation",
-        "dosage": {"sets": 1, "reps": None, "hold_s": 55, "days_per_week": 7, "rest_s": 0},
+        "dosage": {**stretch["dosage"], "sets": 1, "hold_s": 180},
     }
-    up = apply(kb, item, "progress", {"conditions": [], "equipment": []})
-    assert up["dosage"]["hold_s"] == 60
-    down = apply(kb, item, "regress", {"conditions": [], "equipment": []})
-    assert down["dosage"]["hold_s"] == 45
+    assert apply(kb, breathing, "progress", client)["dosage"]["hold_s"] == 240  # minutes, not a stretch cap
+    assert apply(kb, breathing, "regress", client)["dosage"]["hold_s"] == 120
 
 
 # ----------------------------------------------------------------- the multi-week scenario

@@ -111,10 +111,11 @@ def _step_dose(kb: KnowledgeBase, dose: dict[str, Any], harder: bool, intent: st
     step, caps = kb.criterion["progression_steps"], kb.criterion["dose_caps"]
     out = dict(dose)
     sign = 1 if harder else -1
-    if intent == "aerobic" and dose.get("hold_s"):  # minutes of walking, not seconds of a hold
-        aero = kb.criterion["aerobic_steps"]
-        low, high = int(aero.moderate_at or 600), int(aero.severe_at or 3600)
-        out["hold_s"] = max(low, min(high, dose["hold_s"] + sign * int(aero.value)))
+    timed = {"aerobic": "aerobic_steps", "relaxation": "relaxation_steps"}.get(intent)
+    if timed and dose.get("hold_s"):  # minutes of walking or breathing, not seconds of a stretch hold
+        steps = kb.criterion[timed]
+        low, high = int(steps.moderate_at or steps.value), int(steps.severe_at or steps.value)
+        out["hold_s"] = max(low, min(high, dose["hold_s"] + sign * int(steps.value)))
         return None if out == dose else out
     if dose.get("reps"):
         out["reps"] = max(5, min(int(caps.value), dose["reps"] + sign * int(step.value)))

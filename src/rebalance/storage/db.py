@@ -28,14 +28,14 @@ from rebalance.config import Settings
 def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     """An engine for ``url`` (default: the Settings' ``database_url``), with SQLite set up as above."""
     settings = Settings()
-    engine = create_engine(
-        url or settings.database_url,
-        echo=settings.database_echo if echo is None else echo,
-        pool_pre_ping=True,
-    )
+    target = url or settings.database_url
+    engine = create_engine(target, echo=settings.database_echo if echo is None else echo, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         _set_up_sqlite(engine)
     return engine
+
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
 
 
 def _set_up_sqlite(engine: Engine) -> None:
@@ -46,13 +46,17 @@ def _set_up_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN itself; see _on_begin
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Every unit of work here writes (an audit event at least). A deferred BEGIN that later
+        # upgrades to a write fails at once with "database is locked" when another writer got
+        # there first; IMMEDIATE takes the write lock up front, so writers queue (busy_timeout).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -16,6 +16,7 @@ pages show is put together in :mod:`rebalance.web.patient_views`; these routes v
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -50,10 +51,14 @@ def today_page(request: Request, me: PatientDep) -> HTMLResponse:
 def _figures(kb: KnowledgeBase, items: list[ExerciseToday]) -> dict[str, Markup]:
     """Each exercise's start and end positions as an inline SVG (our own escaped output)."""
     return {
-        item.exercise_id: Markup(pose_figure(kb.exercise[item.exercise_id].pose, title=item.name))  # noqa: S704
-        for item in items
-        if item.exercise_id in kb.exercise
+        item.exercise_id: _figure(kb, item.exercise_id, item.name) for item in items if item.exercise_id in kb.exercise
     }
+
+
+@functools.lru_cache(maxsize=512)
+def _figure(kb: KnowledgeBase, exercise_id: str, title: str) -> Markup:
+    """Drawn once per exercise and process: the figure depends only on the knowledge base."""
+    return Markup(pose_figure(kb.exercise[exercise_id].pose, title=title))  # noqa: S704
 
 
 # logging a session

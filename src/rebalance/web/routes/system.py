@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from rebalance.web.deps import WebContextDep
+from rebalance.web.deps import SessionDep
 from rebalance.web.schemas import Health
 
 router = APIRouter(tags=["system"])
@@ -17,11 +17,14 @@ logger = logging.getLogger("rebalance.web")
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(web: WebContextDep) -> Health | JSONResponse:
-    """Whether the app can serve: the database answers a query."""
+def health(db: SessionDep) -> Health | JSONResponse:
+    """Whether the app can serve: the database answers a query.
+
+    Uses the request's own session: a second connection would wait on the write lock the
+    request's first one may hold (SQLite).
+    """
     try:
-        with web.session_factory() as session:
-            session.execute(text("SELECT 1"))
+        db.execute(text("SELECT 1"))
     except SQLAlchemyError:
         logger.exception("health check: the database does not answer")
         return JSONResponse(Health(status="unavailable").model_dump(), status_code=503)

@@ -1,0 +1,182 @@
+"""Load on the running clinic app over loopback (issue 5).
+
+Starts `rebalance serve --demo` on a fresh SQLite file and on a fresh PostgreSQL database, signs a
+demo patient in, and drives two requests with 32 concurrent clients for a fixed time each:
+the patient's today page (GET /today) and logging a session (POST /api/me/logs). Beside them, a
+bare FastAPI endpoint on the same machine, driven by the same client, is the baseline.
+
+Prints requests per second and p50/p99 latency, the ratio of p99 to the 50 ms target, and the
+today page's throughput as a share of the baseline's (target at least 0.5). Every request loop is
+bounded in time and only ever talks to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+CONCURRENCY, SECONDS = 32, 8.0  # wrk: 2 threads, 32 connections
+P99_TARGET_S = 0.050
+PATIENT = ("maria.lopez@rebalance.test", "demo-patient-password")
+PG_ADMIN = os.environ.get("REBALANCE_BENCH_POSTGRESQL_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+BARE_APP = textwrap.dedent("""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    app = FastAPI()
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        return "<!doctype html><title>bare</title><p>hello</p>"
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(ready)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    import psycopg
+
+    name = f"rebalance_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def sign_in(base: str) -> tuple[dict[str, str], str, str]:
+    """Cookies, CSRF token and an exercise id of the patient's published program."""
+    with httpx.Client(base_url=base, follow_redirects=False) as c:
+        page = c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token, "no CSRF token on the login page"
+        done = c.post("/login", data={"email": PATIENT[0], "password": PATIENT[1], "csrf_token": token.group(1)})
+        assert done.status_code == 303, f"sign-in failed: {done.status_code}"
+        csrf = c.get("/api/me").json()["csrf_token"]
+        program = c.get("/api/me/program").json()
+        return dict(c.cookies), csrf, program["document"]["items"][0]["exercise_id"]
+
+
+def _seconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def drive(
+    base: str, method: str, path: str, cookies: dict[str, str], headers: dict[str, str], body: dict | None
+) -> tuple[float, float, float, int]:  # type: ignore[type-arg]
+    """wrk with CONCURRENCY connections for SECONDS: (requests per second, p50, p99, errors)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    script = {"method": method, "body": json.dumps(body) if body else "", "headers": headers}
+    lua = Path(tempfile.mkstemp(suffix=".lua")[1])
+    lua.write_text(
+        f"wrk.method = {json.dumps(script['method'])}\n"
+        f"wrk.body = {json.dumps(script['body'])}\n"
+        + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
+        + ('wrk.headers["Content-Type"] = "application/json"\n' if body else "")
+    )
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    args = [wrk, "-t2", f"-c{CONCURRENCY}", f"-d{SECONDS:.0f}s", "--latency", "-s", str(lua)]
+    if cookie:
+        args += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*args, base + path], capture_output=True, text=True, check=True).stdout
+    lua.unlink()
+    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _seconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _seconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return rate, p50, p99, errors
+
+
+def report(label: str, rate: float, p50: float, p99: float, errors: int) -> None:
+    print(
+        f"  {label:<34} {rate:8.0f} req/s   p50 {p50 * 1000:6.1f} ms   p99 {p99 * 1000:6.1f} ms"
+        f"   p99/50 ms {p99 / P99_TARGET_S:5.2f}   errors {errors}"
+    )
+
+
+def bench_app(label: str, database_url: str, baseline_rate: float) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--port", str(port)]
+    with server(args, {"REBALANCE_DATABASE_URL": database_url}, f"{base}/health"):
+        cookies, csrf, exercise = sign_in(base)
+        print(f"{label}:")
+        rate, p50, p99, err = drive(base, "GET", "/today", cookies, {}, None)
+        report("GET /today (patient's today page)", rate, p50, p99, err)
+        print(f"  {'today page / bare baseline throughput':<34} {rate / baseline_rate:8.2f}   (target >= 0.5)")
+        body = {"entries": [{"exercise_id": exercise, "done": True, "sets": 1, "reps": 10, "pain_during": 2}]}
+        rate, p50, p99, err = drive(base, "POST", "/api/me/logs", cookies, {"X-CSRF-Token": csrf}, body)
+        report("POST /api/me/logs (log a session)", rate, p50, p99, err)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="rebalance-load-") as tmp:
+        bare = Path(tmp) / "bare_app.py"
+        bare.write_text(BARE_APP)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning"]
+        print(f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s a run, one uvicorn process each, loopback")
+        with server(args, {"PYTHONPATH": tmp}, f"{base}/"):
+            baseline_rate, p50, p99, err = drive(base, "GET", "/", {}, {}, None)
+        print("baseline: bare FastAPI endpoint")
+        report("GET / (bare)", baseline_rate, p50, p99, err)
+        bench_app("SQLite", f"sqlite:///{tmp}/load.db", baseline_rate)
+        with postgres_database() as url:
+            bench_app("PostgreSQL", url, baseline_rate)
+
+
+if __name__ == "__main__":
+    main()
