@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean services
+.PHONY: install run test lint bench clean services browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,14 @@ services:
 	for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL did not become ready on 127.0.0.1:5432" >&2; exit 1
 
-test: lint services
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright's Python package (in the
+# dev extra). The browser comes from Debian, installed once; never from `playwright install`.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint services browser
 	$(BIN)/pytest -q
 
 bench: install services

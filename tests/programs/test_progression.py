@@ -286,3 +286,30 @@ def test_walking_steps_by_minutes_within_a_worthwhile_bout() -> None:
     assert apply(kb, walk, "progress", client)["dosage"]["hold_s"] == 1500
     short = {**walk, "dosage": {**walk["dosage"], "hold_s": 600}}
     assert apply(kb, short, "regress", client)["dosage"]["hold_s"] == 600
+
+
+def test_adherence_counts_the_days_logged_not_a_whole_week() -> None:
+    from rebalance.programs.progress import adherence
+
+    program = {"items": [{"dosage": {"days_per_week": 7}}, {"dosage": {"days_per_week": 7}}]}
+    one_day = parse_logs(
+        {
+            "schema": "rebalance.logs/1",
+            "sessions": [
+                {
+                    "date": "2026-01-05",
+                    "entries": [{"exercise_id": "a", "done": True}, {"exercise_id": "b", "done": True}],
+                }
+            ],
+        }
+    )
+    assert adherence(program, one_day)["percent"] == 100.0
+    two_weeks_half = parse_logs(
+        {
+            "schema": "rebalance.logs/1",
+            "sessions": [
+                {"date": f"2026-01-{d:02d}", "entries": [{"exercise_id": "a", "done": True}]} for d in range(5, 19)
+            ],
+        }
+    )
+    assert adherence(program, two_weeks_half)["percent"] == 50.0

@@ -183,12 +183,17 @@ def progress(kb: KnowledgeBase, document: dict[str, Any], logs: Logs) -> dict[st
 
 
 def adherence(program: dict[str, Any], logs: Logs) -> dict[str, Any]:
-    """Share of prescribed exercise sessions done, over the logged period."""
+    """Share of prescribed exercise sessions done, over the days from the first to the last log.
+
+    The prescription is spread evenly over the week (days a week / 7 per day), so one complete day
+    counts as one complete day, not as a seventh of a week's work.
+    """
     if not logs.sessions:
         return {"sessions_logged": 0, "entries_done": 0, "entries_prescribed": 0, "percent": None}
     dates = sorted(s.date for s in logs.sessions)
-    weeks = max(1.0, ((dates[-1] - dates[0]).days + 1) / 7)
-    prescribed = round(sum(i["dosage"]["days_per_week"] for i in program["items"]) * weeks)
+    days = (dates[-1] - dates[0]).days + 1
+    per_day = sum(i["dosage"]["days_per_week"] for i in program["items"]) / 7
+    prescribed = max(1, round(per_day * days))
     done = sum(1 for s in logs.sessions for e in s.entries if e.done)
     return {
         "sessions_logged": len(logs.sessions),
