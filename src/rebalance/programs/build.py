@@ -104,9 +104,19 @@ def item_why(kb: KnowledgeBase, choice: Choice, notes: list[str]) -> str:
     return text + ("." if not text.endswith(".") else "")
 
 
-def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]:
+def item_document(
+    kb: KnowledgeBase,
+    choice: Choice,
+    profile: Profile,
+    side: str,
+    extra: dict[str, Any] | None,
+    *,
+    why_prefix: str = "",
+    priority: float | None = None,
+    essential: bool | None = None,
+) -> dict[str, Any]:
+    """One program item: the exercise, its side, dose and reasons (the builder and edits use it)."""
     ex = choice.exercise
-    side, extra = sides(choice)
     dose, notes = dosage(kb, choice, profile)
     item: dict[str, Any] = {
         "exercise_id": ex.id,
@@ -115,19 +125,25 @@ def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]
         "side": side,
         "addresses": [f["id"] for f in choice.addresses],
         "dosage": dose,
-        "why": item_why(kb, choice, notes),
+        "why": why_prefix + item_why(kb, choice, notes),
         "difficulty": ex.difficulty,
-        "priority": round(choice.priority, 2),
-        "essential": choice.essential,
+        "priority": round(choice.priority, 2) if priority is None else priority,
+        "essential": choice.essential if essential is None else essential,
     }
     if extra:
-        item["extra"] = {
-            "side": extra,
-            "sets": 1,
-            "why": f"one extra set on the weaker {extra} side to restore symmetry",
-        }
-    item["seconds_per_session"] = seconds_per_session(ex, dose, side, extra)
+        item["extra"] = extra
+    item["seconds_per_session"] = seconds_per_session(ex, dose, side, (extra or {}).get("side"))
     return item
+
+
+def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]:
+    side, weaker = sides(choice)
+    extra = (
+        {"side": weaker, "sets": 1, "why": f"one extra set on the weaker {weaker} side to restore symmetry"}
+        if weaker
+        else None
+    )
+    return item_document(kb, choice, profile, side, extra)
 
 
 def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

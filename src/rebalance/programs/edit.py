@@ -31,8 +31,8 @@ from rebalance.errors import InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Dosage, Exercise
 from rebalance.knowledge.queries import addresses_by_exercise, addressing_index, base_id, suggest
-from rebalance.programs.build import fit_week, item_why
-from rebalance.programs.dose import GENTLE_MAX_SETS, STRENGTHENING, dosage, sides
+from rebalance.programs.build import fit_week, item_document, item_why
+from rebalance.programs.dose import GENTLE_MAX_SETS, STRENGTHENING, sides
 from rebalance.programs.profile import Profile, exclusion, from_program
 from rebalance.programs.select import Choice
 
@@ -155,22 +155,17 @@ def swap(kb: KnowledgeBase, program: dict[str, Any], exercise_id: str, new_id: s
     ex, profile = kb.exercise[new_id], from_program(program)
     covers = addresses_by_exercise(kb)[new_id]
     choice = Choice(ex, addresses=[_finding(f) for f in old["addresses"] if base_id(f) in covers])
-    dose, notes = dosage(kb, choice, profile)
     side, extra = _side(old, choice)
-    new_item: dict[str, Any] = {
-        "exercise_id": ex.id,
-        "name": ex.name,
-        "intent": ex.intent,
-        "side": side,
-        "addresses": [f["id"] for f in choice.addresses],
-        "dosage": dose,
-        "why": f"Chosen by the clinician in place of {old['name']}. {item_why(kb, choice, notes)}",
-        "difficulty": ex.difficulty,
-        "priority": old.get("priority", 0.0),
-        "essential": old.get("essential", False),
-    }
-    if extra is not None:
-        new_item["extra"] = extra
+    new_item = item_document(
+        kb,
+        choice,
+        profile,
+        side,
+        extra,
+        why_prefix=f"Chosen by the clinician in place of {old['name']}. ",
+        priority=old.get("priority", 0.0),
+        essential=old.get("essential", False),
+    )
     items = [new_item if i["exercise_id"] == exercise_id else i for i in program["items"]]
     edit = {"change": "swap", "exercise_id": exercise_id, "new_exercise_id": new_id}
     return dict(_next_version(kb, program, items, edit))
