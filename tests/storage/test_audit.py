@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.errors import PermissionDeniedError
-from rebalance.storage import repo
+from rebalance.storage import audit, repo
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus
 from tests.storage.conftest import People
@@ -72,3 +73,69 @@ def test_a_refused_read_writes_nothing_and_the_audit_log_is_for_admins(session: 
     assert session.scalars(select(AuditEvent.id)).all() == before
     with pytest.raises(PermissionDeniedError, match="only an admin reads the audit log"):
         repo.audit_events_for(session, people.clinician, EntityType.PATIENT, people.patient)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs during the test."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_events_of_a_unit_of_work_are_written_together_when_it_commits(
+    session: Session, people: People, statements: list[str]
+) -> None:
+    pat = people.patient_user
+    session.commit()
+    seen = statements
+    seen.clear()
+    repo.latest_program(session, pat, people.patient)
+    repo.latest_assessment(session, pat, people.patient)
+    repo.session_logs_for_patient(session, pat, people.patient)
+    assert audit.pending_count(session) == 3
+    assert not any("audit_events" in sql for sql in seen)  # reading records writes nothing yet
+    session.commit()
+    assert sum(sql.startswith("INSERT INTO audit_events") for sql in seen) == 1  # one statement, three rows
+    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
+    assert [(e.user_id, e.detail.get("read")) for e in events[-3:]] == [
+        (pat, "latest_program"),
+        (pat, "latest_assessment"),
+        (pat, "session_logs"),
+    ]
+    assert events[-3].at < events[-2].at < events[-1].at  # stamped when read, not when written
+
+
+def test_the_session_sees_its_own_events_before_it_commits(session: Session, people: People) -> None:
+    repo.get_patient(session, people.clinician, people.patient)
+    latest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (latest.user_id, latest.action, latest.entity_id) == (people.clinician, READ, people.patient)
+    assert audit.pending_count(session) == 0
+
+
+def test_a_rollback_drops_the_events_not_yet_written(session_factory: sessionmaker[Session], people: People) -> None:
+    with session_factory() as session:
+        before = len(session.scalars(select(AuditEvent.id)).all())
+        repo.get_patient(session, people.clinician, people.patient)
+        session.rollback()
+        assert audit.pending_count(session) == 0
+        session.commit()
+        assert len(session.scalars(select(AuditEvent.id)).all()) == before
+
+
+def test_a_savepoint_rolled_back_drops_only_its_own_events(session: Session, people: People) -> None:
+    repo.get_patient(session, people.clinician, people.patient)  # before the savepoint: kept
+    with pytest.raises(PermissionDeniedError), session.begin_nested():
+        repo.latest_program(session, people.clinician, people.patient)  # inside: dropped with it
+        raise PermissionDeniedError(people.clinician, READ, EntityType.PATIENT, people.patient, "a test")
+    with session.begin_nested():
+        repo.session_logs_for_patient(session, people.clinician, people.patient)  # released: kept
+    session.commit()
+    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
+    reads = [(e.entity_type, e.detail.get("read")) for e in events if e.action is READ]
+    assert reads == [("patient", None), ("patient", "session_logs")]

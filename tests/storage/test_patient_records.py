@@ -85,3 +85,22 @@ def test_a_patient_reads_their_own_assessments_oldest_first(session: Session, pe
         repo.patient_assessments(session, people.other_clinician, people.patient)
     event = session.scalars(select(AuditEvent).where(AuditEvent.user_id == people.patient_user)).all()[-1]
     assert event.detail == {"read": "assessments", "ids": [earlier.id, later.id]}
+
+
+def test_a_patient_reads_their_latest_assessment_alone(session: Session, people: People) -> None:
+    assert repo.latest_assessment(session, people.patient_user, people.patient) is None
+    first = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
+    add_assessment(session, people.clinician, people.patient, on="2026-10-01")
+    second_that_day = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
+    session.commit()
+    latest = repo.latest_assessment(session, people.patient_user, people.patient)
+    assert latest is not None
+    assert latest.id == second_that_day.id != first.id
+    with pytest.raises(PermissionDeniedError):
+        repo.latest_assessment(session, people.other_clinician, people.patient)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.user_id == people.patient_user)).all()
+    assert [(e.action, e.entity_type, e.entity_id) for e in events] == [
+        (AuditAction.READ, EntityType.PATIENT, people.patient),  # none yet
+        (AuditAction.READ, EntityType.ASSESSMENT, latest.id),
+    ]
+    assert events[0].detail == {"read": "latest_assessment"}

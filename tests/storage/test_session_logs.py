@@ -63,3 +63,39 @@ def test_only_the_patient_their_clinician_or_an_admin_log_sessions(
         add_log(session, people.patient_user, other, program_id, on="2026-11-01")
     with pytest.raises(ConflictError, match="belongs to patient"):
         add_log(session, people.clinician, other, program_id, on="2026-11-01")
+
+
+def test_the_latest_sessions_of_a_program_version_oldest_first(
+    session: Session, people: People, program_id: int
+) -> None:
+    assessment = add_assessment(session, people.clinician, people.patient, on="2026-11-21")
+    newer = add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        add_log(session, people.patient_user, people.patient, program_id, on=day)
+    for day in ("2026-11-04", "2026-11-06", "2026-11-05", "2026-11-06"):
+        add_log(session, people.patient_user, people.patient, newer, on=day)
+    session.commit()
+
+    latest = repo.recent_session_logs(session, people.patient_user, people.patient, 3, program_id=newer)
+
+    assert [(log.performed_on.isoformat(), log.program_id) for log in latest] == [
+        ("2026-11-05", newer),
+        ("2026-11-06", newer),
+        ("2026-11-06", newer),
+    ]
+    assert latest[1].id < latest[2].id  # the same day: in the order they were stored
+    assert len(repo.recent_session_logs(session, people.patient_user, people.patient, 10, program_id=newer)) == 4
+
+
+def test_the_latest_sessions_before_a_day(session: Session, people: People, program_id: int) -> None:
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"):
+        add_log(session, people.patient_user, people.patient, program_id, on=day)
+    session.commit()
+    before = repo.recent_session_logs(session, people.clinician, people.patient, 2, before=dt.date(2026, 11, 4))
+    assert [log.performed_on.isoformat() for log in before] == ["2026-11-02", "2026-11-03"]
+    with pytest.raises(ValueError, match="not both"):
+        repo.recent_session_logs(
+            session, people.clinician, people.patient, 2, program_id=program_id, before=dt.date.max
+        )
+    with pytest.raises(PermissionDeniedError):
+        repo.recent_session_logs(session, people.other_clinician, people.patient, 2, program_id=program_id)

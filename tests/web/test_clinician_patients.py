@@ -105,6 +105,18 @@ def test_a_clinician_adds_a_patient(app: FastAPI, client: TestClient, cast: Cast
     assert "Nina Newman" in client.get("/patients").text
 
 
+def test_a_reference_already_used_is_shown_next_to_its_field_not_a_server_error(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    token = as_anna(client)
+    assert post(client, "/patients", token, {"display_name": "First", "external_ref": "dup-1"}).status_code == 303
+    before = count(app, Patient)
+    response = post(client, "/patients", token, {"display_name": "Second", "external_ref": "dup-1"})
+    assert response.status_code == 409
+    assert 'id="new-external_ref-problem"' in response.text and "already has the reference dup-1" in response.text
+    assert count(app, Patient) == before
+
+
 def test_an_invalid_new_patient_is_shown_again_with_its_problems_and_nothing_is_stored(
     app: FastAPI, client: TestClient, cast: Cast
 ) -> None:

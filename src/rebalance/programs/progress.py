@@ -14,6 +14,7 @@ moves to the easier variation or lowers the dose.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,16 +147,27 @@ def apply(kb: KnowledgeBase, item: dict[str, Any], decision: str, client: dict[s
     return new
 
 
-def progress(kb: KnowledgeBase, document: dict[str, Any], logs: Logs) -> dict[str, Any]:
-    """Decisions for every item, and the next version of the program."""
+def decisions(
+    kb: KnowledgeBase, document: dict[str, Any], logs: Logs, exercise_ids: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """:func:`progress`'s decisions alone (for the items of ``exercise_ids``, or all), without the next
+    version of the program: what a patient is told after a session, for a fraction of the work."""
+    return [record for record, _ in _decide_items(kb, document, logs, exercise_ids)]
+
+
+def _decide_items(
+    kb: KnowledgeBase, document: dict[str, Any], logs: Logs, exercise_ids: Collection[str] | None = None
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Per program item: its decision record, and the item as the decision leaves it."""
     program = document["program"]
     if program is None:
         raise ValueError("this analysis has no program (safety withheld it)")
     z = zones(kb)
     client = program.get("client", {})
     baseline = int(client.get("baseline_pain", document["scores"]["pain_now"]))
-    decisions, items = [], []
     for item in program["items"]:
+        if exercise_ids is not None and item["exercise_id"] not in exercise_ids:
+            continue
         entries = [e for _, e in logs.for_exercise(item["exercise_id"])]
         decision, reason = decide(item, entries, baseline, z)
         new = apply(kb, item, decision, client)
@@ -169,17 +181,40 @@ def progress(kb: KnowledgeBase, document: dict[str, Any], logs: Logs) -> dict[st
             record["new_exercise_id"] = new["exercise_id"]
         if new["dosage"] != item["dosage"]:
             record["new_dosage"] = {k: new["dosage"][k] for k in ("sets", "reps", "hold_s")}
-        decisions.append(record)
-        items.append(new)
+        yield record, new
+
+
+def progress(kb: KnowledgeBase, document: dict[str, Any], logs: Logs) -> dict[str, Any]:
+    """Decisions for every item, and the next version of the program."""
+    decided = list(_decide_items(kb, document, logs))
+    program = document["program"]
     from rebalance.programs.build import fit_week
 
+    items = [new for _, new in decided]
     revised = fit_week(kb, {**copy.deepcopy(program), "items": items, "version": int(program.get("version", 1)) + 1})
     return {
         "schema": "rebalance.progress/1",
-        "decisions": decisions,
+        "decisions": [record for record, _ in decided],
         "adherence": adherence(program, logs),
         "program": revised,
     }
+
+
+def decided_by_recent(entries: list[Entry]) -> bool:
+    """Whether :func:`decide` gives the same answer for ``entries`` (an exercise's latest entries, oldest
+    first) as for the whole history they end: when they hold the two latest sessions done, and before
+    each of those that said how the next morning felt, an earlier next-morning answer to compare with.
+    (:func:`decide` looks no further back; only the ``sessions`` count keeps growing.)"""
+    done = [i for i, e in enumerate(entries) if e.done][-2:]
+    if len(done) < 2:
+        return False
+    for i in done:
+        e, before = entries[i], entries[:i]
+        if e.pain_next_morning is not None and all(p.pain_next_morning is None for p in before):
+            return False
+        if e.stiffness_next_morning is not None and all(p.stiffness_next_morning is None for p in before):
+            return False
+    return True
 
 
 def adherence(program: dict[str, Any], logs: Logs) -> dict[str, Any]:

@@ -23,13 +23,14 @@ from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
+from rebalance.storage import audit
 from rebalance.storage.repo import _actor, _patient
 from rebalance.storage.schemas import UserPublic
-from rebalance.storage.tables import AuditEvent, CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
+from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
 from rebalance.storage.types import AuditAction, EntityType, Role, SafetyLevel
 
 RedFlagId = str
@@ -147,6 +148,21 @@ class CheckInPublic(_Out):
     created_at: dt.datetime
 
 
+# Statements of every request, built once (see repo.py).
+_SESSION_BY_TOKEN_HASH = (
+    select(WebSession, User)
+    .join(User, User.id == WebSession.user_id)
+    .where(WebSession.token_hash == bindparam("token_hash"))
+)
+_CHECK_INS = (
+    select(CheckIn)
+    .where(
+        CheckIn.patient_id == bindparam("patient_id"), CheckIn.checked_on.between(bindparam("start"), bindparam("end"))
+    )
+    .order_by(CheckIn.checked_on, CheckIn.id)
+)
+
+
 def _audit(
     session: Session,
     user_id: int | None,
@@ -156,16 +172,7 @@ def _audit(
     patient_id: int | None = None,
     **detail: Any,
 ) -> None:
-    session.add(
-        AuditEvent(
-            user_id=user_id,
-            action=action,
-            entity_type=entity,
-            entity_id=entity_id,
-            patient_id=patient_id,
-            detail=detail,
-        )
-    )
+    audit.record(session, user_id, action, entity, entity_id, patient_id, **detail)
 
 
 # logins
@@ -252,9 +259,7 @@ def create_web_session(
 
 def web_session_by_token_hash(session: Session, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
     """The web session with this token hash and its user (active or not: the caller decides), or None."""
-    row = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.token_hash == token_hash)
-    ).one_or_none()
+    row = session.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
     if row is None:
         return None
     return WebSessionPublic.model_validate(row[0]), UserPublic.model_validate(row[1])
@@ -422,11 +427,7 @@ def check_ins_for_patient(
 ) -> list[CheckInPublic]:
     """The patient's check-ins from ``start`` to ``end`` (both included; open if None), oldest first."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    query = select(CheckIn).where(CheckIn.patient_id == patient.id)
-    if start is not None:
-        query = query.where(CheckIn.checked_on >= start)
-    if end is not None:
-        query = query.where(CheckIn.checked_on <= end)
-    rows = session.scalars(query.order_by(CheckIn.checked_on, CheckIn.id)).all()
+    days = {"start": start or dt.date.min, "end": end or dt.date.max}
+    rows = session.scalars(_CHECK_INS, {"patient_id": patient.id, **days}).all()
     _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="check_ins")
     return [CheckInPublic.model_validate(row) for row in rows]

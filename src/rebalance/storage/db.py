@@ -4,17 +4,30 @@
 ...     patient = repo.get_patient(session, actor_id, patient_id)
 
 A ``session_scope`` is one unit of work: it commits when the block ends and rolls back when it
-raises. The repository functions never commit; their caller's scope does.
+raises. The repository functions never commit; their caller's scope does. A ``read_scope`` is for
+reads outside any unit of work (the web app's sign-in check): each statement stands alone and no
+lock is taken.
 
 SQLite gets what a server database has by default: foreign keys enforced, write-ahead logging
 (readers do not block the writer), and real transactions — SQLAlchemy's recipe that takes
 transaction control away from the ``sqlite3`` driver, so ``BEGIN`` also covers reads and DDL and
-savepoints work.
+savepoints work. Every unit of work writes (an audit event at least), so each takes the write lock
+up front (``BEGIN IMMEDIATE``); the writers of one process queue for it first come, first served
+(:class:`WriteLock`) instead of polling SQLite's busy handler, whose sleeps grow to 100 ms. With
+write-ahead logging, ``synchronous = NORMAL`` is safe: a power cut may lose the last commits, never
+the database.
+
+Connection pools hold as many connections as the web app has worker threads (:data:`POOL_SIZE`), so
+a request never waits for a connection while another thread has one to spare.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,39 +37,161 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.config import Settings
 
+POOL_SIZE = 40  # anyio's default worker threads, which run the web app's sync routes: one connection each
+POOL_OVERFLOW = 10  # beyond that, for the sign-in reads of requests waiting for a thread
+
+READS_ONLY = "rebalance_reads_only"  # execution option of a read_scope's connection
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
+SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA cache_size = -8000",  # KiB of page cache a connection may keep (the default is 2,000)
+    "PRAGMA temp_store = MEMORY",
+)
+SQLITE_FILE_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",  # safe with WAL: durable up to the last checkpoint, never corrupt
+    "PRAGMA mmap_size = 268435456",  # read pages straight from the file's mapping (256 MiB)
+)
+
 
 def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     """An engine for ``url`` (default: the Settings' ``database_url``), with SQLite set up as above."""
     settings = Settings()
-    target = url or settings.database_url
-    engine = create_engine(target, echo=settings.database_echo if echo is None else echo, pool_pre_ping=True)
+    target = make_url(url or settings.database_url)
+    options: dict[str, Any] = {"echo": settings.database_echo if echo is None else echo}
+    in_memory = target.get_backend_name() == "sqlite" and target.database in (None, "", ":memory:")
+    if not in_memory:
+        options |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True}
+    if target.get_backend_name() == "sqlite":
+        options["connect_args"] = {"factory": LockingConnection}
+    else:
+        options["pool_pre_ping"] = True  # a server restart must not fail the next request (SQLite cannot drop)
+    engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
-        _set_up_sqlite(engine)
+        _set_up_sqlite(engine, None if in_memory else write_lock(str(target.database)))
     return engine
 
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
+class WriteLock:
+    """First come, first served: the writers of one SQLite file in this process wait here, in turn.
+
+    ``release`` hands the lock straight to the longest waiter. A thread that already holds it (a
+    second unit of work open in the same thread) is not made to wait on itself: ``acquire`` returns
+    False at once and SQLite's own locking decides, as it would without this lock.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._waiters: deque[tuple[threading.Lock, int]] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds; True once this thread holds the lock. Raises when it timed out."""
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner is None:
+                self._owner = me
+                return True
+            if self._owner == me:
+                return False
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append((waiter, me))
+        if waiter.acquire(timeout=timeout):
+            return True
+        with self._mutex:
+            if (waiter, me) in self._waiters:
+                self._waiters.remove((waiter, me))
+                raise sqlite3.OperationalError("database is locked")
+        return True  # handed over just as the wait timed out
+
+    def release(self) -> None:
+        with self._mutex:
+            if not self._waiters:
+                self._owner = None
+                return
+            waiter, ident = self._waiters.popleft()
+            self._owner = ident
+            waiter.release()
 
 
-def _set_up_sqlite(engine: Engine) -> None:
-    in_memory = make_url(engine.url).database in (None, "", ":memory:")
+_write_locks: dict[str, WriteLock] = {}
+_write_locks_mutex = threading.Lock()
 
+
+def write_lock(database: str) -> WriteLock:
+    """The one :class:`WriteLock` of a SQLite file in this process (every engine on it shares it)."""
+    key = os.path.realpath(database)
+    with _write_locks_mutex:
+        return _write_locks.setdefault(key, WriteLock())
+
+
+class LockingConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection that gives the process's write lock back once its transaction ends."""
+
+    write_lock: WriteLock | None = None
+    holds_write_lock = False
+
+    def begin_immediate(self) -> None:
+        """``BEGIN IMMEDIATE``, after waiting in turn for the process's write lock."""
+        if self.write_lock is not None:
+            self.holds_write_lock = self.write_lock.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.holds_write_lock and self.write_lock is not None:
+            self.holds_write_lock = False
+            self.write_lock.release()
+
+
+def _set_up_sqlite(engine: Engine, lock: WriteLock | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN itself; see _on_begin
+        if isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.write_lock = lock
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
+        for pragma in SQLITE_PRAGMAS + (SQLITE_FILE_PRAGMAS if lock is not None else ()):
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READS_ONLY):  # a read_scope: no BEGIN, so no lock
+            return
         # Every unit of work here writes (an audit event at least). A deferred BEGIN that later
         # upgrades to a write fails at once with "database is locked" when another writer got
-        # there first; IMMEDIATE takes the write lock up front, so writers queue (busy_timeout).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # there first; IMMEDIATE takes the write lock up front, so writers queue (WriteLock, then
+        # busy_timeout for the writers of other processes).
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.begin_immediate()
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -80,5 +215,22 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """Reads outside a unit of work: each statement commits on its own (autocommit), nothing is locked.
+
+    For a lookup that must not hold a transaction open while the caller goes on (the web app's
+    sign-in check). Nothing is written through it.
+    """
+    session = (factory or default_session_factory())()
+    try:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        # SQLite: the driver is in autocommit mode until a BEGIN, and _on_begin skips it.
+        session.connection(execution_options={READS_ONLY: True} if sqlite else {"isolation_level": "AUTOCOMMIT"})
+        yield session
     finally:
         session.close()

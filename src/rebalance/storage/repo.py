@@ -24,10 +24,11 @@ import datetime as dt
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, false, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
+from rebalance.storage import audit
 from rebalance.storage.schemas import (
     AssessmentCreate,
     AssessmentPublic,
@@ -43,21 +44,81 @@ from rebalance.storage.schemas import (
     UserCreate,
     UserPublic,
 )
-from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
+from rebalance.storage.tables import Assessment, AuditEvent, Base, Patient, Program, SessionLog, User
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, Role, utc_now
 
 _Record = TypeVar("_Record", Assessment, Program)
 _PATIENT_LIST = TypeAdapter(list[PatientListItem])
 _SCALE: TypeAdapter[int | None] = TypeAdapter(Scale10 | None)
 
+# The statements of a patient's every request, built once, values as bound parameters: building a
+# statement and its cache key costs more than SQLite takes to run it.
+_USER_AND_PATIENT = (
+    select(User, Patient).join(Patient, Patient.id == bindparam("patient_id")).where(User.id == bindparam("user_id"))
+)
+_LATEST_PROGRAM = (
+    select(Program).where(Program.patient_id == bindparam("patient_id")).order_by(Program.version.desc()).limit(1)
+)
+_LATEST_PUBLISHED_PROGRAM = _LATEST_PROGRAM.where(Program.status == ProgramStatus.PUBLISHED)
+_LATEST_ASSESSMENT = (
+    select(Assessment)
+    .where(Assessment.patient_id == bindparam("patient_id"))
+    .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+    .limit(1)
+)
+_NEWEST_LOGS = (
+    select(SessionLog)
+    .where(SessionLog.patient_id == bindparam("patient_id"))
+    .order_by(SessionLog.performed_on.desc(), SessionLog.id.desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_LOGS_OF_PROGRAM = _NEWEST_LOGS.where(SessionLog.program_id == bindparam("program_id"))
+_NEWEST_LOGS_BEFORE = _NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before"))
+
 # who may act
 
 
 def _actor(session: Session, actor_id: int, action: AuditAction, entity: EntityType, entity_id: object) -> User:
-    user = session.get(User, actor_id)
+    user = _pinned(session, User, actor_id)
     if user is None or not user.active:
         raise PermissionDeniedError(actor_id, action, entity, entity_id, "unknown or inactive user")
     return user
+
+
+_PINNED = "rebalance.pinned"
+_Pinned = TypeVar("_Pinned", User, Patient)
+
+
+def _pinned(session: Session, table: type[_Pinned], record_id: int) -> _Pinned | None:
+    """``session.get``, and the record kept in the session until its unit of work ends.
+
+    The session's identity map holds records weakly: without this, the acting user and the patient
+    would be read again by every repository call of a request (each checks them afresh).
+    """
+    record = session.get(table, record_id)
+    if record is not None:
+        _pin(session, table, record)
+    return record
+
+
+def _pin(session: Session, table: type[Base], record: Base) -> None:
+    session.info.setdefault(_PINNED, {})[table, record.id] = record  # type: ignore[attr-defined]
+
+
+def _load_pair(session: Session, user_id: int, patient_id: int) -> None:
+    """The acting user and the patient in one query, when neither is in the session yet (then pinned)."""
+    pinned = session.info.get(_PINNED, {})
+    if (User, user_id) in pinned or (Patient, patient_id) in pinned:
+        return
+    row = session.execute(_USER_AND_PATIENT, {"user_id": user_id, "patient_id": patient_id}).first()
+    if row is not None:  # else one of them is missing: _actor and _patient say which
+        session.info.setdefault(_PINNED, {}).update({(User, user_id): row[0], (Patient, patient_id): row[1]})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _unpin(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the next unit of work reads them afresh
+        session.info.pop(_PINNED, None)
 
 
 def _patient(
@@ -70,8 +131,10 @@ def _patient(
     lock: bool = False,
 ) -> tuple[User, Patient]:
     """The acting user and the patient, once the user may ``action`` the patient's record."""
+    if not lock:
+        _load_pair(session, actor_id, patient_id)
     actor = _actor(session, actor_id, action, EntityType.PATIENT, patient_id)
-    patient = session.get(Patient, patient_id, with_for_update=lock)
+    patient = session.get(Patient, patient_id, with_for_update=True) if lock else _pinned(session, Patient, patient_id)
     if patient is None:
         raise NotFoundError(EntityType.PATIENT, patient_id)
     allowed = (
@@ -95,10 +158,7 @@ def _audit(
     patient_id: int | None = None,
     **detail: Any,
 ) -> None:
-    event = AuditEvent(
-        user_id=user_id, action=action, entity_type=entity, entity_id=entity_id, patient_id=patient_id, detail=detail
-    )
-    session.add(event)
+    audit.record(session, user_id, action, entity, entity_id, patient_id, **detail)
 
 
 # users
@@ -148,6 +208,10 @@ def create_patient(
     owner = session.get(User, owner_id)
     if owner is None or owner.role is not Role.CLINICIAN:
         raise NotFoundError("clinician", owner_id)
+    if data.external_ref and session.scalar(
+        select(Patient.id).where(Patient.clinician_id == owner_id, Patient.external_ref == data.external_ref)
+    ):
+        raise ConflictError("patient", None, f"another of your patients already has the reference {data.external_ref}")
     patient = Patient(clinician_id=owner_id, **data.model_dump())
     session.add(patient)
     session.flush()
@@ -355,14 +419,13 @@ def latest_program(
     """The patient's newest program version (newest published with ``published_only``, and always for
     the patient themselves); ``None`` while the patient has none."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    query = select(Program).where(Program.patient_id == patient.id)
-    if published_only or actor.role is Role.PATIENT:
-        query = query.where(Program.status == ProgramStatus.PUBLISHED)
-    program = session.scalar(query.order_by(Program.version.desc()).limit(1))
+    published = published_only or actor.role is Role.PATIENT
+    program = session.scalar(_LATEST_PUBLISHED_PROGRAM if published else _LATEST_PROGRAM, {"patient_id": patient.id})
     if program is None:
         _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_program")
         return None
     _audit(session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, patient.id, version=program.version)
+    _pin(session, Program, program)  # logging a session checks it again
     return ProgramPublic.model_validate(program)
 
 
@@ -449,7 +512,50 @@ def set_next_morning(
     return SessionLogPublic.model_validate(log)
 
 
+def recent_session_logs(
+    session: Session,
+    actor_id: int,
+    patient_id: int,
+    limit: int,
+    *,
+    program_id: int | None = None,
+    before: dt.date | None = None,
+) -> list[SessionLogPublic]:
+    """The patient's latest ``limit`` sessions — of one program version, or performed before a day (give
+    one of them) — oldest first (the patient themselves, their clinician, or an admin).
+
+    One short walk down an index, however long the history: ``(program_id, performed_on, id)`` or
+    ``(patient_id, performed_on)``.
+    """
+    if (program_id is None) == (before is None):
+        raise ValueError("give a program_id or a day to read the sessions before, not both")
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    values = {"patient_id": patient.id, "limit": limit}
+    if program_id is not None:
+        newest_first = session.scalars(_NEWEST_LOGS_OF_PROGRAM, {**values, "program_id": program_id})
+    else:
+        newest_first = session.scalars(_NEWEST_LOGS_BEFORE, {**values, "before": before})
+    logs = newest_first.all()[::-1]
+    detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
+    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail, count=len(logs))
+    return [SessionLogPublic.model_validate(log) for log in logs]
+
+
 # assessments, as the patient's own pages read them
+
+
+def latest_assessment(session: Session, actor_id: int, patient_id: int) -> AssessmentPublic | None:
+    """The patient's latest assessment (by date, then the last stored), or None — for the patient
+    themselves too, their clinician, or an admin."""
+    actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    latest = session.scalar(_LATEST_ASSESSMENT, {"patient_id": patient.id})
+    if latest is None:
+        _audit(
+            session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_assessment"
+        )
+        return None
+    _audit(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, latest.id, patient.id)
+    return AssessmentPublic.model_validate(latest)
 
 
 def patient_assessments(session: Session, actor_id: int, patient_id: int) -> list[AssessmentPublic]:
@@ -473,6 +579,7 @@ def audit_events_for(session: Session, actor_id: int, entity: EntityType, entity
     actor = _actor(session, actor_id, AuditAction.READ, entity, entity_id)
     if actor.role is not Role.ADMIN:
         raise PermissionDeniedError(actor.id, AuditAction.READ, entity, entity_id, "only an admin reads the audit log")
+    audit.write_pending(session)
     query = select(AuditEvent)
     if entity is EntityType.PATIENT:
         query = query.where(AuditEvent.patient_id == entity_id)

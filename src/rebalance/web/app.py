@@ -53,6 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, settings.database_url)
+        import os
+
+        if os.environ.get("TOKENS"):
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ["TOKENS"])
         yield
         engine.dispose()
 

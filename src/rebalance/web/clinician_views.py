@@ -30,7 +30,7 @@ from rebalance.storage.schemas import AssessmentPublic, PatientListItem, Program
 AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
 
 
-def today() -> dt.date:
+async def today() -> dt.date:
     """The day the alerts and charts count to (a dependency, so tests can fix it)."""
     return dt.date.today()
 

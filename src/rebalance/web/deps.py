@@ -25,17 +25,23 @@ routes pass ``user.id`` as the acting user and never check ownership themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from rebalance.config import Settings
 from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
-from rebalance.storage.db import session_scope
+from rebalance.storage.db import read_scope, session_scope
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role
 from rebalance.web import security
@@ -52,22 +58,70 @@ class WebContext:
     passwords: security.Passwords
 
 
-def web_context(request: Request) -> WebContext:
+# The dependencies that do no I/O are ``async def``: FastAPI calls a plain ``def`` dependency in a worker
+# thread, and each trip there and back costs more than the dependency itself.
+
+
+async def web_context(request: Request) -> WebContext:
     context: WebContext = request.app.state.web
     return context
 
 
-def get_settings(request: Request) -> Settings:
-    return web_context(request).settings
+async def get_settings(request: Request) -> Settings:
+    return (await web_context(request)).settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One unit of work per request (``session_scope``): commit at the end, roll back on an error."""
-    with session_scope(web_context(request).session_factory) as session:
+_unit_of_work: ContextVar[Session | None] = ContextVar("rebalance_unit_of_work", default=None)
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back if it raises.
+
+    A plain ``def`` route (every route that reads or writes) commits in its own worker thread as it
+    returns (:class:`UnitOfWorkRoute`): the unit of work, and SQLite's write lock, end there and then.
+    Otherwise (an ``async def`` route) the commit happens here.
+    """
+    session = (await web_context(request)).session_factory()
+    token = _unit_of_work.set(session)
+    try:
         yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        _unit_of_work.reset(token)
+        session.close()  # no I/O: the transaction has ended
 
 
-def get_kb() -> KnowledgeBase:
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def route(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        session = _unit_of_work.get()
+        if session is not None and session.in_transaction():
+            session.commit()
+        return result
+
+    return route
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose ``def`` endpoint commits the request's unit of work (``SessionDep``) in its own thread.
+
+    The commit would otherwise wait for the event loop to run the dependency's exit in another worker
+    thread, with the transaction (and SQLite's write lock) held all that time. Every router uses it.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+async def get_kb() -> KnowledgeBase:
     return default()
 
 
@@ -78,21 +132,36 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_kb)]
 
 
-def signed_in(request: Request, db: SessionDep, settings: SettingsDep) -> SignedIn | None:
-    """The request's user and web session (also kept in ``request.state.signed_in`` for the templates)."""
-    found = security.load_session(db, settings, request)
+async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
+    """The request's user and web session (also kept in ``request.state.signed_in`` for the templates).
+
+    Looked up outside the request's unit of work (one read, no lock held: the route's unit of work has
+    not begun); the session is marked seen, at most once a minute, in a unit of work of its own.
+    """
+    found = None
+    if request.cookies.get(security.SESSION_COOKIE):
+        found = await run_in_threadpool(_look_up, web, request)
     request.state.signed_in = found
+    return found
+
+
+def _look_up(web: WebContext, request: Request) -> SignedIn | None:
+    with read_scope(web.session_factory) as db:
+        found = security.find_session(db, web.settings, request)
+    if found is not None and security.needs_touch(found):
+        with session_scope(web.session_factory) as db:
+            security.load_session(db, web.settings, request)
     return found
 
 
 SignedInDep = Annotated[SignedIn | None, Depends(signed_in)]
 
 
-def optional_user(session: SignedInDep) -> UserPublic | None:
+async def optional_user(session: SignedInDep) -> UserPublic | None:
     return None if session is None else session.user
 
 
-def current_user(session: SignedInDep) -> UserPublic:
+async def current_user(session: SignedInDep) -> UserPublic:
     if session is None:
         raise NotAuthenticatedError
     return session.user
@@ -109,15 +178,15 @@ def _require(role: Role, user: UserPublic, request: Request) -> UserPublic:
     return user
 
 
-def admin_user(user: CurrentUser, request: Request) -> UserPublic:
+async def admin_user(user: CurrentUser, request: Request) -> UserPublic:
     return _require(Role.ADMIN, user, request)
 
 
-def clinician_user(user: CurrentUser, request: Request) -> UserPublic:
+async def clinician_user(user: CurrentUser, request: Request) -> UserPublic:
     return _require(Role.CLINICIAN, user, request)
 
 
-def patient_user(user: CurrentUser, request: Request) -> UserPublic:
+async def patient_user(user: CurrentUser, request: Request) -> UserPublic:
     return _require(Role.PATIENT, user, request)
 
 

@@ -36,6 +36,11 @@ def _number(name: str, description: str) -> Any:
     return Field(None, ge=low, le=high, description=f"{description} ({low}–{high})")
 
 
+FEEDBACK_LOOKS_AT = 30
+"""What is said after a session looks at the program version's latest this many sessions (further back
+only when they do not settle a decision): the work stays the same however long the history grows."""
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -97,7 +102,9 @@ class Feedback(_Out):
     headline: str
     reason: str = Field(description="the library's reason")
     next_time: str | None = Field(description="the easier or harder step the library suggests, if any")
-    sessions: int = Field(description="sessions of this program version with this exercise logged")
+    sessions: int = Field(
+        description=f"sessions with this exercise logged among the program version's latest {FEEDBACK_LOOKS_AT}"
+    )
 
 
 class SessionSaved(_Out):

@@ -25,10 +25,9 @@ import datetime as dt
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Depends
 from fastapi.exceptions import RequestValidationError
@@ -39,7 +38,7 @@ from rebalance.knowledge.explain import explain_records
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.logs import Logs, parse_logs
-from rebalance.programs.progress import adherence, progress
+from rebalance.programs.progress import adherence, decided_by_recent, decisions
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
 from rebalance.reports.charts import RefLine, Series, line_chart
@@ -57,6 +56,7 @@ from rebalance.storage.schemas import (
 from rebalance.storage.types import SafetyLevel
 from rebalance.web.deps import KnowledgeDep, PatientUser, SessionDep
 from rebalance.web.patient_schemas import (
+    FEEDBACK_LOOKS_AT,
     Adherence,
     AssessmentScore,
     CheckInIn,
@@ -91,6 +91,9 @@ logger = logging.getLogger("rebalance.web")
 CHECK_IN_EVERY_DAYS = 7
 """A check-in is due when the last one is more than this many days old (or there is none): weekly."""
 
+PREVIOUS_LOOKS_AT = 8
+"""The session a morning-after answer is about is looked for among the latest this many before the day."""
+
 HEADLINES = {
     "progress": "Going well: ready for the next step",
     "hold": "Keep going",
@@ -98,14 +101,49 @@ HEADLINES = {
 }
 
 
-def today() -> dt.date:
+async def today() -> dt.date:
     """Today, on the server's calendar (a dependency: tests put another day in its place)."""
     return dt.date.today()
 
 
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """A ``Me`` attribute computed on first use and kept for the request.
+
+    ``functools.cached_property`` without its lock: Python 3.11's is one lock per attribute shared by
+    every instance, held while the value is computed, so concurrent requests queue on each other's
+    database reads. A ``Me`` belongs to one request, in one thread.
+    """
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, me: None, owner: type) -> _once[_T]: ...
+    @overload
+    def __get__(self, me: object, owner: type) -> _T: ...
+    def __get__(self, me: object, owner: type) -> _T | _once[_T]:
+        if me is None:
+            return self
+        value = self.compute(me)
+        me.__dict__[self.name] = value  # found before this (non-data) descriptor from now on
+        return value
+
+
 @dataclass(frozen=True)
 class Me:
-    """The signed-in patient and what their pages are made with; each kind of record is read once a request."""
+    """The signed-in patient and what their pages are made with; each kind of record is read once a request.
+
+    A page reads only what it shows: the today page the latest assessment and the recent check-ins (what
+    decides whether the program stops), not the whole history.
+    """
 
     db: Session
     kb: KnowledgeBase
@@ -113,29 +151,43 @@ class Me:
     patient_id: int
     day: dt.date
 
-    @cached_property
+    @_once
     def program(self) -> ProgramPublic | None:
         """The published program version (never a draft)."""
         return repo.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
 
-    @cached_property
+    @_once
     def assessments(self) -> list[AssessmentPublic]:
         return repo.patient_assessments(self.db, self.user_id, self.patient_id)
 
-    @property
+    @_once
     def latest_assessment(self) -> AssessmentPublic | None:
-        return self.assessments[-1] if self.assessments else None
+        if "assessments" in self.__dict__:
+            return self.assessments[-1] if self.assessments else None
+        return repo.latest_assessment(self.db, self.user_id, self.patient_id)
 
-    @cached_property
+    @_once
     def check_ins(self) -> list[CheckInPublic]:
         return auth_repo.check_ins_for_patient(self.db, self.user_id, self.patient_id)
 
-    @cached_property
+    @_once
+    def recent_check_ins(self) -> list[CheckInPublic]:
+        """The check-ins that decide whether the program stops and whether one is due: those since the
+        latest assessment's day or in the last week, whichever reaches further back (all without one)."""
+        latest = self.latest_assessment
+        if "check_ins" in self.__dict__ or latest is None:
+            return self.check_ins
+        start = min(latest.assessed_on, self.day - dt.timedelta(days=CHECK_IN_EVERY_DAYS))
+        return auth_repo.check_ins_for_patient(self.db, self.user_id, self.patient_id, start=start)
+
+    @_once
     def sessions(self) -> list[SessionLogPublic]:
         return repo.session_logs_for_patient(self.db, self.user_id, self.patient_id)
 
 
-def patient_context(db: SessionDep, kb: KnowledgeDep, user: PatientUser, day: Annotated[dt.date, Depends(today)]) -> Me:
+async def patient_context(
+    db: SessionDep, kb: KnowledgeDep, user: PatientUser, day: Annotated[dt.date, Depends(today)]
+) -> Me:
     return Me(db, kb, user.id, _own_record(user), day)
 
 
@@ -176,7 +228,7 @@ def stops(me: Me) -> list[Stop]:
                 flags=flags,
             )
         )
-    since = [c for c in me.check_ins if assessment is None or _after(c, assessment)]
+    since = [c for c in me.recent_check_ins if assessment is None or _after(c, assessment)]
     stopping = [c for c in since if withholds_program(c.level)]
     if stopping:
         check_in = stopping[-1]
@@ -195,7 +247,9 @@ def _after(check_in: CheckInPublic, assessment: AssessmentPublic) -> bool:
 
 
 def _check_in_due(me: Me) -> bool:
-    return not me.check_ins or (me.day - me.check_ins[-1].checked_on).days > CHECK_IN_EVERY_DAYS
+    """No check-in yet, or the latest is more than a week old (``recent_check_ins`` holds the latest if it is not)."""
+    recent = me.recent_check_ins
+    return not recent or (me.day - recent[-1].checked_on).days > CHECK_IN_EVERY_DAYS
 
 
 # --- today ---------------------------------------------------------------------------------------
@@ -265,8 +319,8 @@ def log_page(me: Me) -> LogPage | None:
     todays = exercises_for_day(me.kb, program.document, weekday)
     items = {item["exercise_id"]: item for item in program.document["items"]}
     chosen = [items[e.exercise_id] for e in todays] or list(items.values())
-    previous = _previous_session(me.sessions, me.day)
-    current = [s for s in me.sessions if s.program_id == program.id]
+    previous = _previous_session(me, me.day)
+    current = _recent_of_program(me, program)
     morning = [e for e in previous.entries if e.done] if previous else []
     return LogPage(
         date=me.day,
@@ -319,10 +373,25 @@ def _log_row(item: dict[str, Any]) -> LogRow:
     )
 
 
-def _previous_session(sessions: Sequence[SessionLogPublic], before: dt.date) -> SessionLogPublic | None:
-    """The latest session before ``before`` with an exercise done: the one a morning-after answer is about."""
+def _previous_session(me: Me, before: dt.date) -> SessionLogPublic | None:
+    """The latest session before ``before`` with an exercise done: the one a morning-after answer is about.
+
+    Read from the latest few sessions before that day (the whole history only if none of them had one)."""
+    if "sessions" not in me.__dict__:
+        latest = repo.recent_session_logs(me.db, me.user_id, me.patient_id, PREVIOUS_LOOKS_AT, before=before)
+        if len(latest) < PREVIOUS_LOOKS_AT or any(e.done for s in latest for e in s.entries):
+            return _latest_done(latest, before)
+    return _latest_done(me.sessions, before)
+
+
+def _latest_done(sessions: Sequence[SessionLogPublic], before: dt.date) -> SessionLogPublic | None:
     earlier = [s for s in sessions if s.performed_on < before and any(e.done for e in s.entries)]
     return earlier[-1] if earlier else None
+
+
+def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]:
+    """The program version's latest sessions (:data:`FEEDBACK_LOOKS_AT` of them), oldest first."""
+    return repo.recent_session_logs(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program_id=program.id)
 
 
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
@@ -333,22 +402,18 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
     if stops(me):
         raise ConflictError("session_log", None, "the program is stopped: see the today page for what to do")
     day = data.performed_on or me.day
-    previous = _previous_session(me.sessions, day)
+    previous = _previous_session(me, day)
     _check_session(me, data, program, day, previous)
-    sessions = {s.id: s for s in me.sessions}
     morning_for = None
     if data.next_morning is not None and previous is not None:
         morning = data.next_morning
         morning_for = repo.set_next_morning(me.db, me.user_id, previous.id, morning.pain, morning.stiffness)
-        sessions[morning_for.id] = morning_for
     log = None
     if any(entry.done for entry in data.entries):
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
         log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-        sessions[log.id] = log
-    ordered = sorted(sessions.values(), key=lambda s: (s.performed_on, s.id))
-    current = [s for s in ordered if s.program_id == program.id]
+    current = _recent_of_program(me, program)  # with what was just stored
     return SessionSaved(log=log, next_morning_for=morning_for, feedback=feedback(me, program, current))
 
 
@@ -374,22 +439,37 @@ def _check_session(
         )
 
 
-def feedback(me: Me, program: ProgramPublic, sessions: Sequence[SessionLogPublic]) -> list[Feedback]:
-    """The pain-monitoring model's word (``programs.progress``) on each exercise done in the latest session."""
-    if not sessions:
+def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic]) -> list[Feedback]:
+    """The pain-monitoring model's word (``programs.progress``) on each exercise done in the latest session.
+
+    ``recent`` is the program version's latest sessions (:func:`_recent_of_program`); when they do not
+    settle a decision (``decided_by_recent``), the version's whole history is read. ``sessions`` counts
+    among ``recent``.
+    """
+    if not recent:
         return []
-    logs = _library_logs(sessions)
+    logs = _library_logs(recent)
     if logs is None:
         return []
+    done = {e.exercise_id for e in recent[-1].entries if e.done}
+    older_may_exist = len(recent) >= FEEDBACK_LOOKS_AT
+    if older_may_exist and not all(decided_by_recent([e for _, e in logs.for_exercise(x)]) for x in done):
+        history = [s for s in me.sessions if s.program_id == program.id]
+        logs = _library_logs(history)
+        if logs is None:
+            return []
     analysis = _analysis_of(me, program)
-    result = progress(me.kb, {**analysis, "program": program.document}, logs)
-    done = {e.exercise_id for e in sessions[-1].entries if e.done}
+    found = decisions(me.kb, {**analysis, "program": program.document}, logs, done)
+    counts = {x: sum(1 for s in recent for e in s.entries if e.exercise_id == x) for x in done}
     names = {item["exercise_id"]: item.get("name", item["exercise_id"]) for item in program.document["items"]}
-    return [_feedback(me.kb, d, names) for d in result["decisions"] if d["exercise_id"] in done]
+    return [_feedback(me.kb, {**d, "sessions": counts[d["exercise_id"]]}, names) for d in found]
 
 
 def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
     """The analysis the program was built from (its baseline pain), else the latest one."""
+    latest = me.latest_assessment
+    if latest is not None and latest.id == program.assessment_id:
+        return latest.analysis
     chosen = next((a for a in me.assessments if a.id == program.assessment_id), me.latest_assessment)
     return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
 

@@ -162,10 +162,18 @@ def start_session(
 def load_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
     """The request's signed-in user, or None (no cookie, unknown token, expired, inactive user).
 
-    An active session is marked seen (at most once a minute). An expired one is only refused: the
-    request it came with is answered as signed out, which rolls its unit of work back, so the row is
-    left to :func:`log_in`'s purge (of every expired session) rather than deleted here.
+    An active session is marked seen (at most once a minute), in ``db``'s unit of work. An expired one
+    is only refused: the row is left to :func:`log_in`'s purge (of every expired session).
     """
+    found = find_session(db, settings, request)
+    if found is not None and needs_touch(found):
+        auth_repo.touch_web_session(db, found.web_session.id, utc_now())
+    return found
+
+
+def find_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
+    """:func:`load_session` without marking the session seen: one read, which ``db`` may make outside
+    any unit of work (``read_scope``; the web app's check of every request)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -177,9 +185,12 @@ def load_session(db: Session, settings: Settings, request: Request) -> SignedIn 
     idle = dt.timedelta(minutes=settings.session_idle_minutes)
     if web_session.expires_at <= now or web_session.last_seen_at + idle <= now or not user.active:
         return None
-    if now - web_session.last_seen_at >= TOUCH_EVERY:
-        auth_repo.touch_web_session(db, web_session.id, now)
     return SignedIn(user, web_session)
+
+
+def needs_touch(signed_in: SignedIn) -> bool:
+    """Whether the session's activity is to be recorded now (at most once a minute: fewer writes)."""
+    return utc_now() - signed_in.web_session.last_seen_at >= TOUCH_EVERY
 
 
 def end_session(db: Session, response: Response, signed_in: SignedIn | None) -> None:

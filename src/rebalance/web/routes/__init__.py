@@ -31,7 +31,11 @@ from fastapi import APIRouter
 
 from rebalance.web.routes import admin, api, auth, clinician, clinician_api, home, patient, patient_api, system
 
+# Matched in this order (no two routers share a path): the patients' pages and API first, as most
+# requests are theirs, so a request is tried against as few routes as possible.
 ROUTERS: tuple[APIRouter, ...] = (
+    patient.router,
+    patient_api.router,
     system.router,
     home.router,
     auth.router,
@@ -39,6 +43,4 @@ ROUTERS: tuple[APIRouter, ...] = (
     api.router,
     clinician.router,
     clinician_api.router,
-    patient.router,
-    patient_api.router,
 )

@@ -24,10 +24,10 @@ from rebalance.errors import ConflictError
 from rebalance.storage import auth_repo, repo
 from rebalance.storage.schemas import UserCreate
 from rebalance.storage.types import Role
-from rebalance.web.deps import AdminUser, SessionDep, WebContextDep
+from rebalance.web.deps import AdminUser, SessionDep, UnitOfWorkRoute, WebContextDep
 from rebalance.web.rendering import render
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=UnitOfWorkRoute)
 
 NOTICES = {
     "created": "The clinician was created. Give them their email and password.",

@@ -32,11 +32,11 @@ from rebalance.storage import auth_repo
 from rebalance.storage.auth_repo import InvitationCreate
 from rebalance.storage.types import utc_now
 from rebalance.web import security
-from rebalance.web.deps import ClinicianUser, SessionDep, SignedInDep, WebContextDep
+from rebalance.web.deps import ClinicianUser, SessionDep, SignedInDep, UnitOfWorkRoute, WebContextDep
 from rebalance.web.errors import NotAuthenticatedError
 from rebalance.web.schemas import API_ERRORS, InvitationLink, Me
 
-router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
+router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
 
 @router.get("/me")

@@ -21,11 +21,11 @@ from fastapi.responses import RedirectResponse, Response
 from rebalance.storage import auth_repo
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
-from rebalance.web.deps import OptionalUser, SessionDep, SignedInDep, WebContextDep
+from rebalance.web.deps import OptionalUser, SessionDep, SignedInDep, UnitOfWorkRoute, WebContextDep
 from rebalance.web.rendering import render
 from rebalance.web.routes.home import HOME_BY_ROLE
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 Email = Annotated[str, Form(max_length=320)]
 Password = Annotated[str, Form(max_length=1024)]  # a bound on what Argon2 is asked to hash

@@ -43,11 +43,11 @@ from rebalance.storage.types import ProgramStatus
 from rebalance.web import assessment_form as af
 from rebalance.web import clinician_views as views
 from rebalance.web.clinician_views import TodayDep
-from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, WebContextDep
+from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute, WebContextDep
 from rebalance.web.rendering import render
 from rebalance.web.routes.api import invite_patient
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 NOTICES = {
     "created": "The patient was added.",
@@ -147,7 +147,11 @@ def add_patient(
     except ValidationError as exc:
         problems = {str(e["loc"][0]): e["msg"].removeprefix("Value error, ") for e in exc.errors()}
         return _patients_page(request, db, kb, clinician.id, today, form=form, problems=problems, status_code=422)
-    patient = repo.create_patient(db, clinician.id, data)
+    try:
+        patient = repo.create_patient(db, clinician.id, data)
+    except ConflictError as exc:
+        problems = {"external_ref": str(exc.reason).capitalize() + "."}
+        return _patients_page(request, db, kb, clinician.id, today, form=form, problems=problems, status_code=409)
     if invite is None:
         return RedirectResponse(f"/patients/{patient.id}?done=created", status_code=303)
     try:

@@ -55,10 +55,10 @@ from rebalance.web.clinician_schemas import (
     TimelineEvent,
 )
 from rebalance.web.clinician_views import TodayDep
-from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep
+from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute
 from rebalance.web.schemas import API_ERRORS
 
-router = APIRouter(prefix="/api", tags=["clinician"], responses=API_ERRORS)
+router = APIRouter(prefix="/api", tags=["clinician"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
 EXAMPLE = {
     "schema": "rebalance.assessment/1",

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from rebalance.storage.types import Role
-from rebalance.web.deps import CurrentUser
+from rebalance.web.deps import CurrentUser, UnitOfWorkRoute
 from rebalance.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 HOME_BY_ROLE: dict[Role, str] = {
     Role.ADMIN: "/admin/clinicians",

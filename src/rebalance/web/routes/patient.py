@@ -31,11 +31,12 @@ from pydantic_core import ErrorDetails
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reports.figure import pose_figure
 from rebalance.web import patient_views as views
+from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import LIMITS, CheckInIn, ExerciseToday, SessionIn
 from rebalance.web.patient_views import PatientDep
 from rebalance.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 ENTRY_FIELD = re.compile(r"entries\[(\d{1,2})\]\.(\w+)")
 ANSWER_FIELD = re.compile(r"answers\.(\w+)")

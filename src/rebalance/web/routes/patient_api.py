@@ -23,6 +23,7 @@ from fastapi import APIRouter
 from rebalance.errors import NotFoundError
 from rebalance.storage.schemas import ProgramPublic, SessionLogPublic
 from rebalance.web import patient_views as views
+from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import (
     CheckInIn,
     CheckInResult,
@@ -37,7 +38,7 @@ from rebalance.web.patient_schemas import (
 from rebalance.web.patient_views import PatientDep
 from rebalance.web.schemas import API_ERRORS
 
-router = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS)
+router = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
 
 @router.get("/program")

@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from rebalance.web.deps import SessionDep
+from rebalance.web.deps import SessionDep, UnitOfWorkRoute
 from rebalance.web.schemas import Health
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=UnitOfWorkRoute)
 logger = logging.getLogger("rebalance.web")
 
 

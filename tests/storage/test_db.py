@@ -1,0 +1,131 @@
+"""Engines and sessions: SQLite's set-up, its writers taking turns, and reads that take no lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebalance.storage import repo
+from rebalance.storage.db import WriteLock, make_engine, make_session_factory, read_scope, session_scope, write_lock
+from rebalance.storage.migrate import upgrade
+from rebalance.storage.schemas import PatientCreate, UserCreate
+from rebalance.storage.types import Role
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(sqlite_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(sqlite_engine)
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_normal_sync(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as connection:
+        pragma = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "synchronous")
+        }
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 1}  # 1 = NORMAL
+
+
+def test_the_engines_of_one_file_share_its_write_lock(tmp_path: Path) -> None:
+    assert write_lock(str(tmp_path / "a.db")) is write_lock(str(tmp_path / ".." / tmp_path.name / "a.db"))
+    assert write_lock(str(tmp_path / "a.db")) is not write_lock(str(tmp_path / "b.db"))
+
+
+def test_the_write_lock_serves_writers_in_the_order_they_came() -> None:
+    lock, served, started = WriteLock(), [], []
+    assert lock.acquire(timeout=1)
+
+    def writer(n: int) -> None:
+        started.append(n)
+        lock.acquire(timeout=5)
+        served.append(n)
+        lock.release()
+
+    threads = []
+    for n in range(5):
+        threads.append(threading.Thread(target=writer, args=(n,)))
+        threads[-1].start()
+        while len(started) <= n:  # each waits before the next one comes
+            time.sleep(0.001)
+        time.sleep(0.01)
+    lock.release()
+    for thread in threads:
+        thread.join()
+    assert served == [0, 1, 2, 3, 4]
+
+
+def test_a_thread_holding_the_write_lock_is_not_made_to_wait_on_itself_and_a_wait_ends() -> None:
+    lock = WriteLock()
+    assert lock.acquire(timeout=1) is True
+    assert lock.acquire(timeout=1) is False  # held already by this thread: SQLite's own locking decides
+    failure: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            lock.acquire(timeout=0.05)
+        except sqlite3.OperationalError as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert [str(e) for e in failure] == ["database is locked"]
+    lock.release()
+    assert lock.acquire(timeout=0.05) is True  # the timed-out waiter left the queue
+
+
+def test_concurrent_units_of_work_take_turns_and_none_fails(factory: sessionmaker[Session]) -> None:
+    with session_scope(factory) as db:
+        admin = repo.create_user(db, None, UserCreate(email="ada@x.test", display_name="Ada", role=Role.ADMIN)).id
+        clinician = repo.create_user(
+            db, admin, UserCreate(email="cy@x.test", display_name="Cy", role=Role.CLINICIAN)
+        ).id
+    errors: list[BaseException] = []
+
+    def add_patients(n: int) -> None:
+        try:
+            for i in range(10):
+                with session_scope(factory) as db:
+                    repo.create_patient(db, clinician, PatientCreate(display_name=f"P{n}-{i}"))
+                    repo.list_patients_for_clinician(db, clinician)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add_patients, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with session_scope(factory) as db:
+        assert len(repo.list_patients_for_clinician(db, clinician)) == 80
+
+
+def test_a_read_scope_neither_waits_for_nor_blocks_a_writer(factory: sessionmaker[Session]) -> None:
+    with session_scope(factory) as writer:
+        writer.execute(text("CREATE TABLE notes (n INTEGER)"))
+    with session_scope(factory) as writer:
+        writer.execute(text("INSERT INTO notes VALUES (1)"))  # holds the write lock until the block ends
+        with read_scope(factory) as reader:
+            assert reader.execute(text("SELECT count(*) FROM notes")).scalar() == 0  # the last commit's view
+            assert not reader.connection().connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with read_scope(factory) as reader:
+        assert reader.execute(text("SELECT count(*) FROM notes")).scalar() == 1
+        with session_scope(factory) as writer:  # begins while the read scope is open
+            writer.execute(text("INSERT INTO notes VALUES (2)"))
