@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage import repo
+from rebalance.storage import db, repo
 from rebalance.storage.db import WriteLock, make_engine, make_session_factory, read_scope, session_scope, write_lock
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.schemas import PatientCreate, UserCreate
 from rebalance.storage.types import Role
+from tests.storage.conftest import POSTGRESQL_URL
 
 
 @pytest.fixture
@@ -129,3 +130,29 @@ def test_a_read_scope_neither_waits_for_nor_blocks_a_writer(factory: sessionmake
         assert reader.execute(text("SELECT count(*) FROM notes")).scalar() == 1
         with session_scope(factory) as writer:  # begins while the read scope is open
             writer.execute(text("INSERT INTO notes VALUES (2)"))
+
+
+def test_a_server_connection_lost_while_idle_is_replaced_before_it_is_used(
+    postgresql_server: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a connection idle longer than PING_AFTER_IDLE_S is checked first; one just used is not."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.05)
+    engine = make_engine(POSTGRESQL_URL)
+    pings: list[object] = []
+    monkeypatch.setattr(
+        engine.dialect, "do_ping", lambda conn: pings.append(conn) or type(engine.dialect).do_ping(engine.dialect, conn)
+    )
+    try:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as connection:  # used a moment ago: not pinged
+            connection.exec_driver_sql("SELECT 1")
+        assert pings == []  # nor when it was new
+        with postgresql_server.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        time.sleep(0.1)
+        with engine.connect() as connection:  # idle long enough: pinged, found dead, replaced
+            assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend
+        assert len(pings) == 1
+    finally:
+        engine.dispose()

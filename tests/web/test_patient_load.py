@@ -12,28 +12,30 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select, update
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage import repo
 from rebalance.storage.db import session_scope
-from rebalance.storage.tables import AuditEvent
-from rebalance.storage.types import AuditAction, SafetyLevel
+from rebalance.storage.tables import AuditEvent, WebSession
+from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
 from rebalance.web import deps
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
-from tests.web.conftest import Cast, web
+from tests.web.conftest import Cast, email, web
+from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, api_post, assess, log_session, patient, story
 
 __all__ = ["patient", "story"]  # the fixtures
 
-TODAY_STATEMENTS = 6  # sign-in check, user and patient, program, latest assessment, recent check-ins, audit
-LOG_STATEMENTS = 10  # the same, and the previous session, the new one, the version's latest, the assessments
+TODAY_STATEMENTS = 5  # the signed-in session with its user and patient, program, assessment, check-ins, audit
+LOG_STATEMENTS = 9  # the same (the session read apart, for the CSRF check), previous, new and latest sessions
 
 
 def engine_of(app: FastAPI) -> Engine:
@@ -111,11 +113,13 @@ def test_logging_a_session_reads_a_fixed_number_of_records_whatever_the_history(
     app: FastAPI, cast: Cast, story: Story, patient: TestClient, statements: list[str]
 ) -> None:
     a_long_history(app, cast, story, 2 * FEEDBACK_LOOKS_AT)
-    api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=1)]})
+    body = {"entries": [_done(story.items_on("Mon")[0], pain=1)]}
+    token = {"X-CSRF-Token": patient.get("/api/me").json()["csrf_token"]}
+    patient.post("/api/me/logs", json=body, headers=token)
     statements.clear()
-    response = api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=1)]})
+    response = patient.post("/api/me/logs", json=body, headers=token)
     assert response.status_code == 201, response.text
-    assert len(statements) <= LOG_STATEMENTS, statements
+    assert len(statements) <= LOG_STATEMENTS, "\n".join(s[:90] for s in statements)
     assert sum(s.startswith("INSERT INTO audit_events") for s in statements) == 1
 
 
@@ -193,3 +197,57 @@ def test_a_route_commits_its_unit_of_work_as_it_returns_in_its_own_thread(app: F
     finally:
         deps._unit_of_work.reset(token)
         session.close()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app runs in worker threads during the test, by name."""
+    seen: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(getattr(func, "func", func), "__name__", "?"))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return seen
+
+
+def test_a_patients_page_is_one_trip_to_a_worker_thread(patient: TestClient, trips: list[str]) -> None:
+    """Who is signed in is looked up there too, in the route's own unit of work."""
+    assert patient.get("/today").status_code == 200
+    assert patient.get("/api/me/program").status_code == 200
+    app_trips = [name for name in trips if name != "<lambda>"]  # not the tests' stand-in for "today"
+    assert app_trips == ["_run_sync_endpoint", "_run_sync_endpoint", "validate"]  # the API's answer is checked too
+
+
+def test_the_patient_is_checked_before_the_route_reads_anything(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient
+) -> None:
+    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(minutes=5))
+    before = last_event_id(app)
+    assert patient.get("/today").status_code == 200
+    assert _last_seen(app) > utc_now() - dt.timedelta(minutes=1)  # marked seen in the page's unit of work
+    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=9))  # idle too long: signed out
+    assert patient.get("/today").headers["location"] == "/login?next=/today"
+    assert patient.get("/api/me/today").status_code == 401
+    as_clinician = TestClient(app, follow_redirects=False)
+    sign_in(as_clinician, email("anna"))
+    assert as_clinician.get("/today").status_code == 403
+    assert as_clinician.get("/api/me/learn").status_code == 403
+    read_by_others = [
+        e for e in audit_events(app, before) if e.user_id != cast.user_a1 and e.action is AuditAction.READ
+    ]
+    assert read_by_others == []
+
+
+def _age_sessions(app: FastAPI, **values: dt.datetime) -> None:
+    with session_scope(web(app).session_factory) as db:
+        db.execute(update(WebSession).values(**values))
+
+
+def _last_seen(app: FastAPI) -> dt.datetime:
+    with session_scope(web(app).session_factory) as db:
+        seen = db.scalar(select(func.max(WebSession.last_seen_at)))
+        assert seen is not None
+        return seen

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit
-from rebalance.storage.repo import _actor, _patient
+from rebalance.storage.repo import _actor, _patient, _pin
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
 from rebalance.storage.types import AuditAction, EntityType, Role, SafetyLevel
@@ -150,8 +150,9 @@ class CheckInPublic(_Out):
 
 # Statements of every request, built once (see repo.py).
 _SESSION_BY_TOKEN_HASH = (
-    select(WebSession, User)
+    select(WebSession, User, Patient)
     .join(User, User.id == WebSession.user_id)
+    .outerjoin(Patient, Patient.id == User.patient_id)
     .where(WebSession.token_hash == bindparam("token_hash"))
 )
 _CHECK_INS = (
@@ -258,11 +259,19 @@ def create_web_session(
 
 
 def web_session_by_token_hash(session: Session, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
-    """The web session with this token hash and its user (active or not: the caller decides), or None."""
+    """The web session with this token hash and its user (active or not: the caller decides), or None.
+
+    The user, and a patient user's own record, stay with ``session`` for its unit of work: a patient's
+    request reads them once for both the sign-in check and the repository's checks.
+    """
     row = session.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
     if row is None:
         return None
-    return WebSessionPublic.model_validate(row[0]), UserPublic.model_validate(row[1])
+    web_session, user, patient = row
+    _pin(session, User, user)
+    if patient is not None:
+        _pin(session, Patient, patient)
+    return WebSessionPublic.model_validate(web_session), UserPublic.model_validate(user)
 
 
 def touch_web_session(session: Session, session_id: int, now: dt.datetime) -> None:

@@ -27,12 +27,14 @@ import functools
 import os
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.config import Settings
@@ -66,12 +68,40 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
         options |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True}
     if target.get_backend_name() == "sqlite":
         options["connect_args"] = {"factory": LockingConnection}
-    else:
-        options["pool_pre_ping"] = True  # a server restart must not fail the next request (SQLite cannot drop)
     engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         _set_up_sqlite(engine, None if in_memory else write_lock(str(target.database)))
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+PING_AFTER_IDLE_S = 1.0
+"""A server's connection idle longer than this is checked (``SELECT 1``) before it is used again."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections idle more than :data:`PING_AFTER_IDLE_S` only.
+
+    A database server restarted while the app was idle must not fail its next request; but a ping
+    before every use costs a round trip per unit of work for connections used a moment ago. A restart
+    in the middle of a busy second fails the requests under way: the first disconnect found renews the
+    whole pool (SQLAlchemy's own handling).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # just made, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the connection was lost while idle: {exc}") from exc
 
 
 class WriteLock:

@@ -21,6 +21,14 @@ safe methods through and checks every POST/PUT/PATCH/DELETE. Routes do not add i
 Which records a user may read or change is decided by the repository (``storage/repo.py``,
 ``storage/auth_repo.py``), which raises ``PermissionDeniedError`` (→ 403) or ``NotFoundError`` (→ 404):
 routes pass ``user.id`` as the acting user and never check ownership themselves.
+
+Threads and units of work. A plain ``def`` dependency or route runs in a worker thread, and each trip
+there and back costs more than most dependencies do: the dependencies that do no I/O are ``async``.
+The user dependencies look the web session up in a worker thread, in a read of its own (no lock, no
+transaction left open). Every router uses :class:`UnitOfWorkRoute`: a ``def`` route commits the
+request's unit of work in its own thread as it returns, and first runs the :class:`Deferred` checks
+of its dependencies there — the patient's context (``patient_views.PatientDep``) looks the session up
+that way, in the route's own unit of work: one trip to a worker thread for a patient's page.
 """
 
 from __future__ import annotations
@@ -58,10 +66,6 @@ class WebContext:
     passwords: security.Passwords
 
 
-# The dependencies that do no I/O are ``async def``: FastAPI calls a plain ``def`` dependency in a worker
-# thread, and each trip there and back costs more than the dependency itself.
-
-
 async def web_context(request: Request) -> WebContext:
     context: WebContext = request.app.state.web
     return context
@@ -71,15 +75,16 @@ async def get_settings(request: Request) -> Settings:
     return (await web_context(request)).settings
 
 
+# the unit of work
+
 _unit_of_work: ContextVar[Session | None] = ContextVar("rebalance_unit_of_work", default=None)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: committed when the route returns, rolled back if it raises.
 
-    A plain ``def`` route (every route that reads or writes) commits in its own worker thread as it
-    returns (:class:`UnitOfWorkRoute`): the unit of work, and SQLite's write lock, end there and then.
-    Otherwise (an ``async def`` route) the commit happens here.
+    A ``def`` route commits it in its own worker thread as it returns (:class:`UnitOfWorkRoute`);
+    otherwise (an ``async def`` route) the commit happens here.
     """
     session = (await web_context(request)).session_factory()
     token = _unit_of_work.set(session)
@@ -96,9 +101,20 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session.close()  # no I/O: the transaction has ended
 
 
+class Deferred:
+    """A dependency's value with a check to run in the route's own worker thread, before the route does
+    anything (:class:`UnitOfWorkRoute`): a check that reads the database, in the route's unit of work."""
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def route(*args: Any, **kwargs: Any) -> Any:
+        for value in kwargs.values():
+            if isinstance(value, Deferred):
+                value.check()
         result = endpoint(*args, **kwargs)
         session = _unit_of_work.get()
         if session is not None and session.in_transaction():
@@ -108,17 +124,28 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
+def _checking(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    async def route(*args: Any, **kwargs: Any) -> Any:
+        for value in kwargs.values():
+            if isinstance(value, Deferred):
+                await run_in_threadpool(value.check)
+        return await endpoint(*args, **kwargs)
+
+    return route
+
+
 class UnitOfWorkRoute(APIRoute):
-    """A route whose ``def`` endpoint commits the request's unit of work (``SessionDep``) in its own thread.
+    """A route that runs its dependencies' :class:`Deferred` checks first, and whose ``def`` endpoint
+    commits the request's unit of work (``SessionDep``) in its own worker thread as it returns.
 
     The commit would otherwise wait for the event loop to run the dependency's exit in another worker
     thread, with the transaction (and SQLite's write lock) held all that time. Every router uses it.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _committing(endpoint)
-        super().__init__(path, endpoint, **kwargs)
+        wrap = _checking if inspect.iscoroutinefunction(endpoint) else _committing
+        super().__init__(path, wrap(endpoint), **kwargs)
 
 
 async def get_kb() -> KnowledgeBase:
@@ -132,12 +159,18 @@ SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_kb)]
 
 
+# who is signed in
+
+
 async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
     """The request's user and web session (also kept in ``request.state.signed_in`` for the templates).
 
-    Looked up outside the request's unit of work (one read, no lock held: the route's unit of work has
-    not begun); the session is marked seen, at most once a minute, in a unit of work of its own.
+    Looked up once a request, outside its unit of work (one read, no lock held: the route's unit of
+    work has not begun); the session is marked seen, at most once a minute, in a unit of work of its own.
     """
+    if hasattr(request.state, "signed_in"):  # looked up already
+        known: SignedIn | None = request.state.signed_in
+        return known
     found = None
     if request.cookies.get(security.SESSION_COOKIE):
         found = await run_in_threadpool(_look_up, web, request)
@@ -152,6 +185,20 @@ def _look_up(web: WebContext, request: Request) -> SignedIn | None:
         with session_scope(web.session_factory) as db:
             security.load_session(db, web.settings, request)
     return found
+
+
+def signed_in_as(role: Role, db: Session, settings: Settings, request: Request) -> UserPublic:
+    """The request's user, who must have ``role``, looked up in ``db``'s unit of work (and marked seen
+    there) unless the request's session was looked up already; else the usual 401 or 403."""
+    found: SignedIn | None
+    if hasattr(request.state, "signed_in"):
+        found = request.state.signed_in
+    else:
+        found = security.load_session(db, settings, request)
+        request.state.signed_in = found
+    if found is None:
+        raise NotAuthenticatedError
+    return require_role(role, found.user, request)
 
 
 SignedInDep = Annotated[SignedIn | None, Depends(signed_in)]
@@ -171,7 +218,8 @@ OptionalUser = Annotated[UserPublic | None, Depends(optional_user)]
 CurrentUser = Annotated[UserPublic, Depends(current_user)]
 
 
-def _require(role: Role, user: UserPublic, request: Request) -> UserPublic:
+def require_role(role: Role, user: UserPublic, request: Request) -> UserPublic:
+    """``user`` if they have ``role``; else 403."""
     if user.role is not role:
         reason = f"only for {role.value}s"
         raise PermissionDeniedError(user.id, request.method.lower(), "page", request.url.path, reason)
@@ -179,15 +227,15 @@ def _require(role: Role, user: UserPublic, request: Request) -> UserPublic:
 
 
 async def admin_user(user: CurrentUser, request: Request) -> UserPublic:
-    return _require(Role.ADMIN, user, request)
+    return require_role(Role.ADMIN, user, request)
 
 
 async def clinician_user(user: CurrentUser, request: Request) -> UserPublic:
-    return _require(Role.CLINICIAN, user, request)
+    return require_role(Role.CLINICIAN, user, request)
 
 
 async def patient_user(user: CurrentUser, request: Request) -> UserPublic:
-    return _require(Role.PATIENT, user, request)
+    return require_role(Role.PATIENT, user, request)
 
 
 AdminUser = Annotated[UserPublic, Depends(admin_user)]
@@ -195,13 +243,14 @@ ClinicianUser = Annotated[UserPublic, Depends(clinician_user)]
 PatientUser = Annotated[UserPublic, Depends(patient_user)]
 
 
-async def csrf_protect(request: Request, session: SignedInDep) -> None:
+async def csrf_protect(request: Request, web: WebContextDep) -> None:
     """Refuse (403) a state-changing request without the right CSRF token.
 
     The token comes from the ``X-CSRF-Token`` header (HTMX, JSON) or the ``csrf_token`` form field.
     """
     if request.method in security.SAFE_METHODS:
         return
+    session = await signed_in(request, web)
     supplied = request.headers.get(security.CSRF_HEADER)
     if supplied is None and _is_form(request):
         value = (await request.form()).get(security.CSRF_FIELD)

@@ -36,9 +36,10 @@ def _number(name: str, description: str) -> Any:
     return Field(None, ge=low, le=high, description=f"{description} ({low}–{high})")
 
 
-FEEDBACK_LOOKS_AT = 30
-"""What is said after a session looks at the program version's latest this many sessions (further back
-only when they do not settle a decision): the work stays the same however long the history grows."""
+FEEDBACK_LOOKS_AT = 14
+"""What is said after a session looks at the program version's latest this many sessions — two weeks of
+daily sessions — and further back only when they do not settle a decision: the work stays the same
+however long the history grows."""
 
 
 class _In(BaseModel):

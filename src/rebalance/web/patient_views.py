@@ -29,10 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, overload
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
+from rebalance.config import Settings
 from rebalance.errors import ConflictError, InvalidInputError, NotFoundError
 from rebalance.knowledge.explain import explain_records
 from rebalance.knowledge.loader import KnowledgeBase
@@ -53,8 +54,10 @@ from rebalance.storage.schemas import (
     SessionLogPublic,
     UserPublic,
 )
-from rebalance.storage.types import SafetyLevel
-from rebalance.web.deps import KnowledgeDep, PatientUser, SessionDep
+from rebalance.storage.types import Role, SafetyLevel
+from rebalance.web import security
+from rebalance.web.deps import Deferred, KnowledgeDep, SessionDep, WebContextDep, signed_in_as
+from rebalance.web.errors import NotAuthenticatedError
 from rebalance.web.patient_schemas import (
     FEEDBACK_LOOKS_AT,
     Adherence,
@@ -91,7 +94,7 @@ logger = logging.getLogger("rebalance.web")
 CHECK_IN_EVERY_DAYS = 7
 """A check-in is due when the last one is more than this many days old (or there is none): weekly."""
 
-PREVIOUS_LOOKS_AT = 8
+PREVIOUS_LOOKS_AT = 3
 """The session a morning-after answer is about is looked for among the latest this many before the day."""
 
 HEADLINES = {
@@ -138,18 +141,37 @@ class _once(Generic[_T]):
 
 
 @dataclass(frozen=True)
-class Me:
+class Me(Deferred):
     """The signed-in patient and what their pages are made with; each kind of record is read once a request.
 
-    A page reads only what it shows: the today page the latest assessment and the recent check-ins (what
-    decides whether the program stops), not the whole history.
+    Who is signed in is looked up in the route's own worker thread and unit of work, before the route
+    runs (``check``, called by ``UnitOfWorkRoute``; and on first use of ``user`` in any case): a
+    patient's page costs one trip to a worker thread. A page reads only what it shows: the today page
+    the latest assessment and the recent check-ins (what decides whether the program stops), not the
+    whole history.
     """
 
     db: Session
     kb: KnowledgeBase
-    user_id: int
-    patient_id: int
     day: dt.date
+    request: Request
+    settings: Settings
+
+    def check(self) -> None:
+        """A signed-in patient with their own record, or the usual 401 / 403 / 404."""
+        _ = self.patient_id
+
+    @_once
+    def user(self) -> UserPublic:
+        return signed_in_as(Role.PATIENT, self.db, self.settings, self.request)
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @_once
+    def patient_id(self) -> int:
+        return _own_record(self.user)
 
     @_once
     def program(self) -> ProgramPublic | None:
@@ -186,9 +208,11 @@ class Me:
 
 
 async def patient_context(
-    db: SessionDep, kb: KnowledgeDep, user: PatientUser, day: Annotated[dt.date, Depends(today)]
+    request: Request, db: SessionDep, kb: KnowledgeDep, web: WebContextDep, day: Annotated[dt.date, Depends(today)]
 ) -> Me:
-    return Me(db, kb, user.id, _own_record(user), day)
+    if not request.cookies.get(security.SESSION_COOKIE):  # signed out: answered at once, as by PatientUser
+        raise NotAuthenticatedError
+    return Me(db, kb, day, request, web.settings)
 
 
 def _own_record(user: UserPublic) -> int:
@@ -466,7 +490,12 @@ def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic])
 
 
 def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
-    """The analysis the program was built from (its baseline pain), else the latest one."""
+    """What the library takes from the analysis the program was built from: its baseline pain — which a
+    program built by the library carries itself (``client.baseline_pain``); else that analysis, else the
+    latest one."""
+    baseline = program.document.get("client", {}).get("baseline_pain")
+    if baseline is not None:
+        return {"scores": {"pain_now": baseline}}
     latest = me.latest_assessment
     if latest is not None and latest.id == program.assessment_id:
         return latest.analysis
