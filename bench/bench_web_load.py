@@ -149,7 +149,7 @@ def report(label: str, rate: float, p50: float, p99: float, errors: int) -> None
 def bench_app(label: str, database_url: str, baseline_rate: float) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--port", str(port)]
+    args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--no-access-log", "--port", str(port)]
     with server(args, {"REBALANCE_DATABASE_URL": database_url}, f"{base}/health"):
         cookies, csrf, exercise = sign_in(base)
         print(f"{label}:")
@@ -167,7 +167,7 @@ def main() -> None:
         bare.write_text(BARE_APP)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning"]
+        args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--no-access-log"]
         print(f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s a run, one uvicorn process each, loopback")
         with server(args, {"PYTHONPATH": tmp}, f"{base}/"):
             baseline_rate, p50, p99, err = drive(base, "GET", "/", {}, {}, None)

@@ -67,7 +67,9 @@ def empty_tables(url: str) -> None:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
-    yield create_app(settings)
+    app = create_app(settings)
+    yield app
+    web(app).bookkeeping.close()  # as the app's shutdown does: nothing is written after the test
     empty_tables(settings.database_url)
 
 

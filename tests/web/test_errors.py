@@ -67,6 +67,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     _probes(app)
     yield app
+    app.state.web.bookkeeping.close()
     empty_tables(settings.database_url)
 
 

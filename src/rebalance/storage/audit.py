@@ -10,6 +10,8 @@ written as one multi-row ``INSERT``:
 - before a savepoint begins (a savepoint rolled back drops only the events recorded inside it).
 
 A rollback drops the events not yet written with everything else, as it would drop any change.
+A reading unit of work (``bookkeeping.reading_scope``) hands its READ events to the bookkeeping
+writer as it commits, instead of writing them itself.
 A page that reads five records costs one ``INSERT`` and no flush of the session's unit of work.
 """
 
@@ -20,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Select, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from rebalance.storage import bookkeeping
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, utc_now
 
@@ -65,6 +68,26 @@ def _write(session: Session, connection: Connection) -> None:
         connection.execute(_INSERT, [row for _, row in pending])
 
 
+def recorded(session: Session) -> list[dict[str, Any]]:
+    """The events recorded in ``session`` and not yet written, oldest first (copies)."""
+    return [dict(row) for _, row in session.info.get(PENDING, ())]
+
+
+def record_again(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Record the events ``rows`` (from :func:`recorded`) once more, stamped now: a page served again
+    from a cache reads what it read the first time."""
+    for row in rows:
+        record(
+            session,
+            row["user_id"],
+            row["action"],
+            row["entity_type"],
+            row["entity_id"],
+            row["patient_id"],
+            **row["detail"],
+        )
+
+
 def pending_count(session: Session) -> int:
     """How many recorded events are still to be written (for tests)."""
     return len(session.info.get(PENDING, ()))
@@ -72,6 +95,17 @@ def pending_count(session: Session) -> int:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    writer = session.info.get(bookkeeping.KEY)
+    if writer is not None and PENDING in session.info:
+        # A reading unit of work: its read events go to the bookkeeping writer; any other is
+        # written here, with what it records.
+        reads: list[tuple[Any, dict[str, Any]]] = []
+        others: list[tuple[Any, dict[str, Any]]] = []
+        for owner, row in session.info.pop(PENDING):
+            (reads if row["action"] is AuditAction.READ else others).append((owner, row))
+        writer.add_events([row for _, row in reads])
+        if others:
+            session.info[PENDING] = others
     write_pending(session)
 
 

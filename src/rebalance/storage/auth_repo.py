@@ -23,12 +23,12 @@ from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import CursorResult, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit
-from rebalance.storage.repo import _actor, _patient, _pin
+from rebalance.storage.repo import _actor, _patient
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
 from rebalance.storage.types import AuditAction, EntityType, Role, SafetyLevel
@@ -149,11 +149,14 @@ class CheckInPublic(_Out):
 
 
 # Statements of every request, built once (see repo.py).
-_SESSION_BY_TOKEN_HASH = (
-    select(WebSession, User, Patient)
-    .join(User, User.id == WebSession.user_id)
-    .outerjoin(Patient, Patient.id == User.patient_id)
-    .where(WebSession.token_hash == bindparam("token_hash"))
+_SESSIONS, _USERS = cast(Table, WebSession.__table__), cast(Table, User.__table__)
+_SESSION_BY_TOKEN_HASH = (  # columns, not ORM records: every request runs it, and it is the cheaper by far
+    select(
+        *(c.label(f"s_{c.name}") for c in _SESSIONS.c if c.name in WebSessionPublic.model_fields),
+        *(c.label(f"u_{c.name}") for c in _USERS.c if c.name in UserPublic.model_fields),
+    )
+    .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.token_hash == bindparam("token_hash"))
 )
 _CHECK_INS = (
     select(CheckIn)
@@ -259,18 +262,12 @@ def create_web_session(
 
 
 def web_session_by_token_hash(session: Session, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
-    """The web session with this token hash and its user (active or not: the caller decides), or None.
-
-    The user, and a patient user's own record, stay with ``session`` for its unit of work: a patient's
-    request reads them once for both the sign-in check and the repository's checks.
-    """
-    row = session.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
+    """The web session with this token hash and its user (active or not: the caller decides), or None."""
+    row = session.connection().execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).mappings().one_or_none()
     if row is None:
         return None
-    web_session, user, patient = row
-    _pin(session, User, user)
-    if patient is not None:
-        _pin(session, Patient, patient)
+    web_session = {key[2:]: value for key, value in row.items() if key.startswith("s_")}
+    user = {key[2:]: value for key, value in row.items() if key.startswith("u_")}
     return WebSessionPublic.model_validate(web_session), UserPublic.model_validate(user)
 
 

@@ -43,6 +43,7 @@ POOL_SIZE = 40  # anyio's default worker threads, which run the web app's sync r
 POOL_OVERFLOW = 10  # beyond that, for the sign-in reads of requests waiting for a thread
 
 READS_ONLY = "rebalance_reads_only"  # execution option of a read_scope's connection
+READS_FIRST = "rebalance_reads_first"  # execution option of a reading unit of work's connection (SQLite: BEGIN)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
 SQLITE_PRAGMAS = (
@@ -211,7 +212,11 @@ def _set_up_sqlite(engine: Engine, lock: WriteLock | None) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READS_ONLY):  # a read_scope: no BEGIN, so no lock
+        options = connection.get_execution_options()
+        if options.get(READS_ONLY):  # a read_scope: no BEGIN, so no lock
+            return
+        if options.get(READS_FIRST):  # a reading unit of work: no lock unless it comes to write
+            connection.exec_driver_sql("BEGIN")
             return
         # Every unit of work here writes (an audit event at least). A deferred BEGIN that later
         # upgrades to a write fails at once with "database is locked" when another writer got
@@ -227,6 +232,16 @@ def _set_up_sqlite(engine: Engine, lock: WriteLock | None) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine``. Objects stay readable after commit (``expire_on_commit=False``)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for units of work that read (the web app's GET requests; ``bookkeeping.reading_scope``).
+
+    On SQLite their transaction begins deferred: no write lock is taken or waited for unless the unit
+    of work comes to write, which it rarely does — its read events go to the bookkeeping writer.
+    Elsewhere they are the same as :func:`make_session_factory`'s.
+    """
+    return sessionmaker(bind=engine.execution_options(**{READS_FIRST: True}), expire_on_commit=False)
 
 
 @functools.cache

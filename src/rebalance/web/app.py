@@ -20,14 +20,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rebalance.config import Settings
-from rebalance.storage.db import make_engine, make_session_factory
+from rebalance.storage.db import make_engine
 from rebalance.storage.migrate import upgrade
 from rebalance.web.deps import WebContext, csrf_protect
 from rebalance.web.errors import register_error_handlers
 from rebalance.web.middleware import SecurityHeadersMiddleware, UnhandledErrorMiddleware
 from rebalance.web.rendering import STATIC_DIR
 from rebalance.web.routes import ROUTERS
-from rebalance.web.security import Passwords
 
 DESCRIPTION = """The rebalance clinic: clinicians' patients, assessments and programs; patients' own programs and logs.
 
@@ -53,13 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, settings.database_url)
-        import os
-
-        if os.environ.get("TOKENS"):
-            import anyio.to_thread
-
-            anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ["TOKENS"])
         yield
+        await run_in_threadpool(context.bookkeeping.close)  # the read events still waiting
         engine.dispose()
 
     app = FastAPI(
@@ -70,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
         redoc_url=None,
     )
-    app.state.web = WebContext(settings, make_session_factory(engine), Passwords(settings))
+    app.state.web = context = WebContext.on(settings, engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)

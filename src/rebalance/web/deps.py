@@ -37,33 +37,57 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from rebalance.config import Settings
 from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
-from rebalance.storage.db import read_scope, session_scope
+from rebalance.storage import bookkeeping
+from rebalance.storage.bookkeeping import Bookkeeping
+from rebalance.storage.db import make_reading_session_factory, make_session_factory, read_scope
 from rebalance.storage.schemas import UserPublic
-from rebalance.storage.types import Role
+from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
 from rebalance.web.errors import CsrfError, NotAuthenticatedError
+from rebalance.web.page_cache import PageCache
 from rebalance.web.security import SignedIn
 
 
 @dataclass(frozen=True)
 class WebContext:
-    """What the app is made with (``app.state.web``): settings, database sessions, password hashing."""
+    """What the app is made with (``app.state.web``): settings, database sessions, password hashing,
+    and the patients' rendered pages (``page_cache``)."""
 
     settings: Settings
     session_factory: sessionmaker[Session]
     passwords: security.Passwords
+    reading_session_factory: sessionmaker[Session]
+    bookkeeping: Bookkeeping
+    reads_inline: bool = False
+    pages: PageCache = field(default_factory=PageCache)
+
+    @classmethod
+    def on(cls, settings: Settings, engine: Engine) -> WebContext:
+        """The context of an app on ``engine``.
+
+        On SQLite a GET request's unit of work runs in the event loop's thread (``reads_inline``): its
+        reads take microseconds and never wait (write-ahead logging: readers and the writer do not block
+        each other; its read events go to the bookkeeping writer), while a trip to a worker thread and
+        back — and the GIL handed over at every query — costs more than the reads. A server database's
+        queries wait on the network: they run in worker threads.
+        """
+        factory = make_session_factory(engine)
+        reading = make_reading_session_factory(engine)
+        inline = engine.dialect.name == "sqlite"
+        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory), inline)
 
 
 async def web_context(request: Request) -> WebContext:
@@ -77,24 +101,33 @@ async def get_settings(request: Request) -> Settings:
 
 # the unit of work
 
+_R = TypeVar("_R")
+
 _unit_of_work: ContextVar[Session | None] = ContextVar("rebalance_unit_of_work", default=None)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: committed when the route returns, rolled back if it raises.
 
+    A GET (HEAD, OPTIONS) request's is a reading one (``bookkeeping.reading_scope``): it hands its read
+    events and session marks to the bookkeeping writer instead of writing them itself.
+
     A ``def`` route commits it in its own worker thread as it returns (:class:`UnitOfWorkRoute`);
     otherwise (an ``async def`` route) the commit happens here.
     """
-    session = (await web_context(request)).session_factory()
+    web = await web_context(request)
+    if request.method in security.SAFE_METHODS:  # reads: its read events go to the bookkeeping writer
+        session = web.reading_session_factory(info={bookkeeping.KEY: web.bookkeeping, INLINE: web.reads_inline})
+    else:
+        session = web.session_factory()
     token = _unit_of_work.set(session)
     try:
         yield session
         if session.in_transaction():
-            await run_in_threadpool(session.commit)
+            await run_db(session.commit)
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(session.rollback)
+            await run_db(session.rollback)
         raise
     finally:
         _unit_of_work.reset(token)
@@ -124,15 +157,36 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
+def _dispatching(route: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(route)
+    async def dispatch(*args: Any, **kwargs: Any) -> Any:
+        return await run_db(route, *args, **kwargs)
+
+    return dispatch
+
+
 def _checking(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def route(*args: Any, **kwargs: Any) -> Any:
         for value in kwargs.values():
             if isinstance(value, Deferred):
-                await run_in_threadpool(value.check)
+                await run_db(value.check)
         return await endpoint(*args, **kwargs)
 
     return route
+
+
+INLINE = "rebalance.inline"
+"""``Session.info`` key: the unit of work's database calls are made in the event loop's own thread."""
+
+
+async def run_db(call: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+    """``call(*args, **kwargs)``, which uses the request's unit of work: in a worker thread, or at once in
+    this thread when the unit of work says so (a reading one on SQLite: see :meth:`WebContext.on`)."""
+    session = _unit_of_work.get()
+    if session is not None and session.info.get(INLINE):
+        return call(*args, **kwargs)
+    return await run_in_threadpool(call, *args, **kwargs)
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -144,8 +198,8 @@ class UnitOfWorkRoute(APIRoute):
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        wrap = _checking if inspect.iscoroutinefunction(endpoint) else _committing
-        super().__init__(path, wrap(endpoint), **kwargs)
+        is_async = inspect.iscoroutinefunction(endpoint)
+        super().__init__(path, _checking(endpoint) if is_async else _dispatching(_committing(endpoint)), **kwargs)
 
 
 async def get_kb() -> KnowledgeBase:
@@ -166,7 +220,7 @@ async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
     """The request's user and web session (also kept in ``request.state.signed_in`` for the templates).
 
     Looked up once a request, outside its unit of work (one read, no lock held: the route's unit of
-    work has not begun); the session is marked seen, at most once a minute, in a unit of work of its own.
+    work has not begun); the session is marked seen, at most once a minute, by the bookkeeping writer.
     """
     if hasattr(request.state, "signed_in"):  # looked up already
         known: SignedIn | None = request.state.signed_in
@@ -182,8 +236,7 @@ def _look_up(web: WebContext, request: Request) -> SignedIn | None:
     with read_scope(web.session_factory) as db:
         found = security.find_session(db, web.settings, request)
     if found is not None and security.needs_touch(found):
-        with session_scope(web.session_factory) as db:
-            security.load_session(db, web.settings, request)
+        web.bookkeeping.touch(found.web_session.id, utc_now())
     return found
 
 
@@ -243,14 +296,14 @@ ClinicianUser = Annotated[UserPublic, Depends(clinician_user)]
 PatientUser = Annotated[UserPublic, Depends(patient_user)]
 
 
-async def csrf_protect(request: Request, web: WebContextDep) -> None:
+async def csrf_protect(request: Request) -> None:
     """Refuse (403) a state-changing request without the right CSRF token.
 
     The token comes from the ``X-CSRF-Token`` header (HTMX, JSON) or the ``csrf_token`` form field.
     """
     if request.method in security.SAFE_METHODS:
         return
-    session = await signed_in(request, web)
+    session = await signed_in(request, await web_context(request))
     supplied = request.headers.get(security.CSRF_HEADER)
     if supplied is None and _is_form(request):
         value = (await request.form()).get(security.CSRF_FIELD)

@@ -33,10 +33,9 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
-from rebalance.config import Settings
 from rebalance.errors import ConflictError, InvalidInputError, NotFoundError
 from rebalance.knowledge.explain import explain_records
-from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.logs import Logs, parse_logs
 from rebalance.programs.progress import adherence, decided_by_recent, decisions
@@ -56,7 +55,7 @@ from rebalance.storage.schemas import (
 )
 from rebalance.storage.types import Role, SafetyLevel
 from rebalance.web import security
-from rebalance.web.deps import Deferred, KnowledgeDep, SessionDep, WebContextDep, signed_in_as
+from rebalance.web.deps import Deferred, SessionDep, WebContext, signed_in_as
 from rebalance.web.errors import NotAuthenticatedError
 from rebalance.web.patient_schemas import (
     FEEDBACK_LOOKS_AT,
@@ -88,6 +87,7 @@ from rebalance.web.patient_schemas import (
     Topic,
     WeekCount,
 )
+from rebalance.web.security import SignedIn
 
 logger = logging.getLogger("rebalance.web")
 
@@ -152,10 +152,17 @@ class Me(Deferred):
     """
 
     db: Session
-    kb: KnowledgeBase
     day: dt.date
     request: Request
-    settings: Settings
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return default()
+
+    @property
+    def web(self) -> WebContext:
+        context: WebContext = self.request.app.state.web
+        return context
 
     def check(self) -> None:
         """A signed-in patient with their own record, or the usual 401 / 403 / 404."""
@@ -163,11 +170,18 @@ class Me(Deferred):
 
     @_once
     def user(self) -> UserPublic:
-        return signed_in_as(Role.PATIENT, self.db, self.settings, self.request)
+        return signed_in_as(Role.PATIENT, self.db, self.web.settings, self.request)
 
     @property
     def user_id(self) -> int:
         return self.user.id
+
+    @property
+    def signed_in(self) -> SignedIn:
+        """The user and their web session."""
+        _ = self.user
+        found: SignedIn = self.request.state.signed_in
+        return found
 
     @_once
     def patient_id(self) -> int:
@@ -207,12 +221,11 @@ class Me(Deferred):
         return repo.session_logs_for_patient(self.db, self.user_id, self.patient_id)
 
 
-async def patient_context(
-    request: Request, db: SessionDep, kb: KnowledgeDep, web: WebContextDep, day: Annotated[dt.date, Depends(today)]
-) -> Me:
+async def patient_context(request: Request, db: SessionDep, day: Annotated[dt.date, Depends(today)]) -> Me:
+    """(Few dependencies: FastAPI's solving of each costs more than most of them do.)"""
     if not request.cookies.get(security.SESSION_COOKIE):  # signed out: answered at once, as by PatientUser
         raise NotAuthenticatedError
-    return Me(db, kb, day, request, web.settings)
+    return Me(db, day, request)
 
 
 def _own_record(user: UserPublic) -> int:

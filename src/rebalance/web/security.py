@@ -42,8 +42,9 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from rebalance.config import Settings
-from rebalance.storage import auth_repo
+from rebalance.storage import auth_repo, bookkeeping
 from rebalance.storage.auth_repo import WebSessionPublic
+from rebalance.storage.bookkeeping import Bookkeeping
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import utc_now
 
@@ -162,12 +163,17 @@ def start_session(
 def load_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
     """The request's signed-in user, or None (no cookie, unknown token, expired, inactive user).
 
-    An active session is marked seen (at most once a minute), in ``db``'s unit of work. An expired one
+    An active session is marked seen (at most once a minute), in ``db``'s unit of work (by the
+    bookkeeping writer for a reading one). An expired one
     is only refused: the row is left to :func:`log_in`'s purge (of every expired session).
     """
     found = find_session(db, settings, request)
     if found is not None and needs_touch(found):
-        auth_repo.touch_web_session(db, found.web_session.id, utc_now())
+        writer: Bookkeeping | None = db.info.get(bookkeeping.KEY)
+        if writer is not None:  # a reading unit of work: the writer marks it
+            writer.touch(found.web_session.id, utc_now())
+        else:
+            auth_repo.touch_web_session(db, found.web_session.id, utc_now())
     return found
 
 

@@ -32,6 +32,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reports.figure import pose_figure
 from rebalance.web import patient_views as views
 from rebalance.web.deps import UnitOfWorkRoute
+from rebalance.web.page_cache import cached
 from rebalance.web.patient_schemas import LIMITS, CheckInIn, ExerciseToday, SessionIn
 from rebalance.web.patient_views import PatientDep
 from rebalance.web.rendering import render
@@ -44,9 +45,12 @@ Loc = tuple[int | str, ...]
 
 
 @router.get("/today")
-def today_page(request: Request, me: PatientDep) -> HTMLResponse:
-    today = views.today_view(me)
-    return render(request, "patient/today.html", {"today": today, "figures": _figures(me.kb, today.items)})
+def today_page(request: Request, me: PatientDep) -> Response:
+    def page() -> Response:
+        today = views.today_view(me)
+        return render(request, "patient/today.html", {"today": today, "figures": _figures(me.kb, today.items)})
+
+    return cached(me.web.pages, me, "today", page)
 
 
 def _figures(kb: KnowledgeBase, items: list[ExerciseToday]) -> dict[str, Markup]:

@@ -1,0 +1,161 @@
+"""The bookkeeping of reading requests — read events for the audit log, and "this web session was
+active" — written off the request path, in batches.
+
+>>> writer = Bookkeeping(session_factory)
+>>> with reading_scope(writer) as db:          # (the web app's GET requests: ``web/deps.get_db``)
+...     repo.latest_program(db, user_id, patient_id)   # records a READ event, handed to the writer
+>>> writer.flush()                             # written now (tests, shutdown); else within FLUSH_EVERY_S
+
+A request that only reads then never writes: on SQLite it takes no write lock and never waits for one,
+and on a server database it commits nothing. Every read is still audited: the writer's thread stores
+the events it was handed, all of them in one unit of work, at most :data:`FLUSH_EVERY_S` later, and
+on :meth:`Bookkeeping.close` (the app's shutdown). What a crash of the process can lose is the events
+of its last fraction of a second, never a change: changes and their audit events are written together
+in the unit of work that makes them, as always (``audit.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebalance.storage.db import session_scope
+from rebalance.storage.tables import AuditEvent, WebSession
+
+logger = logging.getLogger("rebalance.storage")
+
+FLUSH_EVERY_S = 0.05
+"""The writer stores what it was handed at least this often (seconds) while there is anything."""
+
+MAX_WAITING = 200_000
+"""Events kept for a retry while the database refuses them; beyond that the oldest are dropped (logged)."""
+
+KEY = "rebalance.bookkeeping"
+"""``Session.info`` key of a reading unit of work: the :class:`Bookkeeping` its events go to."""
+
+_EVENTS = cast(Table, AuditEvent.__table__).insert()
+_SESSIONS = cast(Table, WebSession.__table__)
+_TOUCH = (
+    _SESSIONS.update()
+    .where(_SESSIONS.c.id == bindparam("session_id"), _SESSIONS.c.last_seen_at < bindparam("seen"))
+    .values(last_seen_at=bindparam("seen"))
+)
+
+
+class Bookkeeping:
+    """Read events and session activity, stored by a thread of its own (started on first use)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._lock = threading.Lock()
+        self._events: list[dict[str, Any]] = []
+        self._seen: dict[int, dt.datetime] = {}  # web session id -> the latest activity
+        self._wake = threading.Event()
+        self._write_lock = threading.Lock()  # one batch at a time (the thread, flush)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # handing over
+
+    def add_events(self, rows: list[dict[str, Any]]) -> None:
+        """Audit events (rows of ``audit_events``, as ``audit.record`` makes them) to store."""
+        if not rows:
+            return
+        with self._lock:
+            self._events.extend(rows)
+        self._start()
+
+    def touch(self, web_session_id: int, seen: dt.datetime) -> None:
+        """Mark a web session active at ``seen`` (a later mark wins; an earlier one is ignored)."""
+        with self._lock:
+            if seen > self._seen.get(web_session_id, seen - dt.timedelta(1)):
+                self._seen[web_session_id] = seen
+        self._start()
+
+    def waiting(self) -> int:
+        """Events and session marks not yet stored."""
+        with self._lock:
+            return len(self._events) + len(self._seen)
+
+    # storing
+
+    def flush(self) -> None:
+        """Store everything handed over so far, now, in this thread. Raises if the database refuses it
+        (what was not stored is kept for the next try)."""
+        with self._write_lock:
+            with self._lock:
+                events, self._events = self._events, []
+                seen, self._seen = self._seen, {}
+            if not events and not seen:
+                return
+            try:
+                with session_scope(self._factory) as db:
+                    connection = db.connection()
+                    if events:
+                        connection.execute(_EVENTS, events)
+                    if seen:
+                        connection.execute(_TOUCH, [{"session_id": k, "seen": v} for k, v in seen.items()])
+            except BaseException:
+                self._keep(events, seen)
+                raise
+
+    def close(self) -> None:
+        """Store what is waiting and stop the thread (the app's shutdown). Later hand-overs are stored
+        at once, in the caller's thread."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.flush()
+
+    def _keep(self, events: list[dict[str, Any]], seen: dict[int, dt.datetime]) -> None:
+        with self._lock:
+            self._events[:0] = events
+            for key, value in seen.items():
+                if value > self._seen.get(key, value - dt.timedelta(1)):
+                    self._seen[key] = value
+            if len(self._events) > MAX_WAITING:
+                dropped = len(self._events) - MAX_WAITING
+                del self._events[:dropped]
+                logger.error("audit: %d read events dropped: the database refused them for too long", dropped)
+
+    def _start(self) -> None:
+        if self._closed:
+            self.flush()
+            return
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="rebalance-bookkeeping", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(FLUSH_EVERY_S)
+            try:
+                self.flush()
+            except Exception:
+                logger.exception("audit: read events could not be stored; trying again")
+
+
+@contextmanager
+def reading_scope(writer: Bookkeeping, factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work for a request that reads: as ``session_scope``, with its read events and session
+    marks handed to ``writer`` once it commits (``factory`` should be a reading one: ``db.reading``)."""
+    session = factory(info={KEY: writer})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
