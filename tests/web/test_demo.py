@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import rebalance.cli as cli_module
 from rebalance.api import analyse_document
 from rebalance.config import Settings
 from rebalance.errors import ConflictError
@@ -140,6 +141,8 @@ def serve(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, cli: Any) -> Iterato
 
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append({"app": app, **options}))
+    # (gc.freeze and the switch interval are process-wide: not in the test process)
+    monkeypatch.setattr(cli_module, "_tune_for_serving", lambda kb: started.append({"tuned": kb is not None}))
     monkeypatch.setenv("REBALANCE_DATABASE_URL", sqlite_url)
     for name, value in FAST_HASHING.items():
         monkeypatch.setenv(f"REBALANCE_{name.upper()}", str(value))
@@ -156,7 +159,8 @@ def test_serve_demo_seeds_an_empty_database_prints_the_logins_and_serves(serve: 
         assert login.email in out
         assert login.password in out
     assert "serving on http://127.0.0.1:8011" in out
-    assert [(s["host"], s["port"]) for s in started] == [("127.0.0.1", 8011)]
+    assert started[0] == {"tuned": True}  # before serving
+    assert [(s["host"], s["port"], s["access_log"]) for s in started[1:]] == [("127.0.0.1", 8011, True)]
     code, out, _ = cli("serve", "--demo")  # again: the demo is there already
     assert "serving the demo clinic already in it" in out
     assert "seeded" not in out
@@ -172,6 +176,13 @@ def test_serve_demo_on_another_database_only_serves_it(serve: Any, sqlite_url: s
     assert "not empty: serving it as it is" in out
     assert "demo-admin-password" not in out
     assert started[-1]["host"] == "0.0.0.0"  # noqa: S104
+
+
+def test_serve_can_leave_out_the_access_log(serve: Any) -> None:
+    cli, started = serve
+    code, _, _ = cli("serve", "--no-access-log")
+    assert code == 0
+    assert started[-1]["access_log"] is False
 
 
 def test_serve_refuses_a_bad_port(serve: Any) -> None:
