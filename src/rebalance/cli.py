@@ -154,7 +154,7 @@ SWITCH_INTERVAL_S = 0.0005
 """How long a thread may keep the GIL while another waits for it (Python's default is 5 ms)."""
 
 
-def _tune_for_serving(_kb: object) -> None:
+def _tune_for_serving() -> None:
     """Two process-wide settings for the web server (made here, not in the app: tests make many apps).
 
     - The objects made at start-up (the knowledge base, loaded now, and the app) are frozen out of the
@@ -184,7 +184,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         _serve_demo(settings, _kb(args))
     app = create_app(settings)
-    _tune_for_serving(_kb(args))
+    _kb(args)  # loaded now, so that it is among the start-up objects frozen
+    _tune_for_serving()
     print(f"rebalance: serving on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log)
     return EXIT_OK

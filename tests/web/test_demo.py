@@ -142,7 +142,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, cli: Any) -> Iterato
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append({"app": app, **options}))
     # (gc.freeze and the switch interval are process-wide: not in the test process)
-    monkeypatch.setattr(cli_module, "_tune_for_serving", lambda kb: started.append({"tuned": kb is not None}))
+    monkeypatch.setattr(cli_module, "_tune_for_serving", lambda: started.append({"tuned": True}))
     monkeypatch.setenv("REBALANCE_DATABASE_URL", sqlite_url)
     for name, value in FAST_HASHING.items():
         monkeypatch.setenv(f"REBALANCE_{name.upper()}", str(value))

@@ -37,7 +37,7 @@ __all__ = ["patient", "story"]  # the fixtures
 
 TODAY_STATEMENTS = 6  # signed-in session, page state, user and patient, program, assessment, check-ins
 TODAY_AGAIN_STATEMENTS = 2  # the signed-in session, the page state (page_cache.py)
-LOG_STATEMENTS = 10  # session, user and patient, program, previous, new and latest sessions, audit ...
+LOG_STATEMENTS = 10  # session (twice: the CSRF check), user and patient, program, previous, new, latest, audit...
 
 
 def engine_of(app: FastAPI) -> Engine:

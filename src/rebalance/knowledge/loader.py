@@ -186,7 +186,7 @@ def _read_raw(files: dict[str, list[Path]], data_dir: Path, problems: list[Probl
         cached: dict[str, Any] = json.loads(cache.read_text(encoding="utf-8"))
         return cached
     except (OSError, ValueError):
-        pass
+        pass  # no cache for these bytes yet, or an unreadable one: parse the YAML
     raw = {}
     for paths in files.values():
         for path in paths:

@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam
@@ -75,9 +74,13 @@ class Bookkeeping:
     def touch(self, web_session_id: int, seen: dt.datetime) -> None:
         """Mark a web session active at ``seen`` (a later mark wins; an earlier one is ignored)."""
         with self._lock:
-            if seen > self._seen.get(web_session_id, seen - dt.timedelta(1)):
-                self._seen[web_session_id] = seen
+            self._mark(web_session_id, seen)
         self._start()
+
+    def _mark(self, web_session_id: int, seen: dt.datetime) -> None:
+        known = self._seen.get(web_session_id)
+        if known is None or seen > known:
+            self._seen[web_session_id] = seen
 
     def waiting(self) -> int:
         """Events and session marks not yet stored."""
@@ -120,8 +123,7 @@ class Bookkeeping:
         with self._lock:
             self._events[:0] = events
             for key, value in seen.items():
-                if value > self._seen.get(key, value - dt.timedelta(1)):
-                    self._seen[key] = value
+                self._mark(key, value)
             if len(self._events) > MAX_WAITING:
                 dropped = len(self._events) - MAX_WAITING
                 del self._events[:dropped]
@@ -146,16 +148,12 @@ class Bookkeeping:
                 logger.exception("audit: read events could not be stored; trying again")
 
 
-@contextmanager
-def reading_scope(writer: Bookkeeping, factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work for a request that reads: as ``session_scope``, with its read events and session
-    marks handed to ``writer`` once it commits (``factory`` should be a reading one: ``db.reading``)."""
-    session = factory(info={KEY: writer})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def reading_session(writer: Bookkeeping, factory: sessionmaker[Session], info: dict[str, Any] | None = None) -> Session:
+    """A session for a unit of work that reads, whose read events go to ``writer`` as it commits
+    (``factory``: ``db.make_reading_session_factory``); ``info`` is added to its ``Session.info``."""
+    return factory(info={KEY: writer, **(info or {})})
+
+
+def reading_scope(writer: Bookkeeping, factory: sessionmaker[Session]) -> AbstractContextManager[Session]:
+    """:func:`~rebalance.storage.db.session_scope` for a unit of work that reads (see :func:`reading_session`)."""
+    return session_scope(factory, **{KEY: writer})

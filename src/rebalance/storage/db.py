@@ -11,8 +11,9 @@ lock is taken.
 SQLite gets what a server database has by default: foreign keys enforced, write-ahead logging
 (readers do not block the writer), and real transactions — SQLAlchemy's recipe that takes
 transaction control away from the ``sqlite3`` driver, so ``BEGIN`` also covers reads and DDL and
-savepoints work. Every unit of work writes (an audit event at least), so each takes the write lock
-up front (``BEGIN IMMEDIATE``); the writers of one process queue for it first come, first served
+savepoints work. A unit of work that writes takes the write lock up front (``BEGIN IMMEDIATE``) —
+every one does but a reading one (``make_reading_session_factory``), whose read events go to the
+bookkeeping writer; the writers of one process queue for it first come, first served
 (:class:`WriteLock`) instead of polling SQLite's busy handler, whose sleeps grow to 100 ms. With
 write-ahead logging, ``synchronous = NORMAL`` is safe: a power cut may lose the last commits, never
 the database.
@@ -218,7 +219,7 @@ def _set_up_sqlite(engine: Engine, lock: WriteLock | None) -> None:
         if options.get(READS_FIRST):  # a reading unit of work: no lock unless it comes to write
             connection.exec_driver_sql("BEGIN")
             return
-        # Every unit of work here writes (an audit event at least). A deferred BEGIN that later
+        # Any other unit of work writes (an audit event at least). A deferred BEGIN that later
         # upgrades to a write fails at once with "database is locked" when another writer got
         # there first; IMMEDIATE takes the write lock up front, so writers queue (WriteLock, then
         # busy_timeout for the writers of other processes).
@@ -251,9 +252,10 @@ def default_session_factory() -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
-    """One unit of work: commit at the end of the block, roll back if it raises, always close."""
-    session = (factory or default_session_factory())()
+def session_scope(factory: sessionmaker[Session] | None = None, **info: Any) -> Iterator[Session]:
+    """One unit of work: commit at the end of the block, roll back if it raises, always close.
+    ``info`` goes into the session's ``Session.info``."""
+    session = (factory or default_session_factory())(info=info)
     try:
         yield session
         session.commit()

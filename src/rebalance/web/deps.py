@@ -28,11 +28,13 @@ The user dependencies look the web session up in a worker thread, in a read of i
 transaction left open). Every router uses :class:`UnitOfWorkRoute`: a ``def`` route commits the
 request's unit of work in its own thread as it returns, and first runs the :class:`Deferred` checks
 of its dependencies there — the patient's context (``patient_views.PatientDep``) looks the session up
-that way, in the route's own unit of work: one trip to a worker thread for a patient's page.
+that way, in the route's own unit of work: one trip to a worker thread for a patient's page, and none
+for a GET on SQLite, whose unit of work runs in the event loop's thread (:func:`run_db`).
 """
 
 from __future__ import annotations
 
+import abc
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable
@@ -117,7 +119,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """
     web = await web_context(request)
     if request.method in security.SAFE_METHODS:  # reads: its read events go to the bookkeeping writer
-        session = web.reading_session_factory(info={bookkeeping.KEY: web.bookkeeping, INLINE: web.reads_inline})
+        session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
         session = web.session_factory()
     token = _unit_of_work.set(session)
@@ -134,12 +136,13 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session.close()  # no I/O: the transaction has ended
 
 
-class Deferred:
-    """A dependency's value with a check to run in the route's own worker thread, before the route does
-    anything (:class:`UnitOfWorkRoute`): a check that reads the database, in the route's unit of work."""
+class Deferred(abc.ABC):
+    """A dependency's value with a check to run where the route runs (:func:`run_db`), before the route
+    does anything (:class:`UnitOfWorkRoute`): a check that reads the database, in the route's unit of work."""
 
+    @abc.abstractmethod
     def check(self) -> None:
-        raise NotImplementedError
+        """Raise the usual 401/403/404 when the request may not go on."""
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,7 +194,7 @@ async def run_db(call: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
 
 class UnitOfWorkRoute(APIRoute):
     """A route that runs its dependencies' :class:`Deferred` checks first, and whose ``def`` endpoint
-    commits the request's unit of work (``SessionDep``) in its own worker thread as it returns.
+    commits the request's unit of work (``SessionDep``) where it runs (:func:`run_db`) as it returns.
 
     The commit would otherwise wait for the event loop to run the dependency's exit in another worker
     thread, with the transaction (and SQLite's write lock) held all that time. Every router uses it.
