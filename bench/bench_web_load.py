@@ -5,8 +5,9 @@ demo patient in, and drives two requests with 32 concurrent clients for a fixed 
 the patient's today page (GET /today) and logging a session (POST /api/me/logs). Beside them, a
 bare FastAPI endpoint on the same machine, driven by the same client, is the baseline.
 
-Prints requests per second and p50/p99 latency, the ratio of p99 to the 50 ms target, and the
-today page's throughput as a share of the baseline's (target at least 0.5). Every request loop is
+Both servers run the same number of processes (``--workers``): one a core (``os.cpu_count()``), or
+``REBALANCE_BENCH_WORKERS``. Prints requests per second and p50/p99 latency, the ratio of p99 to the
+50 ms target, and the today page's throughput as a share of the baseline's (target at least 0.5). Every request loop is
 bounded in time and only ever talks to 127.0.0.1.
 """
 
@@ -30,6 +31,8 @@ from pathlib import Path
 import httpx
 
 CONCURRENCY, SECONDS = 32, 8.0  # wrk: 2 threads, 32 connections
+WORKERS = int(os.environ.get("REBALANCE_BENCH_WORKERS", os.cpu_count() or 1))
+"""Server processes, the same for our app and the baseline: one a core, as a clinic would serve it."""
 P99_TARGET_S = 0.050
 PATIENT = ("maria.lopez@rebalance.test", "demo-patient-password")
 PG_ADMIN = os.environ.get("REBALANCE_BENCH_POSTGRESQL_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -150,6 +153,7 @@ def bench_app(label: str, database_url: str, baseline_rate: float) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--no-access-log", "--port", str(port)]
+    args += ["--workers", str(WORKERS)]
     with server(args, {"REBALANCE_DATABASE_URL": database_url}, f"{base}/health"):
         cookies, csrf, exercise = sign_in(base)
         print(f"{label}:")
@@ -168,7 +172,8 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--no-access-log"]
-        print(f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s a run, one uvicorn process each, loopback")
+        args += ["--workers", str(WORKERS)]
+        print(f"{CONCURRENCY} concurrent clients, {SECONDS:.0f} s a run, {WORKERS} server processes each, loopback")
         with server(args, {"PYTHONPATH": tmp}, f"{base}/"):
             baseline_rate, p50, p99, err = drive(base, "GET", "/", {}, {}, None)
         print("baseline: bare FastAPI endpoint")

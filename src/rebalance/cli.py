@@ -144,29 +144,19 @@ def _cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+MAX_WORKERS = 64
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes, 1 to {MAX_WORKERS}, got {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port number 1 to 65535, got {text!r}")
     return int(text)
-
-
-SWITCH_INTERVAL_S = 0.0005
-"""How long a thread may keep the GIL while another waits for it (Python's default is 5 ms)."""
-
-
-def _tune_for_serving() -> None:
-    """Two process-wide settings for the web server (made here, not in the app: tests make many apps).
-
-    - The objects made at start-up (the knowledge base, loaded now, and the app) are frozen out of the
-      garbage collector's full passes (``gc.freeze``): a full pass over them stalls every request.
-    - The GIL switch interval is 0.5 ms: the event loop gets the GIL back from a worker thread (a page
-      rendered there, the bookkeeping writer) sooner, which shortens the slowest requests' wait.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -175,7 +165,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from rebalance.config import Settings
     from rebalance.storage.migrate import upgrade
-    from rebalance.web.app import create_app
+    from rebalance.web import app as web_app
 
     settings = Settings()
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
@@ -183,11 +173,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     if args.demo:
         _serve_demo(settings, _kb(args))
-    app = create_app(settings)
-    _kb(args)  # loaded now, so that it is among the start-up objects frozen
-    _tune_for_serving()
-    print(f"rebalance: serving on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log)
+    options = {"host": args.host, "port": args.port, "access_log": not args.no_access_log}
+    processes = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"rebalance: serving on http://{args.host}:{args.port}{processes}  (Ctrl+C to stop)", flush=True)
+    if args.workers > 1:  # each worker makes its own app (web_app.serving_app) on the database migrated above
+        uvicorn.run("rebalance.web.app:serving_app", factory=True, workers=args.workers, **options)
+    else:
+        app = web_app.create_app(settings)
+        web_app.tune_for_serving()
+        uvicorn.run(app, **options)
     return EXIT_OK
 
 
@@ -253,6 +247,9 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     sv.add_argument("--demo", action="store_true", help="seed a demo clinic into an empty database; print its logins")
     sv.add_argument("--no-access-log", action="store_true", help="do not log every request (the load benchmark)")
+    sv.add_argument(
+        "--workers", type=_workers, default=1, help=f"worker processes, 1 to {MAX_WORKERS} (default 1; one a core)"
+    )
     sv.set_defaults(func=_cmd_serve)
 
     kb = sub.add_parser("kb", help="the knowledge base")

@@ -157,3 +157,29 @@ def test_on_sqlite_a_reading_unit_of_work_neither_takes_nor_waits_for_the_write_
     finally:
         other.rollback()
         other.close()
+
+
+def test_the_writer_stores_every_column_as_an_insert_would(
+    session_factory: sessionmaker[Session], writer: Bookkeeping, people: People
+) -> None:
+    """On PostgreSQL the writer uses COPY, not INSERT: the rows read back must be the same."""
+    at = dt.datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    detail = {"read": "session_logs", "from": None, "ids": [1, 2], "note": 'tab\there, quote " and \\ too'}
+    rows = [
+        {"at": at, "user_id": people.clinician, "action": AuditAction.READ, "entity_type": "patient",
+         "entity_id": people.patient, "patient_id": people.patient, "detail": detail},
+        {"at": at + dt.timedelta(seconds=1), "user_id": None, "action": AuditAction.LOGIN_FAILED,
+         "entity_type": "user", "entity_id": None, "patient_id": None, "detail": {}},
+    ]  # fmt: skip
+    writer.add_events(rows)
+    writer.flush()
+    with session_scope(session_factory) as db:
+        stored = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()[::-1]
+        got = [
+            {
+                name: getattr(event, name)
+                for name in ("at", "user_id", "action", "entity_type", "entity_id", "patient_id", "detail")
+            }
+            for event in stored
+        ]
+    assert got == rows

@@ -156,3 +156,29 @@ def test_a_server_connection_lost_while_idle_is_replaced_before_it_is_used(
         assert len(pings) == 1
     finally:
         engine.dispose()
+
+
+def test_a_reading_unit_of_work_on_postgresql_sends_no_begin_and_no_commit(postgresql_server: Engine) -> None:
+    """Each of its statements commits on its own (READ COMMITTED gives each its own snapshot anyway);
+    an ordinary unit of work still runs in one transaction."""
+    from sqlalchemy import event
+
+    from rebalance.storage.db import make_reading_session_factory
+
+    engine = make_engine(POSTGRESQL_URL)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    try:
+        with session_scope(make_reading_session_factory(engine)) as reading:
+            assert reading.execute(
+                text("SELECT txid_current_if_assigned() IS NULL, now() = statement_timestamp()")
+            ).one() == (True, True)
+            autocommit = reading.connection().connection.driver_connection.autocommit  # type: ignore[union-attr]
+        assert autocommit is True
+        with session_scope(make_session_factory(engine)) as writing:
+            first = writing.execute(text("SELECT now()")).scalar()
+            time.sleep(0.01)
+            assert writing.execute(text("SELECT now()")).scalar() == first  # one transaction
+        assert not any(s.upper().startswith(("BEGIN", "COMMIT")) for s in sent)
+    finally:
+        engine.dispose()

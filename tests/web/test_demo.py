@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import rebalance.cli as cli_module
+import rebalance.web.app as web_app
 from rebalance.api import analyse_document
 from rebalance.config import Settings
 from rebalance.errors import ConflictError
@@ -142,7 +142,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, cli: Any) -> Iterato
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append({"app": app, **options}))
     # (gc.freeze and the switch interval are process-wide: not in the test process)
-    monkeypatch.setattr(cli_module, "_tune_for_serving", lambda: started.append({"tuned": True}))
+    monkeypatch.setattr(web_app, "tune_for_serving", lambda: started.append({"tuned": True}))
     monkeypatch.setenv("REBALANCE_DATABASE_URL", sqlite_url)
     for name, value in FAST_HASHING.items():
         monkeypatch.setenv(f"REBALANCE_{name.upper()}", str(value))
@@ -191,3 +191,85 @@ def test_serve_refuses_a_bad_port(serve: Any) -> None:
     assert code == 2
     assert "expected a port number" in err
     assert started == []
+
+
+def test_serve_with_workers_hands_uvicorn_the_app_factory(serve: Any) -> None:
+    cli, started = serve
+    code, out, _ = cli("serve", "--demo", "--workers", "3", "--port", "8012")
+    assert code == 0
+    assert "serving on http://127.0.0.1:8012, 3 worker processes" in out
+    assert "seeded the demo clinic" in out  # once, before the workers start
+    (run,) = started  # each worker tunes itself (serving_app), not this process
+    assert run["app"] == "rebalance.web.app:serving_app"
+    assert (run["factory"], run["workers"], run["port"]) == (True, 3, 8012)
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "two", "-1"])
+def test_serve_refuses_a_bad_number_of_workers(serve: Any, workers: str) -> None:
+    cli, started = serve
+    code, _, err = cli("serve", f"--workers={workers}")
+    assert code == 2
+    assert "--workers" in err
+    assert "expected a number of worker processes, 1 to 64" in err
+    assert started == []
+
+
+def test_serving_app_is_the_app_on_the_configured_database_tuned_for_serving(
+    serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    _, started = serve
+    app = web_app.serving_app()
+    assert started == [{"tuned": True}]
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+
+
+def test_serve_with_two_workers_serves_the_demo_from_both_processes(tmp_path: Any) -> None:
+    """The real command: two worker processes (uvicorn's supervisor), a patient signed in through one
+    of them and served by either (the session is in the database), stopped cleanly."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "REBALANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'clinic.db'}"}
+    env |= {f"REBALANCE_{name.upper()}": str(value) for name, value in FAST_HASHING.items()}
+    args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--workers", "2", "--port", str(port)]
+    server = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not answer /health within 60 s")
+        patient = next(login for login in demo.demo_logins() if login.role is Role.PATIENT)
+        with httpx.Client(base_url=base) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token is not None
+            form = {"email": patient.email, "password": patient.password, "csrf_token": token.group(1)}
+            assert client.post("/login", data=form).status_code == 303
+            cookies = dict(client.cookies)
+        pages = [httpx.get(f"{base}/today", cookies=cookies) for _ in range(20)]  # a connection each: either worker
+        assert {page.status_code for page in pages} == {200}
+        assert all(patient.name.split()[0] in page.text for page in pages)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert "2 worker processes" in out
+    assert len(set(re.findall(r"Started server process \[(\d+)\]", out))) == 2

@@ -35,9 +35,11 @@ from tests.web.patient_story import MONDAY, Story, add_check_in, api_post, asses
 
 __all__ = ["patient", "story"]  # the fixtures
 
-TODAY_STATEMENTS = 6  # signed-in session, page state, user and patient, program, assessment, check-ins
-TODAY_AGAIN_STATEMENTS = 2  # the signed-in session, the page state (page_cache.py)
-LOG_STATEMENTS = 10  # session (twice: the CSRF check), user and patient, program, previous, new, latest, audit...
+TODAY_STATEMENTS = 5  # signed-in session with the page state, user and patient, program, assessment, check-ins
+TODAY_AGAIN_STATEMENTS = 1  # the signed-in session with the page state, one statement (page_cache.py)
+LOG_STATEMENTS = (
+    9  # session (twice: the CSRF check), user and patient, program, assessment, check-ins, previous, new, latest
+)
 
 
 def engine_of(app: FastAPI) -> Engine:
@@ -132,6 +134,25 @@ def test_logging_a_session_reads_a_fixed_number_of_records_whatever_the_history(
     assert response.status_code == 201, response.text
     assert len(statements) <= LOG_STATEMENTS, "\n".join(s[:90] for s in statements)
     assert sum(s.startswith("INSERT INTO audit_events") for s in statements) == 1
+
+
+def test_logging_a_session_stores_its_change_with_it_and_hands_its_reads_to_the_writer(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient
+) -> None:
+    before = last_event_id(app)
+    token = {"X-CSRF-Token": patient.get("/api/me").json()["csrf_token"]}
+    body = {"entries": [_done(story.items_on("Mon")[0], pain=1)]}
+    saved = patient.post("/api/me/logs", json=body, headers=token)
+    assert saved.status_code == 201, saved.text
+    with session_scope(web(app).session_factory) as db:  # no flush: what the unit of work wrote itself
+        written = db.execute(select(AuditEvent.action, AuditEvent.entity_type).where(AuditEvent.id > before)).all()
+    assert ("create", "session_log") in [(str(a), t) for a, t in written]
+    events = audit_events(app, before)  # and, once the writer has stored them, its reads
+    assert {(e.user_id, e.patient_id) for e in events} == {(cast.user_a1, cast.patient_a1)}
+    read = {(e.entity_type, e.entity_id) for e in events if e.action is AuditAction.READ}
+    assert {("program", story.program.id), ("assessment", story.assessment.id)} <= read
+    created = [e for e in events if e.action is AuditAction.CREATE]
+    assert [(e.entity_type, e.entity_id) for e in created] == [("session_log", saved.json()["log"]["id"])]
 
 
 def _expected(app: FastAPI, cast: Cast, story: Story, kb: KnowledgeBase) -> dict[str, dict[str, Any]]:

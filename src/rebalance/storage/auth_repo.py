@@ -23,11 +23,11 @@ from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import CursorResult, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Row, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
-from rebalance.storage import audit
+from rebalance.storage import audit, page_state
 from rebalance.storage.repo import _actor, _patient
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
@@ -158,6 +158,8 @@ _SESSION_BY_TOKEN_HASH = (  # columns, not ORM records: every request runs it, a
     .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
     .where(_SESSIONS.c.token_hash == bindparam("token_hash"))
 )
+# ... and the page state of the user's own patient record (None but for patients): one round trip.
+_SESSION_WITH_PAGE_STATE = _SESSION_BY_TOKEN_HASH.add_columns(*page_state.state_columns(_USERS.c.patient_id))
 _CHECK_INS = (
     select(CheckIn)
     .where(
@@ -263,11 +265,23 @@ def create_web_session(
 
 def web_session_by_token_hash(session: Session, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
     """The web session with this token hash and its user (active or not: the caller decides), or None."""
-    row = session.connection().execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).mappings().one_or_none()
-    if row is None:
-        return None
-    web_session = {key[2:]: value for key, value in row.items() if key.startswith("s_")}
-    user = {key[2:]: value for key, value in row.items() if key.startswith("u_")}
+    row = session.connection().execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
+    return None if row is None else _session_and_user(row)
+
+
+def web_session_with_page_state(
+    session: Session, token_hash: str
+) -> tuple[WebSessionPublic, UserPublic, page_state.PageState] | None:
+    """:func:`web_session_by_token_hash` and, in the same statement, the page state of the user's own
+    patient record (``page_state.py``; all None for a user who is not a patient)."""
+    row = session.connection().execute(_SESSION_WITH_PAGE_STATE, {"token_hash": token_hash}).one_or_none()
+    return None if row is None else (*_session_and_user(row), page_state.from_row(row))
+
+
+def _session_and_user(row: Row[Any]) -> tuple[WebSessionPublic, UserPublic]:
+    values = row._mapping
+    web_session = {key[2:]: value for key, value in values.items() if key.startswith("s_")}
+    user = {key[2:]: value for key, value in values.items() if key.startswith("u_")}
     return WebSessionPublic.model_validate(web_session), UserPublic.model_validate(user)
 
 

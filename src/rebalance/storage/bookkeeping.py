@@ -22,7 +22,7 @@ import threading
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.storage.db import session_scope
@@ -102,7 +102,7 @@ class Bookkeeping:
                 with session_scope(self._factory) as db:
                     connection = db.connection()
                     if events:
-                        connection.execute(_EVENTS, events)
+                        store_events(connection, events)
                     if seen:
                         connection.execute(_TOUCH, [{"session_id": k, "seen": v} for k, v in seen.items()])
             except BaseException:
@@ -146,6 +146,24 @@ class Bookkeeping:
                 self.flush()
             except Exception:
                 logger.exception("audit: read events could not be stored; trying again")
+
+
+_COLUMNS = [c for c in cast(Table, AuditEvent.__table__).c if c.name != "id"]
+_COPY = f"COPY audit_events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
+
+
+def store_events(connection: Connection, events: list[dict[str, Any]]) -> None:
+    """Insert audit events in ``connection``'s transaction: one ``COPY`` on PostgreSQL (a fraction of
+    the cost of an ``INSERT`` a row, in the server and in the driver), else one ``executemany``."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(_EVENTS, events)
+        return
+    # Each value as SQLAlchemy would bind it in an INSERT (the enum's value, the JSON document as text).
+    convert = [(c.name, c.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)) for c in _COLUMNS]
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
+        for event in events:
+            copy.write_row([event.get(name) if bind is None else bind(event.get(name)) for name, bind in convert])
 
 
 def reading_session(writer: Bookkeeping, factory: sessionmaker[Session], info: dict[str, Any] | None = None) -> Session:

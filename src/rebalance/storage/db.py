@@ -240,9 +240,17 @@ def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
 
     On SQLite their transaction begins deferred: no write lock is taken or waited for unless the unit
     of work comes to write, which it rarely does — its read events go to the bookkeeping writer.
-    Elsewhere they are the same as :func:`make_session_factory`'s.
+
+    On a server database each statement commits on its own (autocommit): no ``BEGIN`` and no
+    ``COMMIT``, each of them a round trip. The reads see what they would in a transaction: at READ
+    COMMITTED (PostgreSQL's default, which the app keeps) every statement takes a snapshot of its own
+    anyway. What such a unit of work writes (the audit log's events, when it reads the log itself) is
+    kept at once, even if the request then fails.
     """
-    return sessionmaker(bind=engine.execution_options(**{READS_FIRST: True}), expire_on_commit=False)
+    options: dict[str, Any] = {READS_FIRST: True}
+    if engine.dialect.name != "sqlite":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
 
 
 @functools.cache

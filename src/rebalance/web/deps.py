@@ -111,17 +111,20 @@ _unit_of_work: ContextVar[Session | None] = ContextVar("rebalance_unit_of_work",
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: committed when the route returns, rolled back if it raises.
 
-    A GET (HEAD, OPTIONS) request's is a reading one (``bookkeeping.reading_scope``): it hands its read
-    events and session marks to the bookkeeping writer instead of writing them itself.
+    Every request hands its read events and session marks to the bookkeeping writer instead of writing
+    them itself (``bookkeeping.reading_session``); a change and its own audit events are written together
+    as the unit of work commits. A GET (HEAD, OPTIONS) request's is a reading one besides
+    (``db.make_reading_session_factory``): on SQLite it takes no write lock, and on a server database
+    its statements commit on their own.
 
     A ``def`` route commits it in its own worker thread as it returns (:class:`UnitOfWorkRoute`);
     otherwise (an ``async def`` route) the commit happens here.
     """
     web = await web_context(request)
-    if request.method in security.SAFE_METHODS:  # reads: its read events go to the bookkeeping writer
+    if request.method in security.SAFE_METHODS:
         session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
-        session = web.session_factory()
+        session = bookkeeping.reading_session(web.bookkeeping, web.session_factory)
     token = _unit_of_work.set(session)
     try:
         yield session

@@ -3,8 +3,9 @@
 A patient opens their today page many times a day, and it changes only when a new program version is
 published, an assessment or a check-in is added, the day turns, or the session (its CSRF token) or the
 user's name changes. :func:`cached` keys the page on exactly those — the record ids come from one
-indexed read (``storage/page_state.py``) in the request's own unit of work, so a change made by
-another process is seen by the next request, as it would be without the cache.
+indexed read (``storage/page_state.py``) in the request's own unit of work — the same statement as the
+sign-in lookup when that was made there (``security.load_session``) — so a change made by another
+process is seen by the next request, as it would be without the cache.
 
 The audit log is unchanged by it: a page served from the cache records the same read events, stamped
 now, as the page did when it was rendered. The pages hold nothing of another patient (the key starts
@@ -75,7 +76,7 @@ def key_of(me: Me, page: str) -> Hashable:
         signed_in.web_session.id,
         signed_in.user.display_name,
         me.day,
-        page_state(me.db, me.patient_id),
+        signed_in.page_state or page_state(me.db, me.patient_id),  # read with the session, if it was
     )
 
 

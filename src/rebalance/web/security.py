@@ -45,6 +45,7 @@ from rebalance.config import Settings
 from rebalance.storage import auth_repo, bookkeeping
 from rebalance.storage.auth_repo import WebSessionPublic
 from rebalance.storage.bookkeeping import Bookkeeping
+from rebalance.storage.page_state import PageState
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import utc_now
 
@@ -123,6 +124,9 @@ class SignedIn:
 
     user: UserPublic
     web_session: WebSessionPublic
+    page_state: PageState | None = None
+    """What the patient's pages are made of, read with the session in the request's unit of work
+    (:func:`load_session`); None when the session was looked up outside it."""
 
 
 def _is_https(request: Request, settings: Settings) -> bool:
@@ -167,7 +171,7 @@ def load_session(db: Session, settings: Settings, request: Request) -> SignedIn 
     bookkeeping writer for a reading one). An expired one
     is only refused: the row is left to :func:`log_in`'s purge (of every expired session).
     """
-    found = find_session(db, settings, request)
+    found = find_session(db, settings, request, with_page_state=True)
     if found is not None and needs_touch(found):
         writer: Bookkeeping | None = db.info.get(bookkeeping.KEY)
         if writer is not None:  # a reading unit of work: the writer marks it
@@ -177,21 +181,31 @@ def load_session(db: Session, settings: Settings, request: Request) -> SignedIn 
     return found
 
 
-def find_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
+def find_session(
+    db: Session, settings: Settings, request: Request, *, with_page_state: bool = False
+) -> SignedIn | None:
     """:func:`load_session` without marking the session seen: one read, which ``db`` may make outside
-    any unit of work (``read_scope``; the web app's check of every request)."""
+    any unit of work (``read_scope``; the web app's check of every request). ``with_page_state``: the
+    same read also gives the patient's page state (``SignedIn.page_state``)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    found = auth_repo.web_session_by_token_hash(db, token_hash(token))
-    if found is None:
-        return None
-    web_session, user = found
+    state = None
+    if with_page_state:
+        found_with_state = auth_repo.web_session_with_page_state(db, token_hash(token))
+        if found_with_state is None:
+            return None
+        web_session, user, state = found_with_state
+    else:
+        found = auth_repo.web_session_by_token_hash(db, token_hash(token))
+        if found is None:
+            return None
+        web_session, user = found
     now = utc_now()
     idle = dt.timedelta(minutes=settings.session_idle_minutes)
     if web_session.expires_at <= now or web_session.last_seen_at + idle <= now or not user.active:
         return None
-    return SignedIn(user, web_session)
+    return SignedIn(user, web_session, state)
 
 
 def needs_touch(signed_in: SignedIn) -> bool:
