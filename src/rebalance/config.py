@@ -92,3 +92,11 @@ class Settings(BaseSettings):
             "proxy, run uvicorn with --proxy-headers so the scheme is seen)."
         ),
     )
+    reads_in_event_loop: bool = Field(
+        default=True,
+        description=(
+            "Run a GET request's database reads in the server process's event loop, one request at a time per "
+            "process (serve --workers N for more): no trip to a worker thread, and no threads contending for "
+            "the GIL. Set false for a database far away on the network, whose every query waits long."
+        ),
+    )

@@ -182,3 +182,35 @@ def test_a_reading_unit_of_work_on_postgresql_sends_no_begin_and_no_commit(postg
         assert not any(s.upper().startswith(("BEGIN", "COMMIT")) for s in sent)
     finally:
         engine.dispose()
+
+
+def test_the_writers_of_two_processes_take_turns_on_the_file_beside_the_database(
+    factory: sessionmaker[Session],
+) -> None:
+    """Another process holding the SQLite file's writer lock makes this one's writer wait for it (the
+    kernel wakes it), rather than poll SQLite's busy handler; and the lock is the file ``<db>-writer``."""
+    import subprocess
+    import sys
+
+    database = factory.kw["bind"].url.database
+    lock_file = Path(f"{Path(database).resolve()}-writer")
+    holder = (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(lock_file)!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(0.5)\n"
+        "print('released', time.monotonic(), flush=True)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with session_scope(factory) as db:  # BEGIN IMMEDIATE waits for the other process's turn
+            repo.create_user(db, None, UserCreate(email="late@x.test", display_name="Late", role=Role.ADMIN))
+        began = time.monotonic()
+        released = float(child.stdout.readline().split()[1])
+    finally:
+        child.wait(timeout=10)
+    assert began - started >= 0.3
+    assert began >= released  # not before the other process let go
+    assert lock_file.exists()

@@ -8,6 +8,7 @@ latest sessions — and gives the library's own answer over the whole history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterator
@@ -245,11 +246,15 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_a_patients_page_is_one_trip_to_a_worker_thread_or_none_on_sqlite(
-    app: FastAPI, patient: TestClient, trips: list[str]
+@pytest.mark.parametrize("in_event_loop", [True, False])
+def test_a_patients_page_is_no_trip_to_a_worker_thread_or_one_when_reads_are_not_in_the_event_loop(
+    app: FastAPI, patient: TestClient, trips: list[str], in_event_loop: bool
 ) -> None:
-    """Who is signed in is looked up there too, in the route's own unit of work. On SQLite a GET's reads
-    are made in the event loop's thread (``WebContext.reads_inline``); a POST's unit of work never is."""
+    """Who is signed in is looked up in the route's own unit of work. A GET's reads are made in the event
+    loop's thread (``WebContext.reads_inline``, the setting ``reads_in_event_loop``), or else in one
+    trip to a worker thread; a POST's unit of work always runs in a worker thread."""
+    assert web(app).reads_inline is True  # the default
+    app.state.web = dataclasses.replace(web(app), reads_inline=in_event_loop)
     assert patient.get("/today").status_code == 200
     assert patient.get("/api/me/program").status_code == 200
     app_trips = [name for name in trips if name not in ("<lambda>", "validate")]  # the tests' "today"; the API's

@@ -24,6 +24,7 @@ a request never waits for a connection while another thread has one to spare.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import sqlite3
@@ -46,6 +47,7 @@ POOL_OVERFLOW = 10  # beyond that, for the sign-in reads of requests waiting for
 READS_ONLY = "rebalance_reads_only"  # execution option of a read_scope's connection
 READS_FIRST = "rebalance_reads_first"  # execution option of a reading unit of work's connection (SQLite: BEGIN)
 
+PG_CONNECT_TIMEOUT_S = 5  # seconds to make a connection to the PostgreSQL server
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -70,6 +72,10 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
         options |= {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True}
     if target.get_backend_name() == "sqlite":
         options["connect_args"] = {"factory": LockingConnection}
+    elif target.get_backend_name() == "postgresql":
+        # A server that does not answer fails the request in seconds, not minutes (and never holds a
+        # web worker's event loop longer: web/deps.WebContext.on).
+        options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         _set_up_sqlite(engine, None if in_memory else write_lock(str(target.database)))
@@ -114,7 +120,8 @@ class WriteLock:
     False at once and SQLite's own locking decides, as it would without this lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, across_processes: ProcessLock | None = None) -> None:
+        self.across_processes = across_processes  # the file's lock, once this process holds this one
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._waiters: deque[tuple[threading.Lock, int]] = deque()
@@ -157,19 +164,50 @@ def write_lock(database: str) -> WriteLock:
     """The one :class:`WriteLock` of a SQLite file in this process (every engine on it shares it)."""
     key = os.path.realpath(database)
     with _write_locks_mutex:
-        return _write_locks.setdefault(key, WriteLock())
+        if key not in _write_locks:
+            _write_locks[key] = WriteLock(ProcessLock(f"{key}-writer"))
+        return _write_locks[key]
+
+
+class ProcessLock:
+    """The writers of a SQLite file across processes (``rebalance serve --workers N``) take turns here:
+    an exclusive ``flock`` on a file beside the database (``<database>-writer``), taken by the one thread
+    of each process that holds its :class:`WriteLock`.
+
+    The kernel wakes a waiting process as soon as the lock is free, where SQLite's busy handler would
+    poll with sleeps growing to 100 ms and let the process that just wrote take the lock again and
+    again. A process that dies releases it (the kernel does). There is no timeout: a waiter waits as
+    long as a writer of another process is in its transaction.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._mutex = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without the GIL
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 class LockingConnection(sqlite3.Connection):
-    """A ``sqlite3`` connection that gives the process's write lock back once its transaction ends."""
+    """A ``sqlite3`` connection that gives the write locks back once its transaction ends."""
 
     write_lock: WriteLock | None = None
     holds_write_lock = False
 
     def begin_immediate(self) -> None:
-        """``BEGIN IMMEDIATE``, after waiting in turn for the process's write lock."""
+        """``BEGIN IMMEDIATE``, after waiting in turn for the process's write lock, then the file's."""
         if self.write_lock is not None:
             self.holds_write_lock = self.write_lock.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
+            if self.holds_write_lock and self.write_lock.across_processes is not None:
+                self.write_lock.across_processes.acquire()
         try:
             self.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -197,6 +235,8 @@ class LockingConnection(sqlite3.Connection):
     def _release(self) -> None:
         if self.holds_write_lock and self.write_lock is not None:
             self.holds_write_lock = False
+            if self.write_lock.across_processes is not None:
+                self.write_lock.across_processes.release()
             self.write_lock.release()
 
 

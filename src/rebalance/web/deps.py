@@ -80,15 +80,18 @@ class WebContext:
     def on(cls, settings: Settings, engine: Engine) -> WebContext:
         """The context of an app on ``engine``.
 
-        On SQLite a GET request's unit of work runs in the event loop's thread (``reads_inline``): its
-        reads take microseconds and never wait (write-ahead logging: readers and the writer do not block
-        each other; its read events go to the bookkeeping writer), while a trip to a worker thread and
-        back — and the GIL handed over at every query — costs more than the reads. A server database's
-        queries wait on the network: they run in worker threads.
+        A GET request's unit of work runs in the event loop's thread (``reads_inline``, the setting
+        ``reads_in_event_loop``): a process serves such requests one at a time, as a classic
+        synchronous worker does, and ``rebalance serve --workers N`` runs one process a core. Its
+        reads take microseconds on SQLite (write-ahead logging: readers and the writer never block each
+        other) and a round trip on a nearby server, while a trip to a worker thread and back, with
+        dozens of threads contending for the GIL at every query, costs more than the reads and makes
+        the slowest requests far slower (measured: ``bench/README.md``). Its read events go to the
+        bookkeeping writer. A request that writes runs in a worker thread.
         """
         factory = make_session_factory(engine)
         reading = make_reading_session_factory(engine)
-        inline = engine.dialect.name == "sqlite"
+        inline = settings.reads_in_event_loop
         return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory), inline)
 
 
