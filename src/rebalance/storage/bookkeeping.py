@@ -1,5 +1,5 @@
-"""The bookkeeping of reading requests — read events for the audit log, and "this web session was
-active" — written off the request path, in batches.
+"""The bookkeeping of requests — read events for the audit log, and "this web session was active" —
+written off the request path, in batches (the web app hands over every request's, GET or not).
 
 >>> writer = Bookkeeping(session_factory)
 >>> with reading_scope(writer) as db:          # (the web app's GET requests: ``web/deps.get_db``)
@@ -167,8 +167,9 @@ def store_events(connection: Connection, events: list[dict[str, Any]]) -> None:
 
 
 def reading_session(writer: Bookkeeping, factory: sessionmaker[Session], info: dict[str, Any] | None = None) -> Session:
-    """A session for a unit of work that reads, whose read events go to ``writer`` as it commits
-    (``factory``: ``db.make_reading_session_factory``); ``info`` is added to its ``Session.info``."""
+    """A session whose read events go to ``writer`` as its unit of work commits (its other events it
+    writes itself, with its changes). ``factory``: ``db.make_reading_session_factory`` for a unit of work
+    that only reads, or any other; ``info`` is added to its ``Session.info``."""
     return factory(info={KEY: writer, **(info or {})})
 
 

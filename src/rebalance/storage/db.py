@@ -14,7 +14,8 @@ transaction control away from the ``sqlite3`` driver, so ``BEGIN`` also covers r
 savepoints work. A unit of work that writes takes the write lock up front (``BEGIN IMMEDIATE``) —
 every one does but a reading one (``make_reading_session_factory``), whose read events go to the
 bookkeeping writer; the writers of one process queue for it first come, first served
-(:class:`WriteLock`) instead of polling SQLite's busy handler, whose sleeps grow to 100 ms. With
+(:class:`WriteLock`), and the processes on one file take turns on an ``flock`` beside it
+(:class:`ProcessLock`), instead of polling SQLite's busy handler, whose sleeps grow to 100 ms. With
 write-ahead logging, ``synchronous = NORMAL`` is safe: a power cut may lose the last commits, never
 the database.
 
@@ -206,9 +207,9 @@ class LockingConnection(sqlite3.Connection):
         """``BEGIN IMMEDIATE``, after waiting in turn for the process's write lock, then the file's."""
         if self.write_lock is not None:
             self.holds_write_lock = self.write_lock.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
-            if self.holds_write_lock and self.write_lock.across_processes is not None:
-                self.write_lock.across_processes.acquire()
         try:
+            if self.holds_write_lock and self.write_lock is not None and self.write_lock.across_processes is not None:
+                self.write_lock.across_processes.acquire()
             self.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._release()
