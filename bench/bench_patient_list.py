@@ -16,21 +16,21 @@ import argparse
 import datetime as dt
 import os
 import random
-import secrets
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, make_url, text
+from sqlalchemy import Connection, Engine, event, insert, text
 from sqlalchemy.orm import Session
 
 from rebalance.storage import repo
 from rebalance.storage.db import make_engine
 from rebalance.storage.migrate import upgrade
+from rebalance.storage.scratch import scratch_schema
 from rebalance.storage.tables import Assessment, Patient, Program, SessionLog, User
 from rebalance.storage.types import ProgramStatus, Role, SafetyLevel
 
@@ -51,19 +51,8 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'bench.db'}"
 
 
-@contextmanager
-def postgresql_database() -> Iterator[str]:
-    server = create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
-    schema = f"rebalance_bench_{secrets.token_hex(4)}"
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRESQL_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        server.dispose()
+def postgresql_database() -> AbstractContextManager[str]:
+    return scratch_schema(POSTGRESQL_URL, "rebalance_bench")
 
 
 def bulk(connection: Connection, table: Any, rows: Iterator[dict[str, Any]]) -> int:

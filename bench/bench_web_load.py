@@ -23,19 +23,20 @@ import sys
 import tempfile
 import textwrap
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
+
+from rebalance.storage.scratch import scratch_schema
 
 CONCURRENCY, SECONDS = 32, 8.0  # wrk: 2 threads, 32 connections
 WORKERS = int(os.environ.get("REBALANCE_BENCH_WORKERS", os.cpu_count() or 1))
 """Server processes, the same for our app and the baseline: one a core, as a clinic would serve it."""
 P99_TARGET_S = 0.050
 PATIENT = ("maria.lopez@rebalance.test", "demo-patient-password")
-PG_ADMIN = os.environ.get("REBALANCE_BENCH_POSTGRESQL_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_URL = os.environ.get("REBALANCE_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
@@ -81,18 +82,9 @@ def server(args: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
             proc.kill()
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"rebalance_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_database() -> AbstractContextManager[str]:
+    """A new empty schema on the PostgreSQL server (``REBALANCE_BENCH_POSTGRESQL_URL``), dropped afterwards."""
+    return scratch_schema(PG_URL, "rebalance_load")
 
 
 def sign_in(base: str) -> tuple[dict[str, str], str, str]:

@@ -13,14 +13,13 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text, update
+from sqlalchemy import Engine, create_engine, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +27,7 @@ from rebalance.storage import repo
 from rebalance.storage.db import make_engine, make_session_factory
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.schemas import PatientCreate, UserCreate
+from rebalance.storage.scratch import scratch_schema
 from rebalance.storage.tables import Base, User
 from rebalance.storage.types import Role, Sex
 
@@ -69,16 +69,9 @@ def _fresh_database(backend: str, request: pytest.FixtureRequest, folder: Path) 
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'rebalance.db'}"
         return
-    server: Engine = request.getfixturevalue("postgresql_server")
-    schema = f"rebalance_test_{os.getpid()}_{secrets.token_hex(4)}"
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRESQL_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    request.getfixturevalue("postgresql_server")  # reachable, or the tests say how to start it
+    with scratch_schema(POSTGRESQL_URL, f"rebalance_test_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage import auth_repo, bookkeeping, repo
+from rebalance.storage import audit, auth_repo, bookkeeping, repo
 from rebalance.storage.bookkeeping import Bookkeeping, reading_scope
 from rebalance.storage.db import make_reading_session_factory, session_scope
 from rebalance.storage.tables import AuditEvent, WebSession
@@ -72,7 +72,7 @@ def test_a_change_in_a_reading_unit_of_work_is_written_with_it_not_later(
 ) -> None:
     with reading_scope(writer, reading) as db:
         repo.get_patient(db, people.clinician, people.patient)
-        repo._audit(db, people.clinician, AuditAction.UPDATE, "patient", people.patient, people.patient)  # type: ignore[arg-type]
+        audit.record(db, people.clinician, AuditAction.UPDATE, "patient", people.patient, people.patient)
     assert _events(session_factory)[-1] == (people.clinician, AuditAction.UPDATE, "patient")  # already stored
     assert writer.waiting() == 1  # the read, handed over
 

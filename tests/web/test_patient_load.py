@@ -254,7 +254,8 @@ def test_a_patients_page_is_no_trip_to_a_worker_thread_or_one_when_reads_are_not
     loop's thread (``WebContext.reads_inline``, the setting ``reads_in_event_loop``), or else in one
     trip to a worker thread; a POST's unit of work always runs in a worker thread."""
     assert web(app).reads_inline is True  # the default
-    app.state.web = dataclasses.replace(web(app), reads_inline=in_event_loop)
+    settings = web(app).settings.model_copy(update={"reads_in_event_loop": in_event_loop})
+    app.state.web = dataclasses.replace(web(app), settings=settings)
     assert patient.get("/today").status_code == 200
     assert patient.get("/api/me/program").status_code == 200
     app_trips = [name for name in trips if name not in ("<lambda>", "validate")]  # the tests' "today"; the API's

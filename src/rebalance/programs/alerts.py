@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import RANK
+from rebalance.reasoning.safety import RANK, withholds_program
 
 AlertKind = Literal["red_flag", "pain_worse", "sessions_missed"]
 Severity = Literal["high", "medium", "low"]
@@ -133,7 +133,7 @@ def _red_flags(analysis: dict[str, Any] | None, check_ins: Sequence[CheckInRecor
             )
     since = _assessed_on(analysis)
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
-        if RANK[str(check_in.level)] >= RANK["urgent"] and (since is None or check_in.checked_on >= since):
+        if withholds_program(str(check_in.level)) and (since is None or check_in.checked_on >= since):
             answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
             out.append(
                 Alert(

@@ -169,18 +169,6 @@ _CHECK_INS = (
 )
 
 
-def _audit(
-    session: Session,
-    user_id: int | None,
-    action: AuditAction,
-    entity: str,
-    entity_id: int | None,
-    patient_id: int | None = None,
-    **detail: Any,
-) -> None:
-    audit.record(session, user_id, action, entity, entity_id, patient_id, **detail)
-
-
 # logins
 
 
@@ -198,14 +186,14 @@ def set_password_hash(session: Session, user_id: int, password_hash: str) -> Non
 def record_login(session: Session, user_id: int, email: str, ip: str, at: dt.datetime) -> None:
     """A successful login: counted for rate limiting (it resets the email's failures) and audited."""
     session.add(LoginAttempt(key=email.strip().lower(), ip=ip, at=at, success=True))
-    _audit(session, user_id, AuditAction.LOGIN, EntityType.USER, user_id, ip=ip)
+    audit.record(session, user_id, AuditAction.LOGIN, EntityType.USER, user_id, ip=ip)
 
 
 def record_login_failure(session: Session, email: str, ip: str, at: dt.datetime, user_id: int | None) -> None:
     """A failed login (``user_id`` when the email is a user's): counted for rate limiting and audited."""
     key = email.strip().lower()[:320]
     session.add(LoginAttempt(key=key, ip=ip, at=at, success=False))
-    _audit(session, user_id, AuditAction.LOGIN_FAILED, EntityType.USER, user_id, email=key, ip=ip)
+    audit.record(session, user_id, AuditAction.LOGIN_FAILED, EntityType.USER, user_id, email=key, ip=ip)
 
 
 def login_failures(session: Session, email: str, ip: str, since: dt.datetime) -> LoginFailures:
@@ -294,7 +282,7 @@ def end_web_session(session: Session, session_id: int, user_id: int | None = Non
     """Delete a web session (logout, expiry, rotation); audited when ``user_id`` ends it (logout)."""
     session.execute(delete(WebSession).where(WebSession.id == session_id))
     if user_id is not None:
-        _audit(session, user_id, AuditAction.DELETE, AuthEntity.WEB_SESSION, session_id, reason="logout")
+        audit.record(session, user_id, AuditAction.DELETE, AuthEntity.WEB_SESSION, session_id, reason="logout")
 
 
 def end_web_sessions_of_user(session: Session, user_id: int) -> int:
@@ -340,7 +328,7 @@ def set_clinician_active(session: Session, actor_id: int, user_id: int, *, activ
         raise NotFoundError("clinician", user_id)
     if user.active != active:
         user.active = active
-        _audit(session, actor.id, AuditAction.UPDATE, EntityType.USER, user.id, active=active)
+        audit.record(session, actor.id, AuditAction.UPDATE, EntityType.USER, user.id, active=active)
     if not active:
         end_web_sessions_of_user(session, user.id)
     session.flush()
@@ -372,7 +360,9 @@ def create_invitation(
     )
     session.add(invitation)
     session.flush()
-    _audit(session, actor.id, AuditAction.CREATE, AuthEntity.INVITATION, invitation.id, patient.id, email=data.email)
+    audit.record(
+        session, actor.id, AuditAction.CREATE, AuthEntity.INVITATION, invitation.id, patient.id, email=data.email
+    )
     return InvitationPublic.model_validate(invitation)
 
 
@@ -402,8 +392,12 @@ def accept_invitation(session: Session, token_hash: str, now: dt.datetime, passw
         user = _new_patient_user(session, invitation, password_hash)
     else:
         user.password_hash = password_hash
-        _audit(session, user.id, AuditAction.UPDATE, EntityType.USER, user.id, user.patient_id, changed="password")
-    _audit(session, user.id, AuditAction.UPDATE, AuthEntity.INVITATION, invitation.id, invitation.patient_id, used=True)
+        audit.record(
+            session, user.id, AuditAction.UPDATE, EntityType.USER, user.id, user.patient_id, changed="password"
+        )
+    audit.record(
+        session, user.id, AuditAction.UPDATE, AuthEntity.INVITATION, invitation.id, invitation.patient_id, used=True
+    )
     session.flush()
     return UserPublic.model_validate(user)
 
@@ -424,7 +418,9 @@ def _new_patient_user(session: Session, invitation: InvitationPublic, password_h
     )
     session.add(user)
     session.flush()
-    _audit(session, user.id, AuditAction.CREATE, EntityType.USER, user.id, patient.id, role="patient", via="invitation")
+    audit.record(
+        session, user.id, AuditAction.CREATE, EntityType.USER, user.id, patient.id, role="patient", via="invitation"
+    )
     return user
 
 
@@ -438,7 +434,7 @@ def add_check_in(session: Session, actor_id: int, patient_id: int, data: CheckIn
     session.add(check_in)
     session.flush()
     level = check_in.level.value
-    _audit(session, actor.id, AuditAction.CREATE, AuthEntity.CHECK_IN, check_in.id, patient.id, level=level)
+    audit.record(session, actor.id, AuditAction.CREATE, AuthEntity.CHECK_IN, check_in.id, patient.id, level=level)
     return CheckInPublic.model_validate(check_in)
 
 
@@ -449,5 +445,5 @@ def check_ins_for_patient(
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
     days = {"start": start or dt.date.min, "end": end or dt.date.max}
     rows = session.scalars(_CHECK_INS, {"patient_id": patient.id, **days}).all()
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="check_ins")
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="check_ins")
     return [CheckInPublic.model_validate(row) for row in rows]

@@ -21,7 +21,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import PermissionDeniedError
-from rebalance.storage import repo
+from rebalance.storage import audit, repo
 from rebalance.storage.auth_repo import CheckInPublic
 from rebalance.storage.schemas import PatientListItem, ProgramPublic, SessionLogPublic
 from rebalance.storage.tables import Assessment, CheckIn, Program, SessionLog
@@ -61,7 +61,9 @@ def patient_overviews(session: Session, actor_id: int, clinician_id: int | None 
     programs = {p.patient_id: ProgramPublic.model_validate(p) for p in published}
     sessions = _by_patient(session.scalars(_newest(SessionLog, ids, SessionLog.performed_on, RECENT_SESSIONS)))
     check_ins = _by_patient(session.scalars(_newest(CheckIn, ids, CheckIn.checked_on, RECENT_CHECK_INS)))
-    repo._audit(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, read="overview", count=len(ids))
+    audit.record(
+        session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, read="overview", count=len(ids)
+    )
     return [
         PatientOverview(
             patient=p,

@@ -11,7 +11,7 @@ records its own reads (``web/page_cache.py``).
 
 :func:`state_columns` are the same three reads as columns of another statement, for the patient in
 another column of it: the sign-in lookup of a patient's page reads its session, its user and its page
-state in one statement (``auth_repo.web_session_by_token_hash``), one round trip to a server database.
+state in one statement (``auth_repo.web_session_with_page_state``), one round trip to a server database.
 """
 
 from __future__ import annotations

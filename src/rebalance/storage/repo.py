@@ -149,18 +149,6 @@ def _patient(
     return actor, patient
 
 
-def _audit(
-    session: Session,
-    user_id: int | None,
-    action: AuditAction,
-    entity: EntityType,
-    entity_id: int | None,
-    patient_id: int | None = None,
-    **detail: Any,
-) -> None:
-    audit.record(session, user_id, action, entity, entity_id, patient_id, **detail)
-
-
 # users
 
 
@@ -177,7 +165,7 @@ def create_user(session: Session, actor_id: int | None, data: UserCreate) -> Use
     user = User(**data.model_dump())
     session.add(user)
     session.flush()
-    _audit(session, actor_id, AuditAction.CREATE, EntityType.USER, user.id, user.patient_id, role=user.role.value)
+    audit.record(session, actor_id, AuditAction.CREATE, EntityType.USER, user.id, user.patient_id, role=user.role.value)
     return UserPublic.model_validate(user)
 
 
@@ -215,14 +203,16 @@ def create_patient(
     patient = Patient(clinician_id=owner_id, **data.model_dump())
     session.add(patient)
     session.flush()
-    _audit(session, actor.id, AuditAction.CREATE, EntityType.PATIENT, patient.id, patient.id, clinician_id=owner_id)
+    audit.record(
+        session, actor.id, AuditAction.CREATE, EntityType.PATIENT, patient.id, patient.id, clinician_id=owner_id
+    )
     return PatientPublic.model_validate(patient)
 
 
 def get_patient(session: Session, actor_id: int, patient_id: int) -> PatientPublic:
     """A patient's record (the patient's clinician, an admin, or the patient themselves)."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id)
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id)
     return PatientPublic.model_validate(patient)
 
 
@@ -240,7 +230,7 @@ def list_patients_for_clinician(
         reason = "only the clinician themselves or an admin"
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
     patients = _patient_list(session, owner_id, include_archived=include_archived)
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, count=len(patients))
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, count=len(patients))
     return patients
 
 
@@ -292,7 +282,9 @@ def add_assessment(session: Session, actor_id: int, patient_id: int, data: Asses
     session.add(assessment)
     session.flush()
     level = assessment.safety_level.value
-    _audit(session, actor.id, AuditAction.CREATE, EntityType.ASSESSMENT, assessment.id, patient.id, safety_level=level)
+    audit.record(
+        session, actor.id, AuditAction.CREATE, EntityType.ASSESSMENT, assessment.id, patient.id, safety_level=level
+    )
     return AssessmentPublic.model_validate(assessment)
 
 
@@ -300,7 +292,7 @@ def get_assessment(session: Session, actor_id: int, assessment_id: int) -> Asses
     """One assessment (the patient's clinician or an admin)."""
     assessment = _owned(session, Assessment, EntityType.ASSESSMENT, assessment_id)
     actor, _ = _patient(session, actor_id, assessment.patient_id, AuditAction.READ)
-    _audit(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, assessment.id, assessment.patient_id)
+    audit.record(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, assessment.id, assessment.patient_id)
     return AssessmentPublic.model_validate(assessment)
 
 
@@ -340,12 +332,32 @@ def add_program_version(session: Session, actor_id: int, patient_id: int, data: 
     session.add(program)
     session.flush()
     detail = {"version": program.version, "status": data.status.value}
-    _audit(session, actor.id, AuditAction.CREATE, EntityType.PROGRAM, program.id, patient.id, **detail)
+    audit.record(session, actor.id, AuditAction.CREATE, EntityType.PROGRAM, program.id, patient.id, **detail)
     if data.status is ProgramStatus.APPROVED:
         _approve(actor, program)
     elif data.status is ProgramStatus.PUBLISHED:
         _publish(session, actor, program)
     return ProgramPublic.model_validate(program)
+
+
+def add_assessment_with_draft(
+    session: Session, actor_id: int, patient_id: int, data: AssessmentCreate
+) -> tuple[AssessmentPublic, ProgramPublic | None]:
+    """Store an analysed assessment and, when its analysis has a program (safety did not withhold it),
+    that program as the patient's next version, a draft."""
+    assessment = add_assessment(session, actor_id, patient_id, data)
+    program = data.analysis.get("program")
+    if program is None:
+        return assessment, None
+    draft = ProgramCreate(assessment_id=assessment.id, document=program, status=ProgramStatus.DRAFT)
+    return assessment, add_program_version(session, actor_id, patient_id, draft)
+
+
+def add_draft_of(session: Session, actor_id: int, program: ProgramPublic, document: dict[str, Any]) -> ProgramPublic:
+    """An edited ``document`` of ``program`` (a swap, a dose) as the patient's next version, a draft of the
+    same assessment."""
+    data = ProgramCreate(assessment_id=program.assessment_id, document=document, status=ProgramStatus.DRAFT)
+    return add_program_version(session, actor_id, program.patient_id, data)
 
 
 def approve_program(session: Session, actor_id: int, program_id: int) -> ProgramPublic:
@@ -356,7 +368,7 @@ def approve_program(session: Session, actor_id: int, program_id: int) -> Program
         raise ConflictError(EntityType.PROGRAM, program_id, f"is {program.status.value}; only a draft is approved")
     if program.status is ProgramStatus.DRAFT:
         _approve(actor, program)
-        _audit(
+        audit.record(
             session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, program.id, program.patient_id, status="approved"
         )
     return ProgramPublic.model_validate(program)
@@ -397,12 +409,14 @@ def _publish(session: Session, actor: User, program: Program) -> None:
         current.status = ProgramStatus.SUPERSEDED
         session.flush()  # before the new one is published: one published version per patient
         detail = {"status": "superseded", "superseded_by": program.id}
-        _audit(session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, current.id, current.patient_id, **detail)
+        audit.record(
+            session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, current.id, current.patient_id, **detail
+        )
     if program.approved_by is None:  # publishing is approving
         _approve(actor, program)
     program.status = ProgramStatus.PUBLISHED
     session.flush()
-    _audit(
+    audit.record(
         session,
         actor.id,
         AuditAction.PUBLISH,
@@ -422,9 +436,13 @@ def latest_program(
     published = published_only or actor.role is Role.PATIENT
     program = session.scalar(_LATEST_PUBLISHED_PROGRAM if published else _LATEST_PROGRAM, {"patient_id": patient.id})
     if program is None:
-        _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_program")
+        audit.record(
+            session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_program"
+        )
         return None
-    _audit(session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, patient.id, version=program.version)
+    audit.record(
+        session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, patient.id, version=program.version
+    )
     _pin(session, Program, program)  # logging a session checks it again
     return ProgramPublic.model_validate(program)
 
@@ -434,7 +452,7 @@ def get_program(session: Session, actor_id: int, program_id: int) -> ProgramPubl
     program = _owned(session, Program, EntityType.PROGRAM, program_id)
     shown = program.status in (ProgramStatus.PUBLISHED, ProgramStatus.SUPERSEDED)
     actor, _ = _patient(session, actor_id, program.patient_id, AuditAction.READ, patient_may=shown)
-    _audit(
+    audit.record(
         session, actor.id, AuditAction.READ, EntityType.PROGRAM, program.id, program.patient_id, version=program.version
     )
     return ProgramPublic.model_validate(program)
@@ -445,7 +463,9 @@ def program_versions(session: Session, actor_id: int, patient_id: int) -> list[P
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ)
     programs = session.scalars(select(Program).where(Program.patient_id == patient.id).order_by(Program.version)).all()
     ids = [p.id for p in programs]
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="programs", ids=ids)
+    audit.record(
+        session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="programs", ids=ids
+    )
     return [ProgramPublic.model_validate(p) for p in programs]
 
 
@@ -465,7 +485,7 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
     )
     session.add(log)
     session.flush()
-    _audit(session, actor.id, AuditAction.CREATE, EntityType.SESSION_LOG, log.id, patient.id)
+    audit.record(session, actor.id, AuditAction.CREATE, EntityType.SESSION_LOG, log.id, patient.id)
     return SessionLogPublic.model_validate(log)
 
 
@@ -481,7 +501,7 @@ def session_logs_for_patient(
         query = query.where(SessionLog.performed_on <= end)
     logs = session.scalars(query.order_by(SessionLog.performed_on, SessionLog.id)).all()
     detail = {"read": "session_logs", "from": _iso(start), "to": _iso(end), "count": len(logs)}
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
     return [SessionLogPublic.model_validate(log) for log in logs]
 
 
@@ -508,7 +528,7 @@ def set_next_morning(
     given = {name: value for name, value in values.items() if value is not None}
     log.entries = [{**entry, **given} if entry.get("done") else entry for entry in log.entries]  # a new list: saved
     session.flush()
-    _audit(session, actor.id, AuditAction.UPDATE, EntityType.SESSION_LOG, log.id, patient.id, **given)
+    audit.record(session, actor.id, AuditAction.UPDATE, EntityType.SESSION_LOG, log.id, patient.id, **given)
     return SessionLogPublic.model_validate(log)
 
 
@@ -537,7 +557,9 @@ def recent_session_logs(
         newest_first = session.scalars(_NEWEST_LOGS_BEFORE, {**values, "before": before})
     logs = newest_first.all()[::-1]
     detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail, count=len(logs))
+    audit.record(
+        session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail, count=len(logs)
+    )
     return [SessionLogPublic.model_validate(log) for log in logs]
 
 
@@ -550,11 +572,11 @@ def latest_assessment(session: Session, actor_id: int, patient_id: int) -> Asses
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
     latest = session.scalar(_LATEST_ASSESSMENT, {"patient_id": patient.id})
     if latest is None:
-        _audit(
+        audit.record(
             session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="latest_assessment"
         )
         return None
-    _audit(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, latest.id, patient.id)
+    audit.record(session, actor.id, AuditAction.READ, EntityType.ASSESSMENT, latest.id, patient.id)
     return AssessmentPublic.model_validate(latest)
 
 
@@ -566,7 +588,7 @@ def patient_assessments(session: Session, actor_id: int, patient_id: int) -> lis
         select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.assessed_on, Assessment.id)
     ).all()
     detail = {"read": "assessments", "ids": [a.id for a in rows]}
-    _audit(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
     return [AssessmentPublic.model_validate(a) for a in rows]
 
 

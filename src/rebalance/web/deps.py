@@ -73,8 +73,12 @@ class WebContext:
     passwords: security.Passwords
     reading_session_factory: sessionmaker[Session]
     bookkeeping: Bookkeeping
-    reads_inline: bool = False
     pages: PageCache = field(default_factory=PageCache)
+
+    @property
+    def reads_inline(self) -> bool:
+        """Whether a GET's unit of work runs in the event loop's thread (see :meth:`on`)."""
+        return self.settings.reads_in_event_loop
 
     @classmethod
     def on(cls, settings: Settings, engine: Engine) -> WebContext:
@@ -91,8 +95,7 @@ class WebContext:
         """
         factory = make_session_factory(engine)
         reading = make_reading_session_factory(engine)
-        inline = settings.reads_in_event_loop
-        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory), inline)
+        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory))
 
 
 async def web_context(request: Request) -> WebContext:

@@ -190,17 +190,16 @@ def find_session(
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    state = None
+    hashed = token_hash(token)
+    found: tuple[WebSessionPublic, UserPublic, PageState | None] | None
     if with_page_state:
-        found_with_state = auth_repo.web_session_with_page_state(db, token_hash(token))
-        if found_with_state is None:
-            return None
-        web_session, user, state = found_with_state
+        found = auth_repo.web_session_with_page_state(db, hashed)
     else:
-        found = auth_repo.web_session_by_token_hash(db, token_hash(token))
-        if found is None:
-            return None
-        web_session, user = found
+        pair = auth_repo.web_session_by_token_hash(db, hashed)
+        found = None if pair is None else (*pair, None)
+    if found is None:
+        return None
+    web_session, user, state = found
     now = utc_now()
     idle = dt.timedelta(minutes=settings.session_idle_minutes)
     if web_session.expires_at <= now or web_session.last_seen_at + idle <= now or not user.active:

@@ -38,8 +38,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import edit
 from rebalance.storage import auth_repo, overview, repo
 from rebalance.storage.auth_repo import InvitationCreate
-from rebalance.storage.schemas import AssessmentCreate, PatientCreate, PatientPublic, ProgramCreate, ProgramPublic
-from rebalance.storage.types import ProgramStatus
+from rebalance.storage.schemas import AssessmentCreate, PatientCreate, PatientPublic, ProgramPublic
 from rebalance.web import assessment_form as af
 from rebalance.web import clinician_views as views
 from rebalance.web.clinician_views import TodayDep
@@ -314,10 +313,7 @@ def add_assessment(
         return _form_page(request, kb, patient, values, placed, status_code=422)
     analysis = analyse_case(case, kb, int(submitted.minutes)).document
     data = AssessmentCreate(assessed_on=case.assessment.date, document=submitted.document, analysis=analysis)
-    assessment = repo.add_assessment(db, clinician.id, patient_id, data)
-    if analysis["program"] is not None:
-        draft = ProgramCreate(assessment_id=assessment.id, document=analysis["program"], status=ProgramStatus.DRAFT)
-        repo.add_program_version(db, clinician.id, patient_id, draft)
+    assessment, _ = repo.add_assessment_with_draft(db, clinician.id, patient_id, data)
     return RedirectResponse(f"/assessments/{assessment.id}?done=saved", status_code=303)
 
 
@@ -433,11 +429,6 @@ def alternatives(
     return render(request, "clinician/alternatives.html", context)
 
 
-def _new_version(db: SessionDep, clinician_id: int, program: ProgramPublic, document: dict[str, Any]) -> ProgramPublic:
-    data = ProgramCreate(assessment_id=program.assessment_id, document=document, status=ProgramStatus.DRAFT)
-    return repo.add_program_version(db, clinician_id, program.patient_id, data)
-
-
 @router.post("/programs/{program_id}/items/{exercise_id}/swap")
 def swap_exercise(
     db: SessionDep,
@@ -448,7 +439,7 @@ def swap_exercise(
     new_exercise_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     program = repo.get_program(db, clinician.id, program_id)
-    new = _new_version(db, clinician.id, program, edit.swap(kb, program.document, exercise_id, new_exercise_id))
+    new = repo.add_draft_of(db, clinician.id, program, edit.swap(kb, program.document, exercise_id, new_exercise_id))
     return RedirectResponse(f"/programs/{new.id}?done=swapped", status_code=303)
 
 
@@ -486,7 +477,7 @@ def change_dosage(
         return _program_page(
             request, db, kb, clinician.id, program, dosage_problems=problems, open_item=exercise_id, status_code=422
         )
-    new = _new_version(db, clinician.id, program, document)
+    new = repo.add_draft_of(db, clinician.id, program, document)
     return RedirectResponse(f"/programs/{new.id}?done=dosage", status_code=303)
 
 

@@ -38,10 +38,8 @@ from rebalance.storage.schemas import (
     AssessmentPublic,
     PatientCreate,
     PatientPublic,
-    ProgramCreate,
     ProgramPublic,
 )
-from rebalance.storage.types import ProgramStatus
 from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import (
     Alternative,
@@ -166,11 +164,7 @@ def create_assessment(
         raise _in_request(exc, {}) from None
     analysis = analyse_case(case, kb, minutes).document
     data = AssessmentCreate(assessed_on=case.assessment.date, document=document, analysis=analysis)
-    assessment = repo.add_assessment(db, clinician.id, patient_id, data)
-    program = None
-    if analysis["program"] is not None:
-        draft = ProgramCreate(assessment_id=assessment.id, document=analysis["program"], status=ProgramStatus.DRAFT)
-        program = repo.add_program_version(db, clinician.id, patient_id, draft)
+    assessment, program = repo.add_assessment_with_draft(db, clinician.id, patient_id, data)
     return AssessmentCreated(assessment=assessment, program=program)
 
 
@@ -204,11 +198,6 @@ def program_alternatives(
         raise _in_request(exc, ITEM) from None
 
 
-def _new_version(db: SessionDep, clinician_id: int, program: ProgramPublic, document: dict[str, Any]) -> ProgramPublic:
-    data = ProgramCreate(assessment_id=program.assessment_id, document=document, status=ProgramStatus.DRAFT)
-    return repo.add_program_version(db, clinician_id, program.patient_id, data)
-
-
 @router.post("/programs/{program_id}/items/{exercise_id}/swap", status_code=201)
 def swap_exercise(
     db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, program_id: int, exercise_id: str, body: SwapIn
@@ -219,7 +208,7 @@ def swap_exercise(
         document = edit.swap(kb, program.document, exercise_id, body.new_exercise_id)
     except InvalidInputError as exc:
         raise _in_request(exc, ITEM) from None
-    return _new_version(db, clinician.id, program, document)
+    return repo.add_draft_of(db, clinician.id, program, document)
 
 
 @router.post("/programs/{program_id}/items/{exercise_id}/dosage", status_code=201)
@@ -232,7 +221,7 @@ def change_dosage(
         document = edit.set_dosage(kb, program.document, exercise_id, body.model_dump())
     except InvalidInputError as exc:
         raise _in_request(exc, ITEM) from None
-    return _new_version(db, clinician.id, program, document)
+    return repo.add_draft_of(db, clinician.id, program, document)
 
 
 @router.post("/programs/{program_id}/approve")
