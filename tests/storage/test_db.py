@@ -184,6 +184,47 @@ def test_a_reading_unit_of_work_on_postgresql_sends_no_begin_and_no_commit(postg
         engine.dispose()
 
 
+def test_the_reading_engine_of_postgresql_is_a_pool_in_autocommit_that_never_sets_or_resets_it(
+    postgresql_server: Engine,
+) -> None:
+    """Its connections are made in autocommit: a checkout sets nothing and a return resets nothing (each
+    would be calls into the driver per request); reads through it see what is committed."""
+    from rebalance.storage.db import read_connection, reading_engine
+
+    engine = make_engine(POSTGRESQL_URL)
+    reads = reading_engine(engine)
+    calls: list[str] = []
+    for name in ("set_isolation_level", "reset_isolation_level"):
+        real = getattr(reads.dialect, name)
+        setattr(reads.dialect, name, lambda *args, _name=name, _real=real: (calls.append(_name), _real(*args)))
+    try:
+        assert reads is not engine and reads.pool is not engine.pool
+        for _ in range(2):
+            with read_connection(reads) as connection:
+                assert connection.connection.driver_connection.autocommit is True  # type: ignore[union-attr]
+                assert "isolation_level" not in connection.get_execution_options()
+                assert connection.exec_driver_sql("SELECT txid_current_if_assigned() IS NULL").scalar() is True
+        assert calls.count("reset_isolation_level") == 0 and calls.count("set_isolation_level") <= 1  # (on connect)
+        with read_connection(engine) as connection:  # on an ordinary engine: autocommit for this connection only
+            assert connection.connection.driver_connection.autocommit is True  # type: ignore[union-attr]
+        with engine.connect() as connection:
+            assert connection.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+    finally:
+        reads.dispose()
+        engine.dispose()
+
+
+def test_a_read_connection_on_sqlite_begins_no_transaction(factory: sessionmaker[Session]) -> None:
+    """Each statement stands alone: no ``BEGIN``, so no snapshot or lock is held while the caller goes on."""
+    from rebalance.storage.db import read_connection, reading_engine
+
+    engine = factory.kw["bind"]
+    assert reading_engine(engine) is engine
+    with read_connection(engine) as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        assert connection.connection.driver_connection.in_transaction is False  # type: ignore[union-attr]
+
+
 def test_the_writers_of_two_processes_take_turns_on_the_file_beside_the_database(
     factory: sessionmaker[Session],
 ) -> None:

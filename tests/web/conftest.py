@@ -11,20 +11,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from rebalance.config import Settings
 from rebalance.storage import repo
 from rebalance.storage.db import make_engine, session_scope
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.schemas import PatientCreate, UserCreate
-from rebalance.storage.tables import Base, User
+from rebalance.storage.tables import Base, User, WebSession
 from rebalance.storage.types import Role
 from rebalance.web.app import create_app
 from rebalance.web.deps import WebContext
@@ -82,6 +83,23 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def web(app: FastAPI) -> WebContext:
     context: WebContext = app.state.web
     return context
+
+
+def age_sessions(app: FastAPI, **values: dt.datetime) -> None:
+    """Set every web session's times (``last_seen_at``, ...), after the activity the app has already
+    handed to its bookkeeping writer is stored (a later mark would otherwise undo it)."""
+    web(app).bookkeeping.flush()
+    with session_scope(web(app).session_factory) as db:
+        db.execute(update(WebSession).values(**values))
+
+
+def last_seen(app: FastAPI) -> dt.datetime:
+    """The latest activity of any web session, once the bookkeeping writer has stored what it was handed."""
+    web(app).bookkeeping.flush()
+    with session_scope(web(app).session_factory) as db:
+        seen = db.scalar(select(func.max(WebSession.last_seen_at)))
+        assert seen is not None
+        return seen
 
 
 @dataclass(frozen=True)

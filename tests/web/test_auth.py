@@ -16,7 +16,7 @@ from rebalance.storage.db import session_scope
 from rebalance.storage.tables import AuditEvent, LoginAttempt, User, WebSession
 from rebalance.storage.types import AuditAction, utc_now
 from rebalance.web.security import Passwords
-from tests.web.conftest import PASSWORD, Cast, email, web
+from tests.web.conftest import PASSWORD, Cast, age_sessions, email, web
 from tests.web.helpers import csrf_of, session_cookie, sign_in
 
 
@@ -29,11 +29,6 @@ def web_url(db_url: str) -> str:
 def _rows(app: FastAPI, query):  # type: ignore[no-untyped-def]
     with session_scope(web(app).session_factory) as db:
         return db.execute(query).all()
-
-
-def _age_sessions(app: FastAPI, **changes: dt.datetime) -> None:
-    with session_scope(web(app).session_factory) as db:
-        db.execute(update(WebSession).values(**changes))
 
 
 def _age_attempts(app: FastAPI, by: dt.timedelta) -> None:
@@ -189,9 +184,9 @@ def test_logout_ends_the_session(app: FastAPI, client: TestClient, cast: Cast) -
 
 def test_an_idle_session_expires_after_eight_hours(app: FastAPI, client: TestClient, cast: Cast) -> None:
     sign_in(client, email("anna"))
-    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=7, minutes=59))
+    age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=7, minutes=59))
     assert client.get("/api/me").status_code == 200  # and it is marked seen now
-    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=8, minutes=1))
+    age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=8, minutes=1))
     assert client.get("/api/me").status_code == 401
     sign_in(TestClient(app), email("ben"))  # any login purges expired sessions
     assert [user for (user,) in _rows(app, select(WebSession.user_id))] == [cast.ben]
@@ -201,7 +196,7 @@ def test_a_session_ends_seven_days_after_login_however_active(app: FastAPI, clie
     sign_in(client, email("anna"))
     [(expires_at,)] = _rows(app, select(WebSession.expires_at))
     assert dt.timedelta(days=6, hours=23) < expires_at - utc_now() <= dt.timedelta(days=7)
-    _age_sessions(app, expires_at=utc_now() - dt.timedelta(seconds=1))
+    age_sessions(app, expires_at=utc_now() - dt.timedelta(seconds=1))
     assert client.get("/api/me").status_code == 401
 
 

@@ -1,4 +1,5 @@
-"""The today page, served again from the page cache: never stale, never another patient's.
+"""The today page, served again from the page cache, and the values remembered there (the published
+program, whether it stops): never stale, never another patient's, audited each time as when first read.
 
 Every change below is made through the repository in a unit of work of its own — as another process
 of the app would make it — so the cache cannot have been told: the page must notice by itself.
@@ -11,11 +12,21 @@ import datetime as dt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rebalance.storage.types import SafetyLevel
-from rebalance.web.page_cache import PageCache, _Page
+from rebalance.storage.types import AuditAction, SafetyLevel
+from rebalance.web.page_cache import PageCache, _Entry
 from tests.web.conftest import Cast, email, web
 from tests.web.helpers import sign_in
-from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, patient, set_today, story
+from tests.web.patient_story import (
+    MONDAY,
+    Story,
+    add_check_in,
+    add_version,
+    api_post,
+    patient,
+    set_today,
+    story,
+)
+from tests.web.test_patient_load import audit_events, last_event_id
 
 __all__ = ["patient", "story"]  # the fixtures
 
@@ -25,12 +36,12 @@ def test_the_page_is_served_again_until_what_it_is_made_of_changes(
 ) -> None:
     first = patient.get("/today")
     assert first.status_code == 200 and "Stop: no exercises" not in first.text
-    assert len(web(app).pages) == 1
+    assert web(app).pages.count("today") == 1
     assert patient.get("/today").text == first.text  # served again
     add_check_in(app, cast, MONDAY, ["bladder_dysfunction"], SafetyLevel.EMERGENCY)
     stopped = patient.get("/today")
     assert "Stop: no exercises" in stopped.text  # at once: the red flag stops the program
-    assert len(web(app).pages) == 2
+    assert web(app).pages.count("today") == 2
 
 
 def test_a_new_published_version_and_a_new_day_are_new_pages(
@@ -72,10 +83,46 @@ def test_signing_in_again_is_a_new_page_its_forms_carry_the_new_sessions_token(
 
 def test_the_cache_is_bounded_least_recently_used_out_first() -> None:
     cache = PageCache(max_pages=2)
-    page = _Page(b"<p>x</p>", [])
+    page = _Entry(b"<p>x</p>", [])
     cache.put("a", page)
     cache.put("b", page)
     assert cache.get("a") is page  # "a" is now the most recently used
     cache.put("c", page)
     assert cache.get("b") is None and cache.get("a") is page and cache.get("c") is page
     assert len(cache) == 2
+
+
+def test_logging_a_session_remembers_the_program_and_its_stop_until_another_process_changes_them(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient
+) -> None:
+    body = {"entries": [{"exercise_id": story.items_on("Mon")[0], "done": True, "sets": 2, "pain_during": 1}]}
+    first = api_post(patient, "/api/me/logs", body)
+    assert first.status_code == 201, first.text
+    pages = web(app).pages
+    assert (pages.count("program"), pages.count("stops")) == (1, 1)
+    again = api_post(patient, "/api/me/logs", body)
+    assert again.json()["log"]["program_id"] == story.program.id
+    assert (pages.count("program"), pages.count("stops")) == (1, 1)  # remembered, not read again
+    version_2 = add_version(app, cast, story.assessment, story.document)  # as another process would
+    assert api_post(patient, "/api/me/logs", body).json()["log"]["program_id"] == version_2.id
+    add_check_in(app, cast, MONDAY, ["bladder_dysfunction"], SafetyLevel.EMERGENCY)
+    stopped = api_post(patient, "/api/me/logs", body)
+    assert stopped.status_code == 409 and "stopped" in stopped.text
+
+
+def test_a_remembered_value_is_audited_as_when_it_was_read(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient
+) -> None:
+    body = {"entries": [{"exercise_id": story.items_on("Mon")[0], "done": True, "sets": 2, "pain_during": 1}]}
+    reads = []
+    for _ in range(2):  # read, then remembered
+        before = last_event_id(app)
+        assert api_post(patient, "/api/me/logs", body).status_code == 201
+        events = [e for e in audit_events(app, before) if e.action is AuditAction.READ]
+        remembered = [e for e in events if e.detail.get("read") != "session_logs"]  # the feedback's: read each time
+        reads.append(sorted((e.entity_type, e.entity_id, str(e.detail)) for e in remembered))
+        assert {(e.user_id, e.patient_id) for e in events} == {(cast.user_a1, cast.patient_a1)}
+    assert reads[0] == reads[1]
+    assert ("program", story.program.id) in {(kind, ident) for kind, ident, _ in reads[0]}
+    assert ("assessment", story.assessment.id) in {(kind, ident) for kind, ident, _ in reads[0]}
+    assert ("patient", cast.patient_a1) in {(kind, ident) for kind, ident, _ in reads[0]}  # the check-ins

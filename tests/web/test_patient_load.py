@@ -18,19 +18,19 @@ import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy import Engine, event, select
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage import repo
 from rebalance.storage.db import session_scope
-from rebalance.storage.tables import AuditEvent, WebSession
+from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
 from rebalance.web import deps
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
-from tests.web.conftest import Cast, email, web
+from tests.web.conftest import Cast, age_sessions, email, last_seen, web
 from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, api_post, assess, log_session, patient, story
 
@@ -38,9 +38,9 @@ __all__ = ["patient", "story"]  # the fixtures
 
 TODAY_STATEMENTS = 5  # signed-in session with the page state, user and patient, program, assessment, check-ins
 TODAY_AGAIN_STATEMENTS = 1  # the signed-in session with the page state, one statement (page_cache.py)
-LOG_STATEMENTS = (
-    9  # session (twice: the CSRF check), user and patient, program, assessment, check-ins, previous, new, latest
-)
+LOG_STATEMENTS = 7
+"""The session (the CSRF check), the page state, user and patient, the program's owner, the new session,
+the latest sessions, the audit events: the program and whether it stops are remembered (page_cache.py)."""
 
 
 def engine_of(app: FastAPI) -> Engine:
@@ -259,7 +259,7 @@ def test_a_patients_page_is_no_trip_to_a_worker_thread_or_one_when_reads_are_not
     assert patient.get("/today").status_code == 200
     assert patient.get("/api/me/program").status_code == 200
     app_trips = [name for name in trips if name not in ("<lambda>", "validate")]  # the tests' "today"; the API's
-    assert app_trips == ([] if web(app).reads_inline else ["today_page", "my_program"])
+    assert app_trips == ([] if web(app).reads_inline else ["_serve", "today_page", "my_program"])  # (page_front)
     trips.clear()
     token = {"X-CSRF-Token": patient.get("/api/me").json()["csrf_token"]}
     trips.clear()
@@ -270,11 +270,11 @@ def test_a_patients_page_is_no_trip_to_a_worker_thread_or_one_when_reads_are_not
 def test_the_patient_is_checked_before_the_route_reads_anything(
     app: FastAPI, cast: Cast, story: Story, patient: TestClient
 ) -> None:
-    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(minutes=5))
+    age_sessions(app, last_seen_at=utc_now() - dt.timedelta(minutes=5))
     before = last_event_id(app)
     assert patient.get("/today").status_code == 200
-    assert _last_seen(app) > utc_now() - dt.timedelta(minutes=1)  # marked seen (by the bookkeeping writer)
-    _age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=9))  # idle too long: signed out
+    assert last_seen(app) > utc_now() - dt.timedelta(minutes=1)  # marked seen (by the bookkeeping writer)
+    age_sessions(app, last_seen_at=utc_now() - dt.timedelta(hours=9))  # idle too long: signed out
     assert patient.get("/today").headers["location"] == "/login?next=/today"
     assert patient.get("/api/me/today").status_code == 401
     as_clinician = TestClient(app, follow_redirects=False)
@@ -285,16 +285,3 @@ def test_the_patient_is_checked_before_the_route_reads_anything(
         e for e in audit_events(app, before) if e.user_id != cast.user_a1 and e.action is AuditAction.READ
     ]
     assert read_by_others == []
-
-
-def _age_sessions(app: FastAPI, **values: dt.datetime) -> None:
-    with session_scope(web(app).session_factory) as db:
-        db.execute(update(WebSession).values(**values))
-
-
-def _last_seen(app: FastAPI) -> dt.datetime:
-    web(app).bookkeeping.flush()
-    with session_scope(web(app).session_factory) as db:
-        seen = db.scalar(select(func.max(WebSession.last_seen_at)))
-        assert seen is not None
-        return seen

@@ -76,16 +76,14 @@ def recorded(session: Session) -> list[dict[str, Any]]:
 def record_again(session: Session, rows: list[dict[str, Any]]) -> None:
     """Record the events ``rows`` (from :func:`recorded`) once more, stamped now: a page served again
     from a cache reads what it read the first time."""
-    for row in rows:
-        record(
-            session,
-            row["user_id"],
-            row["action"],
-            row["entity_type"],
-            row["entity_id"],
-            row["patient_id"],
-            **row["detail"],
-        )
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING, []).extend((owner, row) for row in stamped_now(rows))
+
+
+def stamped_now(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events ``rows`` (from :func:`recorded`) as made now: the rows :func:`record` would make."""
+    now = utc_now()
+    return [{**row, "at": now} for row in rows]
 
 
 def pending_count(session: Session) -> int:

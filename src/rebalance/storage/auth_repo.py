@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import CursorResult, Row, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, CursorResult, Row, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -251,19 +251,26 @@ def create_web_session(
     return WebSessionPublic.model_validate(row)
 
 
-def web_session_by_token_hash(session: Session, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
-    """The web session with this token hash and its user (active or not: the caller decides), or None."""
-    row = session.connection().execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
+def web_session_by_token_hash(
+    session: Session | Connection, token_hash: str
+) -> tuple[WebSessionPublic, UserPublic] | None:
+    """The web session with this token hash and its user (active or not: the caller decides), or None.
+    (On a session's connection, or on a bare connection: ``db.read_connection``.)"""
+    row = _connection(session).execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
     return None if row is None else _session_and_user(row)
 
 
 def web_session_with_page_state(
-    session: Session, token_hash: str
+    session: Session | Connection, token_hash: str
 ) -> tuple[WebSessionPublic, UserPublic, page_state.PageState] | None:
     """:func:`web_session_by_token_hash` and, in the same statement, the page state of the user's own
     patient record (``page_state.py``; all None for a user who is not a patient)."""
-    row = session.connection().execute(_SESSION_WITH_PAGE_STATE, {"token_hash": token_hash}).one_or_none()
+    row = _connection(session).execute(_SESSION_WITH_PAGE_STATE, {"token_hash": token_hash}).one_or_none()
     return None if row is None else (*_session_and_user(row), page_state.from_row(row))
+
+
+def _connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
 
 
 def _session_and_user(row: Row[Any]) -> tuple[WebSessionPublic, UserPublic]:

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,7 @@ POOL_OVERFLOW = 10  # beyond that, for the sign-in reads of requests waiting for
 
 READS_ONLY = "rebalance_reads_only"  # execution option of a read_scope's connection
 READS_FIRST = "rebalance_reads_first"  # execution option of a reading unit of work's connection (SQLite: BEGIN)
+AUTOCOMMITS = "rebalance_autocommits"  # execution option of an engine whose connections are made in autocommit
 
 PG_CONNECT_TIMEOUT_S = 5  # seconds to make a connection to the PostgreSQL server
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for the lock before giving up
@@ -63,8 +64,11 @@ SQLITE_FILE_PRAGMAS = (
 )
 
 
-def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
-    """An engine for ``url`` (default: the Settings' ``database_url``), with SQLite set up as above."""
+def make_engine(url: str | URL | None = None, *, echo: bool | None = None, autocommit: bool = False) -> Engine:
+    """An engine for ``url`` (default: the Settings' ``database_url``), with SQLite set up as above.
+
+    ``autocommit`` (a server database): every connection of the pool commits each statement on its own,
+    from the moment it is made — for reads only (:func:`reading_engine`)."""
     settings = Settings()
     target = make_url(url or settings.database_url)
     options: dict[str, Any] = {"echo": settings.database_echo if echo is None else echo}
@@ -77,6 +81,9 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
         # A server that does not answer fails the request in seconds, not minutes (and never holds a
         # web worker's event loop longer: web/deps.WebContext.on).
         options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    if autocommit and target.get_backend_name() != "sqlite":
+        options |= {"isolation_level": AUTOCOMMIT, "pool_reset_on_return": None}  # nothing to roll back
+        options["execution_options"] = {AUTOCOMMITS: True}
     engine = create_engine(target, **options)
     if engine.dialect.name == "sqlite":
         _set_up_sqlite(engine, None if in_memory else write_lock(str(target.database)))
@@ -276,6 +283,24 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+AUTOCOMMIT = "AUTOCOMMIT"
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """The engine for reads that stand alone (:func:`read_connection`, :func:`make_reading_session_factory`).
+
+    On a server database, a pool of its own whose connections are in autocommit from the start: setting
+    it on each checkout of a shared pool, and resetting it on each return, costs more than the read. On
+    SQLite, ``engine`` itself (a read's ``BEGIN`` is left out, or deferred, per connection). Dispose of
+    it as of ``engine``.
+    """
+    return engine if engine.dialect.name == "sqlite" else make_engine(engine.url, autocommit=True)
+
+
+def _autocommits(engine: Engine) -> bool:
+    return bool(engine.get_execution_options().get(AUTOCOMMITS))
+
+
 def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for units of work that read (the web app's GET requests; ``bookkeeping.reading_scope``).
 
@@ -289,8 +314,8 @@ def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
     kept at once, even if the request then fails.
     """
     options: dict[str, Any] = {READS_FIRST: True}
-    if engine.dialect.name != "sqlite":
-        options["isolation_level"] = "AUTOCOMMIT"
+    if engine.dialect.name != "sqlite" and not _autocommits(engine):
+        options["isolation_level"] = AUTOCOMMIT
     return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
 
 
@@ -313,6 +338,17 @@ def session_scope(factory: sessionmaker[Session] | None = None, **info: Any) -> 
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """:func:`read_scope` without an ORM session: a connection whose statements each stand alone
+    (autocommit; on SQLite no ``BEGIN``), for one quick read on the web app's busiest path."""
+    options: dict[str, Any] = {READS_ONLY: True} if engine.dialect.name == "sqlite" else {}
+    if engine.dialect.name != "sqlite" and not _autocommits(engine):
+        options["isolation_level"] = AUTOCOMMIT
+    with engine.connect() as connection:
+        yield connection.execution_options(**options) if options else connection
 
 
 @contextmanager

@@ -305,9 +305,23 @@ def _owned(session: Session, table: type[_Record], entity: EntityType, record_id
 
 def _of_patient(session: Session, table: type[_Record], entity: EntityType, record_id: int, patient_id: int) -> _Record:
     record = _owned(session, table, entity, record_id)
-    if record.patient_id != patient_id:
-        raise ConflictError(entity, record_id, f"belongs to patient {record.patient_id}, not {patient_id}")
+    _check_owner(entity, record_id, record.patient_id, patient_id)
     return record
+
+
+def _check_of_patient(
+    session: Session, table: type[_Record], entity: EntityType, record_id: int, patient_id: int
+) -> None:
+    """:func:`_of_patient` reading one column, not the record (a program's document is large)."""
+    owner = session.scalar(select(table.patient_id).where(table.id == record_id))
+    if owner is None:
+        raise NotFoundError(entity, record_id)
+    _check_owner(entity, record_id, owner, patient_id)
+
+
+def _check_owner(entity: EntityType, record_id: int, owner: int, patient_id: int) -> None:
+    if owner != patient_id:
+        raise ConflictError(entity, record_id, f"belongs to patient {owner}, not {patient_id}")
 
 
 # programs
@@ -475,7 +489,7 @@ def program_versions(session: Session, actor_id: int, patient_id: int) -> list[P
 def add_session_log(session: Session, actor_id: int, patient_id: int, data: SessionLogCreate) -> SessionLogPublic:
     """Store one session (the patient themselves, their clinician, or an admin)."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.CREATE, patient_may=True)
-    _of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
+    _check_of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
     log = SessionLog(
         patient_id=patient.id,
         program_id=data.program_id,

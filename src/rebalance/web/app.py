@@ -31,6 +31,7 @@ from rebalance.storage.migrate import upgrade
 from rebalance.web.deps import WebContext, csrf_protect
 from rebalance.web.errors import register_error_handlers
 from rebalance.web.middleware import SecurityHeadersMiddleware, UnhandledErrorMiddleware
+from rebalance.web.page_front import CachedPageFront
 from rebalance.web.rendering import STATIC_DIR
 from rebalance.web.routes import ROUTERS
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await run_in_threadpool(context.bookkeeping.close)  # the read events still waiting
         engine.dispose()
+        context.engine.dispose()  # the reading engine (the same one on SQLite)
 
     app = FastAPI(
         title="rebalance",
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     register_error_handlers(app)
+    app.add_middleware(CachedPageFront)  # innermost of these: a cached page gets the same headers
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so a 500 gets the headers too
     return app

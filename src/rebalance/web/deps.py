@@ -54,7 +54,7 @@ from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.storage import bookkeeping
 from rebalance.storage.bookkeeping import Bookkeeping
-from rebalance.storage.db import make_reading_session_factory, make_session_factory, read_scope
+from rebalance.storage.db import make_reading_session_factory, make_session_factory, read_scope, reading_engine
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
@@ -66,13 +66,15 @@ from rebalance.web.security import SignedIn
 @dataclass(frozen=True)
 class WebContext:
     """What the app is made with (``app.state.web``): settings, database sessions, password hashing,
-    and the patients' rendered pages (``page_cache``)."""
+    the patients' rendered pages (``page_cache``), and ``engine``, the engine of reads that stand alone
+    (``db.reading_engine``: the pages answered before routing read through it, ``page_front.py``)."""
 
     settings: Settings
     session_factory: sessionmaker[Session]
     passwords: security.Passwords
     reading_session_factory: sessionmaker[Session]
     bookkeeping: Bookkeeping
+    engine: Engine
     pages: PageCache = field(default_factory=PageCache)
 
     @property
@@ -94,8 +96,9 @@ class WebContext:
         bookkeeping writer. A request that writes runs in a worker thread.
         """
         factory = make_session_factory(engine)
-        reading = make_reading_session_factory(engine)
-        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory))
+        reads = reading_engine(engine)
+        reading = make_reading_session_factory(reads)
+        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory), reads)
 
 
 async def web_context(request: Request) -> WebContext:
@@ -232,14 +235,15 @@ async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
     """The request's user and web session (also kept in ``request.state.signed_in`` for the templates).
 
     Looked up once a request, outside its unit of work (one read, no lock held: the route's unit of
-    work has not begun); the session is marked seen, at most once a minute, by the bookkeeping writer.
+    work has not begun) — in the event loop's thread when reads are made there (``reads_inline``), else
+    in a worker thread; the session is marked seen, at most once a minute, by the bookkeeping writer.
     """
     if hasattr(request.state, "signed_in"):  # looked up already
         known: SignedIn | None = request.state.signed_in
         return known
     found = None
     if request.cookies.get(security.SESSION_COOKIE):
-        found = await run_in_threadpool(_look_up, web, request)
+        found = _look_up(web, request) if web.reads_inline else await run_in_threadpool(_look_up, web, request)
     request.state.signed_in = found
     return found
 

@@ -45,6 +45,7 @@ from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.text import dose_text
 from rebalance.storage import auth_repo, repo
 from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
+from rebalance.storage.page_state import PageState, page_state
 from rebalance.storage.schemas import (
     AssessmentPublic,
     ProgramPublic,
@@ -57,6 +58,7 @@ from rebalance.storage.types import Role, SafetyLevel
 from rebalance.web import security
 from rebalance.web.deps import Deferred, SessionDep, WebContext, signed_in_as
 from rebalance.web.errors import NotAuthenticatedError
+from rebalance.web.page_cache import remembered
 from rebalance.web.patient_schemas import (
     FEEDBACK_LOOKS_AT,
     Adherence,
@@ -188,9 +190,24 @@ class Me(Deferred):
         return _own_record(self.user)
 
     @_once
+    def page_state(self) -> PageState:
+        """The ids of the patient's published program, latest assessment and newest check-in: read with
+        the session when it was looked up in this unit of work (a page), else now."""
+        return self.signed_in.page_state or page_state(self.db, self.patient_id)
+
+    @_once
     def program(self) -> ProgramPublic | None:
-        """The published program version (never a draft)."""
-        return repo.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
+        """The published program version (never a draft): read once per process and version (a stored
+        version never changes; once another is published, the page state names that one)."""
+        published = self.page_state.program_id
+
+        def read() -> ProgramPublic | None:
+            return repo.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
+
+        def is_named(program: ProgramPublic | None) -> bool:
+            return published is not None and program is not None and program.id == published
+
+        return remembered(self.web.pages, self.db, ("program", self.user_id, published), read, keep=is_named)
 
     @_once
     def assessments(self) -> list[AssessmentPublic]:
@@ -251,7 +268,23 @@ def _safety(kb: KnowledgeBase, flag_ids: Sequence[str]) -> SafetyResult:
 
 
 def stops(me: Me) -> list[Stop]:
-    """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it."""
+    """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it.
+
+    Worked out once per process and page state (the latest assessment and the newest check-in: records
+    never changed once stored), with the same audit events recorded each time it is asked.
+    """
+    state = me.page_state
+    key = ("stops", me.user_id, me.day, state.assessment_id, state.check_in_id)
+
+    def as_named(_: list[Stop]) -> bool:  # what was read is what the state names (nothing stored since)
+        latest = me.latest_assessment
+        newest = max((c.id for c in me.recent_check_ins), default=None)
+        return (latest and latest.id) == state.assessment_id and (newest or 0) <= (state.check_in_id or 0)
+
+    return remembered(me.web.pages, me.db, key, lambda: _stops(me), keep=as_named)
+
+
+def _stops(me: Me) -> list[Stop]:
     assessment, found = me.latest_assessment, []
     if assessment is not None and withholds_program(assessment.safety_level):
         safety = assessment.analysis["safety"]
@@ -439,7 +472,7 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
     if stops(me):
         raise ConflictError("session_log", None, "the program is stopped: see the today page for what to do")
     day = data.performed_on or me.day
-    previous = _previous_session(me, day)
+    previous = _previous_session(me, day) if _says_morning(data) else None  # else not asked about
     _check_session(me, data, program, day, previous)
     morning_for = None
     if data.next_morning is not None and previous is not None:
@@ -454,6 +487,12 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
     return SessionSaved(log=log, next_morning_for=morning_for, feedback=feedback(me, program, current))
 
 
+def _says_morning(data: SessionIn) -> bool:
+    """Whether the form tells how the morning after the previous session felt."""
+    morning = data.next_morning
+    return morning is not None and (morning.pain is not None or morning.stiffness is not None)
+
+
 def _check_session(
     me: Me, data: SessionIn, program: ProgramPublic, day: dt.date, previous: SessionLogPublic | None
 ) -> None:
@@ -464,10 +503,9 @@ def _check_session(
     for i, entry in enumerate(data.entries):
         if entry.exercise_id not in in_program:
             problems.append((("entries", i, "exercise_id"), "this exercise is not in your program"))
-    morning = data.next_morning
-    if morning is not None and previous is None and (morning.pain is not None or morning.stiffness is not None):
+    said_morning = _says_morning(data)
+    if said_morning and previous is None:
         problems.append((("next_morning",), "there is no earlier session to attach the morning after to"))
-    said_morning = morning is not None and (morning.pain is not None or morning.stiffness is not None)
     if not any(entry.done for entry in data.entries) and not said_morning:
         problems.append((("entries",), "mark at least one exercise as done, or tell how the morning after felt"))
     if problems:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request, Response
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from rebalance.config import Settings
@@ -182,7 +183,7 @@ def load_session(db: Session, settings: Settings, request: Request) -> SignedIn 
 
 
 def find_session(
-    db: Session, settings: Settings, request: Request, *, with_page_state: bool = False
+    db: Session | Connection, settings: Settings, request: Request, *, with_page_state: bool = False
 ) -> SignedIn | None:
     """:func:`load_session` without marking the session seen: one read, which ``db`` may make outside
     any unit of work (``read_scope``; the web app's check of every request). ``with_page_state``: the
