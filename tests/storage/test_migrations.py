@@ -64,7 +64,12 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
     versions = sorted(p.name for p in (migrations / "versions").iterdir() if p.name.endswith(".py"))
-    assert versions == ["0001_initial.py", "0002_web.py", "0003_session_logs_by_program.py"]
+    assert versions == [
+        "0001_initial.py",
+        "0002_web.py",
+        "0003_session_logs_by_program.py",
+        "0004_latest_safety_from_the_index.py",
+    ]
     for name in versions:  # each loads as a module, as Alembic loads it
         spec = importlib.util.spec_from_file_location(name[:-3], str(migrations / "versions" / name))
         assert spec is not None
@@ -73,4 +78,4 @@ def test_the_migrations_ship_inside_the_package() -> None:
         spec.loader.exec_module(module)
         assert callable(module.upgrade)
         assert callable(module.downgrade)
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0003"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0004"]

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.alerts import patient_alerts
 from rebalance.storage import auth_repo, overview, repo
 from rebalance.storage.auth_repo import CheckInCreate
-from rebalance.storage.schemas import PatientCreate
+from rebalance.storage.schemas import AssessmentCreate, PatientCreate, ProgramCreate, SessionEntry, SessionLogCreate
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, SafetyLevel
 from tests.storage.conftest import People
-from tests.storage.factories import add_assessment, add_log, add_program
+from tests.storage.factories import add_assessment, add_log, add_program, analysis_document, assessment_document
 
 
 def events(session: Session) -> list[tuple[int | None, AuditAction, str, int | None]]:
@@ -90,3 +92,58 @@ def test_one_program_version_is_read_by_its_clinician_and_once_published_by_its_
     assert repo.get_program(session, people.patient_user, draft.id).status is ProgramStatus.PUBLISHED
     with pytest.raises(NotFoundError):
         repo.get_program(session, people.clinician, draft.id + 1000)
+
+
+def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
+    session: Session, people: People, kb: KnowledgeBase
+) -> None:
+    """Only what the alerts read is read of the large documents — and they come out the same."""
+    analysis = {
+        **analysis_document(SafetyLevel.CAUTION),
+        "date": "2026-10-01",
+        "scores": {"pain_now": 3, "odi": {"percent": 34.0}},
+    }
+    data = AssessmentCreate(
+        assessed_on=dt.date(2026, 10, 1), document=assessment_document("2026-10-01"), analysis=analysis
+    )
+    assessment = repo.add_assessment(session, people.clinician, people.patient, data)
+    document = {
+        "schema": "rebalance.program/1",
+        "client": {"baseline_pain": 3},
+        "sessions_per_week": 3,
+        "based_on": "2026-10-01",
+        "schedule": [{"day": day, "items": [{"exercise_id": "cat_camel"}]} for day in ("Mon", "Wed", "Fri")],
+        "items": [{"exercise_id": "cat_camel", "dosage": {"sets": 2, "reps": 10}} for _ in range(40)],  # (not read)
+    }
+    program = repo.add_program_version(
+        session, people.clinician, people.patient, ProgramCreate(assessment_id=assessment.id, document=document)
+    )
+    repo.publish_program(session, people.clinician, program.id)
+    for day, pain, morning in ((1, 1, None), (3, 2, None), (5, 4, None), (7, 6, 5)):
+        entry = SessionEntry(exercise_id="cat_camel", done=True, sets=2, pain_during=pain, pain_next_morning=morning)
+        data_log = SessionLogCreate(program_id=program.id, performed_on=dt.date(2026, 10, day), entries=[entry])
+        repo.add_session_log(session, people.patient_user, people.patient, data_log)
+    check_in = CheckInCreate(
+        checked_on=dt.date(2026, 10, 8), answers=["bladder_dysfunction"], level=SafetyLevel.EMERGENCY
+    )
+    auth_repo.add_check_in(session, people.patient_user, people.patient, check_in)
+    today = dt.date(2026, 11, 1)
+
+    (row,) = [r for r in overview.patient_overviews(session, people.clinician) if r.patient.id == people.patient]
+    assert row.latest_analysis is not None and set(row.latest_analysis) == {"date", "safety", "scores"}
+    assert row.latest_analysis["scores"] == {"pain_now": 3}
+    assert row.program is not None and set(row.program.document) == {
+        "client",
+        "schedule",
+        "sessions_per_week",
+        "based_on",
+    }
+    started = (row.program.approved_at or row.program.created_at).date()
+    from_parts = patient_alerts(
+        kb, row.latest_analysis, row.program.document, row.sessions, row.check_ins, today, started_on=started
+    )
+    logs = repo.session_logs_for_patient(session, people.clinician, people.patient)
+    check_ins = auth_repo.check_ins_for_patient(session, people.clinician, people.patient)
+    whole = patient_alerts(kb, analysis, document, logs, check_ins, today, started_on=started)
+    assert from_parts == whole
+    assert {a.kind for a in whole} == {"red_flag", "pain_worse", "sessions_missed"}

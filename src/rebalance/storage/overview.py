@@ -7,41 +7,74 @@ check-ins. The alerts themselves are the library's (:func:`rebalance.programs.al
 
 Five queries whatever the number of patients (the list, then one per kind of record, each limited to
 the newest rows per patient with a window function), and one audit event naming the collection, as a
-patient list read is (``patient_list``, detail ``read: overview``).
+patient list read is (``patient_list``, detail ``read: overview``). Of the large documents only what
+the alerts read is read (:data:`ANALYSIS_PARTS`, :data:`PROGRAM_PARTS`: picked out by the database), and
+sessions come as plain rows: a list of a hundred patients would otherwise parse a megabyte of JSON and
+validate a thousand records (``bench/bench_patient_list.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
 from rebalance.errors import PermissionDeniedError
 from rebalance.storage import audit, repo
 from rebalance.storage.auth_repo import CheckInPublic
-from rebalance.storage.schemas import PatientListItem, ProgramPublic, SessionLogPublic
-from rebalance.storage.tables import Assessment, CheckIn, Program, SessionLog
+from rebalance.storage.schemas import PatientListItem
+from rebalance.storage.tables import Assessment, CheckIn, Patient, Program, SessionLog
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, Role
 
 RECENT_SESSIONS = 10
 RECENT_CHECK_INS = 5
 
+ANALYSIS_PARTS = (("date",), ("safety",), ("scores", "pain_now"))
+"""What the alerts read of the latest analysis (``programs/alerts.py``): only these parts are read."""
+PROGRAM_PARTS = (("client",), ("schedule",), ("sessions_per_week",), ("based_on",))
+"""What the alerts read of the published program's document."""
 
-class PatientOverview(BaseModel):
-    """One patient of the list, with the records their alerts need."""
 
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class PublishedProgram:
+    """The published program version, as the list shows it; ``document`` holds only :data:`PROGRAM_PARTS`."""
+
+    id: int
+    version: int
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+    document: dict[str, Any]
+
+
+class RecentEntry(NamedTuple):
+    """One exercise of a recent session, as the alerts read it (``alerts.LoggedEntry``)."""
+
+    done: bool
+    pain_during: int | None
+    pain_next_morning: int | None
+
+
+class RecentSession(NamedTuple):
+    """A recent session, as the alerts read it (``alerts.LoggedSession``)."""
+
+    performed_on: dt.date
+    entries: tuple[RecentEntry, ...]
+
+
+@dataclass(frozen=True)
+class PatientOverview:
+    """One patient of the list, with the records their alerts need (and only the parts they read)."""
 
     patient: PatientListItem
     latest_assessment_id: int | None
     latest_assessed_on: dt.date | None
-    latest_analysis: dict[str, Any] | None
-    program: ProgramPublic | None  # the published version
-    sessions: list[SessionLogPublic]  # the most recent, oldest first
+    latest_analysis: dict[str, Any] | None  # :data:`ANALYSIS_PARTS` of it
+    program: PublishedProgram | None
+    sessions: list[RecentSession]  # the most recent, oldest first
     check_ins: list[CheckInPublic]  # the most recent, oldest first
 
 
@@ -54,13 +87,19 @@ def patient_overviews(session: Session, actor_id: int, clinician_id: int | None 
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
     patients = repo._patient_list(session, owner_id, include_archived=False)
     ids = [p.id for p in patients]
-    latest = {a.patient_id: a for a in session.scalars(_newest(Assessment, ids, Assessment.assessed_on, 1))}
-    published = session.scalars(
-        select(Program).where(Program.patient_id.in_(ids), Program.status == ProgramStatus.PUBLISHED)
-    )
-    programs = {p.patient_id: ProgramPublic.model_validate(p) for p in published}
-    sessions = _by_patient(session.scalars(_newest(SessionLog, ids, SessionLog.performed_on, RECENT_SESSIONS)))
-    check_ins = _by_patient(session.scalars(_newest(CheckIn, ids, CheckIn.checked_on, RECENT_CHECK_INS)))
+    connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
+    analyses = _parts(Assessment.analysis, ANALYSIS_PARTS)
+    dialect = connection.dialect.name
+    latest = {row.patient_id: row for row in connection.execute(_newest(dialect, Assessment, ids, 1, *analyses))}
+    published = connection.execute(
+        select(
+            Program.patient_id, Program.id, Program.version, Program.created_at, Program.approved_at,
+            *_parts(Program.document, PROGRAM_PARTS),
+        ).where(Program.patient_id.in_(ids), Program.status == ProgramStatus.PUBLISHED)
+    )  # fmt: skip
+    programs = {row.patient_id: _program(row) for row in published}
+    sessions = _by_patient(connection.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, SessionLog.entries)))
+    check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
     audit.record(
         session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, read="overview", count=len(ids)
     )
@@ -69,25 +108,74 @@ def patient_overviews(session: Session, actor_id: int, clinician_id: int | None 
             patient=p,
             latest_assessment_id=latest[p.id].id if p.id in latest else None,
             latest_assessed_on=latest[p.id].assessed_on if p.id in latest else None,
-            latest_analysis=latest[p.id].analysis if p.id in latest else None,
+            latest_analysis=_document(latest[p.id], ANALYSIS_PARTS) if p.id in latest else None,
             program=programs.get(p.id),
-            sessions=[SessionLogPublic.model_validate(s) for s in sessions.get(p.id, [])],
+            sessions=[_session(s) for s in sessions.get(p.id, [])],
             check_ins=[CheckInPublic.model_validate(c) for c in check_ins.get(p.id, [])],
         )
         for p in patients
     ]
 
 
-def _newest(table: Any, patient_ids: list[int], day: Any, limit: int) -> Select[Any]:
-    """The ``limit`` newest rows of ``table`` per patient (by ``day``, then id), oldest first."""
-    rank = func.row_number().over(partition_by=table.patient_id, order_by=(day.desc(), table.id.desc())).label("rank")
-    ranked = select(table.id, rank).where(table.patient_id.in_(patient_ids)).subquery()
-    return (
-        select(table)
-        .join(ranked, ranked.c.id == table.id)
-        .where(ranked.c.rank <= limit)
-        .order_by(table.patient_id, day, table.id)
+def _parts(column: Any, parts: tuple[tuple[str, ...], ...]) -> list[Any]:
+    """Each part of a JSON document column, read in the database (labelled ``part_0``, ...)."""
+    return [column[part if len(part) > 1 else part[0]].label(f"part_{i}") for i, part in enumerate(parts)]
+
+
+def _document(row: Any, parts: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """The parts read by :func:`_parts`, as a document of the same shape (a missing part is left out)."""
+    document: dict[str, Any] = {}
+    for i, part in enumerate(parts):
+        value = getattr(row, f"part_{i}")
+        if value is None:
+            continue
+        *parents, key = part
+        place = document
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[key] = value
+    return document
+
+
+def _program(row: Any) -> PublishedProgram:
+    return PublishedProgram(row.id, row.version, row.created_at, row.approved_at, _document(row, PROGRAM_PARTS))
+
+
+def _session(row: Any) -> RecentSession:
+    entries = tuple(
+        RecentEntry(bool(e.get("done")), e.get("pain_during"), e.get("pain_next_morning")) for e in row.entries
     )
+    return RecentSession(row.performed_on, entries)
+
+
+_DAY = {Assessment: Assessment.assessed_on, SessionLog: SessionLog.performed_on, CheckIn: CheckIn.checked_on}
+
+
+def _newest(dialect: str, table: Any, patient_ids: list[int], limit: int, *columns: Any) -> Select[Any]:
+    """The ``limit`` newest rows of ``table`` per patient (by day, then id), oldest first: their id, patient,
+    day and ``columns``, or (no ``columns``) the whole records.
+
+    On PostgreSQL a ``LATERAL`` join walks each patient's index for its newest rows only; SQLite has no
+    ``LATERAL`` and numbers every row of the patients with a window function (in process, that is quick).
+    """
+    day = _DAY[table]
+    if dialect == "postgresql":
+        patients = select(Patient.id.label("patient")).where(Patient.id.in_(patient_ids)).subquery()
+        newest = (
+            select(table.id)
+            .where(table.patient_id == patients.c.patient)
+            .order_by(day.desc(), table.id.desc())
+            .limit(limit)
+            .lateral()
+        )
+        picked = select(newest.c.id).select_from(patients).join(newest, true())
+    else:
+        order = (day.desc(), table.id.desc())
+        rank = func.row_number().over(partition_by=table.patient_id, order_by=order).label("rank")
+        ranked = select(table.id, rank).where(table.patient_id.in_(patient_ids)).subquery()
+        picked = select(ranked.c.id).where(ranked.c.rank <= limit)
+    chosen = select(table.id, table.patient_id, day, *columns) if columns else select(table)
+    return chosen.where(table.id.in_(picked)).order_by(table.patient_id, day, table.id)
 
 
 def _by_patient(rows: Any) -> dict[int, list[Any]]:

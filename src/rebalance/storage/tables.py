@@ -98,7 +98,10 @@ class Assessment(Base):
     """One assessment: the file as parsed data, its analysis document, and the analysis's safety level."""
 
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_patient_id_assessed_on", "patient_id", "assessed_on", "id"),)
+    # safety_level last: the patient list reads the latest one from the index alone (migration 0004)
+    __table_args__ = (
+        Index("ix_assessments_patient_id_assessed_on_safety", "patient_id", "assessed_on", "id", "safety_level"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))

@@ -24,7 +24,7 @@ from rebalance.programs.series import Line, ProgressSeries, progress_series
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.storage.auth_repo import CheckInPublic
-from rebalance.storage.overview import PatientOverview
+from rebalance.storage.overview import PatientOverview, PublishedProgram
 from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
 
 AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
@@ -48,14 +48,14 @@ class PatientRow:
     alerts: list[Alert]
     latest_assessment_id: int | None
     latest_assessed_on: dt.date | None
-    program: ProgramPublic | None
+    program: PublishedProgram | None
 
     @property
     def kinds(self) -> list[str]:
         return list(dict.fromkeys(a.kind for a in self.alerts))
 
 
-def _started_on(program: ProgramPublic | None) -> dt.date | None:
+def _started_on(program: PublishedProgram | None) -> dt.date | None:
     if program is None:
         return None
     return (program.approved_at or program.created_at).date()
