@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select, true
+from sqlalchemy.orm import Session, aliased
 
 from rebalance.errors import PermissionDeniedError
 from rebalance.storage import audit, repo
@@ -155,12 +155,14 @@ def _newest(dialect: str, table: Any, patient_ids: list[int], limit: int, *colum
     """The ``limit`` newest rows of ``table`` per patient (by day, then id), oldest first: their id, patient,
     day and ``columns``, or (no ``columns``) the whole records.
 
-    On PostgreSQL a ``LATERAL`` join walks each patient's index for its newest rows only; SQLite has no
-    ``LATERAL`` and numbers every row of the patients with a window function (in process, that is quick).
+    Each patient's newest rows are found by walking that patient's index for them only: a ``LATERAL``
+    join on PostgreSQL; on SQLite, which has none, a subquery per patient in the join's condition.
+    (Numbering every row of the patients with a window function read all their history.)
     """
     day = _DAY[table]
+    patients = select(Patient.id.label("patient")).where(Patient.id.in_(patient_ids)).subquery()
+    chosen = select(table.id, table.patient_id, day, *columns) if columns else select(table)
     if dialect == "postgresql":
-        patients = select(Patient.id.label("patient")).where(Patient.id.in_(patient_ids)).subquery()
         newest = (
             select(table.id)
             .where(table.patient_id == patients.c.patient)
@@ -169,13 +171,18 @@ def _newest(dialect: str, table: Any, patient_ids: list[int], limit: int, *colum
             .lateral()
         )
         picked = select(newest.c.id).select_from(patients).join(newest, true())
+        chosen = chosen.where(table.id.in_(picked))
     else:
-        order = (day.desc(), table.id.desc())
-        rank = func.row_number().over(partition_by=table.patient_id, order_by=order).label("rank")
-        ranked = select(table.id, rank).where(table.patient_id.in_(patient_ids)).subquery()
-        picked = select(ranked.c.id).where(ranked.c.rank <= limit)
-    chosen = select(table.id, table.patient_id, day, *columns) if columns else select(table)
-    return chosen.where(table.id.in_(picked)).order_by(table.patient_id, day, table.id)
+        other = aliased(table)
+        per_patient = (
+            select(other.id)
+            .where(other.patient_id == patients.c.patient)
+            .order_by(getattr(other, day.key).desc(), other.id.desc())
+            .limit(limit)
+            .correlate(patients)
+        )
+        chosen = chosen.select_from(patients).join(table, table.id.in_(per_patient.scalar_subquery()))
+    return chosen.order_by(table.patient_id, day, table.id)
 
 
 def _by_patient(rows: Any) -> dict[int, list[Any]]:
