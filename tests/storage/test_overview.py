@@ -41,7 +41,9 @@ def test_the_overview_has_each_patients_latest_assessment_published_program_and_
     session.commit()
     before = len(events(session))
 
-    rows = overview.patient_overviews(session, people.clinician)
+    found = overview.patient_overviews(session, people.clinician)
+    rows = found.rows
+    assert found.matching == 2
 
     assert [r.patient.id for r in rows] == [quiet, people.patient]  # by name
     empty, full = rows
@@ -56,9 +58,37 @@ def test_the_overview_has_each_patients_latest_assessment_published_program_and_
     assert new == [(people.clinician, AuditAction.READ, EntityType.PATIENT_LIST, people.clinician)]
 
 
+def test_a_page_of_the_overview_reads_its_patients_only_and_says_how_many_match(
+    session: Session, people: People
+) -> None:
+    names = [f"Patient {n:02d}" for n in range(12)] + ["Zed Other"]
+    for name in names:
+        repo.create_patient(
+            session, people.clinician, PatientCreate(display_name=name, external_ref=f"ref-{name[-2:]}")
+        )
+    session.commit()
+    everyone = [r.patient.display_name for r in overview.patient_overviews(session, people.clinician).rows]
+    page = overview.patient_overviews(session, people.clinician, offset=5, limit=5)
+    assert [r.patient.display_name for r in page.rows] == everyone[5:10]
+    assert page.matching == len(everyone)
+    found = overview.patient_overviews(session, people.clinician, search="  patient 1", limit=2)
+    assert [r.patient.display_name for r in found.rows] == ["Patient 10", "Patient 11"] and found.matching == 2
+    by_ref = overview.patient_overviews(session, people.clinician, search="REF-ER")
+    assert [r.patient.display_name for r in by_ref.rows] == ["Zed Other"]
+    beyond = overview.patient_overviews(session, people.clinician, offset=100, limit=5)
+    assert (beyond.rows, beyond.matching) == ([], len(everyone))
+    (detail,) = session.scalars(
+        select(AuditEvent.detail)
+        .where(AuditEvent.entity_type == EntityType.PATIENT_LIST)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    assert detail == {"read": "overview", "count": 0, "matching": len(everyone), "offset": 100}
+
+
 def test_only_the_clinician_themselves_or_an_admin_see_the_overview(session: Session, people: People) -> None:
-    assert overview.patient_overviews(session, people.admin, people.clinician)[0].patient.id == people.patient
-    assert overview.patient_overviews(session, people.other_clinician) == []
+    assert overview.patient_overviews(session, people.admin, people.clinician).rows[0].patient.id == people.patient
+    assert overview.patient_overviews(session, people.other_clinician).rows == []
     for actor in (people.other_clinician, people.patient_user):
         with pytest.raises(PermissionDeniedError):
             overview.patient_overviews(session, actor, people.clinician)
@@ -129,7 +159,7 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
     auth_repo.add_check_in(session, people.patient_user, people.patient, check_in)
     today = dt.date(2026, 11, 1)
 
-    (row,) = [r for r in overview.patient_overviews(session, people.clinician) if r.patient.id == people.patient]
+    (row,) = [r for r in overview.patient_overviews(session, people.clinician).rows if r.patient.id == people.patient]
     assert row.latest_analysis is not None and set(row.latest_analysis) == {"date", "safety", "scores"}
     assert row.latest_analysis["scores"] == {"pain_now": 3}
     assert row.program is not None and set(row.program.document) == {

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from rebalance.storage import repo
 from rebalance.storage.db import session_scope
+from rebalance.storage.schemas import PatientCreate
 from rebalance.storage.tables import Invitation, Patient
 from rebalance.storage.types import SafetyLevel
+from rebalance.web import clinician_views as views
 from tests.web.clinician_story import as_anna, days_ago, post, seed, set_today
 from tests.web.conftest import Cast, web
 
@@ -91,6 +95,44 @@ def test_the_list_can_be_searched_and_filtered_by_alert(app: FastAPI, client: Te
     nobody = client.get("/patients", params={"q": "zebra"}).text
     assert rows(nobody) == {} and "No patient matches" in nobody
     assert client.get("/patients", params={"alert": "everything"}).status_code == 422
+
+
+def test_a_long_list_comes_in_pages_that_keep_the_search_and_the_alert_filter(
+    app: FastAPI, client: TestClient, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    set_today(app)
+    with session_scope(web(app).session_factory) as db:
+        for n in range(7):
+            repo.create_patient(db, cast.anna, PatientCreate(display_name=f"Quinn {n}"))
+    seed(app, cast.anna, "Rising Rita", pains=((5, 1), (3, 2), (1, 4)))
+    as_anna(client)
+    everyone = sorted([f"Quinn {n}" for n in range(7)] + ["Rising Rita", *_already_listed(client)])
+    first = client.get("/patients").text
+    assert list(rows(first)) == everyone[:3]
+    assert f"Patients 1–3 of {len(everyone)}" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/patients", params={"page": 2}).text
+    assert list(rows(second)) == everyone[3:6] and 'rel="prev"' in second
+    found = client.get("/patients", params={"q": "quinn", "page": 3}).text
+    assert list(rows(found)) == ["Quinn 6"]  # the search first, then the pages
+    assert "page=2" in found and "q=quinn" in found  # its links keep the search
+    assert set(rows(client.get("/patients", params={"alert": "pain_worse"}).text)) == {"Rising Rita"}
+    beyond = client.get("/patients", params={"page": 40}).text
+    assert rows(beyond) == {} and "No patients on page 40" in beyond
+    for bad in ("0", "-1", "x"):
+        assert client.get("/patients", params={"page": bad}).status_code == 422
+    api = client.get("/api/patients", params={"offset": 1, "limit": 2}).json()
+    assert [p["display_name"] for p in api] == everyone[1:3]
+    assert len(client.get("/api/patients").json()) == len(everyone)  # all, without a limit
+    assert client.get("/api/patients", params={"limit": 0}).status_code == 422
+
+
+def _already_listed(client: TestClient) -> list[str]:
+    return [
+        p["display_name"]
+        for p in client.get("/api/patients").json()
+        if not p["display_name"].startswith(("Quinn ", "Rising"))
+    ]
 
 
 def test_a_clinician_adds_a_patient(app: FastAPI, client: TestClient, cast: Cast) -> None:

@@ -1,12 +1,14 @@
 """A clinician's patients with what their alerts are computed from, in a few queries and one audit event.
 
-``patient_overviews(session, actor_id)`` gives, for every patient of the clinician (not archived), by
-name: the patient list row (:class:`~rebalance.storage.schemas.PatientListItem`), the latest
-assessment's date and analysis, the published program version, and the most recent session logs and
+``patient_overviews(session, actor_id, search=..., offset=..., limit=...)`` gives the clinician's patients
+(not archived) whose name or reference contains ``search``, by name: one page of them (``offset``,
+``limit``; all by default) and how many match in all (:class:`Overviews`). For each: the patient list
+row (:class:`~rebalance.storage.schemas.PatientListItem`), the latest assessment's date and the parts of
+its analysis the alerts read, the published program version, and the most recent session logs and
 check-ins. The alerts themselves are the library's (:func:`rebalance.programs.alerts.patient_alerts`).
 
-Five queries whatever the number of patients (the list, then one per kind of record, each limited to
-the newest rows per patient with a window function), and one audit event naming the collection, as a
+Six queries whatever the number of patients (the names, the page's list, then one per kind of record,
+each limited to the newest rows per patient), and one audit event naming the collection, as a
 patient list read is (``patient_list``, detail ``read: overview``). Of the large documents only what
 the alerts read is read (:data:`ANALYSIS_PARTS`, :data:`PROGRAM_PARTS`: picked out by the database), and
 sessions come as plain rows: a list of a hundred patients would otherwise parse a megabyte of JSON and
@@ -20,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, false, select, true
 from sqlalchemy.orm import Session, aliased
 
 from rebalance.errors import PermissionDeniedError
@@ -66,6 +68,14 @@ class RecentSession(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Overviews:
+    """One page of a clinician's patients, and how many patients match the search in all."""
+
+    rows: list[PatientOverview]
+    matching: int
+
+
+@dataclass(frozen=True)
 class PatientOverview:
     """One patient of the list, with the records their alerts need (and only the parts they read)."""
 
@@ -78,14 +88,29 @@ class PatientOverview:
     check_ins: list[CheckInPublic]  # the most recent, oldest first
 
 
-def patient_overviews(session: Session, actor_id: int, clinician_id: int | None = None) -> list[PatientOverview]:
-    """The clinician's patients (``clinician_id``, default the acting clinician; admins any), by name."""
+def patient_overviews(
+    session: Session,
+    actor_id: int,
+    clinician_id: int | None = None,
+    *,
+    search: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+) -> Overviews:
+    """The clinician's patients (``clinician_id``, default the acting clinician; admins any) by name: those
+    whose name or reference contains ``search`` (any case), ``limit`` of them from ``offset`` (default all).
+
+    Only the page's patients are read beyond their names: a clinician with thousands of patients waits
+    for the page, not for all of them.
+    """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = repo._actor(session, actor_id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id)
     if not (actor.role is Role.ADMIN or (actor.role is Role.CLINICIAN and actor.id == owner_id)):
         reason = "only the clinician themselves or an admin"
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
-    patients = repo._patient_list(session, owner_id, include_archived=False)
+    matching = _matching(session, owner_id, search)
+    page = matching[offset : None if limit is None else offset + limit]
+    patients = repo._patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
     analyses = _parts(Assessment.analysis, ANALYSIS_PARTS)
@@ -100,10 +125,9 @@ def patient_overviews(session: Session, actor_id: int, clinician_id: int | None 
     programs = {row.patient_id: _program(row) for row in published}
     sessions = _by_patient(connection.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, SessionLog.entries)))
     check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
-    audit.record(
-        session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, read="overview", count=len(ids)
-    )
-    return [
+    detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": len(matching), "offset": offset}
+    audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, None, **detail)
+    rows = [
         PatientOverview(
             patient=p,
             latest_assessment_id=latest[p.id].id if p.id in latest else None,
@@ -115,6 +139,18 @@ def patient_overviews(session: Session, actor_id: int, clinician_id: int | None 
         )
         for p in patients
     ]
+    return Overviews(rows, len(matching))
+
+
+def _matching(session: Session, owner_id: int, search: str) -> list[int]:
+    """The ids of the clinician's patients (not archived) by name whose name or reference contains ``search``."""
+    names = session.connection().execute(
+        select(Patient.id, Patient.display_name, Patient.external_ref)
+        .where(Patient.clinician_id == owner_id, Patient.archived == false())
+        .order_by(Patient.display_name, Patient.id)
+    )
+    needle = search.strip().casefold()
+    return [i for i, name, ref in names if not needle or needle in f"{name} {ref or ''}".casefold()]
 
 
 def _parts(column: Any, parts: tuple[tuple[str, ...], ...]) -> list[Any]:

@@ -21,6 +21,7 @@ change that breaks a rule of the stored data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
@@ -235,7 +236,10 @@ def list_patients_for_clinician(
     return patients
 
 
-def _patient_list(session: Session, clinician_id: int, *, include_archived: bool) -> list[PatientListItem]:
+def _patient_list(
+    session: Session, clinician_id: int, *, include_archived: bool, only: Sequence[int] | None = None
+) -> list[PatientListItem]:
+    """The clinician's patients by name (``only``: those of these ids)."""
     latest_safety = (
         select(Assessment.safety_level)
         .where(Assessment.patient_id == Patient.id)
@@ -259,6 +263,8 @@ def _patient_list(session: Session, clinician_id: int, *, include_archived: bool
     ).where(Patient.clinician_id == clinician_id)
     if not include_archived:
         query = query.where(Patient.archived == false())
+    if only is not None:
+        query = query.where(Patient.id.in_(only))
     # Core rows and one validation call for the whole list: far less Python per row than ORM rows validated
     # one by one, which is what counts for a long list (bench/bench_patient_list.py).
     result = session.connection().execute(query.order_by(Patient.display_name, Patient.id))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
@@ -23,6 +24,7 @@ from rebalance.programs.alerts import Alert, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
+from rebalance.storage import overview
 from rebalance.storage.auth_repo import CheckInPublic
 from rebalance.storage.overview import PatientOverview, PublishedProgram
 from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
@@ -61,16 +63,73 @@ def _started_on(program: PublishedProgram | None) -> dt.date | None:
     return (program.approved_at or program.created_at).date()
 
 
+PAGE_SIZE = 50
+"""Patients on one page of the list."""
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of the patient list: its rows, how many patients match in all, and where it is."""
+
+    rows: list[PatientRow]
+    matching: int
+    page: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first patient (1-based; 0 on an empty page)."""
+        return (self.page - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matching // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def patient_page(
+    kb: KnowledgeBase,
+    db: Session,
+    clinician_id: int,
+    today: dt.date,
+    *,
+    query: str = "",
+    alert: AlertFilter = "any",
+    page: int = 1,
+    size: int | None = None,
+) -> PatientPage:
+    """Page ``page`` of the clinician's patients whose name or reference contains ``query`` and (unless
+    ``any``) who have an alert of that kind, with their alerts.
+
+    Without an alert filter only the page's patients are read beyond their names; with one, every
+    matching patient's alerts are worked out to find those who have it.
+    """
+    size = size or PAGE_SIZE
+    start = (page - 1) * size
+    if alert == "any":
+        found = overview.patient_overviews(db, clinician_id, search=query, offset=start, limit=size)
+        return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
+    rows = patient_rows(kb, overview.patient_overviews(db, clinician_id, search=query).rows, today, alert)
+    return PatientPage(rows[start : start + size], len(rows), page, size)
+
+
 def patient_rows(
-    kb: KnowledgeBase, overviews: list[PatientOverview], today: dt.date, query: str = "", alert: AlertFilter = "any"
+    kb: KnowledgeBase, overviews: list[PatientOverview], today: dt.date, alert: AlertFilter = "any"
 ) -> list[PatientRow]:
-    """Each patient with their alerts; only those whose name or reference contains ``query``, and
-    (unless ``any``) who have an alert of that kind."""
-    needle = query.strip().casefold()
+    """Each patient with their alerts; only those (unless ``any``) who have an alert of that kind."""
     rows = []
     for o in overviews:
-        if needle and needle not in f"{o.patient.display_name} {o.patient.external_ref or ''}".casefold():
-            continue
         program = o.program.document if o.program else None
         alerts = patient_alerts(
             kb, o.latest_analysis, program, o.sessions, o.check_ins, today, started_on=_started_on(o.program)

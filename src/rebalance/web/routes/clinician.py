@@ -36,7 +36,7 @@ from rebalance.assessment.parse import parse_document
 from rebalance.errors import ConflictError, InvalidAssessmentError, InvalidInputError, NotFoundError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import edit
-from rebalance.storage import auth_repo, overview, repo
+from rebalance.storage import auth_repo, repo
 from rebalance.storage.auth_repo import InvitationCreate
 from rebalance.storage.schemas import AssessmentCreate, PatientCreate, PatientPublic, ProgramPublic
 from rebalance.web import assessment_form as af
@@ -80,15 +80,17 @@ def _patients_page(
     *,
     q: str = "",
     alert: views.AlertFilter = "any",
+    page: int = 1,
     notice: str | None = None,
     form: Mapping[str, str] | None = None,
     problems: Mapping[str, str] | None = None,
     invitation: Any = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rows = views.patient_rows(kb, overview.patient_overviews(db, clinician_id), today, q, alert)
+    listed = views.patient_page(kb, db, clinician_id, today, query=q, alert=alert, page=page)
     context = {
-        "rows": rows,
+        "rows": listed.rows,
+        "listed": listed,
         "q": q,
         "alert": alert,
         "alert_labels": views.ALERT_LABELS,
@@ -110,11 +112,11 @@ def patients_page(
     today: TodayDep,
     q: Annotated[str, Query(max_length=200)] = "",
     alert: views.AlertFilter = "any",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     done: Done | None = None,
 ) -> HTMLResponse:
-    return _patients_page(
-        request, db, kb, clinician.id, today, q=q, alert=alert, notice=NOTICES[done] if done else None
-    )
+    notice = NOTICES[done] if done else None
+    return _patients_page(request, db, kb, clinician.id, today, q=q, alert=alert, page=page, notice=notice)
 
 
 def _patient_create(display_name: str, external_ref: str, birth_year: str, sex: str) -> PatientCreate:

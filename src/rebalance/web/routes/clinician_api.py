@@ -91,9 +91,18 @@ def _in_request(exc: InvalidInputError, where: dict[str, str]) -> InvalidInputEr
 
 
 @router.get("/patients")
-def list_patients(db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, today: TodayDep) -> list[PatientSummary]:
-    """The signed-in clinician's patients by name, with their alerts: red flags, pain getting worse, sessions missed."""
-    rows = views.patient_rows(kb, overview.patient_overviews(db, clinician.id), today)
+def list_patients(
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    today: TodayDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> list[PatientSummary]:
+    """The signed-in clinician's patients by name, with their alerts: red flags, pain getting worse, sessions
+    missed. ``limit`` of them from ``offset`` (default: all); only those are read beyond their names."""
+    found = overview.patient_overviews(db, clinician.id, offset=offset, limit=limit)
+    rows = views.patient_rows(kb, found.rows, today)
     return [
         PatientSummary(
             **r.patient.model_dump(),
