@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import Select, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from rebalance.errors import PermissionDeniedError
@@ -108,8 +108,7 @@ def patient_overviews(
     if not (actor.role is Role.ADMIN or (actor.role is Role.CLINICIAN and actor.id == owner_id)):
         reason = "only the clinician themselves or an admin"
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
-    matching = _matching(session, owner_id, search)
-    page = matching[offset : None if limit is None else offset + limit]
+    page, matching = _matching(session, owner_id, search, offset, limit)
     patients = repo._patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
@@ -125,7 +124,7 @@ def patient_overviews(
     programs = {row.patient_id: _program(row) for row in published}
     sessions = _by_patient(connection.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, SessionLog.entries)))
     check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
-    detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": len(matching), "offset": offset}
+    detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": matching, "offset": offset}
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, None, **detail)
     rows = [
         PatientOverview(
@@ -139,18 +138,26 @@ def patient_overviews(
         )
         for p in patients
     ]
-    return Overviews(rows, len(matching))
+    return Overviews(rows, matching)
 
 
-def _matching(session: Session, owner_id: int, search: str) -> list[int]:
-    """The ids of the clinician's patients (not archived) by name whose name or reference contains ``search``."""
-    names = session.connection().execute(
+def _matching(session: Session, owner_id: int, search: str, offset: int, limit: int | None) -> tuple[list[int], int]:
+    """The ids of one page of the clinician's patients (not archived) by name whose name or reference
+    contains ``search``, and how many match in all. Without a search, the database counts and pages."""
+    mine = (Patient.clinician_id == owner_id, Patient.archived == false())
+    connection = session.connection()
+    needle = search.strip().casefold()
+    if not needle:
+        total = connection.execute(select(func.count()).select_from(Patient).where(*mine)).scalar_one()
+        page = select(Patient.id).where(*mine).order_by(Patient.display_name, Patient.id).offset(offset).limit(limit)
+        return list(connection.execute(page).scalars()), total
+    names = connection.execute(
         select(Patient.id, Patient.display_name, Patient.external_ref)
-        .where(Patient.clinician_id == owner_id, Patient.archived == false())
+        .where(*mine)
         .order_by(Patient.display_name, Patient.id)
     )
-    needle = search.strip().casefold()
-    return [i for i, name, ref in names if not needle or needle in f"{name} {ref or ''}".casefold()]
+    found = [i for i, name, ref in names if needle in f"{name} {ref or ''}".casefold()]
+    return found[offset : None if limit is None else offset + limit], len(found)
 
 
 def _parts(column: Any, parts: tuple[tuple[str, ...], ...]) -> list[Any]:
