@@ -10,10 +10,9 @@ check-ins. The alerts themselves are the library's (:func:`rebalance.programs.al
 A fixed number of queries whatever the number of patients (the page's ids and how many match, the
 page's list, then one per kind of record, each limited to the newest rows per patient), and one audit
 event naming the collection, as a patient list read is (``patient_list``, detail ``read: overview``).
-Of the large documents only what
-the alerts read is read (:data:`ANALYSIS_PARTS`, :data:`PROGRAM_PARTS`: picked out by the database), and
-sessions come as plain rows: a list of a hundred patients would otherwise parse a megabyte of JSON and
-validate a thousand records (``bench/bench_patient_list.py``).
+Of the large documents only what the alerts read is read (:data:`ANALYSIS_PARTS`, :data:`PROGRAM_PARTS`:
+picked out by the database), and sessions come as plain rows: a list of a hundred patients would
+otherwise parse a megabyte of JSON and validate a thousand records (``bench/bench_patient_list.py``).
 """
 
 from __future__ import annotations
