@@ -13,7 +13,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.storage import db, repo
-from rebalance.storage.db import WriteLock, make_engine, make_session_factory, read_scope, session_scope, write_lock
+from rebalance.storage.db import (
+    WriteLock,
+    make_engine,
+    make_session_factory,
+    read_connection,
+    reading_engine,
+    session_scope,
+    write_lock,
+)
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.schemas import PatientCreate, UserCreate
 from rebalance.storage.types import Role
@@ -118,17 +126,20 @@ def test_concurrent_units_of_work_take_turns_and_none_fails(factory: sessionmake
         assert len(repo.list_patients_for_clinician(db, clinician)) == 80
 
 
-def test_a_read_scope_neither_waits_for_nor_blocks_a_writer(factory: sessionmaker[Session]) -> None:
+def test_a_read_connection_neither_waits_for_nor_blocks_a_writer(factory: sessionmaker[Session]) -> None:
+    """SQLite: no ``BEGIN``, so neither a snapshot nor a lock is held while the caller goes on."""
+    engine = factory.kw["bind"]
+    assert reading_engine(engine) is engine  # SQLite reads through the one engine
     with session_scope(factory) as writer:
         writer.execute(text("CREATE TABLE notes (n INTEGER)"))
     with session_scope(factory) as writer:
         writer.execute(text("INSERT INTO notes VALUES (1)"))  # holds the write lock until the block ends
-        with read_scope(factory) as reader:
+        with read_connection(engine) as reader:
             assert reader.execute(text("SELECT count(*) FROM notes")).scalar() == 0  # the last commit's view
-            assert not reader.connection().connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
-    with read_scope(factory) as reader:
+            assert not reader.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with read_connection(engine) as reader:
         assert reader.execute(text("SELECT count(*) FROM notes")).scalar() == 1
-        with session_scope(factory) as writer:  # begins while the read scope is open
+        with session_scope(factory) as writer:  # begins while the read connection is open
             writer.execute(text("INSERT INTO notes VALUES (2)"))
 
 
@@ -189,8 +200,6 @@ def test_the_reading_engine_of_postgresql_is_a_pool_in_autocommit_that_never_set
 ) -> None:
     """Its connections are made in autocommit: a checkout sets nothing and a return resets nothing (each
     would be calls into the driver per request); reads through it see what is committed."""
-    from rebalance.storage.db import read_connection, reading_engine
-
     engine = make_engine(POSTGRESQL_URL)
     reads = reading_engine(engine)
     calls: list[str] = []
@@ -212,17 +221,6 @@ def test_the_reading_engine_of_postgresql_is_a_pool_in_autocommit_that_never_set
     finally:
         reads.dispose()
         engine.dispose()
-
-
-def test_a_read_connection_on_sqlite_begins_no_transaction(factory: sessionmaker[Session]) -> None:
-    """Each statement stands alone: no ``BEGIN``, so no snapshot or lock is held while the caller goes on."""
-    from rebalance.storage.db import read_connection, reading_engine
-
-    engine = factory.kw["bind"]
-    assert reading_engine(engine) is engine
-    with read_connection(engine) as connection:
-        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
-        assert connection.connection.driver_connection.in_transaction is False  # type: ignore[union-attr]
 
 
 def test_the_writers_of_two_processes_take_turns_on_the_file_beside_the_database(

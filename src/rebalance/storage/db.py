@@ -4,8 +4,8 @@
 ...     patient = repo.get_patient(session, actor_id, patient_id)
 
 A ``session_scope`` is one unit of work: it commits when the block ends and rolls back when it
-raises. The repository functions never commit; their caller's scope does. A ``read_scope`` is for
-reads outside any unit of work (the web app's sign-in check): each statement stands alone and no
+raises. The repository functions never commit; their caller's scope does. A ``read_connection`` is
+for reads outside any unit of work (the web app's sign-in check): each statement stands alone and no
 lock is taken.
 
 SQLite gets what a server database has by default: foreign keys enforced, write-ahead logging
@@ -45,7 +45,7 @@ from rebalance.config import Settings
 POOL_SIZE = 40  # anyio's default worker threads, which run the web app's sync routes: one connection each
 POOL_OVERFLOW = 10  # beyond that, for the sign-in reads of requests waiting for a thread
 
-READS_ONLY = "rebalance_reads_only"  # execution option of a read_scope's connection
+READS_ONLY = "rebalance_reads_only"  # execution option of a read_connection
 READS_FIRST = "rebalance_reads_first"  # execution option of a reading unit of work's connection (SQLite: BEGIN)
 AUTOCOMMITS = "rebalance_autocommits"  # execution option of an engine whose connections are made in autocommit
 
@@ -262,7 +262,7 @@ def _set_up_sqlite(engine: Engine, lock: WriteLock | None) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        if options.get(READS_ONLY):  # a read_scope: no BEGIN, so no lock
+        if options.get(READS_ONLY):  # a read_connection: no BEGIN, so no lock
             return
         if options.get(READS_FIRST):  # a reading unit of work: no lock unless it comes to write
             connection.exec_driver_sql("BEGIN")
@@ -342,27 +342,15 @@ def session_scope(factory: sessionmaker[Session] | None = None, **info: Any) -> 
 
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
-    """:func:`read_scope` without an ORM session: a connection whose statements each stand alone
-    (autocommit; on SQLite no ``BEGIN``), for one quick read on the web app's busiest path."""
+    """Reads outside a unit of work: a connection whose statements each commit on their own (autocommit;
+    on SQLite no ``BEGIN``), so nothing is locked and no snapshot is held while the caller goes on.
+
+    For a quick lookup (the web app's sign-in check, the cached pages' front); nothing is written
+    through it. Pass the reading engine (:func:`reading_engine`) on a server database, whose pool is
+    in autocommit already; on any other engine each connection is put in autocommit and back.
+    """
     options: dict[str, Any] = {READS_ONLY: True} if engine.dialect.name == "sqlite" else {}
     if engine.dialect.name != "sqlite" and not _autocommits(engine):
         options["isolation_level"] = AUTOCOMMIT
     with engine.connect() as connection:
         yield connection.execution_options(**options) if options else connection
-
-
-@contextmanager
-def read_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
-    """Reads outside a unit of work: each statement commits on its own (autocommit), nothing is locked.
-
-    For a lookup that must not hold a transaction open while the caller goes on (the web app's
-    sign-in check). Nothing is written through it.
-    """
-    session = (factory or default_session_factory())()
-    try:
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        # SQLite: the driver is in autocommit mode until a BEGIN, and _on_begin skips it.
-        session.connection(execution_options={READS_ONLY: True} if sqlite else {"isolation_level": "AUTOCOMMIT"})
-        yield session
-    finally:
-        session.close()

@@ -186,7 +186,7 @@ def find_session(
     db: Session | Connection, settings: Settings, request: Request, *, with_page_state: bool = False
 ) -> SignedIn | None:
     """:func:`load_session` without marking the session seen: one read, which ``db`` may make outside
-    any unit of work (``read_scope``; the web app's check of every request). ``with_page_state``: the
+    any unit of work (``db.read_connection``; the web app's check of every request). ``with_page_state``: the
     same read also gives the patient's page state (``SignedIn.page_state``)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
