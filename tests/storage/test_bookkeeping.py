@@ -42,12 +42,17 @@ def _count(factory: sessionmaker[Session]) -> int:
         return db.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
+def _read_a_patient(writer: Bookkeeping, reading: sessionmaker[Session], people: People) -> None:
+    """A reading unit of work that reads one patient (one READ event)."""
+    with reading_scope(writer, reading) as db:
+        repo.get_patient(db, people.clinician, people.patient)
+
+
 def test_the_read_events_of_a_reading_unit_of_work_are_stored_by_the_writer(
     session_factory: sessionmaker[Session], reading: sessionmaker[Session], writer: Bookkeeping, people: People
 ) -> None:
     before = _count(session_factory)
-    with reading_scope(writer, reading) as db:
-        repo.get_patient(db, people.clinician, people.patient)
+    _read_a_patient(writer, reading, people)
     assert _count(session_factory) == before  # not written by the unit of work itself
     assert writer.waiting() == 1
     writer.flush()
@@ -59,8 +64,7 @@ def test_the_writers_thread_stores_them_soon_without_being_asked(
     session_factory: sessionmaker[Session], reading: sessionmaker[Session], writer: Bookkeeping, people: People
 ) -> None:
     before = _count(session_factory)
-    with reading_scope(writer, reading) as db:
-        repo.get_patient(db, people.clinician, people.patient)
+    _read_a_patient(writer, reading, people)
     deadline = time.monotonic() + 5
     while _count(session_factory) == before and time.monotonic() < deadline:
         time.sleep(bookkeeping.FLUSH_EVERY_S)
@@ -68,8 +72,13 @@ def test_the_writers_thread_stores_them_soon_without_being_asked(
 
 
 def test_a_change_in_a_reading_unit_of_work_is_written_with_it_not_later(
-    session_factory: sessionmaker[Session], reading: sessionmaker[Session], writer: Bookkeeping, people: People
+    session_factory: sessionmaker[Session],
+    reading: sessionmaker[Session],
+    writer: Bookkeeping,
+    people: People,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(bookkeeping, "FLUSH_EVERY_S", 60.0)  # the writer's thread keeps the read until asked
     with reading_scope(writer, reading) as db:
         repo.get_patient(db, people.clinician, people.patient)
         audit.record(db, people.clinician, AuditAction.UPDATE, "patient", people.patient, people.patient)

@@ -52,8 +52,13 @@ def record(
         "patient_id": patient_id,
         "detail": detail,
     }
+    _pend(session, [row])
+
+
+def _pend(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Keep ``rows`` to be written, each with the transaction (or savepoint) it was recorded in."""
     owner = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING, []).append((owner, row))
+    session.info.setdefault(PENDING, []).extend((owner, row) for row in rows)
 
 
 def write_pending(session: Session) -> None:
@@ -76,8 +81,7 @@ def recorded(session: Session) -> list[dict[str, Any]]:
 def record_again(session: Session, rows: list[dict[str, Any]]) -> None:
     """Record the events ``rows`` (from :func:`recorded`) once more, stamped now: a page served again
     from a cache reads what it read the first time."""
-    owner = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING, []).extend((owner, row) for row in stamped_now(rows))
+    _pend(session, stamped_now(rows))
 
 
 def stamped_now(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

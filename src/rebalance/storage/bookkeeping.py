@@ -2,7 +2,7 @@
 written off the request path, in batches (the web app hands over every request's, GET or not).
 
 >>> writer = Bookkeeping(session_factory)
->>> with reading_scope(writer) as db:          # (the web app's GET requests: ``web/deps.get_db``)
+>>> with reading_scope(writer, make_reading_session_factory(engine)) as db:   # (web/deps.get_db)
 ...     repo.latest_program(db, user_id, patient_id)   # records a READ event, handed to the writer
 >>> writer.flush()                             # written now (tests, shutdown); else within FLUSH_EVERY_S
 
@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Dialect, Table, bindparam
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.storage.db import session_scope
@@ -158,12 +159,22 @@ def store_events(connection: Connection, events: list[dict[str, Any]]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(_EVENTS, events)
         return
-    # Each value as SQLAlchemy would bind it in an INSERT (the enum's value, the JSON document as text).
-    convert = [(c.name, c.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)) for c in _COLUMNS]
+    convert = _converters(connection.dialect)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
         for event in events:
             copy.write_row([event.get(name) if bind is None else bind(event.get(name)) for name, bind in convert])
+
+
+_CONVERTERS: dict[str, list[tuple[str, Callable[[Any], Any] | None]]] = {}
+
+
+def _converters(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """Each column's value as SQLAlchemy binds it in an INSERT (the enum's value, the JSON document as
+    text), worked out once per kind of database (the app's engines of one kind are set up alike)."""
+    if dialect.name not in _CONVERTERS:
+        _CONVERTERS[dialect.name] = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in _COLUMNS]
+    return _CONVERTERS[dialect.name]
 
 
 def reading_session(writer: Bookkeeping, factory: sessionmaker[Session], info: dict[str, Any] | None = None) -> Session:

@@ -297,12 +297,17 @@ def reading_engine(engine: Engine) -> Engine:
     return engine if engine.dialect.name == "sqlite" else make_engine(engine.url, autocommit=True)
 
 
-def _autocommits(engine: Engine) -> bool:
-    return bool(engine.get_execution_options().get(AUTOCOMMITS))
+def _standing_alone(engine: Engine, sqlite_option: str) -> dict[str, Any]:
+    """Execution options under which each statement of a read commits on its own: ``sqlite_option`` on
+    SQLite (how ``_on_begin`` treats the ``BEGIN``); autocommit on a server database, unless the
+    engine's pool is in autocommit already (:func:`reading_engine`)."""
+    if engine.dialect.name == "sqlite":
+        return {sqlite_option: True}
+    return {} if engine.get_execution_options().get(AUTOCOMMITS) else {"isolation_level": AUTOCOMMIT}
 
 
 def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for units of work that read (the web app's GET requests; ``bookkeeping.reading_scope``).
+    """Sessions for units of work that read (the web app's GET requests; ``bookkeeping.reading_session``).
 
     On SQLite their transaction begins deferred: no write lock is taken or waited for unless the unit
     of work comes to write, which it rarely does — its read events go to the bookkeeping writer.
@@ -313,10 +318,8 @@ def make_reading_session_factory(engine: Engine) -> sessionmaker[Session]:
     anyway. What such a unit of work writes (the audit log's events, when it reads the log itself) is
     kept at once, even if the request then fails.
     """
-    options: dict[str, Any] = {READS_FIRST: True}
-    if engine.dialect.name != "sqlite" and not _autocommits(engine):
-        options["isolation_level"] = AUTOCOMMIT
-    return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
+    options = _standing_alone(engine, READS_FIRST)
+    return sessionmaker(bind=engine.execution_options(**options) if options else engine, expire_on_commit=False)
 
 
 @functools.cache
@@ -349,8 +352,6 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     through it. Pass the reading engine (:func:`reading_engine`) on a server database, whose pool is
     in autocommit already; on any other engine each connection is put in autocommit and back.
     """
-    options: dict[str, Any] = {READS_ONLY: True} if engine.dialect.name == "sqlite" else {}
-    if engine.dialect.name != "sqlite" and not _autocommits(engine):
-        options["isolation_level"] = AUTOCOMMIT
+    options = _standing_alone(engine, READS_ONLY)
     with engine.connect() as connection:
         yield connection.execution_options(**options) if options else connection
