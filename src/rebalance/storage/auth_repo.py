@@ -19,15 +19,17 @@ The schema families of the new tables (``XCreate``, ``XPublic``) are at the top,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Connection, CursorResult, Row, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Engine, Select, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit, page_state
+from rebalance.storage.quick_read import QuickRead
 from rebalance.storage.repo import _actor, _patient
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
@@ -160,6 +162,8 @@ _SESSION_BY_TOKEN_HASH = (  # columns, not ORM records: every request runs it, a
 )
 # ... and the page state of the user's own patient record (None but for patients): one round trip.
 _SESSION_WITH_PAGE_STATE = _SESSION_BY_TOKEN_HASH.add_columns(*page_state.state_columns(_USERS.c.patient_id))
+# Standing alone (every request's sign-in check), run on the driver's cursor: quick_read.py.
+_LOOKUP, _LOOKUP_WITH_PAGE_STATE = QuickRead(_SESSION_BY_TOKEN_HASH), QuickRead(_SESSION_WITH_PAGE_STATE)
 _CHECK_INS = (
     select(CheckIn)
     .where(
@@ -251,30 +255,30 @@ def create_web_session(
     return WebSessionPublic.model_validate(row)
 
 
-def web_session_by_token_hash(
-    session: Session | Connection, token_hash: str
-) -> tuple[WebSessionPublic, UserPublic] | None:
+def web_session_by_token_hash(db: Session | Engine, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
     """The web session with this token hash and its user (active or not: the caller decides), or None.
-    (On a session's connection, or on a bare connection: ``db.read_connection``.)"""
-    row = _connection(session).execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash}).one_or_none()
-    return None if row is None else _session_and_user(row)
+    (In a unit of work, or on its own on the reading engine: ``db.reading_engine``, ``quick_read.py``.)"""
+    values = _first(db, _SESSION_BY_TOKEN_HASH, _LOOKUP, token_hash)
+    return None if values is None else _session_and_user(values)
 
 
 def web_session_with_page_state(
-    session: Session | Connection, token_hash: str
+    db: Session | Engine, token_hash: str
 ) -> tuple[WebSessionPublic, UserPublic, page_state.PageState] | None:
     """:func:`web_session_by_token_hash` and, in the same statement, the page state of the user's own
     patient record (``page_state.py``; all None for a user who is not a patient)."""
-    row = _connection(session).execute(_SESSION_WITH_PAGE_STATE, {"token_hash": token_hash}).one_or_none()
-    return None if row is None else (*_session_and_user(row), page_state.from_row(row))
+    values = _first(db, _SESSION_WITH_PAGE_STATE, _LOOKUP_WITH_PAGE_STATE, token_hash)
+    return None if values is None else (*_session_and_user(values), page_state.from_values(values))
 
 
-def _connection(db: Session | Connection) -> Connection:
-    return db.connection() if isinstance(db, Session) else db
+def _first(db: Session | Engine, statement: Select[Any], quick: QuickRead, token_hash: str) -> Mapping[Any, Any] | None:
+    if isinstance(db, Engine):
+        return quick.first(db, {"token_hash": token_hash})
+    row = db.connection().execute(statement, {"token_hash": token_hash}).one_or_none()
+    return None if row is None else row._mapping
 
 
-def _session_and_user(row: Row[Any]) -> tuple[WebSessionPublic, UserPublic]:
-    values = row._mapping
+def _session_and_user(values: Mapping[Any, Any]) -> tuple[WebSessionPublic, UserPublic]:
     web_session = {key[2:]: value for key, value in values.items() if key.startswith("s_")}
     user = {key[2:]: value for key, value in values.items() if key.startswith("u_")}
     return WebSessionPublic.model_validate(web_session), UserPublic.model_validate(user)

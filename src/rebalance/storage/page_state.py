@@ -16,10 +16,10 @@ state in one statement (``auth_repo.web_session_with_page_state``), one round tr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Label, bindparam, func, literal_column, select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from rebalance.storage.tables import Assessment, CheckIn, Program
@@ -58,9 +58,8 @@ def state_columns(patient_id: ColumnElement[Any]) -> list[Label[Any]]:
     ]
 
 
-def from_row(row: Row[Any]) -> PageState:
-    """The page state in a row with :func:`state_columns`."""
-    values = row._mapping
+def from_values(values: Mapping[Any, Any]) -> PageState:
+    """The page state in a row with :func:`state_columns` (its values by label)."""
     return PageState(*(values[f"{PREFIX}{name}"] for name in PageState._fields))
 
 
@@ -69,4 +68,4 @@ _STATE = select(*state_columns(bindparam("patient_id")))
 
 def page_state(session: Session, patient_id: int) -> PageState:
     """The ids the patient's pages are made of (None where the patient has no such record yet)."""
-    return from_row(session.connection().execute(_STATE, {"patient_id": patient_id}).one())
+    return from_values(session.connection().execute(_STATE, {"patient_id": patient_id}).one()._mapping)

@@ -54,7 +54,7 @@ from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.storage import bookkeeping
 from rebalance.storage.bookkeeping import Bookkeeping
-from rebalance.storage.db import make_reading_session_factory, make_session_factory, read_connection, reading_engine
+from rebalance.storage.db import make_reading_session_factory, make_session_factory, reading_engine
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
@@ -249,8 +249,7 @@ async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
 
 
 def _look_up(web: WebContext, request: Request) -> SignedIn | None:
-    with read_connection(web.engine) as connection:  # one statement: no ORM session needed
-        found = security.find_session(connection, web.settings, request)
+    found = security.find_session(web.engine, web.settings, request)  # one statement on the reading engine
     if found is not None and security.needs_touch(found):
         web.bookkeeping.touch(found.web_session.id, utc_now())
     return found

@@ -6,7 +6,7 @@ ASGI middleware answers a request for a cached page itself, with exactly what th
 done on a cache hit:
 
 - the same sign-in check (``security.find_session``: the session, its user and the page state in one
-  statement, ``db.read_connection``), and the session marked seen by the bookkeeping writer;
+  statement on the reading engine, ``storage/quick_read.py``), and the session marked seen by the bookkeeping writer;
 - the same key (``page_cache.page_key``: the session, the user's name, the day — the app's ``today``
   dependency, overrides included — and the page state);
 - the same audit events, recorded again and stamped now (handed to the bookkeeping writer, as a reading
@@ -31,7 +31,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rebalance.storage import audit
-from rebalance.storage.db import read_connection
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import patient_views, security
 from rebalance.web.page_cache import page_key
@@ -77,8 +76,7 @@ async def _today(app: FastAPI) -> dt.date:
 
 
 def _serve(web: WebContext, request: Request, page: str, day: dt.date) -> bytes | None:
-    with read_connection(web.engine) as connection:
-        found = security.find_session(connection, web.settings, request, with_page_state=True)
+    found = security.find_session(web.engine, web.settings, request, with_page_state=True)
     if found is not None and security.needs_touch(found):
         web.bookkeeping.touch(found.web_session.id, utc_now())
     request.state.signed_in = found  # for the app, if the page is not answered here

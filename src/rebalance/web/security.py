@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request, Response
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from rebalance.config import Settings
@@ -183,11 +183,11 @@ def load_session(db: Session, settings: Settings, request: Request) -> SignedIn 
 
 
 def find_session(
-    db: Session | Connection, settings: Settings, request: Request, *, with_page_state: bool = False
+    db: Session | Engine, settings: Settings, request: Request, *, with_page_state: bool = False
 ) -> SignedIn | None:
-    """:func:`load_session` without marking the session seen: one read, which ``db`` may make outside
-    any unit of work (``db.read_connection``; the web app's check of every request). ``with_page_state``: the
-    same read also gives the patient's page state (``SignedIn.page_state``)."""
+    """:func:`load_session` without marking the session seen: one read, in ``db``'s unit of work or on its
+    own on the reading engine (``db.reading_engine``; the web app's check of every request).
+    ``with_page_state``: the same read also gives the patient's page state (``SignedIn.page_state``)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
