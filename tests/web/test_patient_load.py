@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,16 +19,16 @@ import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage import repo
-from rebalance.storage.db import session_scope
-from rebalance.storage.tables import AuditEvent
+from rebalance.storage.db import read_connection, session_scope
+from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
-from rebalance.web import deps
+from rebalance.web import deps, patient_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
 from tests.web.conftest import Cast, age_sessions, email, last_seen, web
@@ -285,3 +286,69 @@ def test_the_patient_is_checked_before_the_route_reads_anything(
         e for e in audit_events(app, before) if e.user_id != cast.user_a1 and e.action is AuditAction.READ
     ]
     assert read_by_others == []
+
+
+def test_a_session_is_committed_before_what_is_said_about_it_is_worked_out(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feedback's reads and reasoning run after the commit, in a reading unit of work: SQLite's write
+    lock is not held for them. They see the session just stored."""
+    seen: list[tuple[int, bool]] = []
+    real = patient_views.feedback
+
+    def looking(me: patient_views.Me, program: Any, recent: Any) -> Any:
+        with read_connection(web(app).engine) as other:  # another connection: only what is committed
+            stored = other.scalar(select(func.count()).where(SessionLog.program_id == program.id))
+        seen.append((stored, me.db.info.get(deps.WRITERS) is None))
+        return real(me, program, recent)
+
+    monkeypatch.setattr(patient_views, "feedback", looking)
+    response = api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
+    assert response.status_code == 201, response.text
+    assert seen == [(1, True)]  # stored and committed; worked out in a unit of work that does not write
+    assert [f["sessions"] for f in response.json()["feedback"]] == [1]
+
+
+def test_the_units_of_work_that_write_take_their_turns_in_the_event_loop(app: FastAPI) -> None:
+    """``writers_per_process`` of them at a time in worker threads; the others wait without a thread."""
+
+    async def run(size: int) -> int:
+        running, most = 0, 0
+
+        def work() -> None:
+            nonlocal running, most
+            running += 1
+            most = max(most, running)
+            time.sleep(0.02)
+            running -= 1
+
+        session = web(app).session_factory(info={deps.WRITERS: deps.writers_limiter(size)})
+        token = deps._unit_of_work.set(session)
+        try:
+            async with anyio.create_task_group() as group:
+                for _ in range(6):
+                    group.start_soon(deps.run_db, work)
+        finally:
+            deps._unit_of_work.reset(token)
+            session.close()
+        return most
+
+    assert anyio.run(run, 1) == 1
+    assert anyio.run(run, 3) == 3  # a new event loop, a new limiter
+
+
+def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestClient, story: Story) -> None:
+    seen: list[object] = []
+    real = patient_views.record_session
+
+    def recording(me: patient_views.Me, data: Any) -> Any:
+        seen.append(me.db.info.get(deps.WRITERS))
+        return real(me, data)
+
+    settings = web(app).settings.model_copy(update={"writers_per_process": 2})
+    app.state.web = dataclasses.replace(web(app), settings=settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patient_views, "record_session", recording)
+        api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
+    (limiter,) = seen
+    assert isinstance(limiter, anyio.CapacityLimiter) and limiter.total_tokens == 2

@@ -43,6 +43,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import anyio
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
@@ -76,6 +79,10 @@ class WebContext:
     bookkeeping: Bookkeeping
     engine: Engine
     pages: PageCache = field(default_factory=PageCache)
+
+    def writers(self) -> CapacityLimiter:
+        """The turns of this process's units of work that write (in the running event loop)."""
+        return writers_limiter(self.settings.writers_per_process)
 
     @property
     def reads_inline(self) -> bool:
@@ -133,7 +140,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     if request.method in security.SAFE_METHODS:
         session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
-        session = bookkeeping.reading_session(web.bookkeeping, web.session_factory)
+        session = bookkeeping.reading_session(web.bookkeeping, web.session_factory, {WRITERS: web.writers()})
     token = _unit_of_work.set(session)
     try:
         yield session
@@ -193,15 +200,38 @@ def _checking(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 INLINE = "rebalance.inline"
 """``Session.info`` key: the unit of work's database calls are made in the event loop's own thread."""
+WRITERS = "rebalance.writers"
+"""``Session.info`` key: the limiter a writing unit of work's calls take a worker thread under."""
+
+_writers: RunVar[dict[int, CapacityLimiter]] = RunVar("rebalance_writers")
+
+
+def writers_limiter(size: int) -> CapacityLimiter:
+    """The process's turns for units of work that write, ``size`` at a time (``writers_per_process``): one
+    limiter per event loop and size, as anyio keeps its own default one (a limiter belongs to its loop)."""
+    try:
+        limiters = _writers.get()
+    except LookupError:
+        limiters = {}
+        _writers.set(limiters)
+    if size not in limiters:
+        limiters[size] = CapacityLimiter(size)
+    return limiters[size]
 
 
 async def run_db(call: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
     """``call(*args, **kwargs)``, which uses the request's unit of work: in a worker thread, or at once in
-    this thread when the unit of work says so (a reading one on SQLite: see :meth:`WebContext.on`)."""
+    this thread when the unit of work says so (a reading one on SQLite: see :meth:`WebContext.on`).
+
+    A writing unit of work takes its worker thread in turn (:data:`WRITERS`, ``writers_per_process`` at a
+    time): the requests waiting for a turn wait in the event loop, not as threads blocked on SQLite's
+    write lock and contending for the GIL with the one that holds it (measured: ``bench/README.md``).
+    """
     session = _unit_of_work.get()
     if session is not None and session.info.get(INLINE):
         return call(*args, **kwargs)
-    return await run_in_threadpool(call, *args, **kwargs)
+    limiter = None if session is None else session.info.get(WRITERS)
+    return await anyio.to_thread.run_sync(functools.partial(call, *args, **kwargs), limiter=limiter)
 
 
 class UnitOfWorkRoute(APIRoute):

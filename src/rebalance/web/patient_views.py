@@ -43,7 +43,7 @@ from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.text import dose_text
-from rebalance.storage import auth_repo, repo
+from rebalance.storage import auth_repo, bookkeeping, repo
 from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
 from rebalance.storage.page_state import PageState, page_state
 from rebalance.storage.schemas import (
@@ -208,6 +208,12 @@ class Me(Deferred):
             return published is not None and program is not None and program.id == published
 
         return remembered(self.web.pages, self.db, ("program", self.user_id, published), read, keep=is_named)
+
+    def on(self, reads: Session) -> Me:
+        """The same patient and request in another unit of work (``reads``), with this one's page state."""
+        other = Me(reads, self.day, self.request)
+        other.__dict__["page_state"] = self.page_state
+        return other
 
     @_once
     def assessments(self) -> list[AssessmentPublic]:
@@ -465,7 +471,13 @@ def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]
 
 
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
-    """Store the session and the morning after the previous one, or nothing (422 with every field's problem)."""
+    """Store the session and the morning after the previous one, or nothing (422 with every field's problem).
+
+    The request's unit of work checks and stores, and is committed here; what the pain-monitoring model
+    says is then worked out from the version's latest sessions read afresh, in a reading unit of work
+    (:func:`_feedback_after`). So SQLite's write lock, which the writers of every process take in turn,
+    is held for the checks and the writes only, not for the feedback's reads and reasoning.
+    """
     program = me.program
     if program is None:
         raise ConflictError("session_log", None, "there is no published program to log a session against yet")
@@ -483,8 +495,16 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
         log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-    current = _recent_of_program(me, program)  # with what was just stored
-    return SessionSaved(log=log, next_morning_for=morning_for, feedback=feedback(me, program, current))
+    me.db.commit()  # the session is stored; nothing more is written
+    return SessionSaved(log=log, next_morning_for=morning_for, feedback=_feedback_after(me, program))
+
+
+def _feedback_after(me: Me, program: ProgramPublic) -> list[Feedback]:
+    """:func:`feedback` on the version's latest sessions, what was just stored among them, read in a
+    reading unit of work of their own (its read events go to the bookkeeping writer)."""
+    with bookkeeping.reading_scope(me.web.bookkeeping, me.web.reading_session_factory) as reads:
+        after = me.on(reads)
+        return feedback(after, program, _recent_of_program(after, program))
 
 
 def _says_morning(data: SessionIn) -> bool:
