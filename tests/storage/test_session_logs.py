@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from rebalance.errors import ConflictError, PermissionDeniedError
+from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import repo
 from rebalance.storage.schemas import PatientCreate, SessionEntry
 from rebalance.storage.types import ProgramStatus
@@ -63,6 +63,9 @@ def test_only_the_patient_their_clinician_or_an_admin_log_sessions(
         add_log(session, people.patient_user, other, program_id, on="2026-11-01")
     with pytest.raises(ConflictError, match="belongs to patient"):
         add_log(session, people.clinician, other, program_id, on="2026-11-01")
+    with pytest.raises(NotFoundError):
+        add_log(session, people.clinician, people.patient, program_id + 1000, on="2026-11-01")
+    assert repo.recent_session_logs(session, people.clinician, people.patient, 5, program_id=program_id) == []
 
 
 def test_the_latest_sessions_of_a_program_version_oldest_first(

@@ -67,15 +67,30 @@ _LATEST_ASSESSMENT = (
     .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
     .limit(1)
 )
-_NEWEST_LOGS = (
-    select(SessionLog)
+_LOGS = cast(Table, SessionLog.__table__)
+_NEWEST_LOGS = (  # columns, not ORM records: every session logged reads them (bench/bench_web_load.py)
+    select(*_LOGS.c)
     .where(SessionLog.patient_id == bindparam("patient_id"))
     .order_by(SessionLog.performed_on.desc(), SessionLog.id.desc())
     .limit(bindparam("limit"))
 )
 _NEWEST_LOGS_OF_PROGRAM = _NEWEST_LOGS.where(SessionLog.program_id == bindparam("program_id"))
 _NEWEST_LOGS_BEFORE = _NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before"))
-_INSERT_LOG = insert(cast(Table, SessionLog.__table__)).returning(SessionLog.__table__.c.id)
+_LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
+# The new session, stored only if its program version is the patient's: the owner's check and the insert
+# in one statement (no row back: the check is made again, to say what is wrong).
+_INSERT_LOG = (
+    insert(_LOGS)
+    .from_select(
+        _LOG_VALUES,
+        select(*(bindparam(name, type_=_LOGS.c[name].type) for name in _LOG_VALUES)).where(
+            select(Program.id)
+            .where(Program.id == bindparam("program_id"), Program.patient_id == bindparam("patient_id"))
+            .exists()
+        ),
+    )
+    .returning(_LOGS.c.id)
+)
 
 # who may act
 
@@ -496,7 +511,6 @@ def program_versions(session: Session, actor_id: int, patient_id: int) -> list[P
 def add_session_log(session: Session, actor_id: int, patient_id: int, data: SessionLogCreate) -> SessionLogPublic:
     """Store one session (the patient themselves, their clinician, or an admin)."""
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.CREATE, patient_may=True)
-    _check_of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
     values = {
         "patient_id": patient.id,
         "program_id": data.program_id,
@@ -507,7 +521,10 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
     }
     # A Core statement, not an ORM record: the whole row is known, and the unit of work's flush of one new
     # record costs more than the insert (the busiest write: bench/bench_web_load.py).
-    log_id = session.connection().execute(_INSERT_LOG, values).scalar_one()
+    log_id = session.connection().execute(_INSERT_LOG, values).scalar_one_or_none()
+    if log_id is None:
+        _check_of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
+        raise NotFoundError(EntityType.PROGRAM, data.program_id)  # (gone in between)
     audit.record(session, actor.id, AuditAction.CREATE, EntityType.SESSION_LOG, log_id, patient.id)
     return SessionLogPublic.model_validate({"id": log_id, **values})
 
@@ -574,16 +591,17 @@ def recent_session_logs(
         raise ValueError("give a program_id or a day to read the sessions before, not both")
     actor, patient = _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
     values = {"patient_id": patient.id, "limit": limit}
+    connection = session.connection()
     if program_id is not None:
-        newest_first = session.scalars(_NEWEST_LOGS_OF_PROGRAM, {**values, "program_id": program_id})
+        newest_first = connection.execute(_NEWEST_LOGS_OF_PROGRAM, {**values, "program_id": program_id})
     else:
-        newest_first = session.scalars(_NEWEST_LOGS_BEFORE, {**values, "before": before})
-    logs = newest_first.all()[::-1]
+        newest_first = connection.execute(_NEWEST_LOGS_BEFORE, {**values, "before": before})
+    logs = newest_first.mappings().all()[::-1]
     detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
     audit.record(
         session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail, count=len(logs)
     )
-    return [SessionLogPublic.model_validate(log) for log in logs]
+    return [SessionLogPublic.model_validate(dict(log)) for log in logs]
 
 
 # assessments, as the patient's own pages read them
