@@ -473,10 +473,9 @@ def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
     """Store the session and the morning after the previous one, or nothing (422 with every field's problem).
 
-    The request's unit of work checks and stores, and is committed here; what the pain-monitoring model
-    says is then worked out from the version's latest sessions read afresh, in a reading unit of work
-    (:func:`_feedback_after`). So SQLite's write lock, which the writers of every process take in turn,
-    is held for the checks and the writes only, not for the feedback's reads and reasoning.
+    The request's unit of work checks, stores and reads the version's latest sessions, and is committed
+    here; what the pain-monitoring model says of them is worked out after (:func:`_feedback_after`). So
+    SQLite's write lock, which the writers of every process take in turn, is not held for the reasoning.
     """
     program = me.program
     if program is None:
@@ -495,16 +494,17 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
         log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-    me.db.commit()  # the session is stored; nothing more is written
-    return SessionSaved(log=log, next_morning_for=morning_for, feedback=_feedback_after(me, program))
+    current = _recent_of_program(me, program)  # with what was just stored
+    me.db.commit()  # nothing more is written
+    return SessionSaved(log=log, next_morning_for=morning_for, feedback=_feedback_after(me, program, current))
 
 
-def _feedback_after(me: Me, program: ProgramPublic) -> list[Feedback]:
-    """:func:`feedback` on the version's latest sessions, what was just stored among them, read in a
-    reading unit of work of their own (its read events go to the bookkeeping writer)."""
+def _feedback_after(me: Me, program: ProgramPublic, current: list[SessionLogPublic]) -> list[Feedback]:
+    """:func:`feedback` once the unit of work is committed: what more it reads (rarely: the version's whole
+    history, an analysis) is read in a reading unit of work of its own, whose events go to the
+    bookkeeping writer."""
     with bookkeeping.reading_scope(me.web.bookkeeping, me.web.reading_session_factory) as reads:
-        after = me.on(reads)
-        return feedback(after, program, _recent_of_program(after, program))
+        return feedback(me.on(reads), program, current)
 
 
 def _says_morning(data: SessionIn) -> bool:
