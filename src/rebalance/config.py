@@ -100,14 +100,14 @@ class Settings(BaseSettings):
             "the GIL. Set false for a database far away on the network, whose every query waits long."
         ),
     )
-    writers_per_process: int = Field(
-        default=1,
+    writers_per_process: int | None = Field(
+        default=None,
         ge=1,
         le=64,
         description=(
             "How many requests that change records a server process runs at once, each in a worker thread; "
-            "the others wait their turn in the event loop. SQLite takes one writer at a time anyway, and "
-            "threads contending for the GIL make every request slower (bench/README.md); a server database "
-            "far away on the network may gain from a few."
+            "the others wait their turn in the event loop. Default: 1 on SQLite, which takes one writer at a "
+            "time anyway; 2 on a server database, so that one request's work overlaps another's wait for "
+            "the server. More threads contending for the GIL make every request slower (bench/README.md)."
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,17 @@ def test_the_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyP
     engine = make_engine()
     assert engine.url.database == str(tmp_path / "other.db")
     engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["0", "65", "many"])
+def test_writers_per_process_out_of_range_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("REBALANCE_WRITERS_PER_PROCESS", value)
+    with pytest.raises(ValidationError, match="writers_per_process"):
+        Settings()
+    monkeypatch.setenv("REBALANCE_WRITERS_PER_PROCESS", "3")
+    assert Settings().writers_per_process == 3
 
 
 def test_every_setting_is_described() -> None:

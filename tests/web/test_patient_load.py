@@ -338,6 +338,14 @@ def test_the_units_of_work_that_write_take_their_turns_in_the_event_loop(app: Fa
 
 
 def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestClient, story: Story) -> None:
+    """``writers_per_process``; by default one on SQLite (one writer at a time anyway), two on a server."""
+
+    async def default_size() -> float:
+        return web(app).writers().total_tokens
+
+    sqlite = engine_of(app).dialect.name == "sqlite"
+    assert web(app).settings.writers_per_process is None
+    assert anyio.run(default_size) == (deps.SQLITE_WRITERS if sqlite else deps.SERVER_WRITERS) == (1 if sqlite else 2)
     seen: list[object] = []
     real = patient_views.record_session
 

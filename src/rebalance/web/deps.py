@@ -82,7 +82,10 @@ class WebContext:
 
     def writers(self) -> CapacityLimiter:
         """The turns of this process's units of work that write (in the running event loop)."""
-        return writers_limiter(self.settings.writers_per_process)
+        size = self.settings.writers_per_process
+        if size is None:
+            size = SQLITE_WRITERS if self.engine.dialect.name == "sqlite" else SERVER_WRITERS
+        return writers_limiter(size)
 
     @property
     def reads_inline(self) -> bool:
@@ -202,6 +205,9 @@ INLINE = "rebalance.inline"
 """``Session.info`` key: the unit of work's database calls are made in the event loop's own thread."""
 WRITERS = "rebalance.writers"
 """``Session.info`` key: the limiter a writing unit of work's calls take a worker thread under."""
+
+SQLITE_WRITERS, SERVER_WRITERS = 1, 2
+"""Units of work that write at once in a process, by default (the setting ``writers_per_process``)."""
 
 _writers: RunVar[dict[int, CapacityLimiter]] = RunVar("rebalance_writers")
 
