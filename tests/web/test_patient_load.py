@@ -360,3 +360,20 @@ def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestC
         api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
     (limiter,) = seen
     assert isinstance(limiter, anyio.CapacityLimiter) and limiter.total_tokens == 2
+
+
+def test_the_patients_forms_write_in_a_worker_thread_in_their_turn(
+    app: FastAPI, patient: TestClient, story: Story, trips: list[str]
+) -> None:
+    """The log and check-in forms are read in the event loop; what they store is stored in a worker thread
+    (``deps.run_db``), never in the event loop, where SQLite's write lock would stall every request."""
+    token = patient.get("/api/me").json()["csrf_token"]
+    trips.clear()
+    exercise = story.items_on("Mon")[0]
+    dose = {"sets": str(story.item(exercise)["dosage"]["sets"]), "pain_during": "1"}
+    dose |= {"hold_s": str(hold)} if (hold := story.item(exercise)["dosage"].get("hold_s")) else {}
+    entry = {"exercise_id": exercise, "done": "yes", **dose}
+    form = {"csrf_token": token, **{f"entries[0].{key}": value for key, value in entry.items()}}
+    assert patient.post("/log", data=form).status_code == 303
+    assert patient.post("/check-in", data={"csrf_token": token}).status_code in (303, 422)
+    assert {"log_session", "check_in"} <= set(trips)

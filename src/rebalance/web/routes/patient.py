@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -87,9 +87,17 @@ def _log_form(
     return render(request, "patient/log.html", context, status_code=status_code)
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form's text fields (read in the event loop: the route that writes runs in a worker thread,
+    in its turn, as every other that writes: ``deps.run_db``)."""
+    return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]
+
+
 @router.post("/log")
-async def log_session(request: Request, me: PatientDep) -> Response:
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+def log_session(request: Request, me: PatientDep, form: FormDep) -> Response:
     try:
         views.record_session(me, SessionIn.model_validate(_session_data(form)))
     except ValidationError as exc:
@@ -139,8 +147,7 @@ def _check_in_form(
 
 
 @router.post("/check-in")
-async def check_in(request: Request, me: PatientDep) -> Response:
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+def check_in(request: Request, me: PatientDep, form: FormDep) -> Response:
     answers = {
         m[1]: value == "yes"
         for key, value in form.items()
