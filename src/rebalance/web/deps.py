@@ -29,7 +29,9 @@ transaction left open). Every router uses :class:`UnitOfWorkRoute`: a ``def`` ro
 request's unit of work in its own thread as it returns, and first runs the :class:`Deferred` checks
 of its dependencies there — the patient's context (``patient_views.PatientDep``) looks the session up
 that way, in the route's own unit of work: one trip to a worker thread for a patient's page, and none
-for a GET on SQLite, whose unit of work runs in the event loop's thread (:func:`run_db`).
+for a GET on SQLite, whose unit of work runs in the event loop's thread (:func:`run_db`). A unit of work
+that writes takes its worker thread in turn: ``writers_per_process`` at a time (by default one on
+SQLite, two on a server database); the other requests wait in the event loop.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class WebContext:
         other) and a round trip on a nearby server, while a trip to a worker thread and back, with
         dozens of threads contending for the GIL at every query, costs more than the reads and makes
         the slowest requests far slower (measured: ``bench/README.md``). Its read events go to the
-        bookkeeping writer. A request that writes runs in a worker thread.
+        bookkeeping writer. A request that writes runs in a worker thread, in its turn (:meth:`writers`).
         """
         factory = make_session_factory(engine)
         reads = reading_engine(engine)
