@@ -34,6 +34,7 @@ class CheckIn:
     checked_on: dt.date
     level: str
     answers: list[str] = field(default_factory=list)
+    created_at: dt.datetime | None = None
 
 
 def days_ago(n: int) -> dt.date:
@@ -100,6 +101,19 @@ def test_an_urgent_check_in_since_the_assessment_is_a_red_flag() -> None:
     assert alert.dates == [dt.date(2026, 11, 20)]
     assert alert.values == ["urgent", "fever", "immunosuppression"]
     assert "fever" in alert.message
+
+
+def test_a_check_in_on_the_assessments_day_counts_only_if_stored_after_it() -> None:
+    """As what stops the patient's program (``safety.since_assessment``): an assessment later that day has
+    seen the person since; one stored before the check-in has not. A time not known counts it."""
+    doc = analysis(date="2026-11-10")
+    assessed = dt.datetime(2026, 11, 10, 15, tzinfo=dt.UTC)
+    morning = CheckIn(dt.date(2026, 11, 10), "urgent", ["fever"], dt.datetime(2026, 11, 10, 8, tzinfo=dt.UTC))
+    evening = CheckIn(dt.date(2026, 11, 10), "urgent", ["fever"], dt.datetime(2026, 11, 10, 20, tzinfo=dt.UTC))
+    assert patient_alerts(default(), doc, None, [], [morning], TODAY, assessment_stored_at=assessed) == []
+    (alert,) = patient_alerts(default(), doc, None, [], [evening], TODAY, assessment_stored_at=assessed)
+    assert (alert.kind, alert.dates) == ("red_flag", [dt.date(2026, 11, 10)])
+    assert kinds(patient_alerts(default(), doc, None, [], [morning], TODAY)) == ["red_flag"]
 
 
 def test_a_check_in_before_the_latest_assessment_or_below_urgent_is_not_an_alert() -> None:

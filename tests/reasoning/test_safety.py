@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from rebalance.reasoning.safety import since_assessment
 from tests.factories import analysis
 
 
@@ -115,3 +118,16 @@ def test_check_in_uses_the_same_rules_as_the_analysis() -> None:
     assert safety_for_flags(kb, ["bladder_dysfunction"])["level"] == "emergency"
     assert safety_for_flags(kb, ["night_pain", "unexplained_weight_loss"])["level"] == "urgent"
     assert analysis(red_flags=["night_pain", "unexplained_weight_loss"])["safety"]["level"] == "urgent"
+
+
+def test_a_check_in_counts_against_the_assessment_when_answered_after_it() -> None:
+    """A later day counts, an earlier one does not; on the same day, stored after the assessment counts,
+    stored before does not; no assessment, or a stored time not known, counts (the safer reading)."""
+    day, at = dt.date(2026, 11, 10), dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
+    hour = dt.timedelta(hours=1)
+    assert since_assessment(day + dt.timedelta(days=1), None, day, at)
+    assert not since_assessment(day - dt.timedelta(days=1), at + hour, day, at)
+    assert since_assessment(day, at + hour, day, at)
+    assert not since_assessment(day, at - hour, day, at)
+    assert since_assessment(day, None, day, at) and since_assessment(day, at - hour, day, None)
+    assert since_assessment(day - dt.timedelta(days=400), None, None, None)

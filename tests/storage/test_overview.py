@@ -169,11 +169,22 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
         "based_on",
     }
     started = (row.program.approved_at or row.program.created_at).date()
+    stored_at = row.latest_assessment_stored_at
+    assert stored_at is not None
     from_parts = patient_alerts(
-        kb, row.latest_analysis, row.program.document, row.sessions, row.check_ins, today, started_on=started
+        kb,
+        row.latest_analysis,
+        row.program.document,
+        row.sessions,
+        row.check_ins,
+        today,
+        started_on=started,
+        assessment_stored_at=stored_at,
     )
     logs = repo.session_logs_for_patient(session, people.clinician, people.patient)
     check_ins = auth_repo.check_ins_for_patient(session, people.clinician, people.patient)
-    whole = patient_alerts(kb, analysis, document, logs, check_ins, today, started_on=started)
+    whole = patient_alerts(
+        kb, analysis, document, logs, check_ins, today, started_on=started, assessment_stored_at=stored_at
+    )
     assert from_parts == whole
     assert {a.kind for a in whole} == {"red_flag", "pain_worse", "sessions_missed"}

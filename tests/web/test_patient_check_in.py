@@ -6,13 +6,15 @@ import datetime as dt
 import html
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags
 from rebalance.storage.types import SafetyLevel
-from tests.web.conftest import Cast
+from tests.web.conftest import Cast, email
+from tests.web.helpers import sign_in
 from tests.web.patient_story import (
     MONDAY,
     Story,
@@ -121,3 +123,24 @@ def test_a_later_clear_check_in_does_not_undo_a_stop_but_a_new_assessment_does(
     assert "See a doctor today" in patient.get("/today").text
     assess(app, cast, on=MONDAY)  # the clinician has seen the patient again: all clear
     assert exercises_today(patient) == 4
+
+
+@pytest.mark.parametrize("check_in_first", [True, False])
+def test_a_same_day_check_in_stops_the_program_and_alerts_the_clinician_alike(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, check_in_first: bool
+) -> None:
+    """One rule (``safety.since_assessment``) for the patient's stop and the clinician's red flag: an
+    urgent check-in on the day of a new assessment counts only if it was stored after the assessment."""
+    if check_in_first:
+        add_check_in(app, cast, MONDAY, ["fever"], SafetyLevel.URGENT)
+        assess(app, cast, on=MONDAY)  # seen since: the assessment speaks for that day
+    else:
+        assess(app, cast, on=MONDAY)
+        add_check_in(app, cast, MONDAY, ["fever"], SafetyLevel.URGENT)
+    clinician = TestClient(app, follow_redirects=False)
+    sign_in(clinician, email("anna"))
+    (listed,) = [p for p in clinician.get("/api/patients").json() if p["id"] == cast.patient_a1]
+    from_check_in = [a for a in listed["alerts"] if a["kind"] == "red_flag" and "check-in" in a["message"]]
+    stopped = exercises_today(patient) == 0
+    assert stopped is (not check_in_first)
+    assert bool(from_check_in) is stopped

@@ -4,7 +4,8 @@
 each with its kind, severity, a message in plain words, and the dates and values behind it:
 
     red_flag         the latest assessment's safety level is caution or worse, or a weekly check-in
-                     since that assessment came out urgent or emergency
+                     since that assessment came out urgent or emergency (``safety.since_assessment``:
+                     on its day, only one stored after it — as what stops the patient's program)
     pain_worse       pain during exercise rising over the last sessions (by the minimal important
                      change), the last session's pain during over the acceptable zone, or pain the
                      next morning above the pain at the assessment (the pain-monitoring model)
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import RANK, withholds_program
+from rebalance.reasoning.safety import RANK, since_assessment, withholds_program
 
 AlertKind = Literal["red_flag", "pain_worse", "sessions_missed"]
 Severity = Literal["high", "medium", "low"]
@@ -65,6 +66,8 @@ class CheckInRecord(Protocol):
     def level(self) -> str: ...
     @property
     def answers(self) -> Sequence[str]: ...
+    @property
+    def created_at(self) -> dt.datetime | None: ...
 
 
 class Alert(BaseModel):
@@ -89,16 +92,20 @@ def patient_alerts(
     today: dt.date,
     *,
     started_on: dt.date | None = None,
+    assessed_on: dt.date | None = None,
+    assessment_stored_at: dt.datetime | None = None,
 ) -> list[Alert]:
     """The patient's alerts, most severe first.
 
-    ``latest_analysis``: the latest assessment's analysis document; ``program``: the program the
+    ``latest_analysis``: the latest assessment's analysis document; ``assessed_on`` its day as stored
+    (default: the analysis's date) and ``assessment_stored_at`` when it was stored (a check-in on its
+    day counts only if stored after it); ``program``: the program the
     patient follows (the published version), ``started_on`` the day they got it (default: the
     day its assessment was made); ``sessions`` and ``check_ins``: the recent ones, in any order.
     """
     ordered = sorted(sessions, key=lambda s: s.performed_on)
     alerts = [
-        *_red_flags(latest_analysis, check_ins),
+        *_red_flags(latest_analysis, check_ins, assessed_on or _assessed_on(latest_analysis), assessment_stored_at),
         *_pain_worse(kb, latest_analysis, program, ordered),
         *_missed(kb, program, ordered, today, started_on),
     ]
@@ -113,13 +120,18 @@ def _assessed_on(analysis: dict[str, Any] | None) -> dt.date | None:
     return dt.date.fromisoformat(day) if isinstance(day, str) else None
 
 
-def _red_flags(analysis: dict[str, Any] | None, check_ins: Sequence[CheckInRecord]) -> list[Alert]:
+def _red_flags(
+    analysis: dict[str, Any] | None,
+    check_ins: Sequence[CheckInRecord],
+    since: dt.date | None,
+    assessment_stored_at: dt.datetime | None,
+) -> list[Alert]:
     out = []
     if analysis is not None:
         safety = analysis["safety"]
         level = safety["level"]
         if RANK[level] >= RANK["caution"]:
-            day = _assessed_on(analysis)
+            day = since
             flags = [f["id"] for f in safety["flags"]]
             out.append(
                 Alert(
@@ -131,9 +143,9 @@ def _red_flags(analysis: dict[str, Any] | None, check_ins: Sequence[CheckInRecor
                     criteria=[],
                 )
             )
-    since = _assessed_on(analysis)
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
-        if withholds_program(str(check_in.level)) and (since is None or check_in.checked_on >= since):
+        counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
+        if withholds_program(str(check_in.level)) and counts:
             answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
             out.append(
                 Alert(

@@ -7,6 +7,7 @@ level alone; the rules in ``safety_rules.yaml`` escalate clusters. The highest l
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -138,3 +139,21 @@ def check_in_questions(kb: KnowledgeBase) -> list[dict[str, str]]:
 def withholds_program(level: str) -> bool:
     """Emergency and urgent withhold the program (contract)."""
     return RANK[level] >= RANK["urgent"]
+
+
+def since_assessment(
+    checked_on: dt.date,
+    check_in_stored_at: dt.datetime | None,
+    assessed_on: dt.date | None,
+    assessment_stored_at: dt.datetime | None,
+) -> bool:
+    """Whether a weekly check-in counts against the latest assessment: answered after it. On a later day;
+    on the same day, when it was stored after the assessment (an assessment later that day has seen the
+    person since: its own safety level speaks for that day). With no assessment, or a stored time not
+    known, a same-day check-in counts: the safer reading. (What stops the program, and the clinician's
+    red-flag alert, both read check-ins this way.)"""
+    if assessed_on is None or checked_on != assessed_on:
+        return assessed_on is None or checked_on > assessed_on
+    if check_in_stored_at is None or assessment_stored_at is None:
+        return True
+    return check_in_stored_at > assessment_stored_at

@@ -82,6 +82,7 @@ class PatientOverview:
     patient: PatientListItem
     latest_assessment_id: int | None
     latest_assessed_on: dt.date | None
+    latest_assessment_stored_at: dt.datetime | None
     latest_analysis: dict[str, Any] | None  # :data:`ANALYSIS_PARTS` of it
     program: PublishedProgram | None
     sessions: list[RecentSession]  # the most recent, oldest first
@@ -114,7 +115,8 @@ def patient_overviews(
     connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
     analyses = _parts(Assessment.analysis, ANALYSIS_PARTS)
     dialect = connection.dialect.name
-    latest = {row.patient_id: row for row in connection.execute(_newest(dialect, Assessment, ids, 1, *analyses))}
+    newest_assessments = _newest(dialect, Assessment, ids, 1, Assessment.created_at, *analyses)
+    latest = {row.patient_id: row for row in connection.execute(newest_assessments)}
     published = connection.execute(
         select(
             Program.patient_id, Program.id, Program.version, Program.created_at, Program.approved_at,
@@ -131,6 +133,7 @@ def patient_overviews(
             patient=p,
             latest_assessment_id=latest[p.id].id if p.id in latest else None,
             latest_assessed_on=latest[p.id].assessed_on if p.id in latest else None,
+            latest_assessment_stored_at=latest[p.id].created_at if p.id in latest else None,
             latest_analysis=_document(latest[p.id], ANALYSIS_PARTS) if p.id in latest else None,
             program=programs.get(p.id),
             sessions=[_session(s) for s in sessions.get(p.id, [])],

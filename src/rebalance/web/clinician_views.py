@@ -132,7 +132,15 @@ def patient_rows(
     for o in overviews:
         program = o.program.document if o.program else None
         alerts = patient_alerts(
-            kb, o.latest_analysis, program, o.sessions, o.check_ins, today, started_on=_started_on(o.program)
+            kb,
+            o.latest_analysis,
+            program,
+            o.sessions,
+            o.check_ins,
+            today,
+            started_on=_started_on(o.program),
+            assessed_on=o.latest_assessed_on,
+            assessment_stored_at=o.latest_assessment_stored_at,
         )
         if alert != "any" and all(a.kind != alert for a in alerts):
             continue

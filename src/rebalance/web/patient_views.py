@@ -40,7 +40,7 @@ from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.logs import Logs, parse_logs
 from rebalance.programs.progress import adherence, decided_by_recent, decisions
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
+from rebalance.reasoning.safety import check_in_questions, safety_for_flags, since_assessment, withholds_program
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.text import dose_text
 from rebalance.storage import auth_repo, bookkeeping, repo
@@ -316,10 +316,8 @@ def _stops(me: Me) -> list[Stop]:
 
 
 def _after(check_in: CheckInPublic, assessment: AssessmentPublic) -> bool:
-    """The check-in was answered after the assessment (on the same day: stored after it)."""
-    if check_in.checked_on != assessment.assessed_on:
-        return check_in.checked_on > assessment.assessed_on
-    return check_in.created_at > assessment.created_at
+    """The check-in was answered after the assessment (the library's rule: ``safety.since_assessment``)."""
+    return since_assessment(check_in.checked_on, check_in.created_at, assessment.assessed_on, assessment.created_at)
 
 
 def _check_in_due(me: Me) -> bool:
