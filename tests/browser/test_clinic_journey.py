@@ -366,7 +366,8 @@ def she_swaps_an_exercise_approves_and_publishes(desktop: Page, shot: Shot, stor
     expect(desktop.locator(f"#item-{old}")).to_have_count(0)
     versions = desktop.locator("section", has=desktop.get_by_role("heading", name="Versions")).locator("tbody tr")
     expect(versions).to_have_count(2)
-    expect(versions.first).to_contain_text(f"swapped {old.replace('_', ' ')} for {new.replace('_', ' ')}")
+    names = story.kb.exercise[old].name, story.kb.exercise[new].name
+    expect(versions.first).to_contain_text(f"{names[0]} swapped for {names[1]}")  # names, not ids
     desktop.get_by_role("button", name="Approve").click()
     expect(notice).to_have_text("This version is approved. Publish it to show it to the patient.")
     expect(heading).to_have_text(re.compile(r"Program version 2\s+approved"))

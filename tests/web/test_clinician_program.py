@@ -82,7 +82,8 @@ def test_a_swap_makes_a_new_draft_version_and_keeps_the_old_one(app: FastAPI, cl
     ids = [i["exercise_id"] for i in new.document["items"]]
     assert "clamshell" in ids and "lateral_band_walk" not in ids
     page = client.get(response.headers["location"]).text
-    assert "The exercise was swapped" in page and "swapped lateral band walk for clamshell" in page
+    assert "The exercise was swapped" in page and "Side steps with a band swapped for Clamshell" in page
+    assert "lateral band walk" not in page and "lateral_band_walk" not in page  # names, never ids
 
 
 def test_a_swap_for_a_contraindicated_exercise_is_refused(app: FastAPI, client: TestClient, cast: Cast) -> None:
@@ -104,7 +105,7 @@ def test_a_dosage_change_makes_a_new_version(app: FastAPI, client: TestClient, c
     new = versions(app, cast)[-1]
     dose = next(i["dosage"] for i in new.document["items"] if i["exercise_id"] == "seated_piriformis_stretch")
     assert (dose["sets"], dose["hold_s"], dose["days_per_week"]) == (2, 45, 5)
-    assert "dosage of seated piriformis stretch" in client.get(response.headers["location"]).text
+    assert "dosage of Seated piriformis stretch on a chair changed" in client.get(response.headers["location"]).text
 
 
 def test_a_dosage_outside_its_limits_is_shown_again_at_its_field_and_makes_no_version(
@@ -138,7 +139,10 @@ def test_approve_then_publish_and_the_previous_version_is_superseded(
     published = post(client, f"/programs/{second.id}/publish", token)
     assert published.headers["location"] == f"/programs/{second.id}?done=published"
     assert [v.status for v in versions(app, cast)] == [ProgramStatus.SUPERSEDED, ProgramStatus.PUBLISHED]
-    assert "the patient sees it now" in client.get(published.headers["location"]).text
+    just_published = client.get(published.headers["location"]).text
+    assert "the patient sees it now" in just_published
+    assert "The patient sees this version" not in just_published  # one notice, not two saying the same
+    assert "The patient sees this version" in client.get(f"/programs/{second.id}").text  # opened later
     assert post(client, f"/programs/{first.id}/publish", token).status_code == 409
 
 

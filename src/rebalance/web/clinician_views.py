@@ -165,6 +165,7 @@ ORDER = {"assessment": 0, "program": 1, "session": 2, "check_in": 3}
 
 
 def timeline(
+    kb: KnowledgeBase,
     assessments: list[AssessmentPublic],
     programs: list[ProgramPublic],
     sessions: list[SessionLogPublic],
@@ -188,7 +189,8 @@ def timeline(
             p.created_at.date(),
             "program",
             f"Program version {p.version}",
-            f"{p.status.value}; {len(p.document.get('items', []))} exercises" + _edit_note(p.document),
+            f"{p.status.value}; {len(p.document.get('items', []))} exercises"
+            + (f"; {note}" if (note := edit_note(kb, p.document)) else ""),
             f"/programs/{p.id}",
         )
         for p in programs
@@ -203,13 +205,20 @@ def timeline(
     return sorted(events, key=lambda e: (e.day, -ORDER[e.kind]), reverse=True)
 
 
-def _edit_note(document: dict[str, Any]) -> str:
+def edit_note(kb: KnowledgeBase, document: dict[str, Any]) -> str:
+    """What the clinician changed to make this program version, by the exercises' names ("Side steps with
+    a band swapped for Clamshell", "dosage of Clamshell changed"); "" for a version the library built."""
     edit = document.get("last_edit")
     if not edit:
         return ""
+
+    def name(exercise_id: str) -> str:
+        found = kb.exercise.get(exercise_id)
+        return found.name if found is not None else exercise_id.replace("_", " ")
+
     if edit.get("change") == "swap":
-        return f"; {edit['exercise_id'].replace('_', ' ')} swapped for {edit['new_exercise_id'].replace('_', ' ')}"
-    return f"; dosage of {edit['exercise_id'].replace('_', ' ')} changed"
+        return f"{name(edit['exercise_id'])} swapped for {name(edit['new_exercise_id'])}"
+    return f"dosage of {name(edit['exercise_id'])} changed"
 
 
 # progress

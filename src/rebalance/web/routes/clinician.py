@@ -188,7 +188,7 @@ def _patient_page(
     series = views.series_for(kb, assessments, sessions, programs, today)
     context = {
         "patient": patient,
-        "events": views.timeline(assessments, programs, sessions, check_ins),
+        "events": views.timeline(kb, assessments, programs, sessions, check_ins),
         "charts": views.charts(kb, series),
         "side_charts": views.side_charts(series),
         "side_table": views.side_table(series),
@@ -397,6 +397,7 @@ def _program_page(
         "versions": repo.program_versions(db, clinician_id, program.patient_id),
         "kb": kb,
         "id_label": lambda fid: views.finding_id_label(kb, fid),
+        "edit_note": lambda document: views.edit_note(kb, document),
         "notice": notice,
         "dosage_problems": dosage_problems or {},
         "open_item": open_item,

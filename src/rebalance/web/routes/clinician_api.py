@@ -121,14 +121,14 @@ def create_patient(db: SessionDep, clinician: ClinicianUser, body: PatientCreate
 
 
 @router.get("/patients/{patient_id}")
-def patient_timeline(db: SessionDep, clinician: ClinicianUser, patient_id: int) -> PatientTimeline:
+def patient_timeline(db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, patient_id: int) -> PatientTimeline:
     """The patient, their assessments, program versions, sessions and check-ins, and the timeline (newest first)."""
     patient = repo.get_patient(db, clinician.id, patient_id)
     assessments = repo.patient_assessments(db, clinician.id, patient_id)
     programs = repo.program_versions(db, clinician.id, patient_id)
     sessions = repo.session_logs_for_patient(db, clinician.id, patient_id)
     check_ins = auth_repo.check_ins_for_patient(db, clinician.id, patient_id)
-    events = views.timeline(assessments, programs, sessions, check_ins)
+    events = views.timeline(kb, assessments, programs, sessions, check_ins)
     return PatientTimeline(
         patient=patient,
         assessments=[AssessmentSummary.model_validate(a, from_attributes=True) for a in assessments],
