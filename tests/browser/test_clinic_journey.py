@@ -262,7 +262,7 @@ def she_enters_the_assessment_catching_a_wrong_pain_score(desktop: Page, shot: S
     pain = desktop.get_by_label(re.compile(r"^Pain now"))
     pain.fill("11")
     pain.press("Tab")  # leaving the field checks the form (HTMX), and stores nothing
-    expect(problem_of(desktop, "symptoms.pain_now")).to_have_text("Input should be less than or equal to 10")
+    expect(problem_of(desktop, "symptoms.pain_now")).to_have_text("must be 10 or less, got 11")
     expect(pain).to_have_css("border-top-width", "2px")  # marked as wrong, too
     expect(desktop.locator("#validation-summary")).to_contain_text("1 problem to fix")
     expect(desktop.locator("#validation-summary")).to_contain_text("Pain now")

@@ -200,7 +200,7 @@ def test_validation_puts_each_problem_next_to_its_input_and_stores_nothing(
     pain = re.search(
         r'<p class="field-problem" id="f-symptoms-pain_now-problem" hx-swap-oob="true">([^<]*)</p>', answer.text
     )
-    assert pain and "less than or equal to 10" in pain.group(1)
+    assert pain and "must be 10 or less" in pain.group(1)
     grade = re.search(r'id="f-tests-mmt-gluteus_medius-left-problem" hx-swap-oob="true">([^<]*)<', answer.text)
     assert grade and "not a multiple of 0.5" in grade.group(1)
     assert 'id="f-client-age-problem" hx-swap-oob="true"></p>' in answer.text  # the others are cleared
@@ -233,7 +233,7 @@ def test_an_invalid_form_is_shown_again_with_every_problem_and_nothing_is_stored
     assert stored(app) == before
     assert "The assessment was not saved." in page.text
     expected = {
-        "symptoms-pain_now": "less than or equal to 10",
+        "symptoms-pain_now": "must be 10 or less",
         "tests-modified_thomas-left-thigh_above_horizontal_deg": "400 deg is above the plausible maximum 60 deg",
         "minutes": "expected 5 to 240 whole minutes",
         "questionnaires-start_back-1": "not answered: answer all nine items, or none",

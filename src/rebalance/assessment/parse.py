@@ -40,6 +40,16 @@ MESSAGES = {
     "string_type": "expected text, got {input!r}",
     "too_short": "expected {min_length} items, got {actual_length}",
     "too_long": "expected {max_length} items, got {actual_length}",
+    "less_than_equal": "must be {le:g} or less, got {input:g}",
+    "greater_than_equal": "must be {ge:g} or more, got {input:g}",
+    "less_than": "must be under {lt:g}, got {input:g}",
+    "greater_than": "must be over {gt:g}, got {input:g}",
+    "literal_error": "expected {expected}, got {input!r}",
+    "enum": "expected {expected}, got {input!r}",
+    "date_type": "expected a date such as 2026-11-20, got {input!r}",
+    "date_parsing": "expected a date such as 2026-11-20, got {input!r}",
+    "date_from_datetime_parsing": "expected a date such as 2026-11-20, got {input!r}",
+    "date_from_datetime_inexact": "expected a date such as 2026-11-20, got {input!r}",
 }
 
 
