@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
-from rebalance.storage import repo
+from rebalance.storage import auth_repo, repo
 from rebalance.storage.schemas import PatientCreate, SessionEntry
 from rebalance.storage.types import ProgramStatus
 from tests.storage.conftest import People
@@ -102,3 +102,21 @@ def test_the_latest_sessions_before_a_day(session: Session, people: People, prog
         )
     with pytest.raises(PermissionDeniedError):
         repo.recent_session_logs(session, people.other_clinician, people.patient, 2, program_id=program_id)
+
+
+def test_the_busiest_calls_check_access_as_every_other_does(session: Session, people: People, program_id: int) -> None:
+    """Logging and reading the latest sessions check access on a few columns (``repo._may``), by the same
+    rule as every other call: an inactive user, an unknown user or patient are refused as elsewhere."""
+    add_log(session, people.patient_user, people.patient, program_id, on="2026-11-01")
+    latest = repo.recent_session_logs(session, people.patient_user, people.patient, 5, program_id=program_id)
+    assert [s.performed_on.day for s in latest] == [1]
+    with pytest.raises(NotFoundError):
+        repo.recent_session_logs(session, people.clinician, people.patient + 1000, 5, program_id=program_id)
+    with pytest.raises(PermissionDeniedError, match="unknown or inactive"):
+        repo.recent_session_logs(session, 999_999, people.patient, 5, program_id=program_id)
+    auth_repo.set_clinician_active(session, people.admin, people.clinician, active=False)
+    session.commit()
+    with pytest.raises(PermissionDeniedError, match="unknown or inactive"):
+        add_log(session, people.clinician, people.patient, program_id, on="2026-11-02")
+    with pytest.raises(PermissionDeniedError, match="not this user's patient"):
+        repo.recent_session_logs(session, people.other_clinician, people.patient, 5, program_id=program_id)
