@@ -27,6 +27,7 @@ from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage import repo
 from rebalance.storage.db import read_connection, session_scope
+from rebalance.storage.quick_read import QuickRead
 from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
 from rebalance.web import deps, patient_views
@@ -42,9 +43,10 @@ _T = TypeVar("_T")
 
 TODAY_STATEMENTS = 5  # signed-in session with the page state, user and patient, program, assessment, check-ins
 TODAY_AGAIN_STATEMENTS = 1  # the signed-in session with the page state, one statement (page_cache.py)
-LOG_STATEMENTS = 7
-"""The session (the CSRF check), the page state, user and patient, the program's owner, the new session,
-the latest sessions, the audit events: the program and whether it stops are remembered (page_cache.py)."""
+LOG_STATEMENTS = 6
+"""The session (the CSRF check), the page state, the access check, the new session (with its program's
+owner checked), the latest sessions, the audit events: the program and whether it stops are remembered
+(page_cache.py)."""
 
 
 def engine_of(app: FastAPI) -> Engine:
@@ -54,14 +56,22 @@ def engine_of(app: FastAPI) -> Engine:
 
 
 @pytest.fixture
-def statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app runs during the test (BEGIN and COMMIT are not statements here)."""
+def statements(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements the app runs during the test (BEGIN and COMMIT are not statements here), those
+    run on the driver's own cursor (``quick_read.py``: the sign-in lookup) included."""
     seen: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if statement != "BEGIN" and threading.current_thread().name != "rebalance-bookkeeping":  # the requests'
             seen.append(statement)
 
+    quick_first = QuickRead.first
+
+    def quick(read: QuickRead, engine: Engine, params: Any) -> Any:
+        seen.append(read._plan(engine.dialect)[0].sql)
+        return quick_first(read, engine, params)
+
+    monkeypatch.setattr(QuickRead, "first", quick)
     engine = engine_of(app)
     event.listen(engine, "before_cursor_execute", record)
     yield seen

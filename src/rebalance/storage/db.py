@@ -5,8 +5,8 @@
 
 A ``session_scope`` is one unit of work: it commits when the block ends and rolls back when it
 raises. The repository functions never commit; their caller's scope does. A ``read_connection`` is
-for reads outside any unit of work (the web app's sign-in check): each statement stands alone and no
-lock is taken.
+for reads outside any unit of work: each statement stands alone and no lock is taken. (The web app's
+sign-in check of every request stands alone the same way, on the driver's cursor: ``quick_read.py``.)
 
 SQLite gets what a server database has by default: foreign keys enforced, write-ahead logging
 (readers do not block the writer), and real transactions — SQLAlchemy's recipe that takes
@@ -348,9 +348,10 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     """Reads outside a unit of work: a connection whose statements each commit on their own (autocommit;
     on SQLite no ``BEGIN``), so nothing is locked and no snapshot is held while the caller goes on.
 
-    For a quick lookup (the web app's sign-in check, the cached pages' front); nothing is written
-    through it. Pass the reading engine (:func:`reading_engine`) on a server database, whose pool is
-    in autocommit already; on any other engine each connection is put in autocommit and back.
+    For a lookup that must not hold a transaction open (scripts, tests; the web app's sign-in check
+    uses ``quick_read.QuickRead``, which stands alone the same way); nothing is written through it. Pass
+    the reading engine (:func:`reading_engine`) on a server database, whose pool is in autocommit
+    already; on any other engine each connection is put in autocommit and back.
     """
     options = _standing_alone(engine, READS_ONLY)
     with engine.connect() as connection:

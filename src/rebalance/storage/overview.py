@@ -128,20 +128,27 @@ def patient_overviews(
     check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
     detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": matching, "offset": offset}
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, None, **detail)
-    rows = [
-        PatientOverview(
-            patient=p,
-            latest_assessment_id=latest[p.id].id if p.id in latest else None,
-            latest_assessed_on=latest[p.id].assessed_on if p.id in latest else None,
-            latest_assessment_stored_at=latest[p.id].created_at if p.id in latest else None,
-            latest_analysis=_document(latest[p.id], ANALYSIS_PARTS) if p.id in latest else None,
-            program=programs.get(p.id),
-            sessions=[_session(s) for s in sessions.get(p.id, [])],
-            check_ins=[CheckInPublic.model_validate(c) for c in check_ins.get(p.id, [])],
-        )
-        for p in patients
-    ]
+    rows = [_overview(p, latest.get(p.id), programs, sessions, check_ins) for p in patients]
     return Overviews(rows, matching)
+
+
+def _overview(
+    patient: PatientListItem,
+    assessment: Any | None,
+    programs: dict[int, PublishedProgram],
+    sessions: dict[int, list[Any]],
+    check_ins: dict[int, list[Any]],
+) -> PatientOverview:
+    return PatientOverview(
+        patient=patient,
+        latest_assessment_id=None if assessment is None else assessment.id,
+        latest_assessed_on=None if assessment is None else assessment.assessed_on,
+        latest_assessment_stored_at=None if assessment is None else assessment.created_at,
+        latest_analysis=None if assessment is None else _document(assessment, ANALYSIS_PARTS),
+        program=programs.get(patient.id),
+        sessions=[_session(s) for s in sessions.get(patient.id, [])],
+        check_ins=[CheckInPublic.model_validate(c) for c in check_ins.get(patient.id, [])],
+    )
 
 
 def _matching(session: Session, owner_id: int, search: str, offset: int, limit: int | None) -> tuple[list[int], int]:

@@ -177,9 +177,9 @@ def _may(session: Session, actor_id: int, patient_id: int, action: AuditAction, 
     row = checked.get(key)
     if row is None:
         row = session.connection().execute(_ACCESS_ROW, {"user_id": actor_id, "patient_id": patient_id}).first()
-        if row is None or not row.active:
-            _patient(session, actor_id, patient_id, action, patient_may=patient_may)  # raises
-            raise NotFoundError(EntityType.PATIENT, patient_id)  # (not reached: _patient raised)
+        if row is None or not row.active:  # _patient says which is missing, or that the user is inactive
+            _patient(session, actor_id, patient_id, action, patient_may=patient_may)
+            return
         checked[key] = row
     _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, action, patient_may)
 
@@ -367,23 +367,9 @@ def _owned(session: Session, table: type[_Record], entity: EntityType, record_id
 
 def _of_patient(session: Session, table: type[_Record], entity: EntityType, record_id: int, patient_id: int) -> _Record:
     record = _owned(session, table, entity, record_id)
-    _check_owner(entity, record_id, record.patient_id, patient_id)
+    if record.patient_id != patient_id:
+        raise ConflictError(entity, record_id, f"belongs to patient {record.patient_id}, not {patient_id}")
     return record
-
-
-def _check_of_patient(
-    session: Session, table: type[_Record], entity: EntityType, record_id: int, patient_id: int
-) -> None:
-    """:func:`_of_patient` reading one column, not the record (a program's document is large)."""
-    owner = session.scalar(select(table.patient_id).where(table.id == record_id))
-    if owner is None:
-        raise NotFoundError(entity, record_id)
-    _check_owner(entity, record_id, owner, patient_id)
-
-
-def _check_owner(entity: EntityType, record_id: int, owner: int, patient_id: int) -> None:
-    if owner != patient_id:
-        raise ConflictError(entity, record_id, f"belongs to patient {owner}, not {patient_id}")
 
 
 # programs
@@ -562,8 +548,8 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
     # A Core statement, not an ORM record: the whole row is known, and the unit of work's flush of one new
     # record costs more than the insert (the busiest write: bench/bench_web_load.py).
     log_id = session.connection().execute(_INSERT_LOG, values).scalar_one_or_none()
-    if log_id is None:
-        _check_of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient_id)
+    if log_id is None:  # not stored: say why (no such program version, or another patient's)
+        _of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient_id)
         raise NotFoundError(EntityType.PROGRAM, data.program_id)  # (gone in between)
     audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, log_id, patient_id)
     return SessionLogPublic.model_validate({"id": log_id, **values})
