@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import auth_repo, repo
-from rebalance.storage.schemas import PatientCreate, SessionEntry
+from rebalance.storage.schemas import PatientCreate, SessionEntry, StoredEntries
+from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import ProgramStatus
 from tests.storage.conftest import People
 from tests.storage.factories import add_assessment, add_log, add_program
@@ -88,6 +90,34 @@ def test_the_latest_sessions_of_a_program_version_oldest_first(
     ]
     assert latest[1].id < latest[2].id  # the same day: in the order they were stored
     assert len(repo.recent_session_logs(session, people.patient_user, people.patient, 10, program_id=newer)) == 4
+
+
+def test_the_latest_sessions_entries_as_stored_are_the_same_read(
+    session: Session, people: People, program_id: int
+) -> None:
+    """What the pain-monitoring model reads after every session logged: each session's day and entries as
+    stored, the same sessions as :func:`repo.recent_session_logs`, checked and audited as that read is."""
+    for day, pains in (("2026-11-01", (3,)), ("2026-11-03", (None, 1)), ("2026-11-02", (2,))):
+        add_log(session, people.patient_user, people.patient, program_id, on=day, pains=pains)
+    session.commit()
+
+    entries = repo.recent_session_entries(session, people.patient_user, people.patient, 2, program_id)
+    logs = repo.recent_session_logs(session, people.patient_user, people.patient, 2, program_id=program_id)
+
+    assert entries == [StoredEntries.of(log) for log in logs]
+    assert [e.performed_on.isoformat() for e in entries] == ["2026-11-02", "2026-11-03"]
+    assert entries[1].entries[0] == {
+        **dict.fromkeys(SessionEntry.model_fields),
+        **{"exercise_id": "exercise_0", "done": True, "sets": 2, "reps": 10, "effort": 5},
+    }
+    session.flush()
+    reads = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert [event.detail for event in reads] == [
+        {"read": "session_logs", "latest": 2, "program_id": program_id, "before": None, "count": 2}
+    ] * 2
+    with pytest.raises(PermissionDeniedError):
+        repo.recent_session_entries(session, people.other_clinician, people.patient, 2, program_id)
+    assert repo.recent_session_entries(session, people.clinician, people.patient, 2, program_id + 1000) == []
 
 
 def test_the_latest_sessions_before_a_day(session: Session, people: People, program_id: int) -> None:

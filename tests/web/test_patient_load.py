@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -28,6 +29,7 @@ from rebalance.programs.progress import progress
 from rebalance.storage import repo
 from rebalance.storage.db import read_connection, session_scope
 from rebalance.storage.quick_read import QuickRead
+from rebalance.storage.schemas import SessionEntry, StoredEntries
 from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
 from rebalance.web import deps, patient_views
@@ -304,16 +306,16 @@ def test_the_patient_is_checked_before_the_route_reads_anything(
 def test_a_session_is_committed_before_what_is_said_about_it_is_worked_out(
     app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The feedback's reads and reasoning run after the commit, in a reading unit of work: SQLite's write
-    lock is not held for them. They see the session just stored."""
+    """The feedback's reads and reasoning run after the commit, what more it reads in a reading unit of
+    work: SQLite's write lock is not held for them. They see the session just stored."""
     seen: list[tuple[int, bool]] = []
     real = patient_views.feedback
 
-    def looking(me: patient_views.Me, program: Any, recent: Any) -> Any:
+    def looking(kb: Any, program: Any, recent: Any, reading: patient_views.Reading[Any]) -> Any:
         with read_connection(web(app).engine) as other:  # another connection: only what is committed
             stored = other.scalar(select(func.count()).where(SessionLog.program_id == program.id))
-        seen.append((stored, me.db.info.get(deps.WRITERS) is None))
-        return real(me, program, recent)
+        seen.append((stored, reading(lambda me: me.db.info.get(deps.WRITERS) is None)))
+        return real(kb, program, recent, reading)
 
     monkeypatch.setattr(patient_views, "feedback", looking)
     response = api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
@@ -397,3 +399,25 @@ def test_the_patients_forms_write_in_a_worker_thread_in_their_turn(
     assert patient.post("/log", data=form).status_code == 303
     assert patient.post("/check-in", data={"csrf_token": token}).status_code in (303, 422)
     assert {"log_session", "check_in"} <= set(trips)
+
+
+def test_what_is_said_reads_the_analysis_only_for_a_program_without_its_baseline_pain(
+    story: Story, kb: KnowledgeBase
+) -> None:
+    """A program built by the library carries its baseline pain: nothing more is read, and no unit of work
+    is opened for it. Without it, the analysis the program was built from is read once, to the same word."""
+    exercise = story.items_on("Mon")[0]
+    entry = {**dict.fromkeys(SessionEntry.model_fields), **_done(exercise, pain=6)}
+    recent = [StoredEntries(MONDAY - dt.timedelta(days=1), [entry])]
+    asked: list[object] = []
+
+    def reading(read: Callable[[Any], _T]) -> _T:
+        asked.append(read)
+        return read(SimpleNamespace(latest_assessment=story.assessment, assessments=[story.assessment]))
+
+    carried = patient_views.feedback(kb, story.program, recent, reading)
+    assert asked == [] and [f.exercise_id for f in carried] == [exercise]
+    client = {k: v for k, v in story.document["client"].items() if k != "baseline_pain"}
+    bare = story.program.model_copy(update={"document": {**story.document, "client": client}})
+    assert patient_views.feedback(kb, bare, recent, reading) == carried
+    assert len(asked) == 1

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, event, false, func, insert, select
+from sqlalchemy import Row, Select, Table, bindparam, event, false, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -42,6 +42,7 @@ from rebalance.storage.schemas import (
     Scale10,
     SessionLogCreate,
     SessionLogPublic,
+    StoredEntries,
     UserCreate,
     UserPublic,
 )
@@ -81,6 +82,7 @@ _NEWEST_LOGS = (  # columns, not ORM records: every session logged reads them (b
     .limit(bindparam("limit"))
 )
 _NEWEST_LOGS_OF_PROGRAM = _NEWEST_LOGS.where(SessionLog.program_id == bindparam("program_id"))
+_NEWEST_ENTRIES_OF_PROGRAM = _NEWEST_LOGS_OF_PROGRAM.with_only_columns(SessionLog.performed_on, SessionLog.entries)
 _NEWEST_LOGS_BEFORE = _NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before"))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
 # The new session, stored only if its program version is the patient's: the owner's check and the insert
@@ -615,19 +617,43 @@ def recent_session_logs(
     """
     if (program_id is None) == (before is None):
         raise ValueError("give a program_id or a day to read the sessions before, not both")
-    _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    values = {"patient_id": patient_id, "limit": limit}
-    connection = session.connection()
     if program_id is not None:
-        newest_first = connection.execute(_NEWEST_LOGS_OF_PROGRAM, {**values, "program_id": program_id})
+        rows = _newest(session, actor_id, patient_id, limit, _NEWEST_LOGS_OF_PROGRAM, program_id=program_id)
     else:
-        newest_first = connection.execute(_NEWEST_LOGS_BEFORE, {**values, "before": before})
-    logs = newest_first.mappings().all()[::-1]
+        rows = _newest(session, actor_id, patient_id, limit, _NEWEST_LOGS_BEFORE, before=before)
+    return [SessionLogPublic.model_validate(dict(row._mapping)) for row in rows]
+
+
+def recent_session_entries(
+    session: Session, actor_id: int, patient_id: int, limit: int, program_id: int
+) -> list[StoredEntries]:
+    """:func:`recent_session_logs` of a program version, with only each session's day and its entries as
+    stored (JSON objects): what the pain-monitoring model reads after every session logged, without
+    building each session's records (``bench/bench_web_load.py``)."""
+    rows = _newest(session, actor_id, patient_id, limit, _NEWEST_ENTRIES_OF_PROGRAM, program_id=program_id)
+    return [StoredEntries(row.performed_on, row.entries) for row in rows]
+
+
+def _newest(
+    session: Session,
+    actor_id: int,
+    patient_id: int,
+    limit: int,
+    statement: Select[Any],
+    *,
+    program_id: int | None = None,
+    before: dt.date | None = None,
+) -> list[Row[Any]]:
+    """The rows of ``statement`` (the latest ``limit`` sessions, newest first) oldest first, checked and
+    audited as one read of the patient's session logs."""
+    _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    values = {"patient_id": patient_id, "limit": limit, "program_id": program_id, "before": before}
+    rows = list(session.connection().execute(statement, values).all())[::-1]
     detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
     audit.record(
-        session, actor_id, AuditAction.READ, EntityType.PATIENT, patient_id, patient_id, **detail, count=len(logs)
+        session, actor_id, AuditAction.READ, EntityType.PATIENT, patient_id, patient_id, **detail, count=len(rows)
     )
-    return [SessionLogPublic.model_validate(dict(log)) for log in logs]
+    return rows
 
 
 # assessments, as the patient's own pages read them

@@ -8,7 +8,7 @@ from the session). Programs have no ``XUpdate``: a change is a new version.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -220,6 +220,18 @@ class SessionLogPublic(_Out):
     entries: list[SessionEntry]
     pain_during_max: int | None
     created_at: dt.datetime
+
+
+class StoredEntries(NamedTuple):
+    """A session's day and its entries as stored: JSON objects with every :class:`SessionEntry` field
+    (``None`` where not given), read without building the records (``repo.recent_session_entries``)."""
+
+    performed_on: dt.date
+    entries: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, log: SessionLogPublic) -> StoredEntries:
+        return cls(log.performed_on, [entry.model_dump() for entry in log.entries])
 
 
 # audit events

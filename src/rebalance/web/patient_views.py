@@ -52,6 +52,7 @@ from rebalance.storage.schemas import (
     SessionEntry,
     SessionLogCreate,
     SessionLogPublic,
+    StoredEntries,
     UserPublic,
 )
 from rebalance.storage.types import Role, SafetyLevel
@@ -396,6 +397,7 @@ def log_page(me: Me) -> LogPage | None:
     previous = _previous_session(me, me.day)
     current = _recent_of_program(me, program)
     morning = [e for e in previous.entries if e.done] if previous else []
+    stored = [StoredEntries.of(log) for log in current]
     return LogPage(
         date=me.day,
         rows=[_log_row(item) for item in chosen],
@@ -404,7 +406,7 @@ def log_page(me: Me) -> LogPage | None:
         previous_pain=_first([e.pain_next_morning for e in morning]),
         previous_stiffness=_first([e.stiffness_next_morning for e in morning]),
         latest=current[-1] if current else None,
-        feedback=feedback(me, program, current),
+        feedback=feedback(me.kb, program, stored, _in(me)),
         stops=stops(me),
         pain_guide=pain_guide(me.kb),
     )
@@ -492,17 +494,31 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
         log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-    current = _recent_of_program(me, program)  # with what was just stored
-    me.db.commit()  # nothing more is written
-    return SessionSaved(log=log, next_morning_for=morning_for, feedback=_feedback_after(me, program, current))
+    current = repo.recent_session_entries(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program.id)
+    me.db.commit()  # nothing more is written: with what was just stored
+    said = feedback(me.kb, program, current, _once_committed(me))
+    return SessionSaved(log=log, next_morning_for=morning_for, feedback=said)
 
 
-def _feedback_after(me: Me, program: ProgramPublic, current: list[SessionLogPublic]) -> list[Feedback]:
-    """:func:`feedback` once the unit of work is committed: what more it reads (rarely: the version's whole
-    history, an analysis) is read in a reading unit of work of its own, whose events go to the
-    bookkeeping writer."""
-    with bookkeeping.reading_scope(me.web.bookkeeping, me.web.reading_session_factory) as reads:
-        return feedback(me.on(reads), program, current)
+Reading = Callable[[Callable[[Me], _T]], _T]
+"""How :func:`feedback` reads what more it needs (rarely: the version's whole history, an analysis):
+``reading(read)`` is ``read`` of the patient in some unit of work."""
+
+
+def _in(me: Me) -> Reading[Any]:
+    """In ``me``'s own unit of work."""
+    return lambda read: read(me)
+
+
+def _once_committed(me: Me) -> Reading[Any]:
+    """Once ``me``'s unit of work is committed: in a reading unit of work of its own, opened only when
+    something is read, whose events go to the bookkeeping writer."""
+
+    def reading(read: Callable[[Me], _T]) -> _T:
+        with bookkeeping.reading_scope(me.web.bookkeeping, me.web.reading_session_factory) as reads:
+            return read(me.on(reads))
+
+    return reading
 
 
 def _says_morning(data: SessionIn) -> bool:
@@ -532,39 +548,41 @@ def _check_session(
         )
 
 
-def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic]) -> list[Feedback]:
+def feedback(
+    kb: KnowledgeBase, program: ProgramPublic, recent: Sequence[StoredEntries], reading: Reading[Any]
+) -> list[Feedback]:
     """The pain-monitoring model's word (``programs.progress``) on each exercise done in the latest session.
 
-    ``recent`` is the program version's latest sessions (:func:`_recent_of_program`); when they do not
-    settle a decision (``decided_by_recent``), the version's whole history is read. ``sessions`` counts
-    among ``recent``.
+    ``recent`` is the program version's latest sessions (``repo.recent_session_entries``); when they do
+    not settle a decision (``decided_by_recent``), the version's whole history is read, through
+    ``reading``, as is the analysis the program was built from when the program does not carry its
+    baseline pain. ``sessions`` counts among ``recent``.
     """
     if not recent:
         return []
     logs = _library_logs(recent)
     if logs is None:
         return []
-    done = {e.exercise_id for e in recent[-1].entries if e.done}
+    done = {e["exercise_id"] for e in recent[-1].entries if e.get("done")}
     older_may_exist = len(recent) >= FEEDBACK_LOOKS_AT
     if older_may_exist and not all(decided_by_recent([e for _, e in logs.for_exercise(x)]) for x in done):
-        history = [s for s in me.sessions if s.program_id == program.id]
+        history = reading(lambda me: [StoredEntries.of(s) for s in me.sessions if s.program_id == program.id])
         logs = _library_logs(history)
         if logs is None:
             return []
-    analysis = _analysis_of(me, program)
-    found = decisions(me.kb, {**analysis, "program": program.document}, logs, done)
-    counts = {x: sum(1 for s in recent for e in s.entries if e.exercise_id == x) for x in done}
+    baseline = program.document.get("client", {}).get("baseline_pain")
+    if baseline is not None:  # a program built by the library carries it (``client.baseline_pain``)
+        analysis = {"scores": {"pain_now": baseline}}
+    else:
+        analysis = reading(lambda me: _analysis_of(me, program))
+    found = decisions(kb, {**analysis, "program": program.document}, logs, done)
+    counts = {x: sum(1 for s in recent for e in s.entries if e["exercise_id"] == x) for x in done}
     names = {item["exercise_id"]: item.get("name", item["exercise_id"]) for item in program.document["items"]}
-    return [_feedback(me.kb, {**d, "sessions": counts[d["exercise_id"]]}, names) for d in found]
+    return [_feedback(kb, {**d, "sessions": counts[d["exercise_id"]]}, names) for d in found]
 
 
 def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
-    """What the library takes from the analysis the program was built from: its baseline pain — which a
-    program built by the library carries itself (``client.baseline_pain``); else that analysis, else the
-    latest one."""
-    baseline = program.document.get("client", {}).get("baseline_pain")
-    if baseline is not None:
-        return {"scores": {"pain_now": baseline}}
+    """The analysis the program was built from, else the latest one (for its baseline pain)."""
     latest = me.latest_assessment
     if latest is not None and latest.id == program.assessment_id:
         return latest.analysis
@@ -572,7 +590,7 @@ def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
     return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
 
 
-def _library_logs(sessions: Sequence[SessionLogPublic]) -> Logs | None:
+def _library_logs(sessions: Sequence[StoredEntries]) -> Logs | None:
     """The stored sessions as ``rebalance.logs/1`` (holds in whole seconds), or None if the library refuses them."""
     document = {
         "schema": "rebalance.logs/1",
@@ -585,8 +603,8 @@ def _library_logs(sessions: Sequence[SessionLogPublic]) -> Logs | None:
         return None
 
 
-def _library_entry(entry: SessionEntry) -> dict[str, Any]:
-    values = entry.model_dump(exclude_none=True)
+def _library_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    values = {name: value for name, value in entry.items() if value is not None}
     if "hold_s" in values:
         values["hold_s"] = round(values["hold_s"])
     return values
@@ -666,7 +684,7 @@ def record_check_in(me: Me, data: CheckInIn) -> CheckInResult:
 def progress_view(me: Me) -> ProgressView:
     sessions, program = me.sessions, me.program
     current = [s for s in sessions if program is not None and s.program_id == program.id]
-    logs = _library_logs(current) if current else None
+    logs = _library_logs([StoredEntries.of(s) for s in current]) if current else None
     return ProgressView(
         pain_guide=pain_guide(me.kb),
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],
