@@ -188,3 +188,28 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
     )
     assert from_parts == whole
     assert {a.kind for a in whole} == {"red_flag", "pain_worse", "sessions_missed"}
+
+
+def test_each_recent_sessions_two_figures_are_worked_out_by_the_database(session: Session, people: People) -> None:
+    """The worst pain during an exercise done (a pain given for one not done does not count) and the worst
+    pain the next morning of any exercise, as the alerts read them; none where none was given."""
+    assessment = add_assessment(session, people.clinician, people.patient)
+    program_id = add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
+    sessions = {
+        1: [("a", True, 3, None), ("b", False, 9, None), ("c", True, None, 2)],
+        2: [("a", False, 8, 7), ("b", False, None, None)],
+        3: [("a", True, None, None)],
+        4: [("a", True, 5, 1), ("b", True, 6, 4)],
+    }
+    for day, entries in sessions.items():
+        logged = [
+            SessionEntry(exercise_id=x, done=done, pain_during=during, pain_next_morning=morning)
+            for x, done, during, morning in entries
+        ]
+        data = SessionLogCreate(program_id=program_id, performed_on=dt.date(2026, 10, day), entries=logged)
+        repo.add_session_log(session, people.patient_user, people.patient, data)
+
+    (row,) = [r for r in overview.patient_overviews(session, people.clinician).rows if r.patient.id == people.patient]
+
+    figures = [(s.performed_on.day, s.worst_pain_during, s.worst_pain_next_morning) for s in row.sessions]
+    assert figures == [(1, 3, 2), (2, None, 7), (3, None, None), (4, 6, 4)]

@@ -22,7 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, false, func, select, true
+from sqlalchemy import Boolean, Integer, Select, column, false, func, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
 from rebalance.errors import PermissionDeniedError
@@ -61,10 +62,30 @@ class RecentEntry(NamedTuple):
 
 
 class RecentSession(NamedTuple):
-    """A recent session, as the alerts read it (``alerts.LoggedSession``)."""
+    """A recent session, as the alerts read it (``alerts.LoggedSession``): its day and the two figures they
+    read of its entries, worked out by the database (:func:`_worst`)."""
 
     performed_on: dt.date
-    entries: tuple[RecentEntry, ...]
+    worst_pain_during: int | None  # of the exercises done
+    worst_pain_next_morning: int | None  # of any exercise
+
+    @property
+    def entries(self) -> tuple[RecentEntry, ...]:
+        """The entries as far as the alerts read them: the worst of each figure stands for them all."""
+        return (RecentEntry(True, self.worst_pain_during, None), RecentEntry(False, None, self.worst_pain_next_morning))
+
+
+def _worst(dialect: str, field: str, *, done_only: bool) -> Any:
+    """The highest ``field`` among a session's entries (those done, if ``done_only``): a subquery over the
+    entries, worked out by the database instead of decoding every session's entries here."""
+    if dialect == "postgresql":
+        entry = func.jsonb_array_elements(SessionLog.entries).table_valued(column("value", JSONB)).alias("e")
+        value, done = entry.c.value[field].astext.cast(Integer), entry.c.value["done"].astext.cast(Boolean)
+    else:
+        entry = func.json_each(SessionLog.entries).table_valued("value").alias("e")
+        value, done = func.json_extract(entry.c.value, f"$.{field}"), func.json_extract(entry.c.value, "$.done") == 1
+    worst = select(func.max(value)).select_from(entry)
+    return (worst.where(done) if done_only else worst).scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -124,7 +145,11 @@ def patient_overviews(
         ).where(Program.patient_id.in_(ids), Program.status == ProgramStatus.PUBLISHED)
     )  # fmt: skip
     programs = {row.patient_id: _program(row) for row in published}
-    sessions = _by_patient(connection.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, SessionLog.entries)))
+    worst = (
+        _worst(dialect, "pain_during", done_only=True).label("during"),
+        _worst(dialect, "pain_next_morning", done_only=False).label("morning"),
+    )
+    sessions = _by_patient(connection.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, *worst)))
     check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
     detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": matching, "offset": offset}
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, None, **detail)
@@ -195,10 +220,7 @@ def _program(row: Any) -> PublishedProgram:
 
 
 def _session(row: Any) -> RecentSession:
-    entries = tuple(
-        RecentEntry(bool(e.get("done")), e.get("pain_during"), e.get("pain_next_morning")) for e in row.entries
-    )
-    return RecentSession(row.performed_on, entries)
+    return RecentSession(row.performed_on, row.during, row.morning)
 
 
 _DAY = {Assessment: Assessment.assessed_on, SessionLog: SessionLog.performed_on, CheckIn: CheckIn.checked_on}
