@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import repo
 from rebalance.storage.schemas import PatientCreate
-from rebalance.storage.tables import Program
-from rebalance.storage.types import ProgramStatus
+from rebalance.storage.tables import AuditEvent, Program
+from rebalance.storage.types import AuditAction, ProgramStatus
 from tests.storage.conftest import People
 from tests.storage.factories import add_assessment, add_program
 
@@ -78,12 +78,39 @@ def test_publishing_an_older_or_superseded_version_is_a_conflict(
 ) -> None:
     v1 = add_program(session, people.clinician, people.patient, assessment_id, PUBLISHED)
     v2 = add_program(session, people.clinician, people.patient, assessment_id)
-    v3 = add_program(session, people.clinician, people.patient, assessment_id, PUBLISHED)
-    with pytest.raises(ConflictError, match="version 2 is older than the published version 3"):
-        repo.publish_program(session, people.clinician, v2.id)
+    v3 = add_program(session, people.clinician, people.patient, assessment_id)
+    v4 = add_program(session, people.clinician, people.patient, assessment_id, PUBLISHED)
+    left = session.get(Program, v3.id)
+    assert left is not None and left.status is SUPERSEDED
+    left.status = DRAFT  # an older draft left as it was (stored before older drafts were superseded)
+    with pytest.raises(ConflictError, match="version 3 is older than the published version 4"):
+        repo.publish_program(session, people.clinician, v3.id)
     with pytest.raises(ConflictError, match="is superseded"):
         repo.publish_program(session, people.clinician, v1.id)
-    assert repo.publish_program(session, people.clinician, v3.id).status is PUBLISHED  # again: no change
+    with pytest.raises(ConflictError, match="is superseded"):
+        repo.publish_program(session, people.clinician, v2.id)
+    assert repo.publish_program(session, people.clinician, v4.id).status is PUBLISHED  # again: no change
+
+
+def test_publishing_a_version_supersedes_the_older_versions_never_published(
+    session: Session, people: People, assessment_id: int
+) -> None:
+    """A draft or an approved version older than the one published can never be published: it is shown as
+    superseded (and the change audited), not left as a draft. A newer draft stays a draft."""
+    v1 = add_program(session, people.clinician, people.patient, assessment_id)
+    v2 = add_program(session, people.clinician, people.patient, assessment_id)
+    repo.approve_program(session, people.clinician, v2.id)
+    v3 = add_program(session, people.clinician, people.patient, assessment_id)
+    add_program(session, people.clinician, people.patient, assessment_id)
+    repo.publish_program(session, people.clinician, v3.id)
+    session.commit()
+    assert statuses(session, people) == [(1, SUPERSEDED), (2, SUPERSEDED), (3, PUBLISHED), (4, DRAFT)]
+    updates = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == AuditAction.UPDATE, AuditEvent.entity_type == "program")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [e.entity_id for e in updates if e.detail.get("superseded_by") == v3.id] == [v1.id, v2.id]
 
 
 def test_a_stored_program_document_never_changes(session: Session, people: People, assessment_id: int) -> None:

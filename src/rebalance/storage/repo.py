@@ -439,7 +439,8 @@ def approve_program(session: Session, actor_id: int, program_id: int) -> Program
 
 
 def publish_program(session: Session, actor_id: int, program_id: int) -> ProgramPublic:
-    """Publish a version to the patient; the version published before it becomes superseded.
+    """Publish a version to the patient; the version published before it becomes superseded, and so do the
+    older versions never published (drafts, approved versions): none of them can be published any more.
 
     Publishing a version older than the one published, or a superseded one, is a ``ConflictError``;
     publishing the published one changes nothing.
@@ -476,6 +477,17 @@ def _publish(session: Session, actor: User, program: Program) -> None:
         audit.record(
             session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, current.id, current.patient_id, **detail
         )
+    unpublished = session.scalars(
+        select(Program).where(
+            Program.patient_id == program.patient_id,
+            Program.version < program.version,
+            Program.status.in_((ProgramStatus.DRAFT, ProgramStatus.APPROVED)),
+        )
+    ).all()
+    for older in unpublished:  # left behind: shown as superseded, not as a draft that cannot be published
+        older.status = ProgramStatus.SUPERSEDED
+        detail = {"status": "superseded", "superseded_by": program.id}
+        audit.record(session, actor.id, AuditAction.UPDATE, EntityType.PROGRAM, older.id, older.patient_id, **detail)
     if program.approved_by is None:  # publishing is approving
         _approve(actor, program)
     program.status = ProgramStatus.PUBLISHED
