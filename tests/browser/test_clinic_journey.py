@@ -375,6 +375,7 @@ def she_swaps_an_exercise_approves_and_publishes(desktop: Page, shot: Shot, stor
     expect(notice).to_have_text("This version is published: the patient sees it now.")
     expect(heading).to_have_text(re.compile(r"Program version 2\s+published"))
     expect(desktop.get_by_role("button", name="Publish to the patient")).to_have_count(0)
+    expect(versions.last).to_contain_text("superseded")  # version 1, never published: it cannot go out now
     story.week = week_table(desktop)
     assert list(story.week) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     story.items = [text(h) for h in desktop.locator("ol.items > li.item h3").all()]
