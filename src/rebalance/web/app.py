@@ -30,6 +30,7 @@ from rebalance.storage.db import make_engine
 from rebalance.storage.migrate import upgrade
 from rebalance.web.deps import WebContext, csrf_protect
 from rebalance.web.errors import register_error_handlers
+from rebalance.web.log_front import SessionLogFront
 from rebalance.web.middleware import SecurityHeadersMiddleware, UnhandledErrorMiddleware
 from rebalance.web.page_front import CachedPageFront
 from rebalance.web.rendering import STATIC_DIR
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     register_error_handlers(app)
-    app.add_middleware(CachedPageFront)  # innermost of these: a cached page gets the same headers
+    app.add_middleware(SessionLogFront)  # innermost of these: its answers get the same headers
+    app.add_middleware(CachedPageFront)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so a 500 gets the headers too
     return app

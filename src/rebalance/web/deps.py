@@ -145,7 +145,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     if request.method in security.SAFE_METHODS:
         session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
-        session = bookkeeping.reading_session(web.bookkeeping, web.session_factory, {WRITERS: web.writers()})
+        session = writing_session(web)
     token = _unit_of_work.set(session)
     try:
         yield session
@@ -158,6 +158,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     finally:
         _unit_of_work.reset(token)
         session.close()  # no I/O: the transaction has ended
+
+
+def writing_session(web: WebContext) -> Session:
+    """The unit of work of a request that may write: its read events go to the bookkeeping writer, and
+    its calls take a worker thread in turn (:data:`WRITERS`)."""
+    return bookkeeping.reading_session(web.bookkeeping, web.session_factory, {WRITERS: web.writers()})
 
 
 class Deferred(abc.ABC):

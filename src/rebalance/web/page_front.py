@@ -62,13 +62,13 @@ async def _cached(scope: Scope, page: str) -> bytes | None:
         return None
     app: FastAPI = scope["app"]
     web: WebContext = app.state.web
-    day = await _today(app)
+    day = await today_of(app)
     if web.reads_inline:
         return _serve(web, request, page, day)
     return await run_in_threadpool(_serve, web, request, page, day)
 
 
-async def _today(app: FastAPI) -> dt.date:
+async def today_of(app: FastAPI) -> dt.date:
     """The day the patient's pages are made for: the ``today`` dependency (or what the app put in its place)."""
     provider = app.dependency_overrides.get(patient_views.today, patient_views.today)
     day = provider()

@@ -1,0 +1,143 @@
+"""A patient's session log (``POST /api/me/logs``) answered before routing: the busiest write, without
+FastAPI's routing and dependency solving around it.
+
+Logging a session is the busiest write under load, and FastAPI's share of it (routing, solving the
+route's dependencies, reading and checking the body, checking the response) was a fifth of the request's
+CPU: measured in-process, the event loop's thread spends about half as much without it
+(``bench/README.md``). This ASGI middleware does the same request with the same parts:
+
+- the same sign-in lookup (``deps.signed_in``: one statement, the session marked seen by the
+  bookkeeping writer) and the same CSRF check (``security.same_token`` on the ``X-CSRF-Token`` header);
+- the same body model (``SessionIn``), the same day (the app's ``today`` dependency, overrides included);
+- the same unit of work (``deps.writing_session``), run in its turn in a worker thread (``deps.run_db``),
+  around the same view (``patient_views.record_session``), which stores, audits and commits;
+- the same answers: ``SessionSaved`` as JSON with 201, and what the view refuses (a stopped program, a
+  field's problem, no program) answered by the app's own exception handlers.
+
+Anything it does not take goes on to the app, untouched (the body it read is handed on): no session, not
+a patient, no or a wrong CSRF token, a body that is not a valid ``SessionIn`` (the app's answer names the
+fields), any other path or method. Nothing is stored before that point, so the app's answer is the one a
+request always had.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rebalance.storage.types import Role
+from rebalance.web import deps, patient_views, security
+from rebalance.web.page_front import today_of
+from rebalance.web.patient_schemas import SessionIn, SessionSaved
+
+if TYPE_CHECKING:
+    from rebalance.web.deps import WebContext
+
+PATH = "/api/me/logs"
+_SAVED = TypeAdapter(SessionSaved)
+
+
+class SessionLogFront:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive)
+        request = Request(scope)
+        data = await _taken(request, body)
+        if data is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        response = await _log(request, data)
+        await response(scope, receive, send)
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The request's body again, then what the client sends next (a disconnect)."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+async def _taken(request: Request, body: bytes) -> SessionIn | None:
+    """The body, when the request is a signed-in patient's with the session's CSRF token; else None."""
+    if not request.cookies.get(security.SESSION_COOKIE) or "json" not in request.headers.get("content-type", ""):
+        return None
+    web: WebContext = request.app.state.web
+    found = await deps.signed_in(request, web)
+    if found is None or found.user.role is not Role.PATIENT:
+        return None
+    if not security.same_token(found.web_session.csrf_token, request.headers.get(security.CSRF_HEADER)):
+        return None
+    try:
+        return SessionIn.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
+async def _log(request: Request, data: SessionIn) -> Response:
+    app: FastAPI = request.app
+    web: WebContext = app.state.web
+    day = await today_of(app)
+    session = deps.writing_session(web)
+    token = deps._unit_of_work.set(session)
+    try:
+        saved = await deps.run_db(_record, session, day, request, data)
+    except Exception as error:
+        handler = _handler(app, error)
+        if handler is None:
+            raise  # to the unhandled-error middleware (500), as from the route
+        answer = handler(request, error)
+        response: Response = await answer if inspect.isawaitable(answer) else answer
+        return response
+    finally:
+        deps._unit_of_work.reset(token)
+        session.close()
+    return Response(_SAVED.dump_json(saved), status_code=201, media_type="application/json")
+
+
+def _handler(app: FastAPI, error: Exception) -> Callable[[Request, Exception], Any] | None:
+    """The app's handler for ``error`` (by its class, then its bases), as Starlette looks it up."""
+    for kind in type(error).__mro__:
+        if kind in app.exception_handlers:
+            handler: Callable[[Request, Exception], Any] = app.exception_handlers[kind]
+            return handler
+    return None
+
+
+def _record(session: Any, day: Any, request: Request, data: SessionIn) -> SessionSaved:
+    me = patient_views.Me(session, day, request)
+    try:
+        me.check()
+        saved = patient_views.record_session(me, data)
+        if session.in_transaction():
+            session.commit()
+        return saved
+    except BaseException:
+        session.rollback()
+        raise
