@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
-from rebalance.storage import auth_repo, repo
+from rebalance.storage import auth_repo, page_state, repo
 from rebalance.storage.schemas import PatientCreate, SessionEntry, StoredEntries
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import ProgramStatus
@@ -150,3 +150,36 @@ def test_the_busiest_calls_check_access_as_every_other_does(session: Session, pe
         add_log(session, people.clinician, people.patient, program_id, on="2026-11-02")
     with pytest.raises(PermissionDeniedError, match="not this user's patient"):
         repo.recent_session_logs(session, people.other_clinician, people.patient, 5, program_id=program_id)
+
+
+def test_the_page_state_is_read_with_the_access_check_in_one_statement(
+    session: Session, people: People, program_id: int
+) -> None:
+    """``repo.checked_page_state``: the page state ``page_state.page_state`` reads, for whoever may read the
+    patient's record, refused as every call refuses; the unit of work then knows the access check, so
+    logging a session asks the database nothing more about access."""
+    session.commit()
+    expected = page_state.page_state(session, people.patient)
+    for actor in (people.patient_user, people.clinician, people.admin):
+        assert repo.checked_page_state(session, actor, people.patient) == expected
+    with pytest.raises(PermissionDeniedError, match="not this user's patient"):
+        repo.checked_page_state(session, people.other_clinician, people.patient)
+    with pytest.raises(PermissionDeniedError, match="unknown or inactive"):
+        repo.checked_page_state(session, 999_999, people.patient)
+    with pytest.raises(NotFoundError):
+        repo.checked_page_state(session, people.clinician, people.patient + 1000)
+
+    session.rollback()  # (its read ends: a unit of work of its own next)
+    fresh = Session(session.get_bind())
+    seen: list[str] = []
+    listen = event.listens_for(fresh.get_bind(), "before_cursor_execute")
+    record = listen(lambda *args: seen.append(args[2]))
+    try:
+        repo.checked_page_state(fresh, people.patient_user, people.patient)
+        seen.clear()
+        add_log(fresh, people.patient_user, people.patient, program_id, on="2026-11-01")
+        assert [s.split()[0] for s in seen] == ["INSERT"]  # the new session: no access read
+    finally:
+        event.remove(fresh.get_bind(), "before_cursor_execute", record)
+        fresh.rollback()
+        fresh.close()

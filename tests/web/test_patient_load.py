@@ -45,10 +45,10 @@ _T = TypeVar("_T")
 
 TODAY_STATEMENTS = 5  # signed-in session with the page state, user and patient, program, assessment, check-ins
 TODAY_AGAIN_STATEMENTS = 1  # the signed-in session with the page state, one statement (page_cache.py)
-LOG_STATEMENTS = 6
-"""The session (the CSRF check), the page state, the access check, the new session (with its program's
-owner checked), the latest sessions, the audit events: the program and whether it stops are remembered
-(page_cache.py)."""
+LOG_STATEMENTS = 5
+"""The session (the CSRF check), the page state with the access check, the new session (with its
+program's owner checked), the latest sessions, the audit events: the program and whether it stops are
+remembered (page_cache.py)."""
 
 
 def engine_of(app: FastAPI) -> Engine:

@@ -45,7 +45,7 @@ from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.text import dose_text
 from rebalance.storage import auth_repo, bookkeeping, repo
 from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
-from rebalance.storage.page_state import PageState, page_state
+from rebalance.storage.page_state import PageState
 from rebalance.storage.schemas import (
     AssessmentPublic,
     ProgramPublic,
@@ -194,7 +194,7 @@ class Me(Deferred):
     def page_state(self) -> PageState:
         """The ids of the patient's published program, latest assessment and newest check-in: read with
         the session when it was looked up in this unit of work (a page), else now."""
-        return self.signed_in.page_state or page_state(self.db, self.patient_id)
+        return self.signed_in.page_state or repo.checked_page_state(self.db, self.user_id, self.patient_id)
 
     @_once
     def program(self) -> ProgramPublic | None:
