@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from tests.web.conftest import PASSWORD
 
@@ -60,3 +62,48 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD, **extra: s
 def session_cookie(response: Response) -> str | None:
     """The rebalance_session cookie a response sets, as its Set-Cookie header."""
     return next((h for h in response.headers.get_list("set-cookie") if h.startswith("rebalance_session=")), None)
+
+
+def through_front(
+    front: Callable[[ASGIApp], ASGIApp],
+    app: FastAPI,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes = b"",
+    query: bytes = b"",
+) -> dict[str, Any]:
+    """One request to an ASGI front of the app alone (``front(inner)``, the app itself in the request's
+    scope): what it answered (``status``, ``headers``, ``body``), or whether it went on to the inner app
+    (``routed``) and with which body (``handed``)."""
+    answer: dict[str, Any] = {"routed": False, "handed": None, "body": b""}
+
+    async def inner(_scope: Any, receive: Any, _send: Any) -> None:
+        answer["routed"], answer["handed"] = True, (await receive())["body"]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"], answer["headers"] = message["status"], dict(message["headers"])
+        else:
+            answer["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"testserver"), *headers],
+        "app": app,
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+        "http_version": "1.1",
+    }
+    with start_blocking_portal() as portal:  # an event loop of its own, as the TestClient's
+        portal.call(front(inner), scope, receive, send)
+    return answer

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -16,7 +15,7 @@ from rebalance.storage.types import SafetyLevel
 from rebalance.web import log_front
 from rebalance.web.log_front import SessionLogFront
 from tests.web.conftest import Cast, email
-from tests.web.helpers import sign_in
+from tests.web.helpers import sign_in, through_front
 from tests.web.patient_story import MONDAY, Story, add_check_in, patient, set_today, stored_logs, story
 
 __all__ = ["patient", "story"]  # the fixtures
@@ -26,42 +25,12 @@ def post(
     app: FastAPI, client: TestClient, body: bytes, *, csrf: str | bool = True, path: str = log_front.PATH
 ) -> dict[str, Any]:
     """One request to the front alone, with ``client``'s cookies and a CSRF header (``csrf``: the session's
-    token if True, none if False): what it answered, or (``routed``) the body the app was handed."""
-    answer: dict[str, Any] = {"routed": None, "body": b""}
-
-    async def the_app(_scope: Any, receive: Any, _send: Any) -> None:
-        answer["routed"] = (await receive())["body"]
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            answer["status"], answer["headers"] = message["status"], dict(message["headers"])
-        else:
-            answer["body"] += message.get("body", b"")
-
+    token if True, none if False): what it answered, or (``handed``) the body the app was handed."""
     token = client.get("/api/me").json()["csrf_token"] if csrf is True else csrf
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    headers = [(b"host", b"testserver"), (b"content-type", b"application/json"), (b"cookie", cookie.encode())]
+    headers = [(b"content-type", b"application/json"), (b"cookie", cookie.encode())]
     headers += [(b"x-csrf-token", token.encode())] if isinstance(token, str) else []
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "app": app,
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1),
-        "root_path": "",
-        "http_version": "1.1",
-    }
-    with start_blocking_portal() as portal:  # an event loop of its own, as the TestClient's
-        portal.call(SessionLogFront(the_app), scope, receive, send)
-    return answer
+    return through_front(SessionLogFront, app, "POST", path, headers, body)
 
 
 def _body(story: Story, **entry: Any) -> bytes:
@@ -73,7 +42,7 @@ def test_a_patients_session_is_logged_before_routing(
     app: FastAPI, cast: Cast, story: Story, patient: TestClient
 ) -> None:
     answer = post(app, patient, _body(story))
-    assert answer["routed"] is None
+    assert answer["routed"] is False
     assert answer["status"] == 201 and answer["headers"][b"content-type"] == b"application/json"
     saved = json.loads(answer["body"])
     (stored,) = stored_logs(app, cast)
@@ -113,7 +82,7 @@ def test_a_stopped_program_is_refused_by_the_apps_handler(
 ) -> None:
     add_check_in(app, cast, MONDAY, ["bladder_dysfunction"], SafetyLevel.EMERGENCY)
     answer = post(app, patient, _body(story))
-    assert answer["routed"] is None and answer["status"] == 409
+    assert answer["routed"] is False and answer["status"] == 409
     assert "stopped" in json.loads(answer["body"])["errors"][0]["message"]
     assert stored_logs(app, cast) == []
 
@@ -124,15 +93,15 @@ def test_anything_else_goes_on_to_the_app_with_its_body(
     """Nothing is stored before it goes on: the app answers as it always did (401, 403, 422 naming the field)."""
     valid = _body(story)
     out_of_range = _body(story, pain_during=11)
-    assert post(app, patient, out_of_range)["routed"] == out_of_range  # the app's 422 names the field
-    assert post(app, patient, valid, csrf=False)["routed"] == valid  # no CSRF token: the app's 403
-    assert post(app, patient, valid, csrf="not-the-sessions")["routed"] == valid
-    assert post(app, patient, valid, path="/api/me/check-ins")["routed"] == valid
+    assert post(app, patient, out_of_range)["handed"] == out_of_range  # the app's 422 names the field
+    assert post(app, patient, valid, csrf=False)["handed"] == valid  # no CSRF token: the app's 403
+    assert post(app, patient, valid, csrf="not-the-sessions")["handed"] == valid
+    assert post(app, patient, valid, path="/api/me/check-ins")["handed"] == valid
     assert stored_logs(app, cast) == []
     patient.cookies.clear()
-    assert post(app, patient, valid, csrf=False)["routed"] == valid  # signed out: the app's 401
+    assert post(app, patient, valid, csrf=False)["handed"] == valid  # signed out: the app's 401
     assert sign_in(client, email("anna")).status_code == 303
-    assert post(app, client, valid)["routed"] == valid  # a clinician: the app's 403
+    assert post(app, client, valid)["handed"] == valid  # a clinician: the app's 403
     assert stored_logs(app, cast) == []
 
 

@@ -7,14 +7,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.storage.types import AuditAction, utc_now
 from rebalance.web.page_front import CachedPageFront
 from tests.web.conftest import Cast, age_sessions, email, last_seen, web
-from tests.web.helpers import sign_in
+from tests.web.helpers import sign_in, through_front
 from tests.web.patient_story import Story, patient, story
 from tests.web.test_patient_load import audit_events, last_event_id
 
@@ -29,38 +28,8 @@ def ask(
     app: FastAPI, cookie: str | None, method: str = "GET", path: str = "/today", query: bytes = b""
 ) -> dict[str, Any]:
     """One request to the front alone: what it answered (``routed`` when it went on to the app)."""
-    answer: dict[str, Any] = {"routed": False, "body": b""}
-
-    async def the_app(_scope: Any, _receive: Any, _send: Any) -> None:
-        answer["routed"] = True
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            answer["status"], answer["headers"] = message["status"], dict(message["headers"])
-        else:
-            answer["body"] += message.get("body", b"")
-
-    headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "headers": headers,
-        "app": app,
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1),
-        "root_path": "",
-        "http_version": "1.1",
-    }
-    with start_blocking_portal() as portal:  # an event loop of its own, as the TestClient's
-        portal.call(CachedPageFront(the_app), scope, receive, send)
-    return answer
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    return through_front(CachedPageFront, app, method, path, headers, query=query)
 
 
 def test_a_cached_today_page_is_answered_before_routing(app: FastAPI, story: Story, patient: TestClient) -> None:
