@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 from pydantic import TypeAdapter
 from sqlalchemy import Row, Select, Table, bindparam, event, false, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.expression import Executable
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit, page_state
@@ -175,17 +176,12 @@ def _patient(
 
 def _may(session: Session, actor_id: int, patient_id: int, action: AuditAction, *, patient_may: bool = False) -> None:
     """:func:`_patient`'s check without its records: the same rule (:func:`_decide`) on the few columns it
-    reads, once per unit of work (the busiest calls: a patient logging a session). A user or patient
-    missing, or an inactive user, is left to :func:`_patient`, which says which."""
-    checked = session.info.setdefault(_CHECKED, {})
-    key = (actor_id, patient_id)
-    row = checked.get(key)
+    reads, once per unit of work (the busiest calls: a patient logging a session)."""
+    row = session.info.setdefault(_CHECKED, {}).get((actor_id, patient_id))
     if row is None:
-        row = session.connection().execute(_ACCESS_ROW, {"user_id": actor_id, "patient_id": patient_id}).first()
-        if row is None or not row.active:  # _patient says which is missing, or that the user is inactive
-            _patient(session, actor_id, patient_id, action, patient_may=patient_may)
+        row = _access_row(session, _ACCESS_ROW, actor_id, patient_id, action, patient_may)
+        if row is None:
             return
-        checked[key] = row
     _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, action, patient_may)
 
 
@@ -193,14 +189,25 @@ def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page
     """The patient's page state (``page_state.page_state``) for a user who may read the patient's record
     (the patient themselves too), read in one statement with what :func:`_may` reads, which the unit of
     work then knows: a patient logging a session makes one statement fewer (``bench/bench_web_load.py``)."""
-    values = {"user_id": actor_id, "patient_id": patient_id}
-    row = session.connection().execute(_ACCESS_ROW_AND_PAGE_STATE, values).first()
-    if row is None or not row.active:  # _patient says which is missing, or that the user is inactive
-        _patient(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-        return page_state.page_state(session, patient_id)  # (both there after all: allowed, by the same rule)
-    session.info.setdefault(_CHECKED, {})[(actor_id, patient_id)] = row
+    row = _access_row(session, _ACCESS_ROW_AND_PAGE_STATE, actor_id, patient_id, AuditAction.READ, True)
+    if row is None:
+        return page_state.page_state(session, patient_id)
     _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, AuditAction.READ, True)
     return page_state.from_values(row._mapping)
+
+
+def _access_row(
+    session: Session, statement: Executable, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool
+) -> Row[*tuple[Any, ...]] | None:
+    """``statement``'s row with the access rule's columns (:data:`_ACCESS_ROW`'s), kept for the unit of
+    work's later checks. A user or patient missing, or an inactive user, is left to :func:`_patient`,
+    which says which; None if it finds the access allowed after all (changed in between)."""
+    row = session.connection().execute(statement, {"user_id": actor_id, "patient_id": patient_id}).first()
+    if row is None or not row.active:
+        _patient(session, actor_id, patient_id, action, patient_may=patient_may)
+        return None
+    session.info.setdefault(_CHECKED, {})[(actor_id, patient_id)] = row
+    return row
 
 
 def _decide(
