@@ -82,6 +82,7 @@ def test_invalid_json_fields_are_422_with_their_field_paths(client: TestClient) 
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert [e["path"] for e in errors] == ["body.symptoms.pain_now", "body.symptoms.locations[0].region"]
+    assert errors[0]["message"] == "must be 10 or less, got 11"  # in plain words, as the CLI's and the forms'
     assert all(e["message"] for e in errors)
     assert set(response.json()) == {"errors"}
 

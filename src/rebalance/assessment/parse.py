@@ -18,41 +18,14 @@ from rebalance import yamlio
 from rebalance.assessment.models import Assessment, Case
 from rebalance.assessment.tests_section import validate_tests
 from rebalance.errors import InvalidAssessmentError, Problem
+from rebalance.fields import problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import suggest
 
 Issue = tuple[str, str]
 
+
 # pydantic's wording -> ours, by error type ({input} and ctx keys are filled in)
-MESSAGES = {
-    "model_type": "expected a mapping",
-    "dict_type": "expected a mapping",
-    "model_attributes_type": "expected a mapping",
-    "list_type": "expected a list",
-    "int_from_float": "expected a whole number, got {input}",
-    "int_type": "expected a whole number, got {input!r}",
-    "int_parsing": "expected a whole number, got {input!r}",
-    "float_type": "expected a number, got {input!r}",
-    "float_parsing": "expected a number, got {input!r}",
-    "finite_number": "expected a number, got {input}",
-    "bool_type": "expected true or false, got {input!r}",
-    "bool_parsing": "expected true or false, got {input!r}",
-    "string_type": "expected text, got {input!r}",
-    "too_short": "expected {min_length} items, got {actual_length}",
-    "too_long": "expected {max_length} items, got {actual_length}",
-    "less_than_equal": "must be {le:g} or less, got {input:g}",
-    "greater_than_equal": "must be {ge:g} or more, got {input:g}",
-    "less_than": "must be under {lt:g}, got {input:g}",
-    "greater_than": "must be over {gt:g}, got {input:g}",
-    "literal_error": "expected {expected}, got {input!r}",
-    "enum": "expected {expected}, got {input!r}",
-    "date_type": "expected a date such as 2026-11-20, got {input!r}",
-    "date_parsing": "expected a date such as 2026-11-20, got {input!r}",
-    "date_from_datetime_parsing": "expected a date such as 2026-11-20, got {input!r}",
-    "date_from_datetime_inexact": "expected a date such as 2026-11-20, got {input!r}",
-}
-
-
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -83,19 +56,13 @@ def _pydantic_issues(exc: ValidationError) -> list[tuple[str, str]]:
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "list["))))
         path = _loc(loc) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             parent = _model_at(Assessment, loc)
             names = {f.alias or n for n, f in parent.model_fields.items()} if parent else set()
             hints = suggest(names, str(loc[-1]))
             msg = "unknown key" + (f" (did you mean {', '.join(hints)}?)" if hints else "")
-        elif err["type"] == "missing":
-            msg = "required"
-        elif err["type"] in MESSAGES:
-            ctx = err.get("ctx", {})
-            if err["type"] in ("too_short", "too_long") and "min_length" in ctx and ctx.get("max_length") is None:
-                ctx = {**ctx, "max_length": ctx["min_length"]}
-            msg = MESSAGES[err["type"]].format(input=err.get("input"), **ctx)
+        else:
+            msg = problem(err)
         issues.append((path, msg))
     return issues
 

@@ -4,7 +4,8 @@
     NotAuthenticatedError        401/303 401                                                 303 to /login?next=...
                                                                                              (HTMX: 401 + HX-Redirect)
     CsrfError                    403     403                                                 error page
-    RequestValidationError       422     each problem with its field path (body.x.y[0].z)    error page listing them
+    RequestValidationError       422     each problem with its field path (body.x.y[0].z),   error page listing them
+                                         in plain words (``fields.problem``)
     InvalidInputError            422     each problem with file, path and message            error page listing them
     NotFoundError                404
     PermissionDeniedError        403
@@ -29,6 +30,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rebalance.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from rebalance.fields import problem
 from rebalance.web.rendering import render
 from rebalance.web.schemas import ErrorItem, ErrorResponse
 
@@ -91,7 +93,7 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 
 async def _validation(request: Request, exc: Exception) -> Response:
     errors = cast(RequestValidationError, exc).errors()
-    problems = [ErrorItem(path=field_path(e["loc"]), message=e["msg"]) for e in errors]
+    problems = [ErrorItem(path=field_path(e["loc"]), message=problem(e)) for e in errors]  # in plain words
     return answer(request, 422, "Some values are not valid", problems)
 
 
