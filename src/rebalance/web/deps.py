@@ -39,7 +39,8 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -146,24 +147,33 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
         session = writing_session(web)
-    token = _unit_of_work.set(session)
-    try:
-        yield session
-        if session.in_transaction():
-            await run_db(session.commit)
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await run_db(session.rollback)
-        raise
-    finally:
-        _unit_of_work.reset(token)
-        session.close()  # no I/O: the transaction has ended
+    with request_unit_of_work(session):
+        try:
+            yield session
+            if session.in_transaction():
+                await run_db(session.commit)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_db(session.rollback)
+            raise
 
 
 def writing_session(web: WebContext) -> Session:
     """The unit of work of a request that may write: its read events go to the bookkeeping writer, and
     its calls take a worker thread in turn (:data:`WRITERS`)."""
     return bookkeeping.reading_session(web.bookkeeping, web.session_factory, {WRITERS: web.writers()})
+
+
+@contextmanager
+def request_unit_of_work(session: Session) -> Iterator[Session]:
+    """``session`` as the request's unit of work (what :func:`run_db` runs its calls for) in the block;
+    closed after it (no I/O: the caller has committed or rolled it back)."""
+    token = _unit_of_work.set(session)
+    try:
+        yield session
+    finally:
+        _unit_of_work.reset(token)
+        session.close()
 
 
 class Deferred(abc.ABC):

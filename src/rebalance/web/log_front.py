@@ -22,6 +22,7 @@ request always had.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebalance.storage.types import Role
@@ -104,20 +106,16 @@ async def _log(request: Request, data: SessionIn) -> Response:
     app: FastAPI = request.app
     web: WebContext = app.state.web
     day = await today_of(app)
-    session = deps.writing_session(web)
-    token = deps._unit_of_work.set(session)
-    try:
-        saved = await deps.run_db(_record, session, day, request, data)
-    except Exception as error:
-        handler = _handler(app, error)
-        if handler is None:
-            raise  # to the unhandled-error middleware (500), as from the route
-        answer = handler(request, error)
-        response: Response = await answer if inspect.isawaitable(answer) else answer
-        return response
-    finally:
-        deps._unit_of_work.reset(token)
-        session.close()
+    with deps.request_unit_of_work(deps.writing_session(web)) as session:
+        try:
+            saved = await deps.run_db(_record, session, day, request, data)
+        except Exception as error:
+            handler = _handler(app, error)
+            if handler is None:
+                raise  # to the unhandled-error middleware (500), as from the route
+            answer = handler(request, error)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            return response
     return Response(_SAVED.dump_json(saved), status_code=201, media_type="application/json")
 
 
@@ -130,7 +128,9 @@ def _handler(app: FastAPI, error: Exception) -> Callable[[Request, Exception], A
     return None
 
 
-def _record(session: Any, day: Any, request: Request, data: SessionIn) -> SessionSaved:
+def _record(session: Session, day: dt.date, request: Request, data: SessionIn) -> SessionSaved:
+    """What the route does where it runs (``deps.UnitOfWorkRoute``): the patient's check, the view, the
+    commit; a rollback if anything raises."""
     me = patient_views.Me(session, day, request)
     try:
         me.check()
