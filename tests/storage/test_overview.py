@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.alerts import patient_alerts
+from rebalance.programs.alerts import RED_FLAG_LEVELS, patient_alerts
 from rebalance.storage import auth_repo, overview, repo
 from rebalance.storage.auth_repo import CheckInCreate
 from rebalance.storage.schemas import AssessmentCreate, PatientCreate, ProgramCreate, SessionEntry, SessionLogCreate
@@ -213,3 +214,29 @@ def test_each_recent_sessions_two_figures_are_worked_out_by_the_database(session
 
     figures = [(s.performed_on.day, s.worst_pain_during, s.worst_pain_next_morning) for s in row.sessions]
     assert figures == [(1, 3, 2), (2, None, 7), (3, None, None), (4, 6, 4)]
+
+
+def test_only_patients_with_a_level_that_can_raise_a_red_flag_are_kept_when_asked(
+    session: Session, people: People
+) -> None:
+    """``flagged``: the latest assessment's level (the latest decides), or any check-in's, found by the
+    database; the rest of the list is as without it. The web's red-flag filter asks it, and the alerts
+    then decide (``alerts.RED_FLAG_LEVELS``; the whole filter: tests/web/test_clinician_patients.py)."""
+    names = ["caution now", "urgent before, clear now", "urgent check-in", "caution check-in", "nothing"]
+    ids = {name: repo.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names}
+    add_assessment(session, people.clinician, ids["caution now"], on="2026-10-01", level=SafetyLevel.CAUTION)
+    urgent_before = ids["urgent before, clear now"]
+    add_assessment(session, people.clinician, urgent_before, on="2026-09-01", level=SafetyLevel.URGENT)
+    add_assessment(session, people.clinician, urgent_before, on="2026-10-01")
+    for name, level in (("urgent check-in", SafetyLevel.URGENT), ("caution check-in", SafetyLevel.CAUTION)):
+        add_assessment(session, people.clinician, ids[name], on="2026-10-01")
+        check_in = CheckInCreate(checked_on=dt.date(2026, 10, 8), answers=["bladder_dysfunction"], level=level)
+        auth_repo.add_check_in(session, people.clinician, ids[name], check_in)
+
+    def listed(**flag: Any) -> list[str]:
+        rows = overview.patient_overviews(session, people.clinician, **flag).rows
+        return [r.patient.display_name for r in rows if r.patient.id in ids.values()]
+
+    assert listed(flagged=RED_FLAG_LEVELS) == ["caution now", "urgent check-in"]
+    assert listed(flagged=RED_FLAG_LEVELS, search="check") == ["urgent check-in"]
+    assert listed() == sorted(names)

@@ -82,6 +82,8 @@ def test_the_list_shows_only_her_own_patients_each_with_its_alerts(
     assert f"No session logged for 10 days (since {days_ago(10).isoformat()})" in listed["Gone Gordon"]
     assert "answered yes to fever, immunosuppression" in listed["Feverish Fred"]
     assert "No alerts" in listed["Quiet Quentin"]
+    flagged = client.get("/patients", params={"alert": "red_flag"}).text  # worked out for those who may have one
+    assert set(rows(flagged)) == {"Careful Carla", "Feverish Fred"}
 
 
 def test_the_list_can_be_searched_and_filtered_by_alert(app: FastAPI, client: TestClient, cast: Cast) -> None:

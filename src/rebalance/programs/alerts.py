@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import RANK, since_assessment, withholds_program
+from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, withholds_program
 
 AlertKind = Literal["red_flag", "pain_worse", "sessions_missed"]
 Severity = Literal["high", "medium", "low"]
@@ -120,6 +120,15 @@ def _assessed_on(analysis: dict[str, Any] | None) -> dt.date | None:
     return dt.date.fromisoformat(day) if isinstance(day, str) else None
 
 
+RED_FLAG_LEVELS = (
+    tuple(level for level in LEVELS if RANK[level] >= RANK["caution"]),
+    tuple(level for level in LEVELS if withholds_program(level)),
+)
+"""The safety levels that can raise a red-flag alert: of the latest assessment (caution or worse), of a
+weekly check-in (those that stop the program). A patient with neither has no red flag: a list filtered
+to red flags needs to work out the alerts of only those who have one of them (``storage/overview.py``)."""
+
+
 def _red_flags(
     analysis: dict[str, Any] | None,
     check_ins: Sequence[CheckInRecord],
@@ -130,7 +139,7 @@ def _red_flags(
     if analysis is not None:
         safety = analysis["safety"]
         level = safety["level"]
-        if RANK[level] >= RANK["caution"]:
+        if level in RED_FLAG_LEVELS[0]:
             day = since
             flags = [f["id"] for f in safety["flags"]]
             out.append(
@@ -145,7 +154,7 @@ def _red_flags(
             )
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
         counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
-        if withholds_program(str(check_in.level)) and counts:
+        if str(check_in.level) in RED_FLAG_LEVELS[1] and counts:
             answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
             out.append(
                 Alert(

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Integer, Select, column, false, func, select, true
+from sqlalchemy import Boolean, Integer, Select, column, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
@@ -118,19 +119,22 @@ def patient_overviews(
     search: str = "",
     offset: int = 0,
     limit: int | None = None,
+    flagged: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Overviews:
     """The clinician's patients (``clinician_id``, default the acting clinician; admins any) by name: those
     whose name or reference contains ``search`` (any case), ``limit`` of them from ``offset`` (default all).
 
     Only the page's patients are read beyond their names: a clinician with thousands of patients waits
-    for the page, not for all of them.
+    for the page, not for all of them. ``flagged`` (the safety levels of a latest assessment, and of any
+    check-in) keeps only the patients with one of them: those who may have a red-flag alert
+    (``alerts.RED_FLAG_LEVELS``), found by the database.
     """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = repo._actor(session, actor_id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id)
     if not (actor.role is Role.ADMIN or (actor.role is Role.CLINICIAN and actor.id == owner_id)):
         reason = "only the clinician themselves or an admin"
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
-    page, matching = _matching(session, owner_id, search, offset, limit)
+    page, matching = _matching(session, owner_id, search, offset, limit, flagged)
     patients = repo._patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
@@ -176,10 +180,20 @@ def _overview(
     )
 
 
-def _matching(session: Session, owner_id: int, search: str, offset: int, limit: int | None) -> tuple[list[int], int]:
+def _matching(
+    session: Session,
+    owner_id: int,
+    search: str,
+    offset: int,
+    limit: int | None,
+    flagged: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> tuple[list[int], int]:
     """The ids of one page of the clinician's patients (not archived) by name whose name or reference
-    contains ``search``, and how many match in all. Without a search, the database counts and pages."""
-    mine = (Patient.clinician_id == owner_id, Patient.archived == false())
+    contains ``search`` (and, if ``flagged``, with one of its levels), and how many match in all. Without
+    a search, the database counts and pages."""
+    mine: tuple[Any, ...] = (Patient.clinician_id == owner_id, Patient.archived == false())
+    if flagged is not None:
+        mine = (*mine, _flagged(*flagged))
     connection = session.connection()
     needle = search.strip().casefold()
     if not needle:
@@ -193,6 +207,20 @@ def _matching(session: Session, owner_id: int, search: str, offset: int, limit: 
     )
     found = [i for i, name, ref in names if needle in f"{name} {ref or ''}".casefold()]
     return found[offset : None if limit is None else offset + limit], len(found)
+
+
+def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -> Any:
+    """The patient's latest assessment (by day, then the last stored) has one of ``assessment_levels``,
+    or one of their check-ins has one of ``check_in_levels``."""
+    latest = (
+        select(Assessment.safety_level)
+        .where(Assessment.patient_id == Patient.id)
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    checked = exists().where(CheckIn.patient_id == Patient.id, CheckIn.level.in_(check_in_levels))
+    return or_(latest.in_(assessment_levels), checked)
 
 
 def _parts(column: Any, parts: tuple[tuple[str, ...], ...]) -> list[Any]:

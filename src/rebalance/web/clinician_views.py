@@ -20,7 +20,7 @@ from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.alerts import Alert, patient_alerts
+from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
@@ -113,14 +113,17 @@ def patient_page(
     ``any``) who have an alert of that kind, with their alerts.
 
     Without an alert filter only the page's patients are read beyond their names; with one, every
-    matching patient's alerts are worked out to find those who have it.
+    matching patient's alerts are worked out to find those who have it — for red flags, only those of the
+    patients whose records carry a level that can raise one (``alerts.RED_FLAG_LEVELS``).
     """
     size = size or PAGE_SIZE
     start = (page - 1) * size
     if alert == "any":
         found = overview.patient_overviews(db, clinician_id, search=query, offset=start, limit=size)
         return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
-    rows = patient_rows(kb, overview.patient_overviews(db, clinician_id, search=query).rows, today, alert)
+    flagged = RED_FLAG_LEVELS if alert == "red_flag" else None
+    candidates = overview.patient_overviews(db, clinician_id, search=query, flagged=flagged).rows
+    rows = patient_rows(kb, candidates, today, alert)
     return PatientPage(rows[start : start + size], len(rows), page, size)
 
 
