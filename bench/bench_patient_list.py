@@ -11,7 +11,8 @@ and 7 kB of JSON). Then, for a typical and for the largest clinician, it times
 - the patient list page's data (``clinician_views.patient_page``): its first page of 50 patients with
   their alerts (red flags, pain getting worse, sessions missed) — what the clinician waits for, before
   the HTML — and the same filtered to red flags, which works out the alerts of every patient whose
-  records carry a level that can raise one (24 % of the seeded assessments are caution or worse).
+  records carry a level that can raise one (24 % of the seeded assessments are caution or worse), and
+  to sessions missed (those with a published program and no session in the last 7 days).
 
     python bench/bench_patient_list.py [--only sqlite|postgresql] [--explain]
 """
@@ -222,6 +223,8 @@ def time_list(engine: Engine, label: str, clinician: int, explain: bool) -> None
     red_flags = in_a_unit_of_work(engine, lambda s: patient_page(kb, s, clinician, today, alert="red_flag"))
     filtered = percentiles(red_flags, 5)
     print(f"  {label}, filtered to red flags (the alerts of those who may have one): p50 {filtered[0]:.1f} ms")
+    missed = in_a_unit_of_work(engine, lambda s: patient_page(kb, s, clinician, today, alert="sessions_missed"))
+    print(f"  {label}, filtered to sessions missed (the same): p50 {percentiles(missed, 5)[0]:.1f} ms")
     if explain:
         plan = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
         with engine.connect() as connection:

@@ -240,3 +240,25 @@ def test_only_patients_with_a_level_that_can_raise_a_red_flag_are_kept_when_aske
     assert listed(flagged=RED_FLAG_LEVELS) == ["caution now", "urgent check-in"]
     assert listed(flagged=RED_FLAG_LEVELS, search="check") == ["urgent check-in"]
     assert listed() == sorted(names)
+
+
+def test_only_patients_with_a_program_and_no_session_after_a_day_are_kept_when_asked(
+    session: Session, people: People
+) -> None:
+    """``no_session_after``: a published program, and no session performed after the day (one on the day
+    itself keeps the patient): those who may have missed sessions, found by the database."""
+    names = ["on the day", "the day after", "no program", "no session yet", "draft only"]
+    ids = {name: repo.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names}
+    for name in names:
+        assessment = add_assessment(session, people.clinician, ids[name], on="2026-10-01")
+        status = {"no program": None, "draft only": ProgramStatus.DRAFT}.get(name, ProgramStatus.PUBLISHED)
+        if status is None:
+            continue
+        program_id = add_program(session, people.clinician, ids[name], assessment.id, status).id
+        last = {"on the day": "2026-10-10", "the day after": "2026-10-11"}.get(name)
+        if last is not None:
+            add_log(session, people.clinician, ids[name], program_id, on="2026-10-05")
+            add_log(session, people.clinician, ids[name], program_id, on=last)
+
+    rows = overview.patient_overviews(session, people.clinician, no_session_after=dt.date(2026, 10, 10)).rows
+    assert [r.patient.display_name for r in rows if r.patient.id in ids.values()] == ["no session yet", "on the day"]

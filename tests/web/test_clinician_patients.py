@@ -90,9 +90,13 @@ def test_the_list_can_be_searched_and_filtered_by_alert(app: FastAPI, client: Te
     set_today(app)
     seed(app, cast.anna, "Rising Rita", pains=((5, 1), (3, 2), (1, 4)))
     seed(app, cast.anna, "Gone Gordon", pains=((12, 1), (10, 1)))
+    seed(app, cast.anna, "Just Julia", pains=((9, 1), (7, 1)))  # 7 days: the fewest that raise the alert
+    seed(app, cast.anna, "Recent Rob", pains=((9, 1), (6, 1)))
     as_anna(client)
     assert set(rows(client.get("/patients", params={"alert": "pain_worse"}).text)) == {"Rising Rita"}
-    assert set(rows(client.get("/patients", params={"alert": "sessions_missed"}).text)) == {"Gone Gordon"}
+    missed = {name for name, row in rows(client.get("/patients").text).items() if "sessions_missed" in alert_kinds(row)}
+    assert missed == {"Gone Gordon", "Just Julia"}
+    assert set(rows(client.get("/patients", params={"alert": "sessions_missed"}).text)) == missed
     assert set(rows(client.get("/patients", params={"q": "gor"}).text)) == {"Gone Gordon"}
     nobody = client.get("/patients", params={"q": "zebra"}).text
     assert rows(nobody) == {} and "No patient matches" in nobody

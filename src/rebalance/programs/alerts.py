@@ -267,6 +267,13 @@ def longest_gap(program: dict[str, Any]) -> int:
     return max((b - a) % 7 or 7 for a, b in zip(days, [*days[1:], days[0]], strict=True))
 
 
+def missed_after_days(kb: KnowledgeBase) -> int:
+    """The fewest days without a session that raise a "sessions missed" alert, whatever the program
+    (a program whose sessions lie further apart allows twice its longest gap): a patient who logged a
+    session more recently has none (``storage/overview.py`` keeps the others for the filter)."""
+    return int(kb.criterion["alert_missed_sessions_days"].value)
+
+
 def _missed(
     kb: KnowledgeBase,
     program: dict[str, Any] | None,
@@ -276,7 +283,7 @@ def _missed(
 ) -> list[Alert]:
     if program is None or not program.get("sessions_per_week"):
         return []
-    allowed = max(int(kb.criterion["alert_missed_sessions_days"].value), 2 * longest_gap(program))
+    allowed = max(missed_after_days(kb), 2 * longest_gap(program))
     per_week = int(program["sessions_per_week"])
     if ordered:
         last = ordered[-1].performed_on

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Integer, Select, column, exists, false, func, or_, select, true
+from sqlalchemy import Boolean, Integer, Select, and_, column, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
@@ -120,6 +120,7 @@ def patient_overviews(
     offset: int = 0,
     limit: int | None = None,
     flagged: tuple[Sequence[str], Sequence[str]] | None = None,
+    no_session_after: dt.date | None = None,
 ) -> Overviews:
     """The clinician's patients (``clinician_id``, default the acting clinician; admins any) by name: those
     whose name or reference contains ``search`` (any case), ``limit`` of them from ``offset`` (default all).
@@ -127,14 +128,15 @@ def patient_overviews(
     Only the page's patients are read beyond their names: a clinician with thousands of patients waits
     for the page, not for all of them. ``flagged`` (the safety levels of a latest assessment, and of any
     check-in) keeps only the patients with one of them: those who may have a red-flag alert
-    (``alerts.RED_FLAG_LEVELS``), found by the database.
+    (``alerts.RED_FLAG_LEVELS``), found by the database; ``no_session_after`` (a day), only those with
+    a published program and no session performed after it: those who may have missed sessions.
     """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = repo._actor(session, actor_id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id)
     if not (actor.role is Role.ADMIN or (actor.role is Role.CLINICIAN and actor.id == owner_id)):
         reason = "only the clinician themselves or an admin"
         raise PermissionDeniedError(actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, reason)
-    page, matching = _matching(session, owner_id, search, offset, limit, flagged)
+    page, matching = _matching(session, owner_id, search, offset, limit, flagged, no_session_after)
     patients = repo._patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     connection = session.connection()  # Core rows: a long list is read in far less Python than as ORM records
@@ -187,13 +189,16 @@ def _matching(
     offset: int,
     limit: int | None,
     flagged: tuple[Sequence[str], Sequence[str]] | None = None,
+    no_session_after: dt.date | None = None,
 ) -> tuple[list[int], int]:
     """The ids of one page of the clinician's patients (not archived) by name whose name or reference
-    contains ``search`` (and, if ``flagged``, with one of its levels), and how many match in all. Without
-    a search, the database counts and pages."""
+    contains ``search`` (and as ``flagged`` and ``no_session_after`` ask: :func:`patient_overviews`),
+    and how many match in all. Without a search, the database counts and pages."""
     mine: tuple[Any, ...] = (Patient.clinician_id == owner_id, Patient.archived == false())
     if flagged is not None:
         mine = (*mine, _flagged(*flagged))
+    if no_session_after is not None:
+        mine = (*mine, _quiet(no_session_after))
     connection = session.connection()
     needle = search.strip().casefold()
     if not needle:
@@ -221,6 +226,13 @@ def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -
     )
     checked = exists().where(CheckIn.patient_id == Patient.id, CheckIn.level.in_(check_in_levels))
     return or_(latest.in_(assessment_levels), checked)
+
+
+def _quiet(day: dt.date) -> Any:
+    """The patient has a published program and no session performed after ``day``."""
+    published = exists().where(Program.patient_id == Patient.id, Program.status == ProgramStatus.PUBLISHED)
+    logged = exists().where(SessionLog.patient_id == Patient.id, SessionLog.performed_on > day)
+    return and_(published, ~logged)
 
 
 def _parts(column: Any, parts: tuple[tuple[str, ...], ...]) -> list[Any]:

@@ -20,7 +20,7 @@ from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, patient_alerts
+from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
@@ -112,9 +112,11 @@ def patient_page(
     """Page ``page`` of the clinician's patients whose name or reference contains ``query`` and (unless
     ``any``) who have an alert of that kind, with their alerts.
 
-    Without an alert filter only the page's patients are read beyond their names; with one, every
-    matching patient's alerts are worked out to find those who have it — for red flags, only those of the
-    patients whose records carry a level that can raise one (``alerts.RED_FLAG_LEVELS``).
+    Without an alert filter only the page's patients are read beyond their names; with one, the alerts
+    of the matching patients who may have it are worked out to find those who have it: for red flags
+    those whose records carry a level that can raise one (``alerts.RED_FLAG_LEVELS``), for sessions
+    missed those with a published program and no session in the fewest days that can raise it
+    (``alerts.missed_after_days``), for pain getting worse every one.
     """
     size = size or PAGE_SIZE
     start = (page - 1) * size
@@ -122,8 +124,9 @@ def patient_page(
         found = overview.patient_overviews(db, clinician_id, search=query, offset=start, limit=size)
         return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
     flagged = RED_FLAG_LEVELS if alert == "red_flag" else None
-    candidates = overview.patient_overviews(db, clinician_id, search=query, flagged=flagged).rows
-    rows = patient_rows(kb, candidates, today, alert)
+    idle = today - dt.timedelta(days=missed_after_days(kb)) if alert == "sessions_missed" else None
+    found = overview.patient_overviews(db, clinician_id, search=query, flagged=flagged, no_session_after=idle)
+    rows = patient_rows(kb, found.rows, today, alert)
     return PatientPage(rows[start : start + size], len(rows), page, size)
 
 
