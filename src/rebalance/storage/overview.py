@@ -2,7 +2,9 @@
 
 ``patient_overviews(session, actor_id, search=..., offset=..., limit=...)`` gives the clinician's patients
 (not archived) whose name or reference contains ``search``, by name: one page of them (``offset``,
-``limit``; all by default) and how many match in all (:class:`Overviews`). For each: the patient list
+``limit``; all by default) and how many match in all (:class:`Overviews`). ``flagged=`` and
+``no_session_after=`` keep only the patients who may have a red flag, or may have missed sessions: the
+candidates of an alert filter, found by the database. For each: the patient list
 row (:class:`~rebalance.storage.schemas.PatientListItem`), the latest assessment's date and the parts of
 its analysis the alerts read, the published program version, and the most recent session logs and
 check-ins. The alerts themselves are the library's (:func:`rebalance.programs.alerts.patient_alerts`).
