@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -66,9 +67,7 @@ def problem(error: Mapping[str, Any]) -> str:
         ctx = error.get("ctx", {})
         if kind in ("too_short", "too_long") and "min_length" in ctx and ctx.get("max_length") is None:
             ctx = {**ctx, "max_length": ctx["min_length"]}
-        try:
+        with suppress(ValueError, TypeError, KeyError):  # else an input the words cannot show (text for "{:g}")
             return MESSAGES[kind].format(input=error.get("input"), **ctx)
-        except (ValueError, TypeError, KeyError):  # an input the words cannot show (a number's format on text)
-            pass
     message: str = error["msg"]
     return message.removeprefix("Value error, ")

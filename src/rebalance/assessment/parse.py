@@ -25,7 +25,6 @@ from rebalance.knowledge.queries import suggest
 Issue = tuple[str, str]
 
 
-# pydantic's wording -> ours, by error type ({input} and ctx keys are filled in)
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,9 +120,14 @@ def _assessed_on(analysis: dict[str, Any] | None) -> dt.date | None:
     return dt.date.fromisoformat(day) if isinstance(day, str) else None
 
 
-RED_FLAG_LEVELS = (
-    tuple(level for level in LEVELS if RANK[level] >= RANK["caution"]),
-    tuple(level for level in LEVELS if withholds_program(level)),
+class RedFlagLevels(NamedTuple):
+    assessment: tuple[str, ...]
+    check_in: tuple[str, ...]
+
+
+RED_FLAG_LEVELS = RedFlagLevels(
+    assessment=tuple(level for level in LEVELS if RANK[level] >= RANK["caution"]),
+    check_in=tuple(level for level in LEVELS if withholds_program(level)),
 )
 """The safety levels that can raise a red-flag alert: of the latest assessment (caution or worse), of a
 weekly check-in (those that stop the program). A patient with neither has no red flag: a list filtered
@@ -139,7 +144,7 @@ def _red_flags(
     if analysis is not None:
         safety = analysis["safety"]
         level = safety["level"]
-        if level in RED_FLAG_LEVELS[0]:
+        if level in RED_FLAG_LEVELS.assessment:
             day = since
             flags = [f["id"] for f in safety["flags"]]
             out.append(
@@ -154,7 +159,7 @@ def _red_flags(
             )
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
         counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
-        if str(check_in.level) in RED_FLAG_LEVELS[1] and counts:
+        if str(check_in.level) in RED_FLAG_LEVELS.check_in and counts:
             answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
             out.append(
                 Alert(

@@ -182,7 +182,7 @@ def _may(session: Session, actor_id: int, patient_id: int, action: AuditAction, 
         row = _access_row(session, _ACCESS_ROW, actor_id, patient_id, action, patient_may)
         if row is None:
             return
-    _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, action, patient_may)
+    _decide_on(row, actor_id, patient_id, action, patient_may)
 
 
 def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page_state.PageState:
@@ -192,7 +192,7 @@ def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page
     row = _access_row(session, _ACCESS_ROW_AND_PAGE_STATE, actor_id, patient_id, AuditAction.READ, True)
     if row is None:
         return page_state.page_state(session, patient_id)
-    _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, AuditAction.READ, True)
+    _decide_on(row, actor_id, patient_id, AuditAction.READ, True)
     return page_state.from_values(row._mapping)
 
 
@@ -208,6 +208,11 @@ def _access_row(
         return None
     session.info.setdefault(_CHECKED, {})[(actor_id, patient_id)] = row
     return row
+
+
+def _decide_on(row: Any, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool) -> None:
+    """:func:`_decide` on a row of the access rule's columns (:data:`_ACCESS_ROW`'s)."""
+    _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, action, patient_may)
 
 
 def _decide(

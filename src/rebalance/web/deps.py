@@ -297,13 +297,16 @@ async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
         return known
     found = None
     if request.cookies.get(security.SESSION_COOKIE):
-        found = _look_up(web, request) if web.reads_inline else await run_in_threadpool(_look_up, web, request)
+        found = look_up(web, request) if web.reads_inline else await run_in_threadpool(look_up, web, request)
     request.state.signed_in = found
     return found
 
 
-def _look_up(web: WebContext, request: Request) -> SignedIn | None:
-    found = security.find_session(web.engine, web.settings, request)  # one statement on the reading engine
+def look_up(web: WebContext, request: Request, *, with_page_state: bool = False) -> SignedIn | None:
+    """The request's web session and user (and, ``with_page_state``, the patient's page state): one
+    statement on the reading engine, outside any unit of work; the session is marked seen, at most once a
+    minute, by the bookkeeping writer."""
+    found = security.find_session(web.engine, web.settings, request, with_page_state=with_page_state)
     if found is not None and security.needs_touch(found):
         web.bookkeeping.touch(found.web_session.id, utc_now())
     return found

@@ -5,7 +5,7 @@ FastAPI's routing, its dependencies and the unit of work — more than the page'
 ASGI middleware answers a request for a cached page itself, with exactly what the route would have
 done on a cache hit:
 
-- the same sign-in check (``security.find_session``: the session, its user and the page state in one
+- the same sign-in check (``deps.look_up``: the session, its user and the page state in one
   statement on the reading engine, ``storage/quick_read.py``), and the session marked seen by the bookkeeping writer;
 - the same key (``page_cache.page_key``: the session, the user's name, the day — the app's ``today``
   dependency, overrides included — and the page state);
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -31,12 +30,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rebalance.storage import audit
-from rebalance.storage.types import Role, utc_now
+from rebalance.storage.types import Role
 from rebalance.web import patient_views, security
+from rebalance.web.deps import WebContext, look_up
 from rebalance.web.page_cache import page_key
-
-if TYPE_CHECKING:
-    from rebalance.web.deps import WebContext
 
 PAGES = {"/today": "today"}
 """The paths answered here, and their page names in the cache."""
@@ -76,9 +73,7 @@ async def today_of(app: FastAPI) -> dt.date:
 
 
 def _serve(web: WebContext, request: Request, page: str, day: dt.date) -> bytes | None:
-    found = security.find_session(web.engine, web.settings, request, with_page_state=True)
-    if found is not None and security.needs_touch(found):
-        web.bookkeeping.touch(found.web_session.id, utc_now())
+    found = look_up(web, request, with_page_state=True)
     request.state.signed_in = found  # for the app, if the page is not answered here
     if found is None or found.user.role is not Role.PATIENT or found.page_state is None:
         return None

@@ -474,8 +474,9 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
     """Store the session and the morning after the previous one, or nothing (422 with every field's problem).
 
     The request's unit of work checks, stores and reads the version's latest sessions, and is committed
-    here; what the pain-monitoring model says of them is worked out after (:func:`_feedback_after`). So
-    SQLite's write lock, which the writers of every process take in turn, is not held for the reasoning.
+    here; what the pain-monitoring model says of them is worked out after (:func:`feedback`, reading what
+    more it needs in a reading unit of work of its own). So SQLite's write lock, which the writers of every
+    process take in turn, is not held for the reasoning.
     """
     program = me.program
     if program is None:
