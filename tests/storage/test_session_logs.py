@@ -183,3 +183,30 @@ def test_the_page_state_is_read_with_the_access_check_in_one_statement(
         event.remove(fresh.get_bind(), "before_cursor_execute", record)
         fresh.rollback()
         fresh.close()
+
+
+def test_the_latest_sessions_are_found_down_one_index_before_the_statistics_catch_up(
+    session: Session, people: People, program_id: int, backend: str
+) -> None:
+    """PostgreSQL plans the read of every session logged from statistics gathered when the history was
+    short. With ``(program_id, performed_on, id)`` and ``(patient_id, performed_on)`` it combined both and
+    sorted the whole history (1.2 ms at 1,000 sessions, growing); with ``(program_id, patient_id, ...)`` it
+    walks down one index and stops at the limit (migration 0005)."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL planner question")
+    session.commit()
+    session.connection().exec_driver_sql("ANALYZE session_logs")  # the statistics of a short history
+    values = {"patient": people.patient, "program": program_id}
+    session.connection().exec_driver_sql(
+        "INSERT INTO session_logs (patient_id, program_id, performed_on, entries, created_at)"
+        " SELECT %(patient)s, %(program)s, DATE '2026-01-01' + (n %% 300), '[]', now()"
+        " FROM generate_series(1, 3000) AS n",
+        values,
+    )
+    sql = str(repo._NEWEST_ENTRIES_OF_PROGRAM.statement.compile(session.get_bind()))
+    params = {"patient_id": people.patient, "program_id": program_id, "limit": 14, "param_1": 0}
+    plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {sql}", params))
+    assert "Index Scan Backward using ix_session_logs_program_id_patient_id_performed_on_id" in plan, plan
+    assert "Sort" not in plan, plan
+    entries = repo.recent_session_entries(session, people.patient_user, people.patient, 14, program_id)
+    assert len(entries) == 14 and entries[-1].performed_on == dt.date(2026, 1, 1) + dt.timedelta(days=299)

@@ -28,7 +28,7 @@ from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage import repo
 from rebalance.storage.db import read_connection, session_scope
-from rebalance.storage.quick_read import QuickRead
+from rebalance.storage.quick import Quick
 from rebalance.storage.schemas import SessionEntry, StoredEntries
 from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
@@ -60,20 +60,20 @@ def engine_of(app: FastAPI) -> Engine:
 @pytest.fixture
 def statements(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The SQL statements the app runs during the test (BEGIN and COMMIT are not statements here), those
-    run on the driver's own cursor (``quick_read.py``: the sign-in lookup) included."""
+    run on the driver's own cursor (``quick.py``: the sign-in lookup) included."""
     seen: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if statement != "BEGIN" and threading.current_thread().name != "rebalance-bookkeeping":  # the requests'
             seen.append(statement)
 
-    quick_first = QuickRead.first
+    quick_first = Quick.first
 
-    def quick(read: QuickRead, engine: Engine, params: Any) -> Any:
-        seen.append(read._plan(engine.dialect)[0].sql)
+    def quick(read: Quick, engine: Engine, params: Any) -> Any:
+        seen.append(read._plan(engine.dialect).sql)
         return quick_first(read, engine, params)
 
-    monkeypatch.setattr(QuickRead, "first", quick)
+    monkeypatch.setattr(Quick, "first", quick)
     engine = engine_of(app)
     event.listen(engine, "before_cursor_execute", record)
     yield seen

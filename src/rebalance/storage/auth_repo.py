@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit, page_state
-from rebalance.storage.quick_read import QuickRead
+from rebalance.storage.quick import Quick
 from rebalance.storage.repo import _actor, _patient
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.tables import CheckIn, Invitation, LoginAttempt, Patient, User, WebSession
@@ -162,8 +162,8 @@ _SESSION_BY_TOKEN_HASH = (  # columns, not ORM records: every request runs it, a
 )
 # ... and the page state of the user's own patient record (None but for patients): one round trip.
 _SESSION_WITH_PAGE_STATE = _SESSION_BY_TOKEN_HASH.add_columns(*page_state.state_columns(_USERS.c.patient_id))
-# Standing alone (every request's sign-in check), run on the driver's cursor: quick_read.py.
-_LOOKUP, _LOOKUP_WITH_PAGE_STATE = QuickRead(_SESSION_BY_TOKEN_HASH), QuickRead(_SESSION_WITH_PAGE_STATE)
+# Standing alone (every request's sign-in check), run on the driver's cursor: quick.py.
+_LOOKUP, _LOOKUP_WITH_PAGE_STATE = Quick(_SESSION_BY_TOKEN_HASH), Quick(_SESSION_WITH_PAGE_STATE)
 _CHECK_INS = (
     select(CheckIn)
     .where(
@@ -257,7 +257,7 @@ def create_web_session(
 
 def web_session_by_token_hash(db: Session | Engine, token_hash: str) -> tuple[WebSessionPublic, UserPublic] | None:
     """The web session with this token hash and its user (active or not: the caller decides), or None.
-    (In a unit of work, or on its own on the reading engine: ``db.reading_engine``, ``quick_read.py``.)"""
+    (In a unit of work, or on its own on the reading engine: ``db.reading_engine``, ``quick.py``.)"""
     values = _first(db, _SESSION_BY_TOKEN_HASH, _LOOKUP, token_hash)
     return None if values is None else _session_and_user(values)
 
@@ -271,7 +271,7 @@ def web_session_with_page_state(
     return None if values is None else (*_session_and_user(values), page_state.from_values(values))
 
 
-def _first(db: Session | Engine, statement: Select[Any], quick: QuickRead, token_hash: str) -> Mapping[Any, Any] | None:
+def _first(db: Session | Engine, statement: Select[Any], quick: Quick, token_hash: str) -> Mapping[Any, Any] | None:
     if isinstance(db, Engine):
         return quick.first(db, {"token_hash": token_hash})
     row = db.connection().execute(statement, {"token_hash": token_hash}).one_or_none()

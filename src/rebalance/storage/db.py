@@ -6,7 +6,7 @@
 A ``session_scope`` is one unit of work: it commits when the block ends and rolls back when it
 raises. The repository functions never commit; their caller's scope does. A ``read_connection`` is
 for reads outside any unit of work: each statement stands alone and no lock is taken. (The web app's
-sign-in check of every request stands alone the same way, on the driver's cursor: ``quick_read.py``.)
+sign-in check of every request stands alone the same way, on the driver's cursor: ``quick.py``.)
 
 SQLite gets what a server database has by default: foreign keys enforced, write-ahead logging
 (readers do not block the writer), and real transactions — SQLAlchemy's recipe that takes
@@ -349,7 +349,7 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     on SQLite no ``BEGIN``), so nothing is locked and no snapshot is held while the caller goes on.
 
     For a lookup that must not hold a transaction open (scripts, tests; the web app's sign-in check
-    uses ``quick_read.QuickRead``, which stands alone the same way); nothing is written through it. Pass
+    uses ``quick.Quick``, which stands alone the same way); nothing is written through it. Pass
     the reading engine (:func:`reading_engine`) on a server database, whose pool is in autocommit
     already; on any other engine each connection is put in autocommit and back.
     """

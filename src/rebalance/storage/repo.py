@@ -21,16 +21,16 @@ change that breaks a rule of the stored data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Row, Select, Table, bindparam, event, false, func, insert, select
+from sqlalchemy import Table, bindparam, event, false, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.sql.expression import Executable
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit, page_state
+from rebalance.storage.quick import Quick
 from rebalance.storage.schemas import (
     AssessmentCreate,
     AssessmentPublic,
@@ -68,6 +68,9 @@ _ACCESS_ROW = (
 # ... and the same with the patient's page state (``page_state.py``), in one statement (a request that
 # writes reads both: :func:`checked_page_state`).
 _ACCESS_ROW_AND_PAGE_STATE = _ACCESS_ROW.add_columns(*page_state.state_columns(bindparam("patient_id")))
+# These and the statements of logging a session below run on the driver's cursor (``quick.py``): a patient
+# logging a session, the busiest write, makes each of them (``bench/bench_web_load.py``).
+_QUICK_ACCESS_ROW, _QUICK_ACCESS_ROW_AND_PAGE_STATE = Quick(_ACCESS_ROW), Quick(_ACCESS_ROW_AND_PAGE_STATE)
 _LATEST_PROGRAM = (
     select(Program).where(Program.patient_id == bindparam("patient_id")).order_by(Program.version.desc()).limit(1)
 )
@@ -85,9 +88,12 @@ _NEWEST_LOGS = (  # columns, not ORM records: every session logged reads them (b
     .order_by(SessionLog.performed_on.desc(), SessionLog.id.desc())
     .limit(bindparam("limit"))
 )
-_NEWEST_LOGS_OF_PROGRAM = _NEWEST_LOGS.where(SessionLog.program_id == bindparam("program_id"))
-_NEWEST_ENTRIES_OF_PROGRAM = _NEWEST_LOGS_OF_PROGRAM.with_only_columns(SessionLog.performed_on, SessionLog.entries)
-_NEWEST_LOGS_BEFORE = _NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before"))
+_OF_PROGRAM = SessionLog.program_id == bindparam("program_id")
+_NEWEST_LOGS_OF_PROGRAM = Quick(_NEWEST_LOGS.where(_OF_PROGRAM))
+_NEWEST_ENTRIES_OF_PROGRAM = Quick(
+    _NEWEST_LOGS.where(_OF_PROGRAM).with_only_columns(SessionLog.performed_on, SessionLog.entries)
+)
+_NEWEST_LOGS_BEFORE = Quick(_NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before")))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
 # The new session, stored only if its program version is the patient's: the owner's check and the insert
 # in one statement (no row back: the check is made again, to say what is wrong).
@@ -103,6 +109,7 @@ _INSERT_LOG = (
     )
     .returning(_LOGS.c.id)
 )
+_QUICK_INSERT_LOG = Quick(_INSERT_LOG)
 
 # who may act
 
@@ -179,7 +186,7 @@ def _may(session: Session, actor_id: int, patient_id: int, action: AuditAction, 
     reads, once per unit of work (the busiest calls: a patient logging a session)."""
     row = session.info.setdefault(_CHECKED, {}).get((actor_id, patient_id))
     if row is None:
-        row = _access_row(session, _ACCESS_ROW, actor_id, patient_id, action, patient_may)
+        row = _access_row(session, _QUICK_ACCESS_ROW, actor_id, patient_id, action, patient_may)
         if row is None:
             return
     _decide_on(row, actor_id, patient_id, action, patient_may)
@@ -189,30 +196,30 @@ def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page
     """The patient's page state (``page_state.page_state``) for a user who may read the patient's record
     (the patient themselves too), read in one statement with what :func:`_may` reads, which the unit of
     work then knows: a patient logging a session makes one statement fewer (``bench/bench_web_load.py``)."""
-    row = _access_row(session, _ACCESS_ROW_AND_PAGE_STATE, actor_id, patient_id, AuditAction.READ, True)
+    row = _access_row(session, _QUICK_ACCESS_ROW_AND_PAGE_STATE, actor_id, patient_id, AuditAction.READ, True)
     if row is None:
         return page_state.page_state(session, patient_id)
     _decide_on(row, actor_id, patient_id, AuditAction.READ, True)
-    return page_state.from_values(row._mapping)
+    return page_state.from_values(row)
 
 
 def _access_row(
-    session: Session, statement: Executable, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool
-) -> Row[*tuple[Any, ...]] | None:
+    session: Session, statement: Quick, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool
+) -> dict[str, Any] | None:
     """``statement``'s row with the access rule's columns (:data:`_ACCESS_ROW`'s), kept for the unit of
     work's later checks. A user or patient missing, or an inactive user, is left to :func:`_patient`,
     which says which; None if it finds the access allowed after all (changed in between)."""
-    row = session.connection().execute(statement, {"user_id": actor_id, "patient_id": patient_id}).first()
-    if row is None or not row.active:
+    row = statement.first_in(session, {"user_id": actor_id, "patient_id": patient_id})
+    if row is None or not row["active"]:
         _patient(session, actor_id, patient_id, action, patient_may=patient_may)
         return None
     session.info.setdefault(_CHECKED, {})[(actor_id, patient_id)] = row
     return row
 
 
-def _decide_on(row: Any, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool) -> None:
+def _decide_on(row: Mapping[str, Any], actor_id: int, patient_id: int, action: AuditAction, patient_may: bool) -> None:
     """:func:`_decide` on a row of the access rule's columns (:data:`_ACCESS_ROW`'s)."""
-    _decide(actor_id, Role(row.role), row.patient_id, patient_id, row.clinician_id, action, patient_may)
+    _decide(actor_id, Role(row["role"]), row["patient_id"], patient_id, row["clinician_id"], action, patient_may)
 
 
 def _decide(
@@ -590,12 +597,12 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
     }
     # A Core statement, not an ORM record: the whole row is known, and the unit of work's flush of one new
     # record costs more than the insert (the busiest write: bench/bench_web_load.py).
-    log_id = session.connection().execute(_INSERT_LOG, values).scalar_one_or_none()
-    if log_id is None:  # not stored: say why (no such program version, or another patient's)
+    stored = _QUICK_INSERT_LOG.first_in(session, values)
+    if stored is None:  # not stored: say why (no such program version, or another patient's)
         _of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient_id)
         raise NotFoundError(EntityType.PROGRAM, data.program_id)  # (gone in between)
-    audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, log_id, patient_id)
-    return SessionLogPublic.model_validate({"id": log_id, **values})
+    audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, stored["id"], patient_id)
+    return SessionLogPublic.model_validate({**stored, **values})
 
 
 def session_logs_for_patient(
@@ -653,7 +660,7 @@ def recent_session_logs(
     """The patient's latest ``limit`` sessions — of one program version, or performed before a day (give
     one of them) — oldest first (the patient themselves, their clinician, or an admin).
 
-    One short walk down an index, however long the history: ``(program_id, performed_on, id)`` or
+    One short walk down an index, however long the history: ``(program_id, patient_id, performed_on, id)`` or
     ``(patient_id, performed_on)``.
     """
     if (program_id is None) == (before is None):
@@ -662,7 +669,7 @@ def recent_session_logs(
         rows = _newest(session, actor_id, patient_id, limit, _NEWEST_LOGS_OF_PROGRAM, program_id=program_id)
     else:
         rows = _newest(session, actor_id, patient_id, limit, _NEWEST_LOGS_BEFORE, before=before)
-    return [SessionLogPublic.model_validate(dict(row._mapping)) for row in rows]
+    return [SessionLogPublic.model_validate(row) for row in rows]
 
 
 def recent_session_entries(
@@ -672,7 +679,7 @@ def recent_session_entries(
     stored (JSON objects): what the pain-monitoring model reads after every session logged, without
     building each session's records (``bench/bench_web_load.py``)."""
     rows = _newest(session, actor_id, patient_id, limit, _NEWEST_ENTRIES_OF_PROGRAM, program_id=program_id)
-    return [StoredEntries(row.performed_on, row.entries) for row in rows]
+    return [StoredEntries(row["performed_on"], row["entries"]) for row in rows]
 
 
 def _newest(
@@ -680,16 +687,16 @@ def _newest(
     actor_id: int,
     patient_id: int,
     limit: int,
-    statement: Select[Any],
+    statement: Quick,
     *,
     program_id: int | None = None,
     before: dt.date | None = None,
-) -> list[Row[Any]]:
+) -> list[dict[str, Any]]:
     """The rows of ``statement`` (the latest ``limit`` sessions, newest first) oldest first, checked and
     audited as one read of the patient's session logs."""
     _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
     values = {"patient_id": patient_id, "limit": limit, "program_id": program_id, "before": before}
-    rows = list(session.connection().execute(statement, values).all())[::-1]
+    rows = statement.all_in(session, values)[::-1]
     detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
     audit.record(
         session, actor_id, AuditAction.READ, EntityType.PATIENT, patient_id, patient_id, **detail, count=len(rows)

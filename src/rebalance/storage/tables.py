@@ -154,7 +154,9 @@ class SessionLog(Base):
     __tablename__ = "session_logs"
     __table_args__ = (
         Index("ix_session_logs_patient_id_performed_on", "patient_id", "performed_on"),
-        Index("ix_session_logs_program_id_performed_on_id", "program_id", "performed_on", "id"),
+        Index(
+            "ix_session_logs_program_id_patient_id_performed_on_id", "program_id", "patient_id", "performed_on", "id"
+        ),
         CheckConstraint("pain_during_max BETWEEN 0 AND 10", name="pain_during_max"),
     )
 

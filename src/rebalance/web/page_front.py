@@ -6,7 +6,7 @@ ASGI middleware answers a request for a cached page itself, with exactly what th
 done on a cache hit:
 
 - the same sign-in check (``deps.look_up``: the session, its user and the page state in one
-  statement on the reading engine, ``storage/quick_read.py``), and the session marked seen by the bookkeeping writer;
+  statement on the reading engine, ``storage/quick.py``), and the session marked seen by the bookkeeping writer;
 - the same key (``page_cache.page_key``: the session, the user's name, the day — the app's ``today``
   dependency, overrides included — and the page state);
 - the same audit events, recorded again and stamped now (handed to the bookkeeping writer, as a reading
