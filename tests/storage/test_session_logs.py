@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import auth_repo, page_state, repo
-from rebalance.storage.schemas import PatientCreate, SessionEntry, StoredEntries
-from rebalance.storage.tables import AuditEvent
-from rebalance.storage.types import ProgramStatus
+from rebalance.storage.schemas import PatientCreate, SessionEntry, StoredEntries, UserPublic
+from rebalance.storage.tables import AuditEvent, User
+from rebalance.storage.types import AuditAction, ProgramStatus
 from tests.storage.conftest import People
 from tests.storage.factories import add_assessment, add_log, add_program
 
@@ -183,6 +183,38 @@ def test_the_page_state_is_read_with_the_access_check_in_one_statement(
         event.remove(fresh.get_bind(), "before_cursor_execute", record)
         fresh.rollback()
         fresh.close()
+
+
+def test_the_sign_in_lookups_row_is_the_access_check_of_a_patients_own_record(
+    session: Session, people: People, program_id: int
+) -> None:
+    """``repo.known_own_access``: the user as the sign-in lookup read them serves as the unit of work's access
+    check of the patient's own record (nothing more is read), decided by the same rule: no other patient's
+    record, nothing a patient may not do; for anyone but a patient it knows nothing."""
+    session.commit()
+    user = UserPublic.model_validate(session.get(User, people.patient_user))
+    seen: list[str] = []
+    listen = event.listens_for(session.get_bind(), "before_cursor_execute")
+    record = listen(lambda *args: seen.append(args[2].split(maxsplit=1)[0]))
+    try:
+        repo.known_own_access(session, user)
+        add_log(session, people.patient_user, people.patient, program_id, on="2026-11-01")
+        assert seen == ["INSERT"]  # the new session: no access read
+        other = repo.create_patient(session, people.clinician, PatientCreate(display_name="Other"))
+        seen.clear()
+        with pytest.raises(PermissionDeniedError, match="not this user's patient"):
+            repo.recent_session_logs(session, people.patient_user, other.id, 5, program_id=program_id)
+        with pytest.raises(PermissionDeniedError, match="may not do this to their record"):
+            repo._may(session, people.patient_user, people.patient, AuditAction.UPDATE)
+        session.rollback()
+
+        seen.clear()
+        repo.known_own_access(session, UserPublic.model_validate(session.get(User, people.clinician)))
+        seen.clear()
+        add_log(session, people.clinician, people.patient, program_id, on="2026-11-02")
+        assert seen[0] == "SELECT"  # a clinician's access is read in the unit of work, as always
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", record)
 
 
 def test_the_latest_sessions_are_found_down_one_index_before_the_statistics_catch_up(

@@ -32,7 +32,7 @@ from rebalance.storage.quick import Quick
 from rebalance.storage.schemas import SessionEntry, StoredEntries
 from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
-from rebalance.web import deps, patient_views
+from rebalance.web import deps, log_front, patient_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
 from tests.web.conftest import Cast, age_sessions, email, last_seen, web
@@ -45,10 +45,11 @@ _T = TypeVar("_T")
 
 TODAY_STATEMENTS = 5  # signed-in session with the page state, user and patient, program, assessment, check-ins
 TODAY_AGAIN_STATEMENTS = 1  # the signed-in session with the page state, one statement (page_cache.py)
-LOG_STATEMENTS = 5
-"""The session (the CSRF check), the page state with the access check, the new session (with its
-program's owner checked), the latest sessions, the audit events: the program and whether it stops are
-remembered (page_cache.py)."""
+LOG_STATEMENTS = 4
+"""The session with the page state (the CSRF check; the access check of the patient's own record, taken
+from the same row by the unit of work: ``repo.known_own_access``), the new session (with its program's
+owner checked), the latest sessions, the audit events: the program and whether it stops are remembered
+(page_cache.py)."""
 
 
 def engine_of(app: FastAPI) -> Engine:
@@ -379,6 +380,7 @@ def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestC
     app.state.web = dataclasses.replace(web(app), settings=settings)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(patient_views, "record_session", recording)
+        patch.setattr(log_front, "PATH", "/not-taken")  # the route, not the front's writer (log_writer.py)
         api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
     (limiter,) = seen
     assert isinstance(limiter, anyio.CapacityLimiter) and limiter.total_tokens == 2

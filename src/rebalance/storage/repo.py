@@ -203,6 +203,20 @@ def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page
     return page_state.from_values(row)
 
 
+def known_own_access(session: Session, user: UserPublic) -> None:
+    """The access rule's columns of a patient's user acting on their own record, as the request's sign-in
+    lookup read them a moment before the unit of work (``web.security.find_session``, which refused an
+    inactive user): :func:`_may` then reads nothing more in this unit of work. For any other user, nothing.
+
+    What the rule decides is the same: a patient may act on their own record where the call allows it,
+    and on no other (the patient's clinician, unread here, matters only to a clinician's access). A user
+    deactivated between the lookup and the unit of work is refused from their next request on.
+    """
+    if user.role is Role.PATIENT and user.patient_id is not None:
+        row = {"active": user.active, "role": user.role, "patient_id": user.patient_id, "clinician_id": None}
+        session.info.setdefault(_CHECKED, {})[(user.id, user.patient_id)] = row
+
+
 def _access_row(
     session: Session, statement: Quick, actor_id: int, patient_id: int, action: AuditAction, patient_may: bool
 ) -> dict[str, Any] | None:

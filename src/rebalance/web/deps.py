@@ -158,10 +158,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             raise
 
 
-def writing_session(web: WebContext) -> Session:
+def writing_session(web: WebContext, *, in_turn: bool = True) -> Session:
     """The unit of work of a request that may write: its read events go to the bookkeeping writer, and
-    its calls take a worker thread in turn (:data:`WRITERS`)."""
-    return bookkeeping.reading_session(web.bookkeeping, web.session_factory, {WRITERS: web.writers()})
+    its calls take a worker thread in turn (:data:`WRITERS`); not ``in_turn``, for a thread of its own
+    that writes in its own turn (``log_writer.py``), outside any event loop."""
+    info = {WRITERS: web.writers()} if in_turn else {}
+    return bookkeeping.reading_session(web.bookkeeping, web.session_factory, info)
 
 
 @contextmanager
@@ -285,8 +287,9 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_kb)]
 # who is signed in
 
 
-async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
-    """The request's user and web session (also kept in ``request.state.signed_in`` for the templates).
+async def signed_in(request: Request, web: WebContextDep, *, with_page_state: bool = False) -> SignedIn | None:
+    """The request's user and web session (also kept in ``request.state.signed_in`` for the templates);
+    ``with_page_state``, the patient's page state too, in the same read (:func:`look_up`).
 
     Looked up once a request, outside its unit of work (one read, no lock held: the route's unit of
     work has not begun) — in the event loop's thread when reads are made there (``reads_inline``), else
@@ -297,7 +300,11 @@ async def signed_in(request: Request, web: WebContextDep) -> SignedIn | None:
         return known
     found = None
     if request.cookies.get(security.SESSION_COOKIE):
-        found = look_up(web, request) if web.reads_inline else await run_in_threadpool(look_up, web, request)
+        found = (
+            look_up(web, request, with_page_state=with_page_state)
+            if web.reads_inline
+            else await run_in_threadpool(functools.partial(look_up, web, request, with_page_state=with_page_state))
+        )
     request.state.signed_in = found
     return found
 

@@ -6,11 +6,13 @@ route's dependencies, reading and checking the body, checking the response) was 
 request's 1.9–2.8 ms of CPU, measured in-process: without it the event loop's thread spends 0.36–0.74 ms
 a request instead of 0.73–1.08 (``bench/README.md``). This ASGI middleware does the same request with the same parts:
 
-- the same sign-in lookup (``deps.signed_in``: one statement, the session marked seen by the
-  bookkeeping writer) and the same CSRF check (``security.same_token`` on the ``X-CSRF-Token`` header);
+- the same sign-in lookup (``deps.signed_in``: one statement, here with the patient's page state, the
+  session marked seen by the bookkeeping writer) and the same CSRF check (``security.same_token`` on the
+  ``X-CSRF-Token`` header);
 - the same body model (``SessionIn``), the same day (the app's ``today`` dependency, overrides included);
-- the same unit of work (``deps.writing_session``), run in its turn in a worker thread (``deps.run_db``),
-  around the same view (``patient_views.record_session``), which stores, audits and commits;
+- the same view in two steps (``patient_views.store_session``, then ``saved_session`` after the commit),
+  in a unit of work shared with the other sessions logged at the same moment (``log_writer.py``: one
+  transaction for them all, each answered as it would be alone);
 - the same answers: ``SessionSaved`` as JSON with 201, and what the view refuses (a stopped program, a
   field's problem, no program) answered by the app's own exception handlers.
 
@@ -22,7 +24,6 @@ request always had.
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -30,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebalance.storage.types import Role
-from rebalance.web import deps, patient_views, security
+from rebalance.web import deps, security
+from rebalance.web.log_writer import LogWriter
 from rebalance.web.page_front import today_of
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 
@@ -48,6 +49,7 @@ _SAVED = TypeAdapter(SessionSaved)
 class SessionLogFront:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.writer = LogWriter()  # this app's: the sessions logged at the same moment, written together
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
@@ -59,8 +61,22 @@ class SessionLogFront:
         if data is None:
             await self.app(scope, _replay(body, receive), send)
             return
-        response = await _log(request, data)
+        response = await self._log(request, data)
         await response(scope, receive, send)
+
+    async def _log(self, request: Request, data: SessionIn) -> Response:
+        app: FastAPI = request.app
+        day = await today_of(app)
+        try:
+            saved = await self.writer.submit(request, day, data)
+        except Exception as error:
+            handler = _handler(app, error)
+            if handler is None:
+                raise  # to the unhandled-error middleware (500), as from the route
+            answer = handler(request, error)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            return response
+        return Response(_SAVED.dump_json(saved), status_code=201, media_type="application/json")
 
 
 async def _body(receive: Receive) -> bytes:
@@ -91,7 +107,7 @@ async def _taken(request: Request, body: bytes) -> SessionIn | None:
     if not request.cookies.get(security.SESSION_COOKIE) or "json" not in request.headers.get("content-type", ""):
         return None
     web: WebContext = request.app.state.web
-    found = await deps.signed_in(request, web)
+    found = await deps.signed_in(request, web, with_page_state=True)  # the write reads no page state
     if found is None or found.user.role is not Role.PATIENT:
         return None
     if not security.same_token(found.web_session.csrf_token, request.headers.get(security.CSRF_HEADER)):
@@ -102,23 +118,6 @@ async def _taken(request: Request, body: bytes) -> SessionIn | None:
         return None
 
 
-async def _log(request: Request, data: SessionIn) -> Response:
-    app: FastAPI = request.app
-    web: WebContext = app.state.web
-    day = await today_of(app)
-    with deps.request_unit_of_work(deps.writing_session(web)) as session:
-        try:
-            saved = await deps.run_db(_record, session, day, request, data)
-        except Exception as error:
-            handler = _handler(app, error)
-            if handler is None:
-                raise  # to the unhandled-error middleware (500), as from the route
-            answer = handler(request, error)
-            response: Response = await answer if inspect.isawaitable(answer) else answer
-            return response
-    return Response(_SAVED.dump_json(saved), status_code=201, media_type="application/json")
-
-
 def _handler(app: FastAPI, error: Exception) -> Callable[[Request, Exception], Any] | None:
     """The app's handler for ``error`` (by its class, then its bases), as Starlette looks it up."""
     for kind in type(error).__mro__:
@@ -126,18 +125,3 @@ def _handler(app: FastAPI, error: Exception) -> Callable[[Request, Exception], A
             handler: Callable[[Request, Exception], Any] = app.exception_handlers[kind]
             return handler
     return None
-
-
-def _record(session: Session, day: dt.date, request: Request, data: SessionIn) -> SessionSaved:
-    """What the route does where it runs (``deps.UnitOfWorkRoute``): the patient's check, the view, the
-    commit; a rollback if anything raises."""
-    me = patient_views.Me(session, day, request)
-    try:
-        me.check()
-        saved = patient_views.record_session(me, data)
-        if session.in_transaction():
-            session.commit()
-        return saved
-    except BaseException:
-        session.rollback()
-        raise

@@ -4,6 +4,7 @@
     today_view(me)              the published program's exercises for today's weekday, or why there are none
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
     record_session(me, data)    store a session and the morning after the previous one (all or nothing)
+    store_session, latest_sessions, saved_session   the same in steps, around the caller's commit
     check_in_status(me)         the questions, the latest check-in and its result, whether one is due
     record_check_in(me, data)   store a check-in with the level the library gives it
     progress_view(me)           the numbers behind the progress charts; ``progress_charts`` draws them
@@ -193,8 +194,16 @@ class Me(Deferred):
     @_once
     def page_state(self) -> PageState:
         """The ids of the patient's published program, latest assessment and newest check-in: read with
-        the session when it was looked up in this unit of work (a page), else now."""
-        return self.signed_in.page_state or repo.checked_page_state(self.db, self.user_id, self.patient_id)
+        the session when it was looked up (a page, logging a session), else now with the access check.
+
+        Read with the session, the same row told who the user is: the unit of work takes it as its access
+        check of the patient's own record (``repo.known_own_access``), so logging a session asks the
+        database nothing more about access inside its transaction."""
+        found = self.signed_in
+        if found.page_state is None:
+            return repo.checked_page_state(self.db, self.user_id, self.patient_id)
+        repo.known_own_access(self.db, found.user)
+        return found.page_state
 
     @_once
     def program(self) -> ProgramPublic | None:
@@ -211,9 +220,12 @@ class Me(Deferred):
         return remembered(self.web.pages, self.db, ("program", self.user_id, published), read, keep=is_named)
 
     def on(self, reads: Session) -> Me:
-        """The same patient and request in another unit of work (``reads``), with this one's page state."""
+        """The same patient and request in another unit of work (``reads``), with this one's page state
+        (and, read with the session, its access check: see :attr:`page_state`)."""
         other = Me(reads, self.day, self.request)
         other.__dict__["page_state"] = self.page_state
+        if self.signed_in.page_state is not None:
+            repo.known_own_access(reads, self.signed_in.user)
         return other
 
     @_once
@@ -473,11 +485,32 @@ def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
     """Store the session and the morning after the previous one, or nothing (422 with every field's problem).
 
-    The request's unit of work checks, stores and reads the version's latest sessions, and is committed
-    here; what the pain-monitoring model says of them is worked out after (:func:`feedback`, reading what
-    more it needs in a reading unit of work of its own). So SQLite's write lock, which the writers of every
-    process take in turn, is not held for the reasoning.
+    The request's unit of work checks and stores (:func:`store_session`), reads the version's latest
+    sessions (:func:`latest_sessions`), and is committed here; what the pain-monitoring model says of them
+    is worked out after (:func:`saved_session`, reading what more it needs in a reading unit of work of
+    its own). So SQLite's write lock, which the writers of every process take in turn, is not held for
+    the reasoning. (The JSON API's front writes the sessions logged at the same moment together, and
+    reads their latest sessions after the commit: ``log_writer.py``.)
     """
+    stored = store_session(me, data)
+    latest = latest_sessions(me, stored.program)
+    me.db.commit()  # nothing more is written: with what was just stored
+    return saved_session(me, stored, latest)
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """What :func:`store_session` stored, in a unit of work not yet committed."""
+
+    program: ProgramPublic
+    log: SessionLogPublic | None
+    next_morning_for: SessionLogPublic | None
+
+
+def store_session(me: Me, data: SessionIn) -> StoredSession:
+    """:func:`record_session`'s checks, changes and reads in ``me``'s unit of work, which the caller commits
+    (or rolls back: nothing of it is kept then). Refused before anything is written where the program is
+    stopped or missing (409) or a field has a problem (422)."""
     program = me.program
     if program is None:
         raise ConflictError("session_log", None, "there is no published program to log a session against yet")
@@ -495,10 +528,20 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
         log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-    current = repo.recent_session_entries(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program.id)
-    me.db.commit()  # nothing more is written: with what was just stored
-    said = feedback(me.kb, program, current, _once_committed(me))
-    return SessionSaved(log=log, next_morning_for=morning_for, feedback=said)
+    return StoredSession(program, log, morning_for)
+
+
+def latest_sessions(me: Me, program: ProgramPublic) -> list[StoredEntries]:
+    """The version's latest sessions (what the pain-monitoring model looks at after a session is logged),
+    in ``me``'s unit of work: the one that stored the session, or one that reads after its commit."""
+    return repo.recent_session_entries(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program.id)
+
+
+def saved_session(me: Me, stored: StoredSession, latest: Sequence[StoredEntries]) -> SessionSaved:
+    """The answer to a session stored and committed: it, and the pain-monitoring model's word on it and on
+    the ``latest`` sessions (:func:`latest_sessions`, read since it was stored)."""
+    said = feedback(me.kb, stored.program, latest, _once_committed(me))
+    return SessionSaved(log=stored.log, next_morning_for=stored.next_morning_for, feedback=said)
 
 
 Reading = Callable[[Callable[[Me], _T]], _T]

@@ -126,8 +126,8 @@ class SignedIn:
     user: UserPublic
     web_session: WebSessionPublic
     page_state: PageState | None = None
-    """What the patient's pages are made of, read with the session in the request's unit of work
-    (:func:`load_session`); None when the session was looked up outside it."""
+    """What the patient's pages are made of, read in the same statement as the session when asked for
+    (``with_page_state``: a patient's page, logging a session); else None."""
 
 
 def _is_https(request: Request, settings: Settings) -> bool:
