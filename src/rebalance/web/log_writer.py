@@ -23,6 +23,8 @@ What each request gets is what it would get alone, in the order the sessions arr
   the error.
 - A session's feedback that fails leaves it stored and answers that request with the error, as the
   route does once its commit is done.
+- The version's latest sessions, which the feedback is about, are read after the commit: a patient's two
+  sessions logged at the very same moment are each answered with both counted.
 
 The caller's event loop gets each answer back through ``call_soon_threadsafe``; a request whose client has
 gone (its future cancelled) is still written, as a route's unit of work is once begun.
@@ -148,6 +150,7 @@ class LogWriter:
                     latest = latest_sessions(me.on(reads), session.program)
                     saved = saved_session(me, session, latest)
                 except Exception as error:
+                    reads.rollback()  # the next session's read begins afresh (on PostgreSQL, after an error)
                     _settle(job, None, error)
                 else:
                     _settle(job, saved, None)
