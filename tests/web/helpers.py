@@ -90,7 +90,17 @@ def through_front(
         else:
             answer["body"] += message.get("body", b"")
 
-    scope = {
+    scope = http_scope(app, method, path, headers, query)
+    with start_blocking_portal() as portal:  # an event loop of its own, as the TestClient's
+        portal.call(front(inner), scope, receive, send)
+    return answer
+
+
+def http_scope(
+    app: FastAPI, method: str, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b""
+) -> dict[str, Any]:
+    """The ASGI scope of a request to ``app`` (the app itself in it, as Starlette puts it there)."""
+    return {
         "type": "http",
         "method": method,
         "path": path,
@@ -104,6 +114,3 @@ def through_front(
         "root_path": "",
         "http_version": "1.1",
     }
-    with start_blocking_portal() as portal:  # an event loop of its own, as the TestClient's
-        portal.call(front(inner), scope, receive, send)
-    return answer

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rebalance.web import log_front, log_writer
 from rebalance.web.log_front import SessionLogFront
 from tests.web.conftest import Cast, email, web
-from tests.web.helpers import sign_in
+from tests.web.helpers import http_scope, sign_in
 from tests.web.patient_story import MONDAY, Story, patient, stored_logs, story
 
 __all__ = ["patient", "story"]  # the fixtures
@@ -81,20 +81,7 @@ async def _not_taken(_scope: Any, _receive: Any, _send: Any) -> None:
 
 
 def _scope(app: FastAPI, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "method": "POST",
-        "path": log_front.PATH,
-        "raw_path": log_front.PATH.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), *headers],
-        "app": app,
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1),
-        "root_path": "",
-        "http_version": "1.1",
-    }
+    return http_scope(app, "POST", log_front.PATH, headers)
 
 
 @pytest.fixture

@@ -508,7 +508,7 @@ class StoredSession:
 
 
 def store_session(me: Me, data: SessionIn) -> StoredSession:
-    """:func:`record_session`'s checks, changes and reads in ``me``'s unit of work, which the caller commits
+    """:func:`record_session`'s checks and changes in ``me``'s unit of work, which the caller commits
     (or rolls back: nothing of it is kept then). Refused before anything is written where the program is
     stopped or missing (409) or a field has a problem (422)."""
     program = me.program
