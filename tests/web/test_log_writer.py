@@ -68,8 +68,9 @@ def at_once(app: FastAPI, requests: list[tuple[list[tuple[bytes, bytes]], bytes]
         await front(scope, receive, send)
         return answer["status"], json.loads(answer["body"])
 
-    async def together() -> list[Any]:
-        return list(await asyncio.gather(*(one(h, b) for h, b in requests), return_exceptions=True))
+    async def together() -> list[Any]:  # a request never answered fails the test, not hangs it
+        answers = asyncio.gather(*(one(h, b) for h, b in requests), return_exceptions=True)
+        return list(await asyncio.wait_for(answers, timeout=30))
 
     with start_blocking_portal() as portal:
         answers = portal.call(together)
@@ -206,7 +207,7 @@ def test_the_writers_thread_ends_when_idle_and_starts_again(
             async def send(_message: dict[str, Any]) -> None:
                 pass
 
-            await front(_scope(app, headers), receive, send)
+            await asyncio.wait_for(front(_scope(app, headers), receive, send), timeout=30)
 
         with start_blocking_portal() as portal:
             portal.call(once)
