@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -235,10 +236,31 @@ def test_the_latest_sessions_are_found_down_one_index_before_the_statistics_catc
         " FROM generate_series(1, 3000) AS n",
         values,
     )
-    sql = str(repo._NEWEST_ENTRIES_OF_PROGRAM.statement.compile(session.get_bind()))
+    statement: Any = repo._NEWEST_ENTRIES_OF_PROGRAM.statement
+    sql = str(statement.compile(session.get_bind()))
     params = {"patient_id": people.patient, "program_id": program_id, "limit": 14, "param_1": 0}
     plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {sql}", params))
     assert "Index Scan Backward using ix_session_logs_program_id_patient_id_performed_on_id" in plan, plan
     assert "Sort" not in plan, plan
     entries = repo.recent_session_entries(session, people.patient_user, people.patient, 14, program_id)
     assert len(entries) == 14 and entries[-1].performed_on == dt.date(2026, 1, 1) + dt.timedelta(days=299)
+
+
+def test_the_latest_sessions_entries_are_decoded_once_and_shared_read_only(
+    session: Session, people: People, program_id: int
+) -> None:
+    """``repo._entries_in``: every session logged reads the latest sessions again; the same stored text is
+    decoded once a process and shared, so it cannot be changed; a change to a session (a next-morning
+    answer) is a new text, read as it now is."""
+    log = add_log(session, people.patient_user, people.patient, program_id, on="2026-11-01", pains=(3, 1))
+    session.commit()
+    first = repo.recent_session_entries(session, people.patient_user, people.patient, 5, program_id)
+    again = repo.recent_session_entries(session, people.patient_user, people.patient, 5, program_id)
+    assert first == again and first[0].entries is again[0].entries  # decoded once
+    assert first[0].entries[0]["pain_during"] == 3
+    with pytest.raises(TypeError):
+        first[0].entries[0]["pain_during"] = 9  # type: ignore[index]
+    repo.set_next_morning(session, people.patient_user, log.id, 4, None)
+    session.commit()
+    (changed,) = repo.recent_session_entries(session, people.patient_user, people.patient, 5, program_id)
+    assert changed.entries[0]["pain_next_morning"] == 4 and changed.entries is not first[0].entries

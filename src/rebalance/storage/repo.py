@@ -21,11 +21,14 @@ change that breaks a rule of the stored data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, event, false, func, insert, select
+from sqlalchemy import Table, Text, bindparam, event, false, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -90,8 +93,10 @@ _NEWEST_LOGS = (  # columns, not ORM records: every session logged reads them (b
 )
 _OF_PROGRAM = SessionLog.program_id == bindparam("program_id")
 _NEWEST_LOGS_OF_PROGRAM = Quick(_NEWEST_LOGS.where(_OF_PROGRAM))
-_NEWEST_ENTRIES_OF_PROGRAM = Quick(
-    _NEWEST_LOGS.where(_OF_PROGRAM).with_only_columns(SessionLog.performed_on, SessionLog.entries)
+_NEWEST_ENTRIES_OF_PROGRAM = Quick(  # the entries as the JSON text stored: see _entries_in
+    _NEWEST_LOGS.where(_OF_PROGRAM).with_only_columns(
+        SessionLog.performed_on, SessionLog.entries.cast(Text).label("entries")
+    )
 )
 _NEWEST_LOGS_BEFORE = Quick(_NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before")))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
@@ -693,7 +698,18 @@ def recent_session_entries(
     stored (JSON objects): what the pain-monitoring model reads after every session logged, without
     building each session's records (``bench/bench_web_load.py``)."""
     rows = _newest(session, actor_id, patient_id, limit, _NEWEST_ENTRIES_OF_PROGRAM, program_id=program_id)
-    return [StoredEntries(row["performed_on"], row["entries"]) for row in rows]
+    return [StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows]
+
+
+@functools.lru_cache(maxsize=4096)
+def _entries_in(stored: str) -> tuple[Mapping[str, Any], ...]:
+    """A session's entries from the JSON text stored, read-only, decoded once per process and text.
+
+    Every session logged reads the version's latest sessions again, all but one of them read the session
+    before: their text is the key, so an entry changed since (a next-morning answer) is a new text, decoded
+    afresh. What is kept is immutable (mappings that cannot be changed, in a tuple), as it is shared by
+    every reader. 4,096 texts of about a kilobyte each at most (a session of a few exercises)."""
+    return tuple(MappingProxyType(entry) for entry in json.loads(stored))
 
 
 def _newest(

@@ -8,6 +8,8 @@ from the session). Programs have no ``XUpdate``: a change is a new version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -224,14 +226,15 @@ class SessionLogPublic(_Out):
 
 class StoredEntries(NamedTuple):
     """A session's day and its entries as stored: JSON objects with every :class:`SessionEntry` field
-    (``None`` where not given), read without building the records (``repo.recent_session_entries``)."""
+    (``None`` where not given), read without building the records (``repo.recent_session_entries``);
+    read-only (shared by the readers of the same stored text)."""
 
     performed_on: dt.date
-    entries: list[dict[str, Any]]
+    entries: tuple[Mapping[str, Any], ...]
 
     @classmethod
     def of(cls, log: SessionLogPublic) -> StoredEntries:
-        return cls(log.performed_on, [entry.model_dump() for entry in log.entries])
+        return cls(log.performed_on, tuple(MappingProxyType(entry.model_dump()) for entry in log.entries))
 
 
 # audit events

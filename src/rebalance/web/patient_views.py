@@ -26,7 +26,7 @@ import datetime as dt
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, overload
 
@@ -647,7 +647,7 @@ def _library_logs(sessions: Sequence[StoredEntries]) -> Logs | None:
         return None
 
 
-def _library_entry(entry: dict[str, Any]) -> dict[str, Any]:
+def _library_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     values = {name: value for name, value in entry.items() if value is not None}
     if "hold_s" in values:
         values["hold_s"] = round(values["hold_s"])
