@@ -74,7 +74,7 @@ def at_once(app: FastAPI, requests: list[tuple[list[tuple[bytes, bytes]], bytes]
 
     with start_blocking_portal() as portal:
         answers = portal.call(together)
-    return answers, writer.batches
+    return answers, list(writer.batches)
 
 
 async def _not_taken(_scope: Any, _receive: Any, _send: Any) -> None:

@@ -85,11 +85,8 @@ class Quick:
             finally:
                 cursor.close()
         except engine.dialect.loaded_dbapi.Error as error:
-            broken = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
-            if broken:
-                connection.invalidate(error)
-            raise exc.DBAPIError.instance(
-                plan.sql, parameters, error, engine.dialect.loaded_dbapi.Error, connection_invalidated=broken
+            raise _sqlalchemys(
+                error, engine.dialect, connection.dbapi_connection, connection, plan.sql, parameters
             ) from error
         finally:
             connection.close()
@@ -152,15 +149,24 @@ def _cursor_of(connection: Connection, sql: str, parameters: Any, *, many: bool 
         finally:
             cursor.close()
     except dbapi.Error as error:
-        broken = connection.dialect.is_disconnect(error, raw, None)
-        if broken:
-            connection.invalidate(error)
-        raise exc.DBAPIError.instance(sql, parameters, error, dbapi.Error, connection_invalidated=broken) from error
+        raise _sqlalchemys(error, connection.dialect, raw, connection, sql, parameters) from error
+
+
+def _sqlalchemys(error: Any, dialect: Dialect, raw: Any, owner: Any, sql: str, parameters: Any) -> Exception:
+    """The driver's ``error`` on its connection ``raw`` as SQLAlchemy raises it (``IntegrityError``, ...);
+    ``owner`` (the pooled connection, or the ``Connection``) invalidated first if the error says the
+    connection is broken, as SQLAlchemy does."""
+    broken = dialect.is_disconnect(error, raw, None)
+    if broken:
+        owner.invalidate(error)
+    error_class = dialect.loaded_dbapi.Error
+    translated: Exception = exc.DBAPIError.instance(sql, parameters, error, error_class, connection_invalidated=broken)
+    return translated
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    columns = list(_returned(statement))
+    columns = list(statement.exported_columns)  # type: ignore[attr-defined]  # a select's, or RETURNING's
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     binds = {
         name: bind.type.dialect_impl(dialect).bind_processor(dialect) for bind, name in compiled.bind_names.items()
@@ -168,11 +174,3 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     labels = tuple(str(column.key) for column in columns)
     return _Plan(str(compiled), labels, results, binds, positions, compiled)
-
-
-def _returned(statement: Executable) -> Sequence[Any]:
-    """The columns a statement gives back: a select's, or an insert's ``RETURNING`` (none without)."""
-    selected = getattr(statement, "selected_columns", None)
-    if selected is not None:
-        return list(selected)
-    return list(getattr(statement, "_returning", ()))

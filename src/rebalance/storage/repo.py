@@ -200,7 +200,8 @@ def _may(session: Session, actor_id: int, patient_id: int, action: AuditAction, 
 def checked_page_state(session: Session, actor_id: int, patient_id: int) -> page_state.PageState:
     """The patient's page state (``page_state.page_state``) for a user who may read the patient's record
     (the patient themselves too), read in one statement with what :func:`_may` reads, which the unit of
-    work then knows: a patient logging a session makes one statement fewer (``bench/bench_web_load.py``)."""
+    work then knows: one statement fewer for a request that writes without the page state of its sign-in
+    lookup (the patient's log form; the JSON API's has it: :func:`known_own_access`)."""
     row = _access_row(session, _QUICK_ACCESS_ROW_AND_PAGE_STATE, actor_id, patient_id, AuditAction.READ, True)
     if row is None:
         return page_state.page_state(session, patient_id)

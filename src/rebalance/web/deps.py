@@ -39,8 +39,7 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -147,15 +146,18 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session = bookkeeping.reading_session(web.bookkeeping, web.reading_session_factory, {INLINE: web.reads_inline})
     else:
         session = writing_session(web)
-    with request_unit_of_work(session):
-        try:
-            yield session
-            if session.in_transaction():
-                await run_db(session.commit)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await run_db(session.rollback)
-            raise
+    token = _unit_of_work.set(session)
+    try:
+        yield session
+        if session.in_transaction():
+            await run_db(session.commit)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_db(session.rollback)
+        raise
+    finally:
+        _unit_of_work.reset(token)
+        session.close()  # no I/O: the transaction has ended
 
 
 def writing_session(web: WebContext, *, in_turn: bool = True) -> Session:
@@ -164,18 +166,6 @@ def writing_session(web: WebContext, *, in_turn: bool = True) -> Session:
     that writes in its own turn (``log_writer.py``), outside any event loop."""
     info = {WRITERS: web.writers()} if in_turn else {}
     return bookkeeping.reading_session(web.bookkeeping, web.session_factory, info)
-
-
-@contextmanager
-def request_unit_of_work(session: Session) -> Iterator[Session]:
-    """``session`` as the request's unit of work (what :func:`run_db` runs its calls for) in the block;
-    closed after it (no I/O: the caller has committed or rolled it back)."""
-    token = _unit_of_work.set(session)
-    try:
-        yield session
-    finally:
-        _unit_of_work.reset(token)
-        session.close()
 
 
 class Deferred(abc.ABC):

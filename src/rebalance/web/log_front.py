@@ -34,9 +34,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebalance.storage.types import Role
-from rebalance.web import deps, security
+from rebalance.web import deps, patient_views, security
 from rebalance.web.log_writer import LogWriter
-from rebalance.web.page_front import today_of
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 
 if TYPE_CHECKING:
@@ -66,7 +65,7 @@ class SessionLogFront:
 
     async def _log(self, request: Request, data: SessionIn) -> Response:
         app: FastAPI = request.app
-        day = await today_of(app)
+        day = await patient_views.today_of(app)
         try:
             saved = await self.writer.submit(request, day, data)
         except Exception as error:
@@ -107,7 +106,7 @@ async def _taken(request: Request, body: bytes) -> SessionIn | None:
     if not request.cookies.get(security.SESSION_COOKIE) or "json" not in request.headers.get("content-type", ""):
         return None
     web: WebContext = request.app.state.web
-    found = await deps.signed_in(request, web, with_page_state=True)  # the write reads no page state
+    found = await deps.signed_in(request, web, with_page_state=True)  # so the write's unit of work reads none
     if found is None or found.user.role is not Role.PATIENT:
         return None
     if not security.same_token(found.web_session.csrf_token, request.headers.get(security.CSRF_HEADER)):

@@ -38,6 +38,7 @@ import datetime as dt
 import logging
 import queue
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,7 @@ class _Job:
     request: Request
     day: dt.date
     data: SessionIn
-    loop: asyncio.AbstractEventLoop
-    answer: asyncio.Future[SessionSaved]
+    answer: asyncio.Future[SessionSaved]  # of the request's event loop
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,12 @@ class LogWriter:
         self._mutex = threading.Lock()
         self._running = False
         self._thread: threading.Thread | None = None
-        self.batches: list[int] = []
+        self.batches: deque[int] = deque(maxlen=1000)
         """How many sessions each unit of work wrote, the latest last (the last 1,000; for tests and benches)."""
 
     async def submit(self, request: Request, day: dt.date, data: SessionIn) -> SessionSaved:
         """Store the signed-in patient's session of ``day`` with the others waiting; its answer."""
-        loop = asyncio.get_running_loop()
-        job = _Job(request, day, data, loop, loop.create_future())
+        job = _Job(request, day, data, asyncio.get_running_loop().create_future())
         with self._mutex:
             self._jobs.put(job)
             if not self._running:
@@ -174,7 +173,7 @@ class LogWriter:
             except Exception as error:
                 session.rollback()
                 return _Failed(None, error)
-            self.batches = [*self.batches[-999:], len(jobs)]
+            self.batches.append(len(jobs))
             return done
         finally:
             session.close()
@@ -192,4 +191,4 @@ def _settle(job: _Job, saved: SessionSaved | None, error: Exception | None) -> N
             job.answer.set_result(saved)  # type: ignore[arg-type]
 
     with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
-        job.loop.call_soon_threadsafe(settle)
+        job.answer.get_loop().call_soon_threadsafe(settle)

@@ -22,7 +22,6 @@ When the session was looked up here, the app is handed what was found (``request
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -59,17 +58,10 @@ async def _cached(scope: Scope, page: str) -> bytes | None:
         return None
     app: FastAPI = scope["app"]
     web: WebContext = app.state.web
-    day = await today_of(app)
+    day = await patient_views.today_of(app)
     if web.reads_inline:
         return _serve(web, request, page, day)
     return await run_in_threadpool(_serve, web, request, page, day)
-
-
-async def today_of(app: FastAPI) -> dt.date:
-    """The day the patient's pages are made for: the ``today`` dependency (or what the app put in its place)."""
-    provider = app.dependency_overrides.get(patient_views.today, patient_views.today)
-    day = provider()
-    return await day if inspect.isawaitable(day) else day  # type: ignore[no-any-return]
 
 
 def _serve(web: WebContext, request: Request, page: str, day: dt.date) -> bytes | None:

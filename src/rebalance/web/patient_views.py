@@ -23,6 +23,7 @@ warning sign does not undo it, a new assessment does (the clinician has seen the
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import re
 from collections import Counter
@@ -30,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, overload
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,14 @@ HEADLINES = {
 async def today() -> dt.date:
     """Today, on the server's calendar (a dependency: tests put another day in its place)."""
     return dt.date.today()
+
+
+async def today_of(app: FastAPI) -> dt.date:
+    """The day the patient's pages are made for: the ``today`` dependency (or what the app put in its
+    place), for the fronts that answer before routing (``page_front.py``, ``log_front.py``)."""
+    provider = app.dependency_overrides.get(today, today)
+    day = provider()
+    return await day if inspect.isawaitable(day) else day  # type: ignore[no-any-return]
 
 
 _T = TypeVar("_T")
