@@ -13,8 +13,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.storage import db, repo
+from rebalance.storage.bookkeeping import Bookkeeping
 from rebalance.storage.db import (
     WriteLock,
+    checkpoint,
     make_engine,
     make_session_factory,
     read_connection,
@@ -24,7 +26,7 @@ from rebalance.storage.db import (
 )
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.schemas import PatientCreate, UserCreate
-from rebalance.storage.types import Role
+from rebalance.storage.types import Role, utc_now
 from tests.storage.conftest import POSTGRESQL_URL
 
 
@@ -49,6 +51,60 @@ def test_sqlite_runs_with_wal_foreign_keys_and_normal_sync(sqlite_engine: Engine
             for name in ("journal_mode", "foreign_keys", "synchronous")
         }
     assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 1}  # 1 = NORMAL
+
+
+_HUNDRED_PAGES = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO filler SELECT randomblob(3900) FROM n"""
+
+
+def _fill(engine: Engine, pages: int) -> None:
+    """About ``pages`` pages written through ``engine``, a hundred to a unit of work."""
+    with session_scope(make_session_factory(engine)) as db:
+        db.execute(text("CREATE TABLE IF NOT EXISTS filler (x BLOB)"))
+    for _ in range(pages // 100):
+        with session_scope(make_session_factory(engine)) as db:
+            db.execute(text(_HUNDRED_PAGES))
+
+
+def test_a_commit_checkpoints_the_log_past_1000_pages_unless_checkpoints_are_left_to_the_background(
+    tmp_path: Path,
+) -> None:
+    """SQLite's default: the commit that takes the write-ahead log past 1,000 pages copies it back,
+    holding the write locks. The web app's engine leaves that to :func:`checkpoint`, called off the
+    request path, which copies everything new without a lock (``PASSIVE``)."""
+    sizes = {}
+    for background in (False, True):
+        url = f"sqlite:///{tmp_path / f'{background}.db'}"
+        engine = make_engine(url, background_checkpoints=background)
+        try:
+            _fill(engine, 1500)
+            sizes[background] = checkpoint(engine)
+            assert checkpoint(engine) == sizes[background]  # nothing new to copy
+        finally:
+            engine.dispose()
+    assert sizes[False] is not None and sizes[False][0] < 1000  # checkpointed, and the log begun again
+    log, copied = sizes[True] or (0, -1)
+    assert log >= 1500 and copied == log  # never at a commit; all of it by checkpoint()
+    assert checkpoint(make_engine("sqlite://")) is None
+
+
+def test_the_bookkeeping_writer_checkpoints_the_log_it_is_given(tmp_path: Path) -> None:
+    database = tmp_path / "kept.db"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    engine = make_engine(url, background_checkpoints=True)
+    writer = Bookkeeping(make_session_factory(engine), checkpoints=engine)
+    try:
+        _fill(engine, 500)
+        before = database.stat().st_size
+        writer.touch(1, utc_now())  # starts its thread
+        deadline = time.monotonic() + 10
+        while database.stat().st_size < before + 400 * 3900 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert database.stat().st_size >= before + 400 * 3900  # the pages copied into the file
+    finally:
+        writer.close()
+        engine.dispose()
 
 
 def test_the_engines_of_one_file_share_its_write_lock(tmp_path: Path) -> None:

@@ -101,6 +101,11 @@ def _logged(session: Session, people: People) -> int:
     return program.id
 
 
+def _inserting(values: dict[str, object]) -> Quick:
+    """An insert of a session log with the columns of ``values``, each bound as its type says."""
+    return Quick(insert(SessionLog).values(**{k: bindparam(k, type_=SessionLog.__table__.c[k].type) for k in values}))
+
+
 def test_in_a_unit_of_work_the_same_rows_as_sqlalchemys_execution(session: Session, people: People) -> None:
     """Every row and column with its type's processing: days as dates, entries as JSON, timestamps aware."""
     program_id = _logged(session, people)
@@ -127,7 +132,7 @@ def test_in_a_unit_of_work_its_writes_commit_and_roll_back_with_the_unit_of_work
         "pain_during_max": None,
         "created_at": utc_now(),
     }
-    adding = Quick(insert(SessionLog).values(**{k: bindparam(k, type_=SessionLog.__table__.c[k].type) for k in values}))
+    adding = _inserting(values)
     count = select(func.count()).select_from(SessionLog)
     before = session.scalar(count) or 0
     adding.many_in(session, [values, {**values, "performed_on": dt.date(2026, 11, 10)}])
@@ -192,3 +197,57 @@ def test_a_connection_lost_in_a_unit_of_work_is_invalidated_and_the_next_one_wor
             assert quick.first_in(session, {}) == {"one": 1}
     finally:
         engine.dispose()
+
+
+def test_rows_inserted_together_are_one_statement_on_sqlite_and_read_back_as_executemany_stores_them(
+    session: Session, people: People, engine: Engine
+) -> None:
+    """The driver's executemany lets go of the GIL after each row, and a writer then waits for it again at
+    every row while holding the write lock: on SQLite many rows are one statement (PostgreSQL's driver
+    sends its executemany in one pipeline). Each value is bound as the column's type says either way."""
+    program_id = _logged(session, people)
+    base = {"patient_id": people.patient, "program_id": program_id, "pain_during_max": None, "created_at": NOW}
+    rows = [
+        {**base, "performed_on": dt.date(2026, 10, 1) + dt.timedelta(days=i), "entries": [{"exercise_id": f"x{i}"}]}
+        for i in range(3)
+    ]
+    adding = _inserting(rows[0])
+    heard: list[tuple[str, bool]] = []
+
+    def before(_conn: object, _cursor: object, statement: str, _params: object, _context: object, many: bool) -> None:
+        heard.append((statement.split(maxsplit=1)[0], many))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        adding.many_in(session, rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert heard == ([("INSERT", False)] if engine.dialect.name == "sqlite" else [("INSERT", True)])
+    stored = session.execute(
+        select(SessionLog.performed_on, SessionLog.entries, SessionLog.created_at)
+        .where(SessionLog.performed_on < dt.date(2026, 11, 1))
+        .order_by(SessionLog.performed_on)
+    ).all()
+    assert [tuple(row) for row in stored] == [(r["performed_on"], r["entries"], NOW) for r in rows]
+
+
+def test_more_rows_than_one_sqlite_statement_takes_are_split_and_all_stored(
+    session: Session, people: People, engine: Engine
+) -> None:
+    """SQLite takes 32,766 parameters a statement: 6,000 rows of 6 columns are two statements."""
+    program_id = _logged(session, people)
+    base = {"patient_id": people.patient, "program_id": program_id, "pain_during_max": 2, "created_at": NOW}
+    rows = [{**base, "performed_on": dt.date(2000, 1, 1) + dt.timedelta(days=i), "entries": []} for i in range(6000)]
+    adding = _inserting(rows[0])
+    count = select(func.count(), func.min(SessionLog.performed_on), func.max(SessionLog.performed_on)).where(
+        SessionLog.performed_on < dt.date(2026, 1, 1)
+    )
+    heard: list[int] = []
+    listener = lambda *_args: heard.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        adding.many_in(session, rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(heard) == (2 if engine.dialect.name == "sqlite" else 1)
+    assert tuple(session.execute(count).one()) == (6000, rows[0]["performed_on"], rows[-1]["performed_on"])

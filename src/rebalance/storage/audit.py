@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, event
+from sqlalchemy import Connection, Select, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from rebalance.storage import bookkeeping
-from rebalance.storage.quick import Quick
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, utc_now
 
@@ -31,9 +30,6 @@ PENDING = "rebalance.audit_pending"
 """``Session.info`` key: the events recorded and not yet written, each with the transaction it belongs to."""
 
 _TABLE = cast(Table, AuditEvent.__table__)
-_COLUMNS = ("at", "user_id", "action", "entity_type", "entity_id", "patient_id", "detail")
-# On the driver's cursor (``quick.py``): every unit of work that changes a record makes it.
-_INSERT = Quick(_TABLE.insert().values({name: bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS}))
 
 
 def record(
@@ -73,7 +69,7 @@ def write_pending(session: Session) -> None:
 def _write(session: Session, connection: Connection) -> None:
     pending = session.info.pop(PENDING, None)
     if pending:
-        _INSERT.many_in(connection, [row for _, row in pending])
+        bookkeeping.insert_events(connection, [row for _, row in pending])
 
 
 def recorded(session: Session) -> list[dict[str, Any]]:

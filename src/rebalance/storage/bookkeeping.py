@@ -12,6 +12,9 @@ the events it was handed, all of them in one unit of work, at most :data:`FLUSH_
 on :meth:`Bookkeeping.close` (the app's shutdown). What a crash of the process can lose is the events
 of its last fraction of a second, never a change: changes and their audit events are written together
 in the unit of work that makes them, as always (``audit.py``).
+
+Given the engine (``checkpoints``), the same thread also checkpoints its SQLite write-ahead log every
+cycle (``db.checkpoint``), so that no request's commit has to (``db.make_engine(background_checkpoints=True)``).
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Table, bindparam
+from sqlalchemy import Connection, Dialect, Engine, Table, bindparam
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage.db import session_scope
+from rebalance.storage.db import checkpoint, session_scope
+from rebalance.storage.quick import Quick
 from rebalance.storage.tables import AuditEvent, WebSession
 
 logger = logging.getLogger("rebalance.storage")
@@ -40,7 +44,6 @@ MAX_WAITING = 200_000
 KEY = "rebalance.bookkeeping"
 """``Session.info`` key of a reading unit of work: the :class:`Bookkeeping` its events go to."""
 
-_EVENTS = cast(Table, AuditEvent.__table__).insert()
 _SESSIONS = cast(Table, WebSession.__table__)
 _TOUCH = (
     _SESSIONS.update()
@@ -52,8 +55,9 @@ _TOUCH = (
 class Bookkeeping:
     """Read events and session activity, stored by a thread of its own (started on first use)."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], checkpoints: Engine | None = None) -> None:
         self._factory = session_factory
+        self._checkpoints = checkpoints
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
         self._seen: dict[int, dt.datetime] = {}  # web session id -> the latest activity
@@ -147,17 +151,33 @@ class Bookkeeping:
                 self.flush()
             except Exception:
                 logger.exception("audit: read events could not be stored; trying again")
+            if self._checkpoints is not None:
+                try:
+                    checkpoint(self._checkpoints)
+                except Exception:
+                    logger.exception("the write-ahead log could not be checkpointed; trying again")
 
 
 _COLUMNS = [c for c in cast(Table, AuditEvent.__table__).c if c.name != "id"]
 _COPY = f"COPY audit_events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
+_INSERT = Quick(
+    cast(Table, AuditEvent.__table__).insert().values({c.name: bindparam(c.name, type_=c.type) for c in _COLUMNS})
+)
+
+
+def insert_events(connection: Connection, events: list[dict[str, Any]]) -> None:
+    """Insert audit events (rows as ``audit.record`` makes them) in ``connection``'s transaction, on the
+    driver's cursor: every unit of work that changes a record makes it (``quick.py``: one statement for
+    many rows on SQLite, one pipeline on PostgreSQL)."""
+    _INSERT.many_in(connection, events)
 
 
 def store_events(connection: Connection, events: list[dict[str, Any]]) -> None:
-    """Insert audit events in ``connection``'s transaction: one ``COPY`` on PostgreSQL (a fraction of
-    the cost of an ``INSERT`` a row, in the server and in the driver), else one ``executemany``."""
+    """Insert a batch of read events in ``connection``'s transaction: one ``COPY`` on PostgreSQL (a
+    fraction of the cost of an ``INSERT`` a row, in the server and in the driver), else
+    :func:`insert_events`."""
     if connection.dialect.name != "postgresql":
-        connection.execute(_EVENTS, events)
+        insert_events(connection, events)
         return
     convert = _converters(connection.dialect)
     driver = connection.connection.driver_connection

@@ -4,7 +4,7 @@
 >>> LOOKUP.first(reading_engine, {"token_hash": hashed})     # standing alone: {label: value, ...} or None
 >>> INSERT = Quick(insert(table).returning(table.c.id))
 >>> INSERT.first_in(session, {...})                           # in the session's unit of work
->>> Quick(insert(table)).many_in(connection, [{...}, {...}])  # several rows, one statement
+>>> Quick(insert(table)).many_in(connection, [{...}, {...}])  # several rows (one statement on SQLite)
 
 Through a SQLAlchemy ``Connection`` one statement costs about 150 µs of Python on PostgreSQL here,
 against about 65 µs this way, and on SQLite several times the driver's own cost (``bench/README.md``):
@@ -25,6 +25,13 @@ Two ways to run one:
   write lock is taken the same way), and committed or rolled back with it. The session's ORM events do not
   see these statements: they are for tables the unit of work holds no ORM records of.
 
+Rows inserted together (:meth:`Quick.many_in` of an ``INSERT``) are one statement on SQLite: ``VALUES``
+with a row of placeholders per row, up to SQLite's limit of parameters. The driver's ``executemany`` runs
+the statement once a row, and lets go of the GIL around each: under load, a thread writing a few hundred
+rows waited for the GIL again after every one, holding the database's write lock all along (a batch of
+read events held it for up to 2.7 s; ``bench/README.md``). PostgreSQL's driver sends its
+``executemany`` in one pipeline.
+
 A connection found broken is thrown out of the pool (standing alone) or invalidated (in a unit of work),
 as SQLAlchemy does, and the error raised is SQLAlchemy's (``IntegrityError`` for a constraint, say).
 """
@@ -36,12 +43,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, exc
+from sqlalchemy import Connection, Engine, Executable, Insert, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import Compiled
 
 _Processor = Callable[[Any], Any] | None
+
+SQLITE_MOST_PARAMETERS = 32_766
+"""Parameters one SQLite statement takes at most (SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class _Plan:
     binds: Mapping[str, _Processor]
     positions: tuple[str, ...] | None  # the parameters' order, for a driver of positional parameters
     compiled: Compiled
+    rows_sql: tuple[str, str] | None = None  # an INSERT of positional parameters: its head and one row's VALUES
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         given = self.compiled.construct_params(dict(params)) or {}
@@ -108,8 +119,19 @@ class Quick:
         connection = db.connection() if isinstance(db, Session) else db
         plan = self._plan(connection.dialect)
         parameters = [plan.parameters(row) for row in rows]
-        with _cursor_of(connection, plan.sql, parameters, many=True) as cursor:
-            cursor.executemany(plan.sql, parameters)
+        if plan.rows_sql is None or len(parameters) == 1:
+            with _cursor_of(connection, plan.sql, parameters, many=True) as cursor:
+                cursor.executemany(plan.sql, parameters)
+            return
+        head, one = plan.rows_sql
+        width = max(1, len(parameters[0]))
+        at_once = max(1, SQLITE_MOST_PARAMETERS // width)
+        for start in range(0, len(parameters), at_once):
+            chunk = parameters[start : start + at_once]
+            sql = head + ", ".join([one] * len(chunk))
+            flat = tuple(value for row in chunk for value in row)
+            with _cursor_of(connection, sql, flat) as cursor:
+                cursor.execute(sql, flat)
 
     def _run(self, db: Session | Connection, params: Mapping[str, Any], fetch: int | None) -> list[dict[str, Any]]:
         connection = db.connection() if isinstance(db, Session) else db
@@ -173,4 +195,18 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     }
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     labels = tuple(str(column.key) for column in columns)
-    return _Plan(str(compiled), labels, results, binds, positions, compiled)
+    sql = str(compiled)
+    return _Plan(
+        sql, labels, results, binds, positions, compiled, None if columns else _rows_sql(statement, dialect, sql)
+    )
+
+
+def _rows_sql(statement: Executable, dialect: Dialect, sql: str) -> tuple[str, str] | None:
+    """For an INSERT of one row of positional parameters on SQLite, without RETURNING: the statement up
+    to and including ``VALUES``, and its row of placeholders (to be repeated for several rows)."""
+    if dialect.name != "sqlite" or not isinstance(statement, Insert):
+        return None
+    head, found, one = sql.rpartition(" VALUES ")
+    if not found or not (one.startswith("(") and one.endswith(")")):
+        return None
+    return head + found, one

@@ -55,7 +55,7 @@ def _version() -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web app on ``settings`` (default: ``Settings()`` from the environment)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=True)  # by the bookkeeping writer
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

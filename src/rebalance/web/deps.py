@@ -110,7 +110,8 @@ class WebContext:
         factory = make_session_factory(engine)
         reads = reading_engine(engine)
         reading = make_reading_session_factory(reads)
-        return cls(settings, factory, security.Passwords(settings), reading, Bookkeeping(factory), reads)
+        writer = Bookkeeping(factory, checkpoints=engine)
+        return cls(settings, factory, security.Passwords(settings), reading, writer, reads)
 
 
 async def web_context(request: Request) -> WebContext:
