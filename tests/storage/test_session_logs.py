@@ -121,6 +121,36 @@ def test_the_latest_sessions_entries_as_stored_are_the_same_read(
     assert repo.recent_session_entries(session, people.clinician, people.patient, 2, program_id + 1000) == []
 
 
+def test_the_latest_sessions_of_several_reads_together_are_each_as_read_alone(
+    session: Session, people: People, program_id: int
+) -> None:
+    """What the log writer reads for the sessions it stored at once: each read checked and audited as alone."""
+    assessment = add_assessment(session, people.clinician, people.patient, on="2026-11-21")
+    newer = add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
+    for day, version in (("2026-11-01", program_id), ("2026-11-02", program_id), ("2026-11-04", newer)):
+        add_log(session, people.patient_user, people.patient, version, on=day, pains=(2,))
+    session.commit()
+    asks = [(people.patient_user, people.patient, program_id), (people.clinician, people.patient, newer)]
+    asks.append((people.patient_user, people.patient, newer + 1000))
+    events = select(AuditEvent.user_id, AuditEvent.detail).order_by(AuditEvent.id.desc()).limit(3)
+
+    together = repo.recent_session_entries_each(session, 5, asks)
+    session.flush()
+    audited = session.execute(events).all()[::-1]
+    alone = [repo.recent_session_entries(session, actor, patient, 5, version) for actor, patient, version in asks]
+
+    assert together == alone
+    assert [[e.performed_on.day for e in entries] for entries in together] == [[1, 2], [4], []]
+    assert [(user, detail["program_id"], detail["count"]) for user, detail in audited] == [
+        (people.patient_user, program_id, 2),
+        (people.clinician, newer, 1),
+        (people.patient_user, newer + 1000, 0),
+    ]
+    assert repo.recent_session_entries_each(session, 5, []) == []
+    with pytest.raises(PermissionDeniedError):
+        repo.recent_session_entries_each(session, 5, [asks[0], (people.other_clinician, people.patient, newer)])
+
+
 def test_the_latest_sessions_before_a_day(session: Session, people: People, program_id: int) -> None:
     for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"):
         add_log(session, people.patient_user, people.patient, program_id, on=day)

@@ -220,3 +220,50 @@ def test_the_writers_thread_ends_when_idle_and_starts_again(
         thread.join(timeout=5)
         assert not thread.is_alive()
     assert [log.performed_on for log in stored_logs(app, cast)] == [MONDAY, MONDAY]
+
+
+def test_the_latest_sessions_of_every_session_stored_are_read_together(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One read for the batch (one round trip on PostgreSQL), not one a session, each answered the same."""
+    calls: list[int] = []
+    real = log_writer.latest_sessions_each
+
+    def each(asks: Any) -> Any:
+        calls.append(len(asks))
+        return real(asks)
+
+    monkeypatch.setattr(log_writer, "latest_sessions_each", each)
+    monkeypatch.setattr(log_writer, "latest_sessions", _never)
+    answers, batches = at_once(app, [_request(patient, _entry(story, pain_during=p)) for p in (1, 2, 3)])
+    assert [status for status, _ in answers] == [201] * 3 and batches == [3] and calls == [3]
+    assert [[f["sessions"] for f in saved["feedback"]] for _, saved in answers] == [[3]] * 3
+
+
+def test_when_reading_the_latest_sessions_together_fails_each_is_read_alone(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the session whose own read fails gets the error; the others are answered as ever."""
+    real = log_writer.latest_sessions
+    alone: list[int] = []
+
+    def latest_sessions(me: Any, program: Any) -> Any:
+        alone.append(me.patient_id)
+        if len(alone) == 2:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real(me, program)
+
+    monkeypatch.setattr(log_writer, "latest_sessions_each", _failing)
+    monkeypatch.setattr(log_writer, "latest_sessions", latest_sessions)
+    answers, batches = at_once(app, [_request(patient, _entry(story, pain_during=p)) for p in (1, 2, 3)])
+    assert answers[0][0] == answers[2][0] == 201 and isinstance(answers[1], OperationalError)
+    assert [[f["sessions"] for f in answers[i][1]["feedback"]] for i in (0, 2)] == [[3], [3]]
+    assert batches == [3] and len(stored_logs(app, cast)) == 3 and alone == [cast.patient_a1] * 3
+
+
+def _never(*_args: Any) -> Any:
+    raise AssertionError("read alone")
+
+
+def _failing(*_args: Any) -> Any:
+    raise OperationalError("SELECT", {}, Exception("server closed the connection"))

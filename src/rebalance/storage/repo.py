@@ -702,6 +702,21 @@ def recent_session_entries(
     return [StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows]
 
 
+def recent_session_entries_each(
+    session: Session, limit: int, each: Sequence[tuple[int, int, int]]
+) -> list[list[StoredEntries]]:
+    """:func:`recent_session_entries` for each (actor id, patient id, program version id) of ``each``, in
+    order: each checked and audited as one read, the reads sent together (one round trip on PostgreSQL).
+    The log writer reads so the latest sessions of every session it stored at once (``web/log_writer.py``)."""
+    for actor_id, patient_id, _ in each:
+        _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
+    values = [{"patient_id": p, "limit": limit, "program_id": v, "before": None} for _, p, v in each]
+    found = _NEWEST_ENTRIES_OF_PROGRAM.all_in_each(session, values)
+    for (actor_id, patient_id, program_id), rows in zip(each, found, strict=True):
+        _audit_newest(session, actor_id, patient_id, limit, program_id, None, len(rows))
+    return [[StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows[::-1]] for rows in found]
+
+
 @functools.lru_cache(maxsize=4096)
 def _entries_in(stored: str) -> tuple[Mapping[str, Any], ...]:
     """A session's entries from the JSON text stored, read-only, decoded once per process and text.
@@ -728,11 +743,16 @@ def _newest(
     _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
     values = {"patient_id": patient_id, "limit": limit, "program_id": program_id, "before": before}
     rows = statement.all_in(session, values)[::-1]
-    detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
-    audit.record(
-        session, actor_id, AuditAction.READ, EntityType.PATIENT, patient_id, patient_id, **detail, count=len(rows)
-    )
+    _audit_newest(session, actor_id, patient_id, limit, program_id, before, len(rows))
     return rows
+
+
+def _audit_newest(
+    session: Session, actor_id: int, patient_id: int, limit: int, program_id: int | None, before: dt.date | None, n: int
+) -> None:
+    """The READ event of one read of a patient's latest sessions."""
+    detail = {"read": "session_logs", "latest": limit, "program_id": program_id, "before": _iso(before)}
+    audit.record(session, actor_id, AuditAction.READ, EntityType.PATIENT, patient_id, patient_id, **detail, count=n)
 
 
 # assessments, as the patient's own pages read them

@@ -45,9 +45,17 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from rebalance.storage import bookkeeping
+from rebalance.storage.schemas import StoredEntries
 from rebalance.web import deps
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
-from rebalance.web.patient_views import Me, StoredSession, latest_sessions, saved_session, store_session
+from rebalance.web.patient_views import (
+    Me,
+    StoredSession,
+    latest_sessions,
+    latest_sessions_each,
+    saved_session,
+    store_session,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -140,13 +148,23 @@ class LogWriter:
             _settle(waiting.pop(outcome.at), None, outcome.error)
 
     def _answer(self, jobs: list[_Job], stored: list[tuple[Me, StoredSession]]) -> None:
-        """Each stored session's answer, once they are committed: the version's latest sessions read in one
-        reading unit of work for them all (no write lock), and the feedback on them."""
+        """Each stored session's answer, once they are committed: the versions' latest sessions read in one
+        reading unit of work for them all (no write lock), sent together (``latest_sessions_each``: one
+        round trip on PostgreSQL), and the feedback on them. If that read fails, each is read alone, and
+        only the sessions whose own read fails get the error."""
         web: WebContext = jobs[0].request.app.state.web
         with bookkeeping.reading_scope(web.bookkeeping, web.reading_session_factory) as reads:
-            for job, (me, session) in zip(jobs, stored, strict=True):
+            readers = [me.on(reads) for me, _ in stored]
+            try:
+                together: list[list[StoredEntries]] | None = latest_sessions_each(
+                    [(reader, session.program) for reader, (_, session) in zip(readers, stored, strict=True)]
+                )
+            except Exception:
+                reads.rollback()
+                together = None
+            for at, (job, (me, session)) in enumerate(zip(jobs, stored, strict=True)):
                 try:
-                    latest = latest_sessions(me.on(reads), session.program)
+                    latest = together[at] if together is not None else latest_sessions(readers[at], session.program)
                     saved = saved_session(me, session, latest)
                 except Exception as error:
                     reads.rollback()  # the next session's read begins afresh (on PostgreSQL, after an error)

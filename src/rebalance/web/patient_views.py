@@ -5,6 +5,7 @@
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
     record_session(me, data)    store a session and the morning after the previous one (all or nothing)
     store_session, latest_sessions, saved_session   the same in steps, around the caller's commit
+    latest_sessions_each(each)  latest_sessions of several patients' sessions at once (the log writer)
     check_in_status(me)         the questions, the latest check-in and its result, whether one is due
     record_check_in(me, data)   store a check-in with the level the library gives it
     progress_view(me)           the numbers behind the progress charts; ``progress_charts`` draws them
@@ -544,6 +545,15 @@ def latest_sessions(me: Me, program: ProgramPublic) -> list[StoredEntries]:
     """The version's latest sessions (what the pain-monitoring model looks at after a session is logged),
     in ``me``'s unit of work: the one that stored the session, or one that reads after its commit."""
     return repo.recent_session_entries(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program.id)
+
+
+def latest_sessions_each(each: Sequence[tuple[Me, ProgramPublic]]) -> list[list[StoredEntries]]:
+    """:func:`latest_sessions` of each patient and version of ``each``, in order, all in the unit of work of
+    the first (the patients' own: ``Me.on``), sent together (one round trip on PostgreSQL)."""
+    if not each:
+        return []
+    asks = [(me.user_id, me.patient_id, program.id) for me, program in each]
+    return repo.recent_session_entries_each(each[0][0].db, FEEDBACK_LOOKS_AT, asks)
 
 
 def saved_session(me: Me, stored: StoredSession, latest: Sequence[StoredEntries]) -> SessionSaved:
