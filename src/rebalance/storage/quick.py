@@ -20,18 +20,19 @@ Two ways to run one:
 - **Standing alone** (:meth:`Quick.first`), like ``db.read_connection``: give it the reading engine
   (``db.reading_engine``), whose PostgreSQL connections are in autocommit; on SQLite the driver issues no
   ``BEGIN`` (the engine takes transaction control away from it: ``db._set_up_sqlite``). Nothing is locked.
-- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.all_in_each`,
-  :meth:`Quick.many_in`): on the connection of the session's transaction, begun as any statement of the
-  session begins it (so SQLite's write lock is taken the same way), and committed or rolled back with it.
-  The session's ORM events do not see these statements: they are for tables the unit of work holds no ORM
-  records of.
+- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.first_in_each`,
+  :meth:`Quick.all_in_each`, :meth:`Quick.many_in`): on the connection of the session's transaction, begun
+  as any statement of the session begins it (so SQLite's write lock is taken the same way), and committed
+  or rolled back with it. The session's ORM events do not see these statements: they are for tables the
+  unit of work holds no ORM records of. The ``_each`` calls send their statements together on PostgreSQL
+  (one pipeline: one round trip).
 
-Rows inserted together (:meth:`Quick.many_in` of an ``INSERT``) are one statement on SQLite: ``VALUES``
-with a row of placeholders per row, up to SQLite's limit of parameters. The driver's ``executemany`` runs
-the statement once a row, and lets go of the GIL around each: under load, a thread writing a few hundred
-rows waited for the GIL again after every one, holding the database's write lock all along (a batch of
-read events held it for up to 2.7 s; ``bench/README.md``). PostgreSQL's driver sends its
-``executemany`` in one pipeline.
+Rows inserted together (:meth:`Quick.many_in` of an ``INSERT``) are one statement: ``VALUES`` with a row
+of placeholders per row, up to the database's limit of parameters. SQLite's driver runs an ``executemany``
+once a row, and lets go of the GIL around each: under load, a thread writing a few hundred rows waited for
+the GIL again after every one, holding the database's write lock all along (a batch of read events held it
+for up to 2.7 s; ``bench/README.md``). PostgreSQL's sends it in a pipeline, which costs the driver's
+Python several times what one statement does.
 
 A connection found broken is thrown out of the pool (standing alone) or invalidated (in a unit of work),
 as SQLAlchemy does, and the error raised is SQLAlchemy's (``IntegrityError`` for a constraint, say).
@@ -39,6 +40,7 @@ as SQLAlchemy does, and the error raised is SQLAlchemy's (``IntegrityError`` for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,8 +53,9 @@ from sqlalchemy.sql.compiler import Compiled
 
 _Processor = Callable[[Any], Any] | None
 
-SQLITE_MOST_PARAMETERS = 32_766
-"""Parameters one SQLite statement takes at most (SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32)."""
+MOST_PARAMETERS = {"sqlite": 32_766, "postgresql": 65_535}
+"""Parameters one statement takes at most: SQLite's SQLITE_MAX_VARIABLE_NUMBER (since 3.32), PostgreSQL's
+protocol limit."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class _Plan:
     binds: Mapping[str, _Processor]
     positions: tuple[str, ...] | None  # the parameters' order, for a driver of positional parameters
     compiled: Compiled
-    rows_sql: tuple[str, str] | None = None  # an INSERT of positional parameters: its head and one row's VALUES
+    rows: _Rows | None = None  # an INSERT of one row: to insert several in one statement
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         given = self.compiled.construct_params(dict(params)) or {}
@@ -113,6 +116,11 @@ class Quick:
         """In the unit of work of ``db``: every row, keyed by the statement's column labels."""
         return self._run(db, params, fetch=None)
 
+    def first_in_each(self, db: Session | Connection, each: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """In the unit of work of ``db``: :meth:`first_in` for each of ``each`` (parameters), in order, sent
+        together as :meth:`all_in_each` sends them."""
+        return [rows[0] if rows else None for rows in self.all_in_each(db, each)]
+
     def all_in_each(self, db: Session | Connection, each: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
         """In the unit of work of ``db``: :meth:`all_in` for each of ``each`` (parameters), in order. On
         PostgreSQL the statements are sent together in one pipeline, and their rows come back in one round
@@ -131,17 +139,11 @@ class Quick:
         connection = db.connection() if isinstance(db, Session) else db
         plan = self._plan(connection.dialect)
         parameters = [plan.parameters(row) for row in rows]
-        if plan.rows_sql is None or len(parameters) == 1:
+        if plan.rows is None or len(parameters) == 1:
             with _cursor_of(connection, plan.sql, parameters, many=True) as cursor:
                 cursor.executemany(plan.sql, parameters)
             return
-        head, one = plan.rows_sql
-        width = max(1, len(parameters[0]))
-        at_once = max(1, SQLITE_MOST_PARAMETERS // width)
-        for start in range(0, len(parameters), at_once):
-            chunk = parameters[start : start + at_once]
-            sql = head + ", ".join([one] * len(chunk))
-            flat = tuple(value for row in chunk for value in row)
+        for sql, flat in plan.rows.statements(parameters, MOST_PARAMETERS[connection.dialect.name]):
             with _cursor_of(connection, sql, flat) as cursor:
                 cursor.execute(sql, flat)
 
@@ -235,17 +237,42 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     labels = tuple(str(column.key) for column in columns)
     sql = str(compiled)
-    return _Plan(
-        sql, labels, results, binds, positions, compiled, None if columns else _rows_sql(statement, dialect, sql)
-    )
+    return _Plan(sql, labels, results, binds, positions, compiled, None if columns else _rows_sql(statement, dialect))
 
 
-def _rows_sql(statement: Executable, dialect: Dialect, sql: str) -> tuple[str, str] | None:
-    """For an INSERT of one row of positional parameters on SQLite, without RETURNING: the statement up
-    to and including ``VALUES``, and its row of placeholders (to be repeated for several rows)."""
-    if dialect.name != "sqlite" or not isinstance(statement, Insert):
+@dataclass(frozen=True)
+class _Rows:
+    """An INSERT of one row as several rows' statement: ``head`` (up to and including ``VALUES``), ``one`` row
+    of positional placeholders, and the names of the parameters in their order (None: already in order)."""
+
+    head: str
+    one: str
+    names: tuple[str, ...] | None
+
+    def statements(self, each: list[Any], most: int) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """The statements (and their parameters) that insert the rows of ``each`` (parameters as
+        :meth:`_Plan.parameters` gives them), each with at most ``most`` parameters."""
+        names = self.names
+        rows = each if names is None else [tuple(row[name] for name in names) for row in each]
+        at_once = max(1, most // max(1, len(rows[0])))
+        for start in range(0, len(rows), at_once):
+            chunk = rows[start : start + at_once]
+            yield self.head + ", ".join([self.one] * len(chunk)), tuple(value for row in chunk for value in row)
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+def _rows_sql(statement: Executable, dialect: Dialect) -> _Rows | None:
+    """For an INSERT of one row without RETURNING (SQLite's positional parameters, or psycopg's named ones):
+    how to insert several rows in one statement. PostgreSQL's is compiled ``inline``, without the RETURNING
+    of the new id that SQLAlchemy adds otherwise."""
+    if dialect.name not in MOST_PARAMETERS or not isinstance(statement, Insert):
         return None
+    sql = str(statement.inline().compile(dialect=dialect))
     head, found, one = sql.rpartition(" VALUES ")
     if not found or not (one.startswith("(") and one.endswith(")")):
         return None
-    return head + found, one
+    if dialect.name == "sqlite":
+        return _Rows(head + found, one, None)
+    return _Rows(head + found, _NAMED.sub("%s", one), tuple(_NAMED.findall(one)))

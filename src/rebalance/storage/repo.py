@@ -606,23 +606,59 @@ def program_versions(session: Session, actor_id: int, patient_id: int) -> list[P
 
 def add_session_log(session: Session, actor_id: int, patient_id: int, data: SessionLogCreate) -> SessionLogPublic:
     """Store one session (the patient themselves, their clinician, or an admin)."""
-    _may(session, actor_id, patient_id, AuditAction.CREATE, patient_may=True)
-    values = {
-        "patient_id": patient_id,
-        "program_id": data.program_id,
-        "performed_on": data.performed_on,
-        "entries": [entry.model_dump(mode="json") for entry in data.entries],
-        "pain_during_max": data.pain_during_max,
-        "created_at": utc_now(),
-    }
+    try:
+        (stored,) = add_session_logs(session, [(actor_id, patient_id, data)])
+    except NotStored as refused:
+        raise refused.why from None
+    return stored
+
+
+def add_session_logs(session: Session, each: Sequence[tuple[int, int, SessionLogCreate]]) -> list[SessionLogPublic]:
+    """:func:`add_session_log` for each (actor id, patient id, session) of ``each``, in order, the inserts
+    sent together (one round trip on PostgreSQL: the log writer stores so the sessions logged at the same
+    moment, ``web/log_writer.py``). Where one cannot be stored, :class:`NotStored` says which and why; the
+    others are stored by then, in the caller's unit of work, which rolls back."""
+    for actor_id, patient_id, _ in each:
+        _may(session, actor_id, patient_id, AuditAction.CREATE, patient_may=True)
+    now = utc_now()
+    values = [
+        {
+            "patient_id": patient_id,
+            "program_id": data.program_id,
+            "performed_on": data.performed_on,
+            "entries": [entry.model_dump(mode="json") for entry in data.entries],
+            "pain_during_max": data.pain_during_max,
+            "created_at": now,
+        }
+        for _, patient_id, data in each
+    ]
     # A Core statement, not an ORM record: the whole row is known, and the unit of work's flush of one new
     # record costs more than the insert (the busiest write: bench/bench_web_load.py).
-    stored = _QUICK_INSERT_LOG.first_in(session, values)
-    if stored is None:  # not stored: say why (no such program version, or another patient's)
-        _of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient_id)
-        raise NotFoundError(EntityType.PROGRAM, data.program_id)  # (gone in between)
-    audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, stored["id"], patient_id)
-    return SessionLogPublic.model_validate({**stored, **values})
+    done = []
+    for at, ((actor_id, patient_id, data), row, stored) in enumerate(
+        zip(each, values, _QUICK_INSERT_LOG.first_in_each(session, values), strict=True)
+    ):
+        if stored is None:  # not stored: say why (no such program version, or another patient's)
+            raise NotStored(at, _why_not_stored(session, patient_id, data.program_id))
+        audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, stored["id"], patient_id)
+        done.append(SessionLogPublic.model_validate({**stored, **row}))
+    return done
+
+
+class NotStored(Exception):
+    """The session ``at`` (of those given to :func:`add_session_logs`) was not stored, for ``why``."""
+
+    def __init__(self, at: int, why: Exception) -> None:
+        super().__init__(at, why)
+        self.at, self.why = at, why
+
+
+def _why_not_stored(session: Session, patient_id: int, program_id: int) -> Exception:
+    try:
+        _of_patient(session, Program, EntityType.PROGRAM, program_id, patient_id)
+    except (NotFoundError, ConflictError) as error:
+        return error
+    return NotFoundError(EntityType.PROGRAM, program_id)  # (gone in between)
 
 
 def session_logs_for_patient(

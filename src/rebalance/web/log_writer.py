@@ -7,11 +7,14 @@ The busiest write of the clinic is a patient logging a session, and each such wr
 work of its own: SQLite's write lock taken and handed on (to the next process too), ``BEGIN``, the session
 stored, its audit events, ``COMMIT``. Under load the lock was held most of the time and every request
 queued for it (``bench/README.md``). Here one thread a process (started when a session is logged, gone
-after a second with none) takes the sessions that arrived while the previous ones were written, stores
-each in turn in one unit of work with the same view as ever (``patient_views.store_session``: the same
-checks, statements and audit events), commits once, then works out each one's feedback
-(``patient_views.saved_session``) after the commit, with the lock free for the other processes. On
-PostgreSQL that is one commit (one flush of the write-ahead log) and one audit insert for them all.
+after a second with none) takes the sessions that arrived while the previous ones were written, checks
+each in turn in one unit of work with the same view as ever (``patient_views.prepare_session``: the same
+checks, statements and audit events as ``store_session``), stores the sessions themselves together
+(``repo.add_session_logs``: one round trip on PostgreSQL; those before a morning-after answer first, as
+its check reads them), commits once, then reads their latest sessions together and works out each one's
+feedback (``patient_views.saved_session``) after the commit, with the lock free for the other processes.
+On PostgreSQL that is one commit (one flush of the write-ahead log), one audit insert, and a round trip
+for the sessions and one for their latest sessions, for them all.
 
 What each request gets is what it would get alone, in the order the sessions arrived:
 
@@ -19,8 +22,8 @@ What each request gets is what it would get alone, in the order the sessions arr
   fails in any other way has the unit of work rolled back; that request gets its error, and the
   sessions before it are stored again with those after it, in a new unit of work. Each is checked against
   what the sessions before it stored, as it would be in a unit of work of its own after theirs.
-- If the commit itself fails, each session is written again alone, and only those that fail again get
-  the error.
+- If the commit itself fails, or the sessions sent together fail as one (not a refusal of one of them),
+  each session is written again alone, and only those that fail again get the error.
 - A session's feedback that fails leaves it stored and answers that request with the error, as the
   route does once its commit is done.
 - The version's latest sessions, which the feedback is about, are read after the commit: a patient's two
@@ -39,22 +42,26 @@ import logging
 import queue
 import threading
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from rebalance.storage import bookkeeping
-from rebalance.storage.schemas import StoredEntries
+from rebalance.storage import bookkeeping, repo
+from rebalance.storage.repo import NotStored
+from rebalance.storage.schemas import SessionLogPublic, StoredEntries
 from rebalance.web import deps
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 from rebalance.web.patient_views import (
     Me,
+    PreparedSession,
     StoredSession,
     latest_sessions,
     latest_sessions_each,
+    prepare_session,
+    reads_sessions,
     saved_session,
-    store_session,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +87,8 @@ class _Job:
 
 @dataclass(frozen=True)
 class _Failed:
-    """A try at writing sessions together that failed: at the session ``at`` (None: at the commit)."""
+    """A try at writing sessions together that failed: at the session ``at`` (None: not one session's, the
+    commit's or the sessions' sent together)."""
 
     at: int | None
     error: Exception
@@ -177,24 +185,52 @@ class LogWriter:
         web: WebContext = jobs[0].request.app.state.web
         session: Session = deps.writing_session(web, in_turn=False)
         try:
-            done = []
-            for at, job in enumerate(jobs):
-                me = Me(session, job.day, job.request)
-                try:
-                    me.check()
-                    done.append((me, store_session(me, job.data)))
-                except Exception as error:
-                    session.rollback()
-                    return _Failed(at, error)
+            mine = [(Me(session, job.day, job.request), job.data) for job in jobs]
             try:
+                stored = _stored(mine)
                 session.commit()
-            except Exception as error:
+            except NotStored as refused:
+                session.rollback()
+                return _Failed(refused.at, refused.why)
+            except Exception as error:  # the commit, or the sessions sent together: not one session's
                 session.rollback()
                 return _Failed(None, error)
             self.batches.append(len(jobs))
-            return done
+            return [(me, done) for (me, _), done in zip(mine, stored, strict=True)]
         finally:
             session.close()
+
+
+def _stored(each: list[tuple[Me, SessionIn]]) -> list[StoredSession]:
+    """``store_session`` of each, in order, in the unit of work they share, the sessions themselves stored
+    together (``repo.add_session_logs``: one round trip on PostgreSQL), those before a morning-after answer
+    first (its check reads the sessions stored). :class:`NotStored` names the one refused, and why."""
+    ready: list[PreparedSession] = []
+    stored: list[StoredSession] = []
+    for at, (me, data) in enumerate(each):
+        if reads_sessions(data):
+            stored += _stored_together(each, ready, len(stored))
+        try:
+            me.check()
+            ready.append(prepare_session(me, data))
+        except Exception as error:
+            raise NotStored(at, error) from error
+    return stored + _stored_together(each, ready, len(stored))
+
+
+def _stored_together(each: list[tuple[Me, SessionIn]], ready: list[PreparedSession], start: int) -> list[StoredSession]:
+    """The sessions of ``ready`` (prepared for ``each``) from ``start`` on, stored together."""
+    waiting = [(at, each[at][0], prepared) for at, prepared in enumerate(ready) if at >= start]
+    logged = [(at, me, prepared.log) for at, me, prepared in waiting if prepared.log is not None]
+    logs: Iterator[SessionLogPublic] = iter(())
+    if logged:
+        try:
+            logs = iter(
+                repo.add_session_logs(logged[0][1].db, [(me.user_id, me.patient_id, log) for _, me, log in logged])
+            )
+        except NotStored as refused:
+            raise NotStored(logged[refused.at][0], refused.why) from None
+    return [StoredSession(p.program, None if p.log is None else next(logs), p.next_morning_for) for _, _, p in waiting]
 
 
 def _settle(job: _Job, saved: SessionSaved | None, error: Exception | None) -> None:

@@ -5,6 +5,7 @@
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
     record_session(me, data)    store a session and the morning after the previous one (all or nothing)
     store_session, latest_sessions, saved_session   the same in steps, around the caller's commit
+    prepare_session(me, data)   store_session but the session itself (the log writer stores several at once)
     latest_sessions_each(each)  latest_sessions of several patients' sessions at once (the log writer)
     check_in_status(me)         the questions, the latest check-in and its result, whether one is due
     record_check_in(me, data)   store a check-in with the level the library gives it
@@ -521,13 +522,31 @@ def store_session(me: Me, data: SessionIn) -> StoredSession:
     """:func:`record_session`'s checks and changes in ``me``'s unit of work, which the caller commits
     (or rolls back: nothing of it is kept then). Refused before anything is written where the program is
     stopped or missing (409) or a field has a problem (422)."""
+    ready = prepare_session(me, data)
+    log = None if ready.log is None else repo.add_session_log(me.db, me.user_id, me.patient_id, ready.log)
+    return StoredSession(ready.program, log, ready.next_morning_for)
+
+
+@dataclass(frozen=True)
+class PreparedSession:
+    """:func:`store_session` but the session itself: checked, the morning after stored, the session to store."""
+
+    program: ProgramPublic
+    log: SessionLogCreate | None  # None: no exercise done (a morning-after answer only)
+    next_morning_for: SessionLogPublic | None
+
+
+def prepare_session(me: Me, data: SessionIn) -> PreparedSession:
+    """:func:`store_session`'s checks, and the morning after the previous session stored, in ``me``'s unit
+    of work; the session itself is left for the caller to store (``repo.add_session_logs`` stores several at
+    once: ``log_writer.py``). Only a morning-after answer reads the sessions stored (:func:`reads_sessions`)."""
     program = me.program
     if program is None:
         raise ConflictError("session_log", None, "there is no published program to log a session against yet")
     if stops(me):
         raise ConflictError("session_log", None, "the program is stopped: see the today page for what to do")
     day = data.performed_on or me.day
-    previous = _previous_session(me, day) if _says_morning(data) else None  # else not asked about
+    previous = _previous_session(me, day) if reads_sessions(data) else None  # else not asked about
     _check_session(me, data, program, day, previous)
     morning_for = None
     if data.next_morning is not None and previous is not None:
@@ -536,9 +555,13 @@ def store_session(me: Me, data: SessionIn) -> StoredSession:
     log = None
     if any(entry.done for entry in data.entries):
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
-        create = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
-        log = repo.add_session_log(me.db, me.user_id, me.patient_id, create)
-    return StoredSession(program, log, morning_for)
+        log = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
+    return PreparedSession(program, log, morning_for)
+
+
+def reads_sessions(data: SessionIn) -> bool:
+    """Whether :func:`prepare_session` reads the sessions stored (for the one a morning-after answer is about)."""
+    return _says_morning(data)
 
 
 def latest_sessions(me: Me, program: ProgramPublic) -> list[StoredEntries]:
