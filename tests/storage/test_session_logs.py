@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import auth_repo, page_state, repo
-from rebalance.storage.schemas import PatientCreate, SessionEntry, StoredEntries, UserPublic
+from rebalance.storage.schemas import PatientCreate, SessionEntry, SessionLogCreate, StoredEntries, UserPublic
 from rebalance.storage.tables import AuditEvent, User
 from rebalance.storage.types import AuditAction, ProgramStatus
 from tests.storage.conftest import People
@@ -69,6 +69,35 @@ def test_only_the_patient_their_clinician_or_an_admin_log_sessions(
     with pytest.raises(NotFoundError):
         add_log(session, people.clinician, people.patient, program_id + 1000, on="2026-11-01")
     assert repo.recent_session_logs(session, people.clinician, people.patient, 5, program_id=program_id) == []
+
+
+def test_sessions_stored_together_are_each_as_stored_alone_and_a_refused_one_is_named(
+    session: Session, people: People, program_id: int
+) -> None:
+    """``add_session_logs`` (the log writer's): one insert for them all (one round trip on PostgreSQL), each
+    row, record and CREATE event as ``add_session_log`` makes them; the one that cannot be stored is named
+    with why, as ``add_session_log`` would have said it."""
+    other = repo.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
+    entry = SessionEntry(exercise_id="bird_dog", done=True, pain_during=3)
+    day = dt.date(2026, 11, 2)
+    log = SessionLogCreate(program_id=program_id, performed_on=day, entries=[entry])
+    asks = [(people.patient_user, people.patient, log), (people.clinician, people.patient, log)]
+
+    stored = repo.add_session_logs(session, asks)
+    session.flush()
+    events = session.execute(select(AuditEvent.user_id, AuditEvent.entity_id).order_by(AuditEvent.id.desc()).limit(2))
+
+    assert [s.id for s in stored] == sorted({s.id for s in stored})  # two rows, in the order given
+    assert [(s.patient_id, s.program_id, s.performed_on, s.entries) for s in stored] == [
+        (people.patient, program_id, day, [entry])
+    ] * 2
+    assert [tuple(e) for e in events][::-1] == [(people.patient_user, stored[0].id), (people.clinician, stored[1].id)]
+    assert repo.recent_session_logs(session, people.clinician, people.patient, 5, program_id=program_id) == stored
+    with pytest.raises(repo.NotStored) as refused:
+        repo.add_session_logs(session, [asks[1], (people.clinician, other, log), asks[1]])
+    assert refused.value.at == 1 and isinstance(refused.value.why, ConflictError)
+    assert "belongs to patient" in str(refused.value.why)
+    assert repo.add_session_logs(session, []) == []
 
 
 def test_the_latest_sessions_of_a_program_version_oldest_first(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from rebalance.storage import repo
 from rebalance.web import log_front, log_writer
 from rebalance.web.log_front import SessionLogFront
 from tests.web.conftest import Cast, email, web
@@ -267,3 +269,33 @@ def _never(*_args: Any) -> Any:
 
 def _failing(*_args: Any) -> Any:
     raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+
+def test_the_sessions_of_a_batch_are_stored_together_and_a_morning_after_sees_those_before_it(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sessions checked are stored in one call (one round trip on PostgreSQL), but those before a
+    morning-after answer are stored first: its check reads them, as it would after their own requests."""
+    stores: list[int] = []
+    real = repo.add_session_logs
+
+    def add_session_logs(session: Any, each: Any) -> Any:
+        stores.append(len(each))
+        return real(session, each)
+
+    monkeypatch.setattr(repo, "add_session_logs", add_session_logs)
+    sunday = (MONDAY - dt.timedelta(days=1)).isoformat()
+    morning = {**_entry(story, pain_during=3), "next_morning": {"pain": 4}}
+    requests = [
+        _request(patient, {**_entry(story, pain_during=1), "performed_on": sunday}),
+        _request(patient, _entry(story, pain_during=2)),
+        _request(patient, morning),
+        _request(patient, _entry(story, pain_during=5)),
+    ]
+    answers, batches = at_once(app, requests)
+    assert [status for status, _ in answers] == [201] * 4 and batches == [4]
+    assert stores == [2, 2]  # the two before the morning-after answer, then it and the last
+    assert answers[2][1]["next_morning_for"]["id"] == answers[0][1]["log"]["id"]  # the latest earlier day's
+    stored = stored_logs(app, cast)
+    assert [log.entries[0].pain_during for log in stored] == [1, 2, 3, 5]
+    assert stored[0].entries[0].pain_next_morning == 4
