@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -72,7 +72,7 @@ def test_only_the_patient_their_clinician_or_an_admin_log_sessions(
 
 
 def test_sessions_stored_together_are_each_as_stored_alone_and_a_refused_one_is_named(
-    session: Session, people: People, program_id: int
+    session: Session, people: People, program_id: int, engine: Engine
 ) -> None:
     """``add_session_logs`` (the log writer's): one insert for them all (one round trip on PostgreSQL), each
     row, record and CREATE event as ``add_session_log`` makes them; the one that cannot be stored is named
@@ -83,8 +83,15 @@ def test_sessions_stored_together_are_each_as_stored_alone_and_a_refused_one_is_
     log = SessionLogCreate(program_id=program_id, performed_on=day, entries=[entry])
     asks = [(people.patient_user, people.patient, log), (people.clinician, people.patient, log)]
 
-    stored = repo.add_session_logs(session, asks)
+    inserts: list[str] = []
+    listener = lambda _c, _cur, sql, *_rest: inserts.append(sql) if "INTO session_logs" in sql else None  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        stored = repo.add_session_logs(session, asks)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
     session.flush()
+    assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 2)  # one statement for them all
     events = session.execute(select(AuditEvent.user_id, AuditEvent.entity_id).order_by(AuditEvent.id.desc()).limit(2))
 
     assert [s.id for s in stored] == sorted({s.id for s in stored})  # two rows, in the order given

@@ -20,12 +20,12 @@ Two ways to run one:
 - **Standing alone** (:meth:`Quick.first`), like ``db.read_connection``: give it the reading engine
   (``db.reading_engine``), whose PostgreSQL connections are in autocommit; on SQLite the driver issues no
   ``BEGIN`` (the engine takes transaction control away from it: ``db._set_up_sqlite``). Nothing is locked.
-- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.first_in_each`,
-  :meth:`Quick.all_in_each`, :meth:`Quick.many_in`): on the connection of the session's transaction, begun
+- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.all_in_each`,
+  :meth:`Quick.many_in`): on the connection of the session's transaction, begun
   as any statement of the session begins it (so SQLite's write lock is taken the same way), and committed
   or rolled back with it. The session's ORM events do not see these statements: they are for tables the
-  unit of work holds no ORM records of. The ``_each`` calls send their statements together on PostgreSQL
-  (one pipeline: one round trip).
+  unit of work holds no ORM records of. :meth:`Quick.all_in_each` sends its statements together on
+  PostgreSQL (one pipeline: one round trip).
 
 Rows inserted together (:meth:`Quick.many_in` of an ``INSERT``) are one statement: ``VALUES`` with a row
 of placeholders per row, up to the database's limit of parameters. SQLite's driver runs an ``executemany``
@@ -115,11 +115,6 @@ class Quick:
     def all_in(self, db: Session | Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """In the unit of work of ``db``: every row, keyed by the statement's column labels."""
         return self._run(db, params, fetch=None)
-
-    def first_in_each(self, db: Session | Connection, each: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
-        """In the unit of work of ``db``: :meth:`first_in` for each of ``each`` (parameters), in order, sent
-        together as :meth:`all_in_each` sends them."""
-        return [rows[0] if rows else None for rows in self.all_in_each(db, each)]
 
     def all_in_each(self, db: Session | Connection, each: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
         """In the unit of work of ``db``: :meth:`all_in` for each of ``each`` (parameters), in order. On

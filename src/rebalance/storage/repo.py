@@ -24,11 +24,13 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, Text, bindparam, event, false, func, insert, select
+from sqlalchemy import BigInteger, Date, Integer, Table, Text, bindparam, event, false, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session, SessionTransaction
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -100,6 +102,13 @@ _NEWEST_ENTRIES_OF_PROGRAM = Quick(  # the entries as the JSON text stored: see 
 )
 _NEWEST_LOGS_BEFORE = Quick(_NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before")))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
+_LOG_ARRAYS = (  # the arrays of _NEW_LOGS, a column of _LOG_VALUES each (the entries as JSON text)
+    ("patient_id", BigInteger),
+    ("program_id", BigInteger),
+    ("performed_on", Date),
+    ("entries", Text),
+    ("pain_during_max", Integer),
+)
 # The new session, stored only if its program version is the patient's: the owner's check and the insert
 # in one statement (no row back: the check is made again, to say what is wrong).
 _INSERT_LOG = (
@@ -116,6 +125,34 @@ _INSERT_LOG = (
 )
 _QUICK_INSERT_LOG = Quick(_INSERT_LOG)
 
+# The sessions logged at the same moment, stored by the log writer in one statement on PostgreSQL (elsewhere
+# _INSERT_LOG, one a session): each only if its program version is the patient's, in the order given.
+_NEW_LOGS = (
+    func.unnest(
+        *(bindparam(name, type_=ARRAY(kind)) for name, kind in _LOG_ARRAYS),
+    )
+    .table_valued(*_LOG_VALUES[:-1], with_ordinality="at")
+    .render_derived(name="new")
+)
+_INSERT_LOGS = Quick(
+    insert(_LOGS)
+    .from_select(
+        _LOG_VALUES,
+        select(
+            *(_NEW_LOGS.c[name] for name in _LOG_VALUES[:3]),
+            _NEW_LOGS.c.entries.cast(JSONB),
+            _NEW_LOGS.c.pain_during_max,
+            bindparam("created_at", type_=_LOGS.c.created_at.type),
+        )
+        .where(
+            select(Program.id)
+            .where(Program.id == _NEW_LOGS.c.program_id, Program.patient_id == _NEW_LOGS.c.patient_id)
+            .exists()
+        )
+        .order_by(_NEW_LOGS.c.at),
+    )
+    .returning(_LOGS.c.id, _LOGS.c.patient_id, _LOGS.c.program_id)
+)
 # who may act
 
 
@@ -615,7 +652,7 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
 
 def add_session_logs(session: Session, each: Sequence[tuple[int, int, SessionLogCreate]]) -> list[SessionLogPublic]:
     """:func:`add_session_log` for each (actor id, patient id, session) of ``each``, in order, the inserts
-    sent together (one round trip on PostgreSQL: the log writer stores so the sessions logged at the same
+    sent together (one statement on PostgreSQL: the log writer stores so the sessions logged at the same
     moment, ``web/log_writer.py``). Where one cannot be stored, :class:`NotStored` says which and why; the
     others are stored by then, in the caller's unit of work, which rolls back."""
     for actor_id, patient_id, _ in each:
@@ -636,13 +673,34 @@ def add_session_logs(session: Session, each: Sequence[tuple[int, int, SessionLog
     # record costs more than the insert (the busiest write: bench/bench_web_load.py).
     done = []
     for at, ((actor_id, patient_id, data), row, stored) in enumerate(
-        zip(each, values, _QUICK_INSERT_LOG.first_in_each(session, values), strict=True)
+        zip(each, values, _inserted(session, values), strict=True)
     ):
         if stored is None:  # not stored: say why (no such program version, or another patient's)
             raise NotStored(at, _why_not_stored(session, patient_id, data.program_id))
         audit.record(session, actor_id, AuditAction.CREATE, EntityType.SESSION_LOG, stored["id"], patient_id)
         done.append(SessionLogPublic.model_validate({**stored, **row}))
     return done
+
+
+def _inserted(session: Session, values: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """Each session of ``values`` stored if its program version is the patient's: its id, or None. One
+    statement for them all on PostgreSQL (``_INSERT_LOGS``: its rows come back with their new ids, given in
+    the order they were stored), one a session elsewhere."""
+    if len(values) < 2 or session.get_bind().dialect.name != "postgresql":
+        return [_QUICK_INSERT_LOG.first_in(session, row) for row in values]
+    arrays = {name: [row[name] for row in values] for name, _ in _LOG_ARRAYS}
+    arrays["entries"] = [json.dumps(row["entries"]) for row in values]
+    stored = sorted(
+        _INSERT_LOGS.all_in(session, {**arrays, "created_at": values[0]["created_at"]}), key=itemgetter("id")
+    )
+    found: list[dict[str, Any] | None] = []
+    for row in values:  # the rows not stored are missing: each stored row is the next one of its patient and version
+        match = bool(stored) and (stored[0]["patient_id"], stored[0]["program_id"]) == (
+            row["patient_id"],
+            row["program_id"],
+        )
+        found.append({"id": stored.pop(0)["id"]} if match else None)
+    return found
 
 
 class NotStored(Exception):
@@ -746,11 +804,22 @@ def recent_session_entries_each(
     The log writer reads so the latest sessions of every session it stored at once (``web/log_writer.py``)."""
     for actor_id, patient_id, _ in each:
         _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    values = [{"patient_id": p, "limit": limit, "program_id": v, "before": None} for _, p, v in each]
-    found = _NEWEST_ENTRIES_OF_PROGRAM.all_in_each(session, values)
+    found = _newest_entries_of_each(session, limit, [(patient_id, program_id) for _, patient_id, program_id in each])
     for (actor_id, patient_id, program_id), rows in zip(each, found, strict=True):
         _audit_newest(session, actor_id, patient_id, limit, program_id, None, len(rows))
-    return [[StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows[::-1]] for rows in found]
+    return [[StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows] for rows in found]
+
+
+def _newest_entries_of_each(session: Session, limit: int, each: list[tuple[int, int]]) -> list[list[dict[str, Any]]]:
+    """The rows of ``_NEWEST_ENTRIES_OF_PROGRAM`` for each (patient id, version id) of ``each``, oldest first,
+    the statements sent together (one round trip on PostgreSQL).
+
+    Not one statement with a ``LATERAL`` join on the pairs: PostgreSQL plans such a join on the average
+    number of sessions a pair, and with statistics from a shorter history it read every session of the
+    version (a bitmap scan) and sorted them, for each pair: 0.25 ms became 344 ms at 25,000 sessions
+    (``bench/README.md``). Each statement on its own is planned for its own values, down the index."""
+    values = [{"patient_id": p, "program_id": v, "limit": limit, "before": None} for p, v in each]
+    return [rows[::-1] for rows in _NEWEST_ENTRIES_OF_PROGRAM.all_in_each(session, values)]
 
 
 @functools.lru_cache(maxsize=4096)

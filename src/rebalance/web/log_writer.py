@@ -10,7 +10,7 @@ queued for it (``bench/README.md``). Here one thread a process (started when a s
 after a second with none) takes the sessions that arrived while the previous ones were written, checks
 each in turn in one unit of work with the same view as ever (``patient_views.prepare_session``: the same
 checks, statements and audit events as ``store_session``), stores the sessions themselves together
-(``repo.add_session_logs``: one round trip on PostgreSQL; those before a morning-after answer first, as
+(``repo.add_session_logs``: one statement on PostgreSQL; those before a morning-after answer first, as
 its check reads them), commits once, then reads their latest sessions together and works out each one's
 feedback (``patient_views.saved_session``) after the commit, with the lock free for the other processes.
 On PostgreSQL that is one commit (one flush of the write-ahead log), one audit insert, and a round trip
@@ -203,7 +203,7 @@ class LogWriter:
 
 def _stored(each: list[tuple[Me, SessionIn]]) -> list[StoredSession]:
     """``store_session`` of each, in order, in the unit of work they share, the sessions themselves stored
-    together (``repo.add_session_logs``: one round trip on PostgreSQL), those before a morning-after answer
+    together (``repo.add_session_logs``: one statement on PostgreSQL), those before a morning-after answer
     first (its check reads the sessions stored). :class:`NotStored` names the one refused, and why."""
     ready: list[PreparedSession] = []
     stored: list[StoredSession] = []
