@@ -168,7 +168,7 @@ _INSERT = Quick(
 def insert_events(connection: Connection, events: list[dict[str, Any]]) -> None:
     """Insert audit events (rows as ``audit.record`` makes them) in ``connection``'s transaction, on the
     driver's cursor: every unit of work that changes a record makes it (``quick.py``: one statement for
-    many rows on SQLite, one pipeline on PostgreSQL)."""
+    many rows)."""
     _INSERT.many_in(connection, events)
 
 

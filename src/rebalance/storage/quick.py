@@ -4,7 +4,7 @@
 >>> LOOKUP.first(reading_engine, {"token_hash": hashed})     # standing alone: {label: value, ...} or None
 >>> INSERT = Quick(insert(table).returning(table.c.id))
 >>> INSERT.first_in(session, {...})                           # in the session's unit of work
->>> Quick(insert(table)).many_in(connection, [{...}, {...}])  # several rows (one statement on SQLite)
+>>> Quick(insert(table)).many_in(connection, [{...}, {...}])  # several rows, one statement
 
 Through a SQLAlchemy ``Connection`` one statement costs about 150 µs of Python on PostgreSQL here,
 against about 65 µs this way, and on SQLite several times the driver's own cost (``bench/README.md``):
@@ -231,8 +231,8 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     }
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     labels = tuple(str(column.key) for column in columns)
-    sql = str(compiled)
-    return _Plan(sql, labels, results, binds, positions, compiled, None if columns else _rows_sql(statement, dialect))
+    rows = None if columns else _rows_sql(statement, dialect)
+    return _Plan(str(compiled), labels, results, binds, positions, compiled, rows)
 
 
 @dataclass(frozen=True)

@@ -690,16 +690,12 @@ def _inserted(session: Session, values: list[dict[str, Any]]) -> list[dict[str, 
         return [_QUICK_INSERT_LOG.first_in(session, row) for row in values]
     arrays = {name: [row[name] for row in values] for name, _ in _LOG_ARRAYS}
     arrays["entries"] = [json.dumps(row["entries"]) for row in values]
-    stored = sorted(
-        _INSERT_LOGS.all_in(session, {**arrays, "created_at": values[0]["created_at"]}), key=itemgetter("id")
-    )
+    rows = _INSERT_LOGS.all_in(session, {**arrays, "created_at": values[0]["created_at"]})
+    stored = [((r["patient_id"], r["program_id"]), r["id"]) for r in sorted(rows, key=itemgetter("id"), reverse=True)]
     found: list[dict[str, Any] | None] = []
-    for row in values:  # the rows not stored are missing: each stored row is the next one of its patient and version
-        match = bool(stored) and (stored[0]["patient_id"], stored[0]["program_id"]) == (
-            row["patient_id"],
-            row["program_id"],
-        )
-        found.append({"id": stored.pop(0)["id"]} if match else None)
+    for row in values:  # a row not stored is missing: each stored one is the next of its patient and version
+        match = bool(stored) and stored[-1][0] == (row["patient_id"], row["program_id"])
+        found.append({"id": stored.pop()[1]} if match else None)
     return found
 
 
