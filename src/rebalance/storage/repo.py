@@ -29,9 +29,9 @@ from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import BigInteger, Date, Integer, Table, Text, bindparam, event, false, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Integer, Table, Text, bindparam, column, event, false, func, insert, select, values
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.types import TypeEngine
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import audit, page_state
@@ -102,13 +102,6 @@ _NEWEST_ENTRIES_OF_PROGRAM = Quick(  # the entries as the JSON text stored: see 
 )
 _NEWEST_LOGS_BEFORE = Quick(_NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before")))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
-_LOG_ARRAYS = (  # the arrays of _NEW_LOGS, a column of _LOG_VALUES each (the entries as JSON text)
-    ("patient_id", BigInteger),
-    ("program_id", BigInteger),
-    ("performed_on", Date),
-    ("entries", Text),
-    ("pain_during_max", Integer),
-)
 # The new session, stored only if its program version is the patient's: the owner's check and the insert
 # in one statement (no row back: the check is made again, to say what is wrong).
 _INSERT_LOG = (
@@ -125,34 +118,27 @@ _INSERT_LOG = (
 )
 _QUICK_INSERT_LOG = Quick(_INSERT_LOG)
 
-# The sessions logged at the same moment, stored by the log writer in one statement on PostgreSQL (elsewhere
-# _INSERT_LOG, one a session): each only if its program version is the patient's, in the order given.
-_NEW_LOGS = (
-    func.unnest(
-        *(bindparam(name, type_=ARRAY(kind)) for name, kind in _LOG_ARRAYS),
-    )
-    .table_valued(*_LOG_VALUES[:-1], with_ordinality="at")
-    .render_derived(name="new")
+_NEW_LOG_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("at", Integer()),
+    *((name, _LOGS.c[name].type) for name in _LOG_VALUES[:-1]),
 )
-_INSERT_LOGS = Quick(
-    insert(_LOGS)
-    .from_select(
-        _LOG_VALUES,
-        select(
-            *(_NEW_LOGS.c[name] for name in _LOG_VALUES[:3]),
-            _NEW_LOGS.c.entries.cast(JSONB),
-            _NEW_LOGS.c.pain_during_max,
-            bindparam("created_at", type_=_LOGS.c.created_at.type),
-        )
-        .where(
-            select(Program.id)
-            .where(Program.id == _NEW_LOGS.c.program_id, Program.patient_id == _NEW_LOGS.c.patient_id)
-            .exists()
-        )
-        .order_by(_NEW_LOGS.c.at),
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_logs(n: int) -> Quick:
+    """``n`` sessions logged at the same moment, stored by the log writer in one statement on PostgreSQL
+    (elsewhere ``_INSERT_LOG``, one a session): each only if its program version is the patient's, in the
+    order given (``at``). A statement a number of rows (the writer stores up to 32 at once); ``VALUES`` of
+    parameters, not arrays, which the driver's Python turns into text slowly."""
+    new = values(*(column(name, kind) for name, kind in _NEW_LOG_COLUMNS), name="new").data(
+        [tuple(bindparam(f"{name}_{i}", type_=kind) for name, kind in _NEW_LOG_COLUMNS) for i in range(n)]
     )
-    .returning(_LOGS.c.id, _LOGS.c.patient_id, _LOGS.c.program_id)
-)
+    owned = select(Program.id).where(Program.id == new.c.program_id, Program.patient_id == new.c.patient_id)
+    rows = select(*(new.c[name] for name in _LOG_VALUES[:-1]), bindparam("created_at", type_=_LOGS.c.created_at.type))
+    stored = insert(_LOGS).from_select(_LOG_VALUES, rows.where(owned.exists()).order_by(new.c.at))
+    return Quick(stored.returning(_LOGS.c.id, _LOGS.c.patient_id, _LOGS.c.program_id))
+
+
 # who may act
 
 
@@ -684,13 +670,13 @@ def add_session_logs(session: Session, each: Sequence[tuple[int, int, SessionLog
 
 def _inserted(session: Session, values: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
     """Each session of ``values`` stored if its program version is the patient's: its id, or None. One
-    statement for them all on PostgreSQL (``_INSERT_LOGS``: its rows come back with their new ids, given in
-    the order they were stored), one a session elsewhere."""
+    statement for them all on PostgreSQL (:func:`_insert_logs`: its rows come back with their new ids,
+    given in the order they were stored), one a session elsewhere."""
     if len(values) < 2 or session.get_bind().dialect.name != "postgresql":
         return [_QUICK_INSERT_LOG.first_in(session, row) for row in values]
-    arrays = {name: [row[name] for row in values] for name, _ in _LOG_ARRAYS}
-    arrays["entries"] = [json.dumps(row["entries"]) for row in values]
-    rows = _INSERT_LOGS.all_in(session, {**arrays, "created_at": values[0]["created_at"]})
+    each = {f"{name}_{i}": row[name] for i, row in enumerate(values) for name in _LOG_VALUES[:-1]}
+    given = {**each, **{f"at_{i}": i for i in range(len(values))}, "created_at": values[0]["created_at"]}
+    rows = _insert_logs(len(values)).all_in(session, given)
     stored = [((r["patient_id"], r["program_id"]), r["id"]) for r in sorted(rows, key=itemgetter("id"), reverse=True)]
     found: list[dict[str, Any] | None] = []
     for row in values:  # a row not stored is missing: each stored one is the next of its patient and version
