@@ -4,11 +4,9 @@ a unit of work, whose transaction it is part of."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-import psycopg
 import pytest
-from sqlalchemy import Engine, Integer, String, bindparam, cast, event, func, insert, literal, select
+from sqlalchemy import Engine, bindparam, event, func, insert, literal, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -254,44 +252,3 @@ def test_more_rows_than_one_sqlite_statement_takes_are_split_and_all_stored(
         event.remove(engine, "before_cursor_execute", listener)
     assert len(heard) == (2 if engine.dialect.name == "sqlite" else 1)
     assert tuple(session.execute(count).one()) == (6000, rows[0]["performed_on"], rows[-1]["performed_on"])
-
-
-def test_statements_sent_together_give_each_its_own_rows_and_an_error_is_sqlalchemys(
-    session: Session, people: People, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``all_in_each``: PostgreSQL's pipeline (one round trip) or one after the other, the same rows as
-    ``all_in`` for each, in order; the engine's listeners hear each statement."""
-    program_id = _logged(session, people)
-    quick = repo._NEWEST_LOGS_OF_PROGRAM
-    each = [{"patient_id": people.patient, "program_id": program_id, "limit": n} for n in (1, 2, 0)]
-    heard: list[str] = []
-    listener = lambda _c, _cur, statement, *_rest: heard.append(statement.split(maxsplit=1)[0])  # noqa: E731
-    pipelines = _pipelines_counted(monkeypatch)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        together = quick.all_in_each(session, each)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert together == [quick.all_in(session, values) for values in each]
-    assert [len(rows) for rows in together] == [1, 2, 0] and heard == ["SELECT"] * 3
-    assert pipelines == ([1] if engine.dialect.name == "postgresql" else [])
-    assert quick.all_in_each(session, []) == []
-    number = Quick(select(cast(bindparam("t", type_=String), Integer).label("n")))
-    if engine.dialect.name == "postgresql":  # SQLite makes 0 of it
-        with pytest.raises(DBAPIError, match="invalid input syntax"):
-            number.all_in_each(session, [{"t": "1"}, {"t": "one"}])
-        session.rollback()
-    assert number.all_in_each(session, [{"t": "1"}, {"t": "2"}]) == [[{"n": 1}], [{"n": 2}]]
-
-
-def _pipelines_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Each pipeline psycopg's connections enter, counted (one round trip for what is sent in it)."""
-    entered: list[int] = []
-    real = psycopg.Connection.pipeline
-
-    def pipeline(self: psycopg.Connection[Any]) -> Any:
-        entered.append(1)
-        return real(self)
-
-    monkeypatch.setattr(psycopg.Connection, "pipeline", pipeline)
-    return entered

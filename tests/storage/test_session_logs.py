@@ -158,9 +158,10 @@ def test_the_latest_sessions_entries_as_stored_are_the_same_read(
 
 
 def test_the_latest_sessions_of_several_reads_together_are_each_as_read_alone(
-    session: Session, people: People, program_id: int
+    session: Session, people: People, program_id: int, engine: Engine
 ) -> None:
-    """What the log writer reads for the sessions it stored at once: each read checked and audited as alone."""
+    """What the log writer reads for the sessions it stored at once: each read checked and audited as alone,
+    one statement for them all on PostgreSQL (one round trip)."""
     assessment = add_assessment(session, people.clinician, people.patient, on="2026-11-21")
     newer = add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
     for day, version in (("2026-11-01", program_id), ("2026-11-02", program_id), ("2026-11-04", newer)):
@@ -170,8 +171,15 @@ def test_the_latest_sessions_of_several_reads_together_are_each_as_read_alone(
     asks.append((people.patient_user, people.patient, newer + 1000))
     events = select(AuditEvent.user_id, AuditEvent.detail).order_by(AuditEvent.id.desc()).limit(3)
 
-    together = repo.recent_session_entries_each(session, 5, asks)
+    selects: list[str] = []
+    listener = lambda _c, _cur, sql, *_rest: selects.append(sql) if "FROM session_logs" in sql else None  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        together = repo.recent_session_entries_each(session, 5, asks)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
     session.flush()
+    assert len(selects) == (1 if engine.dialect.name == "postgresql" else 3)
     audited = session.execute(events).all()[::-1]
     alone = [repo.recent_session_entries(session, actor, patient, 5, version) for actor, patient, version in asks]
 

@@ -273,3 +273,13 @@ def test_serve_with_two_workers_serves_the_demo_from_both_processes(tmp_path: An
     assert server.returncode == 0
     assert "2 worker processes" in out
     assert len(set(re.findall(r"Started server process \[(\d+)\]", out))) == 2
+
+
+def test_the_seeded_clinic_is_analyzed_for_the_planner(
+    factory: sessionmaker[Session], kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk load: PostgreSQL plans with its statistics only once they are refreshed (``db.analyze``)."""
+    analyzed: list[object] = []
+    monkeypatch.setattr(demo, "analyze", analyzed.append)
+    _seed(factory, kb)
+    assert analyzed == [factory.kw["bind"]]

@@ -316,6 +316,20 @@ def checkpoint(engine: Engine) -> tuple[int, int] | None:
     return int(pages), int(copied)
 
 
+def analyze(engine: Engine) -> None:
+    """Refresh a server database's statistics (``ANALYZE``) after a bulk load, such as the demo clinic's.
+
+    PostgreSQL plans with them: a table loaded since it was last analyzed looks nearly empty to it, and the
+    latest sessions of a patient, a few rows down an index, were then planned as a read of all of the
+    version's sessions and a sort (0.3 ms became 25 ms at 20,000 sessions; ``bench/README.md``) until the
+    autovacuum daemon next analyzed it. SQLite, whose planner was tuned here without statistics: nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine``. Objects stay readable after commit (``expire_on_commit=False``)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -20,19 +20,19 @@ Two ways to run one:
 - **Standing alone** (:meth:`Quick.first`), like ``db.read_connection``: give it the reading engine
   (``db.reading_engine``), whose PostgreSQL connections are in autocommit; on SQLite the driver issues no
   ``BEGIN`` (the engine takes transaction control away from it: ``db._set_up_sqlite``). Nothing is locked.
-- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.all_in_each`,
-  :meth:`Quick.many_in`): on the connection of the session's transaction, begun
-  as any statement of the session begins it (so SQLite's write lock is taken the same way), and committed
-  or rolled back with it. The session's ORM events do not see these statements: they are for tables the
-  unit of work holds no ORM records of. :meth:`Quick.all_in_each` sends its statements together on
-  PostgreSQL (one pipeline: one round trip).
+- **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.many_in`): on the
+  connection of the session's transaction, begun as any statement of the session begins it (so SQLite's
+  write lock is taken the same way), and committed or rolled back with it. The session's ORM events do not
+  see these statements: they are for tables the unit of work holds no ORM records of.
 
 Rows inserted together (:meth:`Quick.many_in` of an ``INSERT``) are one statement: ``VALUES`` with a row
 of placeholders per row, up to the database's limit of parameters. SQLite's driver runs an ``executemany``
 once a row, and lets go of the GIL around each: under load, a thread writing a few hundred rows waited for
 the GIL again after every one, holding the database's write lock all along (a batch of read events held it
 for up to 2.7 s; ``bench/README.md``). PostgreSQL's sends it in a pipeline, which costs the driver's
-Python several times what one statement does.
+Python several times what one statement does (so do pipelines of other statements: the log writer's
+statements for many sessions are one statement each, ``repo.add_session_logs`` and
+``repo.recent_session_entries_each``).
 
 A connection found broken is thrown out of the pool (standing alone) or invalidated (in a unit of work),
 as SQLAlchemy does, and the error raised is SQLAlchemy's (``IntegrityError`` for a constraint, say).
@@ -116,17 +116,6 @@ class Quick:
         """In the unit of work of ``db``: every row, keyed by the statement's column labels."""
         return self._run(db, params, fetch=None)
 
-    def all_in_each(self, db: Session | Connection, each: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
-        """In the unit of work of ``db``: :meth:`all_in` for each of ``each`` (parameters), in order. On
-        PostgreSQL the statements are sent together in one pipeline, and their rows come back in one round
-        trip; elsewhere they run one after the other."""
-        connection = db.connection() if isinstance(db, Session) else db
-        if connection.dialect.name != "postgresql" or len(each) < 2:
-            return [self._run(connection, params, fetch=None) for params in each]
-        plan = self._plan(connection.dialect)
-        found = _pipelined(connection, plan.sql, [plan.parameters(params) for params in each])
-        return [[plan.row(row) for row in rows] for rows in found]
-
     def many_in(self, db: Session | Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """In the unit of work of ``db``: the statement once for each of ``rows`` (``executemany``)."""
         if not rows:
@@ -181,33 +170,6 @@ def _cursor_of(connection: Connection, sql: str, parameters: Any, *, many: bool 
             cursor.close()
     except dbapi.Error as error:
         raise _sqlalchemys(error, connection.dialect, raw, connection, sql, parameters) from error
-
-
-def _pipelined(connection: Connection, sql: str, each: list[Any]) -> list[list[Any]]:
-    """``sql`` run with each of ``each`` (parameters) in one pipeline of the psycopg connection under
-    ``connection`` (in its transaction): every row of each, in order. Listeners and errors as
-    :func:`_cursor_of`."""
-    dbapi = connection.dialect.loaded_dbapi
-    raw = connection.connection.dbapi_connection
-    cursors: list[Any] = []
-    try:
-        try:
-            with raw.pipeline():  # type: ignore[union-attr]
-                for parameters in each:
-                    cursors.append(cursor := raw.cursor())  # type: ignore[union-attr]
-                    for before in connection.dispatch.before_cursor_execute:
-                        before(connection, cursor, sql, parameters, None, False)
-                    cursor.execute(sql, parameters)
-            found = [cursor.fetchall() for cursor in cursors]
-            for cursor, parameters in zip(cursors, each, strict=True):
-                for after in connection.dispatch.after_cursor_execute:
-                    after(connection, cursor, sql, parameters, None, False)
-            return found
-        finally:
-            for cursor in cursors:
-                cursor.close()
-    except dbapi.Error as error:
-        raise _sqlalchemys(error, connection.dialect, raw, connection, sql, each) from error
 
 
 def _sqlalchemys(error: Any, dialect: Dialect, raw: Any, owner: Any, sql: str, parameters: Any) -> Exception:

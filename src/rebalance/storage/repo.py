@@ -29,7 +29,21 @@ from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Integer, Table, Text, bindparam, column, event, false, func, insert, select, values
+from sqlalchemy import (
+    Integer,
+    Table,
+    Text,
+    bindparam,
+    column,
+    event,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    values,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
@@ -95,10 +109,9 @@ _NEWEST_LOGS = (  # columns, not ORM records: every session logged reads them (b
 )
 _OF_PROGRAM = SessionLog.program_id == bindparam("program_id")
 _NEWEST_LOGS_OF_PROGRAM = Quick(_NEWEST_LOGS.where(_OF_PROGRAM))
-_NEWEST_ENTRIES_OF_PROGRAM = Quick(  # the entries as the JSON text stored: see _entries_in
-    _NEWEST_LOGS.where(_OF_PROGRAM).with_only_columns(
-        SessionLog.performed_on, SessionLog.entries.cast(Text).label("entries")
-    )
+_ENTRIES_TEXT = SessionLog.entries.cast(Text).label("entries")  # the JSON text stored: see _entries_in
+_NEWEST_ENTRIES_OF_PROGRAM = Quick(
+    _NEWEST_LOGS.where(_OF_PROGRAM).with_only_columns(SessionLog.performed_on, _ENTRIES_TEXT)
 )
 _NEWEST_LOGS_BEFORE = Quick(_NEWEST_LOGS.where(SessionLog.performed_on < bindparam("before")))
 _LOG_VALUES = ("patient_id", "program_id", "performed_on", "entries", "pain_during_max", "created_at")
@@ -782,7 +795,7 @@ def recent_session_entries_each(
     session: Session, limit: int, each: Sequence[tuple[int, int, int]]
 ) -> list[list[StoredEntries]]:
     """:func:`recent_session_entries` for each (actor id, patient id, program version id) of ``each``, in
-    order: each checked and audited as one read, the reads sent together (one round trip on PostgreSQL).
+    order: each checked and audited as one read, all read in one statement on PostgreSQL.
     The log writer reads so the latest sessions of every session it stored at once (``web/log_writer.py``)."""
     for actor_id, patient_id, _ in each:
         _may(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
@@ -793,15 +806,39 @@ def recent_session_entries_each(
 
 
 def _newest_entries_of_each(session: Session, limit: int, each: list[tuple[int, int]]) -> list[list[dict[str, Any]]]:
-    """The rows of ``_NEWEST_ENTRIES_OF_PROGRAM`` for each (patient id, version id) of ``each``, oldest first,
-    the statements sent together (one round trip on PostgreSQL).
+    """The rows of ``_NEWEST_ENTRIES_OF_PROGRAM`` for each (patient id, version id) of ``each``, oldest first:
+    one statement for them all on PostgreSQL (:func:`_newest_entries_of`), one each elsewhere."""
+    if len(each) < 2 or session.get_bind().dialect.name != "postgresql":
+        values = [{"patient_id": p, "program_id": v, "limit": limit, "before": None} for p, v in each]
+        return [_NEWEST_ENTRIES_OF_PROGRAM.all_in(session, value)[::-1] for value in values]
+    asks = {
+        **{f"patient_id_{i}": p for i, (p, _) in enumerate(each)},
+        **{f"program_id_{i}": v for i, (_, v) in enumerate(each)},
+    }
+    found: list[list[dict[str, Any]]] = [[] for _ in each]
+    for row in _newest_entries_of(len(each)).all_in(session, {**asks, "limit": limit}):
+        found[row["at"]].append(row)
+    return [rows[::-1] for rows in found]
 
-    Not one statement with a ``LATERAL`` join on the pairs: PostgreSQL plans such a join on the average
-    number of sessions a pair, and with statistics from a shorter history it read every session of the
-    version (a bitmap scan) and sorted them, for each pair: 0.25 ms became 344 ms at 25,000 sessions
-    (``bench/README.md``). Each statement on its own is planned for its own values, down the index."""
-    values = [{"patient_id": p, "program_id": v, "limit": limit, "before": None} for p, v in each]
-    return [rows[::-1] for rows in _NEWEST_ENTRIES_OF_PROGRAM.all_in_each(session, values)]
+
+@functools.lru_cache(maxsize=64)
+def _newest_entries_of(n: int) -> Quick:
+    """``_NEWEST_ENTRIES_OF_PROGRAM`` for ``n`` (patient, version) pairs in one statement, each pair's rows
+    marked ``at`` (PostgreSQL): a branch a pair, each planned on its own values and walked down the index.
+
+    Not a ``LATERAL`` join on the pairs: PostgreSQL plans such a join on the average number of sessions a
+    pair, and with statistics from a shorter history it read every session of the version (a bitmap scan)
+    and sorted them, for each pair: 0.25 ms became 344 ms at 25,000 sessions (``bench/README.md``)."""
+    branches = [
+        select(literal_column(str(i), Integer).label("at"), SessionLog.performed_on, _ENTRIES_TEXT)
+        .where(
+            SessionLog.patient_id == bindparam(f"patient_id_{i}"), SessionLog.program_id == bindparam(f"program_id_{i}")
+        )
+        .order_by(SessionLog.performed_on.desc(), SessionLog.id.desc())
+        .limit(bindparam("limit"))
+        for i in range(n)
+    ]
+    return Quick(union_all(*branches))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -38,7 +38,7 @@ from rebalance.programs.logs import Logs, parse_logs
 from rebalance.programs.progress import progress
 from rebalance.programs.revise import revise
 from rebalance.storage import repo
-from rebalance.storage.db import session_scope
+from rebalance.storage.db import analyze, session_scope
 from rebalance.storage.schemas import (
     AssessmentCreate,
     PatientCreate,
@@ -141,6 +141,7 @@ def seed_demo(
         for index, story in enumerate(PATIENTS):
             rng = random.Random(SEED + index)  # noqa: S311 - demo data, not a secret
             _seed_patient(session, kb, passwords, clinician, story, today, rng)
+    analyze(session_factory.kw["bind"])  # the planner's statistics of what was just loaded
     return demo_logins()
 
 
