@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine, bindparam, event, func, insert, literal, select
+from sqlalchemy import Engine, Integer, String, bindparam, cast, event, func, insert, literal, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -252,3 +252,35 @@ def test_more_rows_than_one_sqlite_statement_takes_are_split_and_all_stored(
         event.remove(engine, "before_cursor_execute", listener)
     assert len(heard) == (2 if engine.dialect.name == "sqlite" else 1)
     assert tuple(session.execute(count).one()) == (6000, rows[0]["performed_on"], rows[-1]["performed_on"])
+
+
+def test_a_read_standing_alone_on_postgresql_is_prepared_once_a_connection_and_errors_are_sqlalchemys(
+    postgresql_server: Engine,
+) -> None:
+    """Run by libpq itself (``_Prepared``): prepared on a connection's first use only, the values as psycopg
+    sends them (a timestamp, text), and a statement the server refuses raises SQLAlchemy's error."""
+    engine = reading_engine(make_engine(POSTGRESQL_URL))
+    try:
+        when = bindparam("when", type_=User.created_at.type)
+        quick = Quick(select(when.label("when"), bindparam("text", type_=String).label("text")))
+        first = quick.first(engine, {"when": NOW, "text": "é, 'quoted'"})
+        assert first == {"when": NOW, "text": "é, 'quoted'"}
+        assert quick.first(engine, {"when": NOW, "text": None}) == {"when": NOW, "text": None}
+        plan = quick._plan(engine.dialect)
+        assert plan.prepared is not None
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", (plan.prepared.name.decode(),)
+            )
+            assert cursor.fetchone() == (1,)  # once, though run twice on it (the pool hands the same back)
+            cursor.close()
+        finally:
+            connection.close()
+        number = Quick(select(cast(bindparam("t", type_=String), Integer).label("n")))
+        with pytest.raises(DBAPIError, match="invalid input syntax"):
+            number.first(engine, {"t": "one"})
+        assert number.first(engine, {"t": "2"}) == {"n": 2}  # the connection still serves
+    finally:
+        engine.dispose()

@@ -40,12 +40,16 @@ as SQLAlchemy does, and the error raised is SQLAlchemy's (``IntegrityError`` for
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import psycopg
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ConnStatus, ExecStatus
 from sqlalchemy import Connection, Engine, Executable, Insert, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -69,6 +73,7 @@ class _Plan:
     positions: tuple[str, ...] | None  # the parameters' order, for a driver of positional parameters
     compiled: Compiled
     rows: _Rows | None = None  # an INSERT of one row: to insert several in one statement
+    prepared: _Prepared | None = None  # PostgreSQL: standing alone, a prepared statement run by libpq
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         given = self.compiled.construct_params(dict(params)) or {}
@@ -93,12 +98,15 @@ class Quick:
         parameters = plan.parameters(params)
         connection = engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(plan.sql, parameters)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            if plan.prepared is not None:
+                row = plan.prepared.first(connection, cast(Mapping[str, Any], parameters))  # named on psycopg
+            else:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(plan.sql, parameters)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
         except engine.dialect.loaded_dbapi.Error as error:
             raise _sqlalchemys(
                 error, engine.dialect, connection.dbapi_connection, connection, plan.sql, parameters
@@ -194,7 +202,64 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     labels = tuple(str(column.key) for column in columns)
     rows = None if columns else _rows_sql(statement, dialect)
-    return _Plan(str(compiled), labels, results, binds, positions, compiled, rows)
+    sql = str(compiled)
+    prepared = _Prepared.of(sql) if dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+    return _Plan(sql, labels, results, binds, positions, compiled, rows, prepared)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A statement standing alone (:meth:`Quick.first`) on PostgreSQL, prepared once a connection and run
+    by libpq itself (``PQexecPrepared``, without the GIL while it waits): psycopg's cursor costs about
+    35 µs more of Python a statement, the sign-in lookup of every request (``bench/README.md``). Values are
+    sent as text, as psycopg's own dumpers make them; rows are read by psycopg's loaders."""
+
+    name: bytes
+    sql: bytes  # with $1, $2 ...
+    names: tuple[str, ...]  # the parameters, in their order
+
+    @classmethod
+    def of(cls, sql: str) -> _Prepared:
+        names: list[str] = []
+
+        def numbered(found: re.Match[str]) -> str:
+            if found.group(1) not in names:
+                names.append(found.group(1))
+            return f"${names.index(found.group(1)) + 1}"
+
+        numbered_sql = _NAMED.sub(numbered, sql)
+        name = f"rebalance_{hashlib.sha256(numbered_sql.encode()).hexdigest()[:16]}"
+        return cls(name.encode(), numbered_sql.encode(), tuple(names))
+
+    def first(self, pooled: Any, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row (or None) on ``pooled``, a pooled psycopg connection (in autocommit, or idle)."""
+        driver = pooled.driver_connection
+        known: set[bytes] = pooled.info.setdefault(_PREPARED_ON, set())
+        pgconn = driver.pgconn
+        if self.name not in known:
+            _checked(driver, pgconn.prepare(self.name, self.sql, None))
+            known.add(self.name)
+        values = [parameters[name] for name in self.names]
+        transformer = Transformer(driver)
+        sent = transformer.dump_sequence(values, [PyFormat.TEXT] * len(values))
+        result = _checked(driver, pgconn.exec_prepared(self.name, sent))
+        if result.ntuples == 0:
+            return None
+        transformer.set_pgresult(result)
+        return transformer.load_row(0, tuple)
+
+
+_PREPARED_ON = "rebalance.prepared"
+"""Key of a pooled connection's ``info``: the names of the statements prepared on it."""
+
+
+def _checked(driver: Any, result: Any) -> Any:
+    """``result`` of a libpq call on ``driver``'s connection, or the error psycopg raises for it."""
+    if result.status in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
+        return result
+    if driver.pgconn.status == ConnStatus.BAD:
+        raise psycopg.OperationalError(f"the connection was lost: {driver.pgconn.get_error_message()}")
+    raise psycopg.errors.error_from_result(result, encoding=driver.info.encoding)
 
 
 @dataclass(frozen=True)
