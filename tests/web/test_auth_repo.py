@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from rebalance.config import Settings
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
 from rebalance.storage import auth_repo
 from rebalance.storage.auth_repo import CheckInCreate, InvitationCreate
+from rebalance.storage.db import reading_engine
+from rebalance.storage.quick import Quick
 from rebalance.storage.tables import AuditEvent, LoginAttempt, User
-from rebalance.storage.types import AuditAction, SafetyLevel
+from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
+from rebalance.web import security
 from tests.storage.conftest import People, engine, people, session, session_factory
 
 __all__ = ["engine", "people", "session", "session_factory"]  # the storage fixtures
@@ -113,3 +118,41 @@ def test_web_sessions_are_found_by_token_hash_and_purged_when_expired(session: S
     later = NOW + dt.timedelta(hours=2)
     assert auth_repo.purge_web_sessions(session, later, later - dt.timedelta(hours=8)) == 1
     assert auth_repo.web_session_by_token_hash(session, "b" * 64) is None
+
+
+def test_the_sessions_of_several_requests_are_found_in_one_statement_and_only_those_in_force_signed_in(
+    session: Session, people: People, engine: Engine
+) -> None:
+    """The log writer's lookup (``web_sessions_with_page_state``, ``security.find_sessions``): each as the
+    lookup of one request finds it, one statement for them all on PostgreSQL; an ended session, one idle too
+    long and an inactive user are not signed in, as for one request."""
+    now = utc_now()
+    week = dt.timedelta(days=7)
+    auth_repo.create_web_session(session, people.patient_user, "a" * 64, "csrf-a", now, now + week)
+    auth_repo.create_web_session(session, people.clinician, "b" * 64, "csrf-b", now, now + week)
+    auth_repo.create_web_session(session, people.admin, "c" * 64, "csrf-c", now - week, now - dt.timedelta(hours=1))
+    session.commit()
+    reads = reading_engine(engine)
+    statements: list[str] = []
+    real = Quick._alone
+
+    def counted(quick: Quick, *args: Any, **kwargs: Any) -> Any:
+        statements.append("")
+        return real(quick, *args, **kwargs)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Quick, "_alone", counted)
+            found = auth_repo.web_sessions_with_page_state(reads, ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "a" * 64])
+        assert len(statements) == (1 if engine.dialect.name == "postgresql" else 4)  # one a distinct hash else
+        for hashed in ("a" * 64, "b" * 64, "c" * 64):
+            assert found[hashed] == auth_repo.web_session_with_page_state(reads, hashed)
+        assert "d" * 64 not in found and found["a" * 64][2].program_id is None  # a patient's page state
+        signed = security.find_sessions(reads, Settings(), ["a" * 64, "b" * 64, "c" * 64])
+        assert {h[0]: s.user.id for h, s in signed.items()} == {"a": people.patient_user, "b": people.clinician}
+        session.execute(update(User).where(User.id == people.clinician).values(active=False))
+        session.commit()
+        assert set(security.find_sessions(reads, Settings(), ["a" * 64, "b" * 64])) == {"a" * 64}
+    finally:
+        if reads is not engine:
+            reads.dispose()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from rebalance.storage import repo
-from rebalance.web import log_front, log_writer
+from rebalance.web import deps, log_front, log_writer
 from rebalance.web.log_front import SessionLogFront
 from tests.web.conftest import Cast, email, web
 from tests.web.helpers import http_scope, sign_in
@@ -299,3 +299,34 @@ def test_the_sessions_of_a_batch_are_stored_together_and_a_morning_after_sees_th
     stored = stored_logs(app, cast)
     assert [log.entries[0].pain_during for log in stored] == [1, 2, 3, 5]
     assert stored[0].entries[0].pain_next_morning == 4
+
+
+def test_the_sign_ins_of_a_batch_are_looked_up_together_and_the_requests_not_taken_go_to_the_app(
+    app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lookup for the batch (one statement on PostgreSQL); a wrong CSRF token, a signed-out cookie and
+    a clinician are handed back to the app (here, a stand-in that fails the request), nothing stored."""
+    lookups: list[int] = []
+    real = deps.look_up_each
+
+    def look_up_each(web: Any, requests: Any) -> Any:
+        lookups.append(len(requests))
+        return real(web, requests)
+
+    monkeypatch.setattr(deps, "look_up_each", look_up_each)
+    good = _request(patient, _entry(story, pain_during=1))
+    wrong_token = ([(k, b"not-the-token" if k == b"x-csrf-token" else v) for k, v in good[0]], good[1])
+    signed_out = ([(k, b"rebalance_session=gone" if k == b"cookie" else v) for k, v in good[0]], good[1])
+    clinician = TestClient(app, follow_redirects=False)
+    assert sign_in(clinician, email("anna")).status_code == 303
+    by_clinician = _request(clinician, _entry(story, pain_during=2))
+    answers, batches = at_once(app, [good, wrong_token, signed_out, by_clinician, good])
+    assert [a[0] if isinstance(a, tuple) else type(a).__name__ for a in answers] == [
+        201,
+        "AssertionError",  # the front passed it on to the app
+        "AssertionError",
+        "AssertionError",
+        201,
+    ]
+    assert lookups == [5] and batches == [2]
+    assert [log.entries[0].pain_during for log in stored_logs(app, cast)] == [1, 1]

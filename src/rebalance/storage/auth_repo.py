@@ -19,12 +19,13 @@ The schema families of the new tables (``XCreate``, ``XPublic``) are at the top,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import CursorResult, Engine, Select, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Engine, Select, String, Table, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -152,16 +153,21 @@ class CheckInPublic(_Out):
 
 # Statements of every request, built once (see repo.py).
 _SESSIONS, _USERS = cast(Table, WebSession.__table__), cast(Table, User.__table__)
-_SESSION_BY_TOKEN_HASH = (  # columns, not ORM records: every request runs it, and it is the cheaper by far
+_SESSION_AND_USER = (  # columns, not ORM records: every request runs it, and it is the cheaper by far
     select(
         *(c.label(f"s_{c.name}") for c in _SESSIONS.c if c.name in WebSessionPublic.model_fields),
         *(c.label(f"u_{c.name}") for c in _USERS.c if c.name in UserPublic.model_fields),
-    )
-    .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
-    .where(_SESSIONS.c.token_hash == bindparam("token_hash"))
+    ).select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
 )
+_SESSION_BY_TOKEN_HASH = _SESSION_AND_USER.where(_SESSIONS.c.token_hash == bindparam("token_hash"))
 # ... and the page state of the user's own patient record (None but for patients): one round trip.
 _SESSION_WITH_PAGE_STATE = _SESSION_BY_TOKEN_HASH.add_columns(*page_state.state_columns(_USERS.c.patient_id))
+# ... of several requests at once, on PostgreSQL (the log writer's, for the sessions logged at one moment).
+_LOOKUPS_WITH_PAGE_STATE = Quick(
+    _SESSION_AND_USER.add_columns(_SESSIONS.c.token_hash.label("token_hash"))
+    .add_columns(*page_state.state_columns(_USERS.c.patient_id))
+    .where(_SESSIONS.c.token_hash == any_(bindparam("token_hashes", type_=ARRAY(String))))
+)
 # Standing alone (every request's sign-in check), run on the driver's cursor: quick.py.
 _LOOKUP, _LOOKUP_WITH_PAGE_STATE = Quick(_SESSION_BY_TOKEN_HASH), Quick(_SESSION_WITH_PAGE_STATE)
 _CHECK_INS = (
@@ -269,6 +275,18 @@ def web_session_with_page_state(
     patient record (``page_state.py``; all None for a user who is not a patient)."""
     values = _first(db, _SESSION_WITH_PAGE_STATE, _LOOKUP_WITH_PAGE_STATE, token_hash)
     return None if values is None else (*_session_and_user(values), page_state.from_values(values))
+
+
+def web_sessions_with_page_state(
+    engine: Engine, token_hashes: Sequence[str]
+) -> dict[str, tuple[WebSessionPublic, UserPublic, page_state.PageState]]:
+    """:func:`web_session_with_page_state` of each of ``token_hashes`` found, standing alone on ``engine``
+    (the reading engine), by token hash: one statement for them all on PostgreSQL, one each elsewhere."""
+    if engine.dialect.name != "postgresql":
+        each = {token_hash: web_session_with_page_state(engine, token_hash) for token_hash in set(token_hashes)}
+        return {token_hash: found for token_hash, found in each.items() if found is not None}
+    rows = _LOOKUPS_WITH_PAGE_STATE.all(engine, {"token_hashes": sorted(set(token_hashes))})
+    return {row["token_hash"]: (*_session_and_user(row), page_state.from_values(row)) for row in rows}
 
 
 def _first(db: Session | Engine, statement: Select[Any], quick: Quick, token_hash: str) -> Mapping[Any, Any] | None:

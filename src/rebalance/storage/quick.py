@@ -94,17 +94,26 @@ class Quick:
     def first(self, engine: Engine, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """Standing alone, on a pooled connection of ``engine``: the first row, keyed by the statement's
         column labels, or None."""
+        rows = self._alone(engine, params, fetch=1)
+        return rows[0] if rows else None
+
+    def all(self, engine: Engine, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Standing alone, as :meth:`first`: every row."""
+        return self._alone(engine, params, fetch=None)
+
+    def _alone(self, engine: Engine, params: Mapping[str, Any], fetch: int | None) -> list[dict[str, Any]]:
         plan = self._plan(engine.dialect)
         parameters = plan.parameters(params)
         connection = engine.raw_connection()
+        found: Sequence[Sequence[Any]]
         try:
-            if plan.prepared is not None:
-                row = plan.prepared.first(connection, cast(Mapping[str, Any], parameters))  # named on psycopg
+            if plan.prepared is not None:  # named parameters on psycopg
+                found = plan.prepared.rows(connection, cast(Mapping[str, Any], parameters), fetch)
             else:
                 cursor = connection.cursor()
                 try:
                     cursor.execute(plan.sql, parameters)
-                    row = cursor.fetchone()
+                    found = cursor.fetchall() if fetch is None else cursor.fetchmany(fetch)
                 finally:
                     cursor.close()
         except engine.dialect.loaded_dbapi.Error as error:
@@ -113,7 +122,7 @@ class Quick:
             ) from error
         finally:
             connection.close()
-        return None if row is None else plan.row(row)
+        return [plan.row(row) for row in found]
 
     def first_in(self, db: Session | Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """In the unit of work of ``db``: the first row, keyed by the statement's column labels, or None."""
@@ -231,8 +240,9 @@ class _Prepared:
         name = f"rebalance_{hashlib.sha256(numbered_sql.encode()).hexdigest()[:16]}"
         return cls(name.encode(), numbered_sql.encode(), tuple(names))
 
-    def first(self, pooled: Any, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The first row (or None) on ``pooled``, a pooled psycopg connection (in autocommit, or idle)."""
+    def rows(self, pooled: Any, parameters: Mapping[str, Any], fetch: int | None) -> list[tuple[Any, ...]]:
+        """The rows (the first ``fetch``, or all) on ``pooled``, a pooled psycopg connection (in autocommit,
+        or idle)."""
         driver = pooled.driver_connection
         known: set[bytes] = pooled.info.setdefault(_PREPARED_ON, set())
         pgconn = driver.pgconn
@@ -243,10 +253,8 @@ class _Prepared:
         transformer = Transformer(driver)
         sent = transformer.dump_sequence(values, [PyFormat.TEXT] * len(values))
         result = _checked(driver, pgconn.exec_prepared(self.name, sent))
-        if result.ntuples == 0:
-            return None
         transformer.set_pgresult(result)
-        return transformer.load_row(0, tuple)
+        return transformer.load_rows(0, result.ntuples if fetch is None else min(fetch, result.ntuples), tuple)
 
 
 _PREPARED_ON = "rebalance.prepared"

@@ -6,9 +6,10 @@ route's dependencies, reading and checking the body, checking the response) was 
 request's 1.9–2.8 ms of CPU, measured in-process: without it the event loop's thread spends 0.36–0.74 ms
 a request instead of 0.73–1.08 (``bench/README.md``). This ASGI middleware does the same request with the same parts:
 
-- the same sign-in lookup (``deps.signed_in``: one statement, here with the patient's page state, the
-  session marked seen by the bookkeeping writer) and the same CSRF check (``security.same_token`` on the
-  ``X-CSRF-Token`` header);
+- the same sign-in lookup, with the patient's page state, made by the log writer for all the sessions
+  waiting at once (``deps.look_up_each``: one statement on PostgreSQL; the session marked seen by the
+  bookkeeping writer), and the same role and CSRF checks (``security.same_token`` on the ``X-CSRF-Token``
+  header);
 - the same body model (``SessionIn``), the same day (the app's ``today`` dependency, overrides included);
 - the same view in two steps (``patient_views.store_session``, then ``saved_session`` after the commit),
   in a unit of work shared with the other sessions logged at the same moment (``log_writer.py``: one
@@ -33,13 +34,12 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rebalance.storage.types import Role
-from rebalance.web import deps, patient_views, security
-from rebalance.web.log_writer import LogWriter
+from rebalance.web import patient_views, security
+from rebalance.web.log_writer import LogWriter, NotTaken
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 
 if TYPE_CHECKING:
-    from rebalance.web.deps import WebContext
+    pass
 
 PATH = "/api/me/logs"
 _SAVED = TypeAdapter(SessionSaved)
@@ -56,18 +56,20 @@ class SessionLogFront:
             return
         body = await _body(receive)
         request = Request(scope)
-        data = await _taken(request, body)
-        if data is None:
+        data = _readable(request, body)
+        response = None if data is None else await self._log(request, data)
+        if response is None:  # not taken: the app answers it
             await self.app(scope, _replay(body, receive), send)
             return
-        response = await self._log(request, data)
         await response(scope, receive, send)
 
-    async def _log(self, request: Request, data: SessionIn) -> Response:
+    async def _log(self, request: Request, data: SessionIn) -> Response | None:
         app: FastAPI = request.app
         day = await patient_views.today_of(app)
         try:
             saved = await self.writer.submit(request, day, data)
+        except NotTaken:
+            return None
         except Exception as error:
             handler = _handler(app, error)
             if handler is None:
@@ -101,15 +103,14 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return again
 
 
-async def _taken(request: Request, body: bytes) -> SessionIn | None:
-    """The body, when the request is a signed-in patient's with the session's CSRF token; else None."""
+def _readable(request: Request, body: bytes) -> SessionIn | None:
+    """The body, when the request may be a signed-in patient's (a session cookie, a CSRF token, a valid
+    ``SessionIn`` as JSON); else None. Who is signed in, and whether the token is the session's, the log
+    writer looks up for all the sessions waiting at once (``log_writer.NotTaken`` where it is not a
+    patient's with the session's token)."""
     if not request.cookies.get(security.SESSION_COOKIE) or "json" not in request.headers.get("content-type", ""):
         return None
-    web: WebContext = request.app.state.web
-    found = await deps.signed_in(request, web, with_page_state=True)  # so the write's unit of work reads none
-    if found is None or found.user.role is not Role.PATIENT:
-        return None
-    if not security.same_token(found.web_session.csrf_token, request.headers.get(security.CSRF_HEADER)):
+    if not request.headers.get(security.CSRF_HEADER):
         return None
     try:
         return SessionIn.model_validate_json(body)

@@ -51,7 +51,8 @@ from fastapi import Request
 from rebalance.storage import bookkeeping, repo
 from rebalance.storage.repo import NotStored
 from rebalance.storage.schemas import SessionLogPublic, StoredEntries
-from rebalance.web import deps
+from rebalance.storage.types import Role
+from rebalance.web import deps, security
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 from rebalance.web.patient_views import (
     Me,
@@ -83,6 +84,10 @@ class _Job:
     day: dt.date
     data: SessionIn
     answer: asyncio.Future[SessionSaved]  # of the request's event loop
+
+
+class NotTaken(Exception):
+    """The request is not a signed-in patient's with the session's CSRF token: the app answers it."""
 
 
 @dataclass(frozen=True)
@@ -133,13 +138,15 @@ class LogWriter:
                 except queue.Empty:
                     break
             try:
-                self._write(jobs)
+                self._write(_taken(jobs))
             except Exception as error:  # not one of the outcomes above: every request still waiting hears of it
                 logger.exception("writing %d sessions logged failed", len(jobs))
                 for job in jobs:
                     _settle(job, None, error)
 
     def _write(self, jobs: list[_Job]) -> None:
+        if not jobs:
+            return
         waiting = list(jobs)
         while waiting:
             outcome = self._together(waiting)
@@ -199,6 +206,24 @@ class LogWriter:
             return [(me, done) for (me, _), done in zip(mine, stored, strict=True)]
         finally:
             session.close()
+
+
+def _taken(jobs: list[_Job]) -> list[_Job]:
+    """The jobs of signed-in patients with their session's CSRF token, their sessions looked up together
+    (``deps.look_up_each``: one statement on PostgreSQL); the others answered :class:`NotTaken`."""
+    web: WebContext = jobs[0].request.app.state.web
+    taken = []
+    for job, found in zip(jobs, deps.look_up_each(web, [job.request for job in jobs]), strict=True):
+        token = job.request.headers.get(security.CSRF_HEADER)
+        if (
+            found is None
+            or found.user.role is not Role.PATIENT
+            or not security.same_token(found.web_session.csrf_token, token)
+        ):
+            _settle(job, None, NotTaken())
+        else:
+            taken.append(job)
+    return taken
 
 
 def _stored(each: list[tuple[Me, SessionIn]]) -> list[StoredSession]:
