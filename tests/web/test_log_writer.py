@@ -228,14 +228,7 @@ def test_the_latest_sessions_of_every_session_stored_are_read_together(
     app: FastAPI, cast: Cast, story: Story, patient: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One read for the batch (one round trip on PostgreSQL), not one a session, each answered the same."""
-    calls: list[int] = []
-    real = log_writer.latest_sessions_each
-
-    def each(asks: Any) -> Any:
-        calls.append(len(asks))
-        return real(asks)
-
-    monkeypatch.setattr(log_writer, "latest_sessions_each", each)
+    calls = _calls(monkeypatch, log_writer, "latest_sessions_each")
     monkeypatch.setattr(log_writer, "latest_sessions", _never)
     answers, batches = at_once(app, [_request(patient, _entry(story, pain_during=p)) for p in (1, 2, 3)])
     assert [status for status, _ in answers] == [201] * 3 and batches == [3] and calls == [3]
@@ -276,14 +269,7 @@ def test_the_sessions_of_a_batch_are_stored_together_and_a_morning_after_sees_th
 ) -> None:
     """The sessions checked are stored in one call (one round trip on PostgreSQL), but those before a
     morning-after answer are stored first: its check reads them, as it would after their own requests."""
-    stores: list[int] = []
-    real = repo.add_session_logs
-
-    def add_session_logs(session: Any, each: Any) -> Any:
-        stores.append(len(each))
-        return real(session, each)
-
-    monkeypatch.setattr(repo, "add_session_logs", add_session_logs)
+    stores = _calls(monkeypatch, repo, "add_session_logs")
     sunday = (MONDAY - dt.timedelta(days=1)).isoformat()
     morning = {**_entry(story, pain_during=3), "next_morning": {"pain": 4}}
     requests = [
@@ -306,14 +292,7 @@ def test_the_sign_ins_of_a_batch_are_looked_up_together_and_the_requests_not_tak
 ) -> None:
     """One lookup for the batch (one statement on PostgreSQL); a wrong CSRF token, a signed-out cookie and
     a clinician are handed back to the app (here, a stand-in that fails the request), nothing stored."""
-    lookups: list[int] = []
-    real = deps.look_up_each
-
-    def look_up_each(web: Any, requests: Any) -> Any:
-        lookups.append(len(requests))
-        return real(web, requests)
-
-    monkeypatch.setattr(deps, "look_up_each", look_up_each)
+    lookups = _calls(monkeypatch, deps, "look_up_each")
     good = _request(patient, _entry(story, pain_during=1))
     wrong_token = ([(k, b"not-the-token" if k == b"x-csrf-token" else v) for k, v in good[0]], good[1])
     signed_out = ([(k, b"rebalance_session=gone" if k == b"cookie" else v) for k, v in good[0]], good[1])
@@ -330,3 +309,17 @@ def test_the_sign_ins_of_a_batch_are_looked_up_together_and_the_requests_not_tak
     ]
     assert lookups == [5] and batches == [2]
     assert [log.entries[0].pain_during for log in stored_logs(app, cast)] == [1, 1]
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """The calls of ``module.name`` from now on, each as the length of its last argument (what it was given
+    for the batch)."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args: Any) -> Any:
+        calls.append(len(args[-1]))
+        return real(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
