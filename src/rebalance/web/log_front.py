@@ -11,9 +11,9 @@ a request instead of 0.73–1.08 (``bench/README.md``). This ASGI middleware doe
   bookkeeping writer), and the same role and CSRF checks (``security.same_token`` on the ``X-CSRF-Token``
   header);
 - the same body model (``SessionIn``), the same day (the app's ``today`` dependency, overrides included);
-- the same view in two steps (``patient_views.store_session``, then ``saved_session`` after the commit),
-  in a unit of work shared with the other sessions logged at the same moment (``log_writer.py``: one
-  transaction for them all, each answered as it would be alone);
+- the same view in steps (``patient_views.prepare_session`` and the insert, then ``saved_session`` after
+  the commit), in a unit of work shared with the other sessions logged at the same moment
+  (``log_writer.py``: one transaction for them all, each answered as it would be alone);
 - the same answers: ``SessionSaved`` as JSON with 201, and what the view refuses (a stopped program, a
   field's problem, no program) answered by the app's own exception handlers.
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -37,9 +37,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rebalance.web import patient_views, security
 from rebalance.web.log_writer import LogWriter, NotTaken
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
-
-if TYPE_CHECKING:
-    pass
 
 PATH = "/api/me/logs"
 _SAVED = TypeAdapter(SessionSaved)
