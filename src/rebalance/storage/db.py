@@ -321,7 +321,7 @@ def analyze(engine: Engine) -> None:
 
     PostgreSQL plans with them: a table loaded since it was last analyzed looks nearly empty to it, and the
     latest sessions of a patient, a few rows down an index, were then planned as a read of all of the
-    version's sessions and a sort (0.3 ms became 25 ms at 20,000 sessions; ``bench/README.md``) until the
+    version's sessions and a sort (0.03 ms became 25 ms at 20,000 sessions; ``bench/README.md``) until the
     autovacuum daemon next analyzed it. SQLite, whose planner was tuned here without statistics: nothing."""
     if engine.dialect.name != "postgresql":
         return

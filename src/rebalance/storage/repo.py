@@ -42,8 +42,8 @@ from sqlalchemy import (
     literal_column,
     select,
     union_all,
-    values,
 )
+from sqlalchemy import values as values_table
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
@@ -143,7 +143,7 @@ def _insert_logs(n: int) -> Quick:
     (elsewhere ``_INSERT_LOG``, one a session): each only if its program version is the patient's, in the
     order given (``at``). A statement a number of rows (the writer stores up to 32 at once); ``VALUES`` of
     parameters, not arrays, which the driver's Python turns into text slowly."""
-    new = values(*(column(name, kind) for name, kind in _NEW_LOG_COLUMNS), name="new").data(
+    new = values_table(*(column(name, kind) for name, kind in _NEW_LOG_COLUMNS), name="new").data(
         [tuple(bindparam(f"{name}_{i}", type_=kind) for name, kind in _NEW_LOG_COLUMNS) for i in range(n)]
     )
     owned = select(Program.id).where(Program.id == new.c.program_id, Program.patient_id == new.c.patient_id)
@@ -787,8 +787,8 @@ def recent_session_entries(
     """:func:`recent_session_logs` of a program version, with only each session's day and its entries as
     stored (JSON objects): what the pain-monitoring model reads after every session logged, without
     building each session's records (``bench/bench_web_load.py``)."""
-    rows = _newest(session, actor_id, patient_id, limit, _NEWEST_ENTRIES_OF_PROGRAM, program_id=program_id)
-    return [StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows]
+    (entries,) = recent_session_entries_each(session, limit, [(actor_id, patient_id, program_id)])
+    return entries
 
 
 def recent_session_entries_each(
@@ -824,11 +824,11 @@ def _newest_entries_of_each(session: Session, limit: int, each: list[tuple[int, 
 @functools.lru_cache(maxsize=64)
 def _newest_entries_of(n: int) -> Quick:
     """``_NEWEST_ENTRIES_OF_PROGRAM`` for ``n`` (patient, version) pairs in one statement, each pair's rows
-    marked ``at`` (PostgreSQL): a branch a pair, each planned on its own values and walked down the index.
+    marked ``at`` (PostgreSQL): a branch a pair, each the one-pair statement, planned on its own values.
 
-    Not a ``LATERAL`` join on the pairs: PostgreSQL plans such a join on the average number of sessions a
-    pair, and with statistics from a shorter history it read every session of the version (a bitmap scan)
-    and sorted them, for each pair: 0.25 ms became 344 ms at 25,000 sessions (``bench/README.md``)."""
+    Either this or a ``LATERAL`` join on the pairs walks the index once PostgreSQL's statistics know the
+    table (``db.analyze``); without them both read every session of the version and sorted them (0.03 ms
+    became 25 ms at 20,000 sessions: ``bench/README.md``). The ``LATERAL`` join was not measured again."""
     branches = [
         select(literal_column(str(i), Integer).label("at"), SessionLog.performed_on, _ENTRIES_TEXT)
         .where(

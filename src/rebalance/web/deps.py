@@ -305,9 +305,14 @@ def look_up(web: WebContext, request: Request, *, with_page_state: bool = False)
     statement on the reading engine, outside any unit of work; the session is marked seen, at most once a
     minute, by the bookkeeping writer."""
     found = security.find_session(web.engine, web.settings, request, with_page_state=with_page_state)
+    _seen(web, found)
+    return found
+
+
+def _seen(web: WebContext, found: SignedIn | None) -> None:
+    """Mark the session seen, at most once a minute, by the bookkeeping writer."""
     if found is not None and security.needs_touch(found):
         web.bookkeeping.touch(found.web_session.id, utc_now())
-    return found
 
 
 def look_up_each(web: WebContext, requests: Sequence[Request]) -> list[SignedIn | None]:
@@ -319,8 +324,7 @@ def look_up_each(web: WebContext, requests: Sequence[Request]) -> list[SignedIn 
     answers = []
     for request, hashed in zip(requests, hashes, strict=True):
         signed = found.get(hashed)
-        if signed is not None and security.needs_touch(signed):
-            web.bookkeeping.touch(signed.web_session.id, utc_now())
+        _seen(web, signed)
         request.state.signed_in = signed
         answers.append(signed)
     return answers

@@ -8,10 +8,9 @@ work of its own: SQLite's write lock taken and handed on (to the next process to
 stored, its audit events, ``COMMIT``. Under load the lock was held most of the time and every request
 queued for it (``bench/README.md``). Here one thread a process (started when a session is logged, gone
 after a second with none) takes the sessions that arrived while the previous ones were written, checks
-each in turn in one unit of work with the same view as ever (``patient_views.prepare_session``: the same
-checks, statements and audit events as ``store_session``), stores the sessions themselves together
-(``repo.add_session_logs``: one statement on PostgreSQL; those before a morning-after answer first, as
-its check reads them), commits once, then reads their latest sessions together and works out each one's
+each in turn in one unit of work with the same view as ever (``patient_views.store_sessions``: the same
+checks, statements and audit events as ``store_session``, the sessions themselves stored together, one
+statement on PostgreSQL), commits once, then reads their latest sessions together and works out each one's
 feedback (``patient_views.saved_session``) after the commit, with the lock free for the other processes.
 On PostgreSQL that is one commit (one flush of the write-ahead log), one audit insert, and a round trip
 for the sessions and one for their latest sessions, for them all.
@@ -42,27 +41,24 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from rebalance.storage import bookkeeping, repo
+from rebalance.storage import bookkeeping
 from rebalance.storage.repo import NotStored
-from rebalance.storage.schemas import SessionLogPublic, StoredEntries
+from rebalance.storage.schemas import StoredEntries
 from rebalance.storage.types import Role
 from rebalance.web import deps, security
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
 from rebalance.web.patient_views import (
     Me,
-    PreparedSession,
     StoredSession,
     latest_sessions,
     latest_sessions_each,
-    prepare_session,
-    reads_sessions,
     saved_session,
+    store_sessions,
 )
 
 if TYPE_CHECKING:
@@ -194,7 +190,7 @@ class LogWriter:
         try:
             mine = [(Me(session, job.day, job.request), job.data) for job in jobs]
             try:
-                stored = _stored(mine)
+                stored = store_sessions(mine)
                 session.commit()
             except NotStored as refused:
                 session.rollback()
@@ -224,38 +220,6 @@ def _taken(jobs: list[_Job]) -> list[_Job]:
         else:
             taken.append(job)
     return taken
-
-
-def _stored(each: list[tuple[Me, SessionIn]]) -> list[StoredSession]:
-    """``store_session`` of each, in order, in the unit of work they share, the sessions themselves stored
-    together (``repo.add_session_logs``: one statement on PostgreSQL), those before a morning-after answer
-    first (its check reads the sessions stored). :class:`NotStored` names the one refused, and why."""
-    ready: list[PreparedSession] = []
-    stored: list[StoredSession] = []
-    for at, (me, data) in enumerate(each):
-        if reads_sessions(data):
-            stored += _stored_together(each, ready, len(stored))
-        try:
-            me.check()
-            ready.append(prepare_session(me, data))
-        except Exception as error:
-            raise NotStored(at, error) from error
-    return stored + _stored_together(each, ready, len(stored))
-
-
-def _stored_together(each: list[tuple[Me, SessionIn]], ready: list[PreparedSession], start: int) -> list[StoredSession]:
-    """The sessions of ``ready`` (prepared for ``each``) from ``start`` on, stored together."""
-    waiting = [(at, each[at][0], prepared) for at, prepared in enumerate(ready) if at >= start]
-    logged = [(at, me, prepared.log) for at, me, prepared in waiting if prepared.log is not None]
-    logs: Iterator[SessionLogPublic] = iter(())
-    if logged:
-        try:
-            logs = iter(
-                repo.add_session_logs(logged[0][1].db, [(me.user_id, me.patient_id, log) for _, me, log in logged])
-            )
-        except NotStored as refused:
-            raise NotStored(logged[refused.at][0], refused.why) from None
-    return [StoredSession(p.program, None if p.log is None else next(logs), p.next_morning_for) for _, _, p in waiting]
 
 
 def _settle(job: _Job, saved: SessionSaved | None, error: Exception | None) -> None:

@@ -5,7 +5,7 @@
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
     record_session(me, data)    store a session and the morning after the previous one (all or nothing)
     store_session, latest_sessions, saved_session   the same in steps, around the caller's commit
-    prepare_session(me, data)   store_session but the session itself (the log writer stores several at once)
+    store_sessions(each)        store_session of several patients' sessions at once (the log writer)
     latest_sessions_each(each)  latest_sessions of several patients' sessions at once (the log writer)
     check_in_status(me)         the questions, the latest check-in and its result, whether one is due
     record_check_in(me, data)   store a check-in with the level the library gives it
@@ -522,13 +522,45 @@ def store_session(me: Me, data: SessionIn) -> StoredSession:
     """:func:`record_session`'s checks and changes in ``me``'s unit of work, which the caller commits
     (or rolls back: nothing of it is kept then). Refused before anything is written where the program is
     stopped or missing (409) or a field has a problem (422)."""
-    ready = prepare_session(me, data)
-    log = None if ready.log is None else repo.add_session_log(me.db, me.user_id, me.patient_id, ready.log)
-    return StoredSession(ready.program, log, ready.next_morning_for)
+    try:
+        (stored,) = store_sessions([(me, data)])
+    except repo.NotStored as refused:
+        raise refused.why from None
+    return stored
+
+
+def store_sessions(each: Sequence[tuple[Me, SessionIn]]) -> list[StoredSession]:
+    """:func:`store_session` of each (patient, session) of ``each``, in order, in the unit of work they share
+    (the log writer's, for the sessions logged at one moment): each checked as alone, the sessions themselves
+    stored together (``repo.add_session_logs``: one statement on PostgreSQL), those before a morning-after
+    answer first, as its check reads the sessions stored. ``repo.NotStored`` names the one refused, and why."""
+    ready: list[_Prepared] = []
+    stored: list[StoredSession] = []
+    for at, (me, data) in enumerate(each):
+        if _says_morning(data):
+            stored += _store_prepared(each, ready, len(stored))
+        try:
+            me.check()
+            ready.append(_prepare_session(me, data))
+        except Exception as error:
+            raise repo.NotStored(at, error) from error
+    return stored + _store_prepared(each, ready, len(stored))
+
+
+def _store_prepared(each: Sequence[tuple[Me, SessionIn]], ready: list[_Prepared], start: int) -> list[StoredSession]:
+    """The sessions prepared (``ready``, for ``each``) from ``start`` on, stored together."""
+    logged = [(at, log) for at in range(start, len(ready)) if (log := ready[at].log) is not None]
+    asks = [(each[at][0].user_id, each[at][0].patient_id, log) for at, log in logged]
+    try:
+        logs = iter(repo.add_session_logs(each[0][0].db, asks) if asks else ())
+    except repo.NotStored as refused:
+        raise repo.NotStored(logged[refused.at][0], refused.why) from None
+    done = ready[start:]
+    return [StoredSession(p.program, None if p.log is None else next(logs), p.next_morning_for) for p in done]
 
 
 @dataclass(frozen=True)
-class PreparedSession:
+class _Prepared:
     """:func:`store_session` but the session itself: checked, the morning after stored, the session to store."""
 
     program: ProgramPublic
@@ -536,17 +568,17 @@ class PreparedSession:
     next_morning_for: SessionLogPublic | None
 
 
-def prepare_session(me: Me, data: SessionIn) -> PreparedSession:
+def _prepare_session(me: Me, data: SessionIn) -> _Prepared:
     """:func:`store_session`'s checks, and the morning after the previous session stored, in ``me``'s unit
-    of work; the session itself is left for the caller to store (``repo.add_session_logs`` stores several at
-    once: ``log_writer.py``). Only a morning-after answer reads the sessions stored (:func:`reads_sessions`)."""
+    of work; the session itself is left to :func:`store_sessions`. Only a morning-after answer reads the
+    sessions stored."""
     program = me.program
     if program is None:
         raise ConflictError("session_log", None, "there is no published program to log a session against yet")
     if stops(me):
         raise ConflictError("session_log", None, "the program is stopped: see the today page for what to do")
     day = data.performed_on or me.day
-    previous = _previous_session(me, day) if reads_sessions(data) else None  # else not asked about
+    previous = _previous_session(me, day) if _says_morning(data) else None  # else not asked about
     _check_session(me, data, program, day, previous)
     morning_for = None
     if data.next_morning is not None and previous is not None:
@@ -556,12 +588,7 @@ def prepare_session(me: Me, data: SessionIn) -> PreparedSession:
     if any(entry.done for entry in data.entries):
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         log = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
-    return PreparedSession(program, log, morning_for)
-
-
-def reads_sessions(data: SessionIn) -> bool:
-    """Whether :func:`prepare_session` reads the sessions stored (for the one a morning-after answer is about)."""
-    return _says_morning(data)
+    return _Prepared(program, log, morning_for)
 
 
 def latest_sessions(me: Me, program: ProgramPublic) -> list[StoredEntries]:
