@@ -32,7 +32,7 @@ from rebalance.storage.quick import Quick
 from rebalance.storage.schemas import SessionEntry, StoredEntries
 from rebalance.storage.tables import AuditEvent, SessionLog
 from rebalance.storage.types import AuditAction, SafetyLevel, utc_now
-from rebalance.web import deps, log_front, patient_views
+from rebalance.web import deps, log_front, patient_views, session_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
 from tests.web.conftest import Cast, age_sessions, email, last_seen, web
@@ -310,15 +310,15 @@ def test_a_session_is_committed_before_what_is_said_about_it_is_worked_out(
     """The feedback's reads and reasoning run after the commit, what more it reads in a reading unit of
     work: SQLite's write lock is not held for them. They see the session just stored."""
     seen: list[tuple[int, bool]] = []
-    real = patient_views.feedback
+    real = session_views.feedback
 
-    def looking(kb: Any, program: Any, recent: Any, reading: patient_views.Reading[Any]) -> Any:
+    def looking(kb: Any, program: Any, recent: Any, reading: session_views.Reading[Any]) -> Any:
         with read_connection(web(app).engine) as other:  # another connection: only what is committed
             stored = other.scalar(select(func.count()).where(SessionLog.program_id == program.id))
         seen.append((stored, reading(lambda me: me.db.info.get(deps.WRITERS) is None)))
         return real(kb, program, recent, reading)
 
-    monkeypatch.setattr(patient_views, "feedback", looking)
+    monkeypatch.setattr(session_views, "feedback", looking)
     response = api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
     assert response.status_code == 201, response.text
     assert seen == [(1, True)]  # stored and committed; worked out in a unit of work that does not write
@@ -370,7 +370,7 @@ def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestC
     expected = deps.SQLITE_WRITERS if sqlite else deps.SERVER_WRITERS
     assert in_a_new_event_loop(default_size) == expected == (1 if sqlite else 2)
     seen: list[object] = []
-    real = patient_views.record_session
+    real = session_views.record_session
 
     def recording(me: patient_views.Me, data: Any) -> Any:
         seen.append(me.db.info.get(deps.WRITERS))
@@ -379,7 +379,7 @@ def test_a_request_that_writes_takes_the_apps_turns(app: FastAPI, patient: TestC
     settings = web(app).settings.model_copy(update={"writers_per_process": 2})
     app.state.web = dataclasses.replace(web(app), settings=settings)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(patient_views, "record_session", recording)
+        patch.setattr(session_views, "record_session", recording)
         patch.setattr(log_front, "PATH", "/not-taken")  # the route, not the front's writer (log_writer.py)
         api_post(patient, "/api/me/logs", {"entries": [_done(story.items_on("Mon")[0], pain=2)]})
     (limiter,) = seen
@@ -417,9 +417,9 @@ def test_what_is_said_reads_the_analysis_only_for_a_program_without_its_baseline
         asked.append(read)
         return read(SimpleNamespace(latest_assessment=story.assessment, assessments=[story.assessment]))
 
-    carried = patient_views.feedback(kb, story.program, recent, reading)
+    carried = session_views.feedback(kb, story.program, recent, reading)
     assert asked == [] and [f.exercise_id for f in carried] == [exercise]
     client = {k: v for k, v in story.document["client"].items() if k != "baseline_pain"}
     bare = story.program.model_copy(update={"document": {**story.document, "client": client}})
-    assert patient_views.feedback(kb, bare, recent, reading) == carried
+    assert session_views.feedback(kb, bare, recent, reading) == carried
     assert len(asked) == 1

@@ -11,7 +11,7 @@ a request instead of 0.73–1.08 (``bench/README.md``). This ASGI middleware doe
   bookkeeping writer), and the same role and CSRF checks (``security.same_token`` on the ``X-CSRF-Token``
   header);
 - the same body model (``SessionIn``), the same day (the app's ``today`` dependency, overrides included);
-- the same view in steps (``patient_views.store_sessions``, then ``saved_session`` after the commit), in
+- the same view in steps (``session_views.store_sessions``, then ``saved_session`` after the commit), in
   a unit of work shared with the other sessions logged at the same moment (``log_writer.py``: one
   transaction for them all, each answered as it would be alone);
 - the same answers: ``SessionSaved`` as JSON with 201, and what the view refuses (a stopped program, a

@@ -8,10 +8,10 @@ work of its own: SQLite's write lock taken and handed on (to the next process to
 stored, its audit events, ``COMMIT``. Under load the lock was held most of the time and every request
 queued for it (``bench/README.md``). Here one thread a process (started when a session is logged, gone
 after a second with none) takes the sessions that arrived while the previous ones were written, checks
-each in turn in one unit of work with the same view as ever (``patient_views.store_sessions``: the same
+each in turn in one unit of work with the same view as ever (``session_views.store_sessions``: the same
 checks, statements and audit events as ``store_session``, the sessions themselves stored together, one
 statement on PostgreSQL), commits once, then reads their latest sessions together and works out each one's
-feedback (``patient_views.saved_session``) after the commit, with the lock free for the other processes.
+feedback (``session_views.saved_session``) after the commit, with the lock free for the other processes.
 On PostgreSQL that is one commit (one flush of the write-ahead log), one audit insert, and a round trip
 for the sessions and one for their latest sessions, for them all.
 
@@ -52,8 +52,8 @@ from rebalance.storage.schemas import StoredEntries
 from rebalance.storage.types import Role
 from rebalance.web import deps, security
 from rebalance.web.patient_schemas import SessionIn, SessionSaved
-from rebalance.web.patient_views import (
-    Me,
+from rebalance.web.patient_views import Me
+from rebalance.web.session_views import (
     StoredSession,
     latest_sessions,
     latest_sessions_each,

@@ -11,7 +11,8 @@
     GET  /learn/{topic}    one of them in depth, with sources (404 for a topic not in their analysis)
 
 For the signed-in patient only (``PatientDep``): no patient id is ever taken from the URL. What the
-pages show is put together in :mod:`rebalance.web.patient_views`; these routes validate and render.
+pages show is put together in :mod:`rebalance.web.patient_views` (and ``session_views``,
+``progress_views``, ``learn_views``); these routes validate and render.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pydantic_core import ErrorDetails
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reports.figure import pose_figure
-from rebalance.web import patient_views as views
+from rebalance.web import learn_views, patient_views, progress_views, session_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.page_cache import cached
 from rebalance.web.patient_schemas import LIMITS, CheckInIn, ExerciseToday, SessionIn
@@ -47,7 +48,7 @@ Loc = tuple[int | str, ...]
 @router.get("/today")
 def today_page(request: Request, me: PatientDep) -> Response:
     def page() -> Response:
-        today = views.today_view(me)
+        today = patient_views.today_view(me)
         return render(request, "patient/today.html", {"today": today, "figures": _figures(me.kb, today.items)})
 
     return cached(me.web.pages, me, "today", page)
@@ -83,7 +84,7 @@ def _log_form(
     problems: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    context = {"page": views.log_page(me), "saved": saved, "values": values or {}, "problems": problems or {}}
+    context = {"page": session_views.log_page(me), "saved": saved, "values": values or {}, "problems": problems or {}}
     return render(request, "patient/log.html", context, status_code=status_code)
 
 
@@ -99,7 +100,7 @@ FormDep = Annotated[dict[str, str], Depends(_form)]
 @router.post("/log")
 def log_session(request: Request, me: PatientDep, form: FormDep) -> Response:
     try:
-        views.record_session(me, SessionIn.model_validate(_session_data(form)))
+        session_views.record_session(me, SessionIn.model_validate(_session_data(form)))
     except ValidationError as exc:
         return _log_form(request, me, values=form, problems=_problems(exc.errors(), ()), status_code=422)
     except RequestValidationError as exc:
@@ -142,7 +143,8 @@ def _check_in_form(
     problems: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    context = {"status": views.check_in_status(me), "done": done, "values": values or {}, "problems": problems or {}}
+    status = patient_views.check_in_status(me)
+    context = {"status": status, "done": done, "values": values or {}, "problems": problems or {}}
     return render(request, "patient/check_in.html", context, status_code=status_code)
 
 
@@ -154,7 +156,7 @@ def check_in(request: Request, me: PatientDep, form: FormDep) -> Response:
         if (m := ANSWER_FIELD.fullmatch(key)) and value in ("yes", "no")  # anything else: not answered
     }
     try:
-        views.record_check_in(me, CheckInIn(answers=answers))
+        patient_views.record_check_in(me, CheckInIn(answers=answers))
     except RequestValidationError as exc:
         return _check_in_form(request, me, values=form, problems=_problems(exc.errors(), ("body",)), status_code=422)
     return RedirectResponse("/check-in?done=1", status_code=303)
@@ -165,19 +167,19 @@ def check_in(request: Request, me: PatientDep, form: FormDep) -> Response:
 
 @router.get("/progress")
 def progress_page(request: Request, me: PatientDep) -> HTMLResponse:
-    view = views.progress_view(me)
-    charts = {name: Markup(svg) for name, svg in views.progress_charts(view).items()}  # noqa: S704 - our own SVG
+    view = progress_views.progress_view(me)
+    charts = {name: Markup(svg) for name, svg in progress_views.progress_charts(view).items()}  # noqa: S704 - our own SVG
     return render(request, "patient/progress.html", {"view": view, "charts": charts})
 
 
 @router.get("/learn")
 def learn_page(request: Request, me: PatientDep) -> HTMLResponse:
-    return render(request, "patient/learn.html", {"index": views.learn_index(me)})
+    return render(request, "patient/learn.html", {"index": learn_views.learn_index(me)})
 
 
 @router.get("/learn/{topic}")
 def learn_topic_page(request: Request, me: PatientDep, topic: str) -> HTMLResponse:
-    return render(request, "patient/learn_topic.html", {"learn": views.learn_topic(me, topic)})
+    return render(request, "patient/learn_topic.html", {"learn": learn_views.learn_topic(me, topic)})
 
 
 # problems next to their fields

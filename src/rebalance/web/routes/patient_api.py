@@ -22,7 +22,7 @@ from fastapi import APIRouter
 
 from rebalance.errors import NotFoundError
 from rebalance.storage.schemas import ProgramPublic, SessionLogPublic
-from rebalance.web import patient_views as views
+from rebalance.web import learn_views, patient_views, progress_views, session_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import (
     CheckInIn,
@@ -53,7 +53,7 @@ def my_program(me: PatientDep) -> ProgramPublic:
 @router.get("/today")
 def my_today(me: PatientDep) -> Today:
     """Today's exercises with instructions, or the stop message (``status`` says which)."""
-    return views.today_view(me)
+    return patient_views.today_view(me)
 
 
 @router.get("/logs")
@@ -65,34 +65,34 @@ def my_logs(me: PatientDep) -> list[SessionLogPublic]:
 @router.post("/logs", status_code=201)
 def log_session(me: PatientDep, body: SessionIn) -> SessionSaved:
     """Log a session (at least one exercise done) and/or the morning after the previous session."""
-    return views.record_session(me, body)
+    return session_views.record_session(me, body)
 
 
 @router.get("/check-ins")
 def my_check_ins(me: PatientDep) -> CheckInStatus:
     """The check-in's questions, the latest answers and their result, and whether the next is due."""
-    return views.check_in_status(me)
+    return patient_views.check_in_status(me)
 
 
 @router.post("/check-ins", status_code=201)
 def check_in(me: PatientDep, body: CheckInIn) -> CheckInResult:
     """Answer every question; urgent or emergency stops the program and says whom to contact and how soon."""
-    return views.record_check_in(me, body)
+    return patient_views.record_check_in(me, body)
 
 
 @router.get("/progress")
 def my_progress(me: PatientDep) -> ProgressView:
     """Sessions with their pain during and the next morning, sessions a week, adherence, assessments."""
-    return views.progress_view(me)
+    return progress_views.progress_view(me)
 
 
 @router.get("/learn")
 def my_learn(me: PatientDep) -> LearnIndex:
     """The patient's own patterns (with why their findings fit) and the muscles and structures involved."""
-    return views.learn_index(me)
+    return learn_views.learn_index(me)
 
 
 @router.get("/learn/{topic}")
 def my_learn_topic(me: PatientDep, topic: str) -> LearnTopic:
     """One pattern, muscle or structure of the patient's own analysis, explained, with sources."""
-    return views.learn_topic(me, topic)
+    return learn_views.learn_topic(me, topic)
