@@ -84,3 +84,15 @@ def test_a_finding_id_explains_its_kind_and_its_target(cli: Any) -> None:
     assert "Tight or overactive" in out and "Relation to the sciatic nerve" in out
     code, _, err = cli("explain", "tight:piriformus")
     assert code == 2 and "did you mean" in err
+
+
+def test_a_finding_id_in_words_names_muscles_and_structures_and_the_side(kb: KnowledgeBase) -> None:
+    """One wording of a finding id for `explain` and the patient's learn pages (``finding_words``)."""
+    from rebalance.knowledge.explain import finding_words
+
+    tight = kb.finding_kinds["tight"].name
+    assert finding_words(kb, "tight:piriformis:right") == f"{tight}: {kb.muscle['piriformis'].name} (right)"
+    assert finding_words(kb, "tight:piriformis") == f"{tight}: {kb.muscle['piriformis'].name}"
+    nerve = kb.structures["sciatic_nerve"].name
+    assert finding_words(kb, "neural:sciatic_nerve").endswith(f": {nerve}")
+    assert finding_words(kb, "unknown_kind:not_a_record") == "unknown_kind: not a record"

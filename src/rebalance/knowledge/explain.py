@@ -24,11 +24,18 @@ def _names(kb: KnowledgeBase, kind: str, ids: Iterable[str]) -> str:
     return ", ".join(f"{records[i].name} ({i})" if i in records else i for i in ids) or "none"
 
 
-def _finding_words(kb: KnowledgeBase, fid: str) -> str:
-    kind, _, target = fid.partition(":")
-    target_name = kb.muscle[target].name if target in kb.muscle else target.replace("_", " ")
+def finding_words(kb: KnowledgeBase, finding_id: str) -> str:
+    """``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)" (the side only when the id has one)."""
+    kind, _, rest = finding_id.partition(":")
+    target, _, side = rest.partition(":")
     label = kb.finding_kinds[kind].name if kind in kb.finding_kinds else kind
-    return f"{label}: {target_name}"
+    if target in kb.muscle:
+        name = kb.muscle[target].name
+    elif target in kb.structures:
+        name = kb.structures[target].name
+    else:
+        name = target.replace("_", " ")
+    return f"{label}: {name}" + (f" ({side})" if side else "")
 
 
 def _patterns_with(kb: KnowledgeBase, fids: set[str]) -> list[str]:
@@ -147,7 +154,7 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
 
 def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
     index = addressing_index(kb)
-    signs = [f"{_finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
+    signs = [f"{finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
     sym = [f"{s.region or s.aggravated_by} (weight {s.weight})" for s in p.symptoms]
     tests = sorted(
@@ -210,7 +217,7 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
             "How it connects",
             [
                 f"Equipment: {_names(kb, 'equipment', ex.equipment)}",
-                f"Addresses: {', '.join(_finding_words(kb, a) for a in addresses) or 'none'}",
+                f"Addresses: {', '.join(finding_words(kb, a) for a in addresses) or 'none'}",
                 f"Patterns it serves: {_names(kb, 'patterns', _patterns_with(kb, set(addresses)))}",
                 f"Easier: {_names(kb, 'exercises', ex.regressions)}",
                 f"Harder: {_names(kb, 'exercises', ex.progressions)}",
@@ -236,7 +243,7 @@ def _lifestyle(kb: KnowledgeBase, f: m.LifestyleFactor) -> list[Section]:
     return [
         ("What it is", [f.summary]),
         ("How rebalance spots it", [f"{t.field} {t.op} {t.value}" + (f" [source: {t.source}]" if t.source else "")]),
-        ("What it can lead to", [f.mechanism] + [_finding_words(kb, x) for x in f.tends_to_produce]),
+        ("What it can lead to", [f.mechanism] + [finding_words(kb, x) for x in f.tends_to_produce]),
         ("What to do instead", [a.text for a in f.advice]),
     ]
 

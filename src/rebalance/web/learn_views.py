@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rebalance.errors import NotFoundError
-from rebalance.knowledge.explain import explain_records
+from rebalance.knowledge.explain import explain_records, finding_words
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.web.patient_schemas import (
     ExplainedOut,
@@ -73,20 +73,6 @@ def _finding_topics(kb: KnowledgeBase, finding_ids: Sequence[str]) -> list[Topic
         elif target in kb.structures:
             topics.setdefault(target, Topic(id=target, name=kb.structures[target].name, kind="structure"))
     return list(topics.values())
-
-
-def finding_words(kb: KnowledgeBase, finding_id: str) -> str:
-    """``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)"."""
-    kind, _, rest = finding_id.partition(":")
-    target, _, side = rest.partition(":")
-    label = kb.finding_kinds[kind].name if kind in kb.finding_kinds else kind
-    if target in kb.muscle:
-        name = kb.muscle[target].name
-    elif target in kb.structures:
-        name = kb.structures[target].name
-    else:
-        name = target.replace("_", " ")
-    return f"{label}: {name}" + (f" ({side})" if side else "")
 
 
 def learn_topic(me: Me, topic_id: str) -> LearnTopic:
