@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rebalance.api import analyse_file
+from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import default
-from rebalance.programs.logs import Entry, parse_logs
+from rebalance.programs.logs import Entry, logs_of, parse_logs, parse_session
 from rebalance.programs.progress import apply, decide, zones
 from tests.conftest import EXAMPLES
 
@@ -269,6 +271,32 @@ def test_progress_needs_an_analysis_document(cli: Any, tmp_path: Path) -> None:
 def test_logs_parse_from_data() -> None:
     logs = parse_logs({"schema": "rebalance.logs/1", "sessions": [{"date": "2026-01-02", "entries": []}]})
     assert logs.sessions[0].date.isoformat() == "2026-01-02"
+
+
+def test_sessions_checked_one_at_a_time_make_the_same_logs() -> None:
+    """``parse_session`` checks a session as ``parse_logs`` checks each; ``logs_of`` puts checked ones together."""
+    sessions = [
+        {"date": "2026-01-02", "entries": [{"exercise_id": "glute_bridge", "done": True, "sets": 2, "reps": 12}]},
+        {"date": "2026-01-04", "entries": [{"exercise_id": "glute_bridge", "done": True, "pain_during": 3}]},
+    ]
+    whole = parse_logs({"schema": "rebalance.logs/1", "sessions": sessions})
+    assert logs_of([parse_session(s) for s in sessions]) == whole
+
+
+@pytest.mark.parametrize(
+    ("session", "where"),
+    [
+        ({"date": "2026-01-02", "entries": [{"exercise_id": "x", "done": True, "reps": 201}]}, "entries[0].reps"),
+        ({"date": "2026-01-02", "entries": [{"exercise_id": "x", "done": "yes"}]}, "entries[0].done"),
+        ({"date": "not a day", "entries": []}, "date"),
+        ({"entries": []}, "date"),
+        ([], ""),
+    ],
+)
+def test_a_session_the_library_refuses_names_the_field(session: Any, where: str) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        parse_session(session, "stored session")
+    assert [(p.file, p.path) for p in refused.value.problems] == [("stored session", where)]
 
 
 def test_walking_steps_by_minutes_within_a_worthwhile_bout() -> None:

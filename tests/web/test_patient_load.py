@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -423,3 +425,45 @@ def test_what_is_said_reads_the_analysis_only_for_a_program_without_its_baseline
     bare = story.program.model_copy(update={"document": {**story.document, "client": client}})
     assert session_views.feedback(kb, bare, recent, reading) == carried
     assert len(asked) == 1
+
+
+def test_a_stored_session_is_checked_by_the_library_once_a_process_and_text(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every session logged reads the version's latest sessions again: each read as its stored text is
+    checked by the library once (``session_views._library_session_of``), to the same logs; another text
+    (a next-morning answer added) is checked afresh, a session refused is refused every time."""
+    session_views._library_session_of.cache_clear()
+    checked: list[object] = []
+    real = session_views.parse_session
+
+    def counting(data: Any, source: str) -> Any:
+        checked.append(data["date"])
+        return real(data, source)
+
+    monkeypatch.setattr(session_views, "parse_session", counting)
+
+    def stored(day: dt.date, **values: Any) -> StoredEntries:
+        entry = {**dict.fromkeys(SessionEntry.model_fields), "exercise_id": "glute_bridge", "done": True, **values}
+        text = json.dumps([entry])
+        return StoredEntries(day, tuple(MappingProxyType(e) for e in json.loads(text)), text)
+
+    monday, tuesday = MONDAY, MONDAY + dt.timedelta(days=1)
+    older, newer = stored(monday, sets=2, reps=10), stored(tuesday, sets=2, reps=12, pain_during=3)
+    first = session_views.library_logs([older, newer])
+    assert first is not None and checked == [monday, tuesday]
+    assert session_views.library_logs([older, newer]) == first and checked == [monday, tuesday]
+    unkept = [StoredEntries(s.performed_on, s.entries) for s in (older, newer)]  # no text: checked each time
+    assert session_views.library_logs(unkept) == first and checked == [monday, tuesday] * 2
+
+    answered = stored(tuesday, sets=2, reps=12, pain_during=3, pain_next_morning=4)
+    later = session_views.library_logs([older, answered])
+    assert later is not None and later.sessions[1].entries[0].pain_next_morning == 4
+    assert checked == [monday, tuesday] * 2 + [tuesday]
+
+    beyond = stored(tuesday, sets=2, reps=500)  # stored by another client beyond the library's ranges
+    with caplog.at_level(logging.WARNING, logger="rebalance.web"):
+        assert session_views.library_logs([older, beyond]) is None
+        assert session_views.library_logs([older, beyond]) is None
+    assert checked[-2:] == [tuesday, tuesday]
+    assert "entries[0].reps" in caplog.text

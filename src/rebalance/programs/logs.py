@@ -76,8 +76,28 @@ def parse_logs(data: Any, source: str = "<memory>") -> Logs:
     try:
         return Logs.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(source, _loc(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-        raise InvalidInputError(problems) from None
+        raise InvalidInputError(_problems(exc, source)) from None
+
+
+def parse_session(data: Any, source: str = "<memory>") -> Session:
+    """One session of a logs document (``{"date": ..., "entries": [...]}``), checked as :func:`parse_logs`
+    checks each: a caller that keeps checked sessions (they are immutable) builds logs of them with
+    :func:`logs_of`."""
+    if not isinstance(data, dict):
+        raise InvalidInputError([Problem(source, "", "expected a mapping with date and entries")])
+    try:
+        return Session.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError(_problems(exc, source)) from None
+
+
+def logs_of(sessions: list[Session]) -> Logs:
+    """Logs of sessions already checked (:func:`parse_session`)."""
+    return Logs.model_validate({"schema": "rebalance.logs/1", "sessions": sessions})
+
+
+def _problems(exc: ValidationError, source: str) -> list[Problem]:
+    return [Problem(source, _loc(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
 
 
 def read_logs(path: Path) -> Logs:

@@ -802,7 +802,10 @@ def recent_session_entries_each(
     found = _newest_entries_of_each(session, limit, [(patient_id, program_id) for _, patient_id, program_id in each])
     for (actor_id, patient_id, program_id), rows in zip(each, found, strict=True):
         _audit_newest(session, actor_id, patient_id, limit, program_id, None, len(rows))
-    return [[StoredEntries(row["performed_on"], _entries_in(row["entries"])) for row in rows] for rows in found]
+    return [
+        [StoredEntries(row["performed_on"], _entries_in(row["entries"]), row["entries"]) for row in rows]
+        for rows in found
+    ]
 
 
 def _newest_entries_of_each(session: Session, limit: int, each: list[tuple[int, int]]) -> list[list[dict[str, Any]]]:

@@ -227,10 +227,14 @@ class SessionLogPublic(_Out):
 class StoredEntries(NamedTuple):
     """A session's day and its entries as stored: JSON objects with every :class:`SessionEntry` field
     (``None`` where not given), read without building the records (``repo.recent_session_entries``);
-    read-only (shared by the readers of the same stored text)."""
+    read-only (shared by the readers of the same stored text).
+
+    ``text`` is the JSON text they were decoded from, when read as such: with the day, a key for what is
+    worked out from them (the same text, the same entries)."""
 
     performed_on: dt.date
     entries: tuple[Mapping[str, Any], ...]
+    text: str | None = None
 
     @classmethod
     def of(cls, log: SessionLogPublic) -> StoredEntries:

@@ -15,6 +15,8 @@ judgement is the library's (``programs.progress``). A session is refused while t
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +27,8 @@ from fastapi.exceptions import RequestValidationError
 
 from rebalance.errors import ConflictError, InvalidInputError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.logs import Logs, parse_logs
+from rebalance.programs.logs import Logs, logs_of, parse_session
+from rebalance.programs.logs import Session as LibrarySession
 from rebalance.programs.progress import decided_by_recent, decisions
 from rebalance.programs.schedule import DAYS
 from rebalance.reports.text import dose_text
@@ -357,16 +360,34 @@ def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
 
 
 def library_logs(sessions: Sequence[StoredEntries]) -> Logs | None:
-    """The stored sessions as ``rebalance.logs/1`` (holds in whole seconds), or None if the library refuses them."""
-    document = {
-        "schema": "rebalance.logs/1",
-        "sessions": [{"date": s.performed_on, "entries": [_library_entry(e) for e in s.entries]} for s in sessions],
-    }
+    """The stored sessions as ``rebalance.logs/1`` (holds in whole seconds), or None if the library refuses them.
+
+    Each session is checked by the library once a process and stored text (:func:`_library_session_of`):
+    every session logged reads the version's latest sessions again, all but one of them read and checked
+    for the session before (the check of 14 sessions cost ~90 us of the log writer's ~750 us a session)."""
     try:
-        return parse_logs(document, "stored sessions")
+        return logs_of([_library_session(s) for s in sessions])
     except InvalidInputError as exc:  # stored by another client beyond the library's ranges
         logger.warning("session logs the pain-monitoring model cannot read: %s", exc)
         return None
+
+
+def _library_session(stored: StoredEntries) -> LibrarySession:
+    if stored.text is None:
+        return _as_library_session(stored.performed_on, stored.entries)
+    return _library_session_of(stored.performed_on, stored.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _library_session_of(performed_on: dt.date, text: str) -> LibrarySession:
+    """A stored session, checked by the library, kept by its day and stored text (4,096 at most: a few kB
+    each). Immutable, shared by every reader; a session the library refuses raises, and is not kept."""
+    return _as_library_session(performed_on, json.loads(text))
+
+
+def _as_library_session(performed_on: dt.date, entries: Sequence[Mapping[str, Any]]) -> LibrarySession:
+    document = {"date": performed_on, "entries": [_library_entry(e) for e in entries]}
+    return parse_session(document, f"stored session of {performed_on.isoformat()}")
 
 
 def _library_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
