@@ -381,6 +381,18 @@ def she_swaps_an_exercise_approves_and_publishes(desktop: Page, shot: Shot, stor
     story.items = [text(h) for h in desktop.locator("ol.items > li.item h3").all()]
     shot(desktop, "program-v2-published")
 
+    desktop.get_by_role("link", name="Printable handout").click()  # the home program on paper
+    expect(desktop.get_by_role("heading", name="Home exercise program")).to_be_visible()
+    expect(desktop.locator("section.exercise h3")).to_have_count(len(story.items))
+    expect(desktop.get_by_role("heading", name="Stop the exercises and get help")).to_be_visible()
+    shot(desktop, "program-handout")
+    desktop.emulate_media(media="print")  # as printed: the site's header and the hints gone
+    expect(desktop.locator(".site-header")).to_be_hidden()
+    expect(desktop.locator(".screen-only")).to_be_hidden()
+    shot(desktop, "program-handout-print")
+    desktop.emulate_media(media="screen")
+    desktop.go_back()
+
     nav(desktop, "Patients").click()  # the list shows the published version
     row = desktop.locator("ul.patient-list > li", has_text=PATIENT_NAME)
     expect(row).to_contain_text("version 2")

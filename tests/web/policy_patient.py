@@ -59,6 +59,7 @@ PATIENT_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/progress"): Rule(PATIENTS),
     ("GET", "/learn"): Rule(PATIENTS),
     ("GET", "/learn/{topic}"): Rule(PATIENTS),
+    ("GET", "/handout"): Rule(PATIENTS),
     # JSON
     ("GET", "/api/me/program"): Rule(PATIENTS),
     ("GET", "/api/me/today"): Rule(PATIENTS),

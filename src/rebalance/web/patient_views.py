@@ -272,7 +272,13 @@ def stops(me: Me) -> list[Stop]:
 
 
 def _stops(me: Me) -> list[Stop]:
-    assessment, found = me.latest_assessment, []
+    return stops_of(me.kb, me.latest_assessment, me.recent_check_ins)
+
+
+def stops_of(kb: KnowledgeBase, assessment: AssessmentPublic | None, check_ins: Sequence[CheckInPublic]) -> list[Stop]:
+    """Why a patient's program is stopped, from their latest assessment and their check-ins (any of them:
+    those answered before the assessment do not count)."""
+    found = []
     if assessment is not None and withholds_program(assessment.safety_level):
         safety = assessment.analysis["safety"]
         flags = [flag["message"] for flag in safety.get("flags", [])]
@@ -285,11 +291,11 @@ def _stops(me: Me) -> list[Stop]:
                 flags=flags,
             )
         )
-    since = [c for c in me.recent_check_ins if assessment is None or _after(c, assessment)]
+    since = [c for c in check_ins if assessment is None or _after(c, assessment)]
     stopping = [c for c in since if withholds_program(c.level)]
     if stopping:
         check_in = stopping[-1]
-        result = _safety(me.kb, check_in.answers)
+        result = _safety(kb, check_in.answers)
         flags = [flag.message for flag in result.flags]
         level = "emergency" if check_in.level is SafetyLevel.EMERGENCY else "urgent"
         found.append(Stop(source="check_in", on=check_in.checked_on, level=level, message=result.message, flags=flags))
@@ -335,13 +341,14 @@ def exercises_for_day(kb: KnowledgeBase, program: dict[str, Any], weekday: str) 
         return []
     items = {item["exercise_id"]: item for item in program["items"]}
     return [
-        _exercise_today(kb, items[entry["exercise_id"]], entry.get("seconds"))
+        exercise_card(kb, items[entry["exercise_id"]], entry.get("seconds"))
         for entry in day["items"]
         if entry["exercise_id"] in items
     ]
 
 
-def _exercise_today(kb: KnowledgeBase, item: dict[str, Any], seconds: float | None) -> ExerciseToday:
+def exercise_card(kb: KnowledgeBase, item: dict[str, Any], seconds: float | None = None) -> ExerciseToday:
+    """A program item with everything needed to do it well (the exercise's record), and how long it takes."""
     exercise = kb.exercise.get(item["exercise_id"])
     equipment = exercise.equipment if exercise else []
     return ExerciseToday(

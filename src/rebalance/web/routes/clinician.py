@@ -15,6 +15,7 @@
     POST /programs/{program_id}/items/{exercise_id}/swap           a new version with the alternative
     POST /programs/{program_id}/items/{exercise_id}/dosage         a new version with the dosage
     POST /programs/{program_id}/approve | /publish                 approve a draft; publish to the patient
+    GET  /programs/{program_id}/handout                   the version as a printable home program (``web/handout.py``)
 
 The analysis, the program and every edit come from the library (``analyse_case``, ``programs.edit``);
 the repository checks that the patient is the clinician's own and writes the audit log.
@@ -41,9 +42,11 @@ from rebalance.storage.auth_repo import InvitationCreate
 from rebalance.storage.schemas import AssessmentCreate, PatientCreate, PatientPublic, ProgramPublic
 from rebalance.web import assessment_form as af
 from rebalance.web import clinician_views as views
+from rebalance.web import patient_views
 from rebalance.web.clinician_views import TodayDep
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute, WebContextDep
-from rebalance.web.rendering import render
+from rebalance.web.handout import handout
+from rebalance.web.rendering import exercise_figures, render
 from rebalance.web.routes.api import invite_patient
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -494,3 +497,19 @@ def approve_program(db: SessionDep, clinician: ClinicianUser, program_id: int) -
 def publish_program(db: SessionDep, clinician: ClinicianUser, program_id: int) -> Response:
     repo.publish_program(db, clinician.id, program_id)
     return RedirectResponse(f"/programs/{program_id}?done=published", status_code=303)
+
+
+@router.get("/programs/{program_id}/handout")
+def program_handout(
+    request: Request, db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, program_id: int
+) -> HTMLResponse:
+    """The version as a printable home program; while the patient's program is stopped (their latest
+    assessment, or a check-in since it), why and where to go instead of the exercises."""
+    program = repo.get_program(db, clinician.id, program_id)
+    patient = repo.get_patient(db, clinician.id, program.patient_id)
+    assessment = repo.latest_assessment(db, clinician.id, patient.id)
+    stops = patient_views.stops_of(kb, assessment, auth_repo.check_ins_for_patient(db, clinician.id, patient.id))
+    sheet = handout(kb, program, patient.display_name, stops)
+    figures = exercise_figures(kb, [exercise.card for exercise in sheet.exercises])
+    context = {"h": sheet, "figures": figures, "back": f"/programs/{program.id}"}
+    return render(request, "handout.html", context)

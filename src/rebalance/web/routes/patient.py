@@ -9,6 +9,7 @@
     GET  /progress         charts: pain during and the next morning, sessions a week, assessments
     GET  /learn            the patient's own patterns and findings, explained
     GET  /learn/{topic}    one of them in depth, with sources (404 for a topic not in their analysis)
+    GET  /handout          the published program as a printable home program (to /today without one)
 
 For the signed-in patient only (``PatientDep``): no patient id is ever taken from the URL. What the
 pages show is put together in :mod:`rebalance.web.patient_views` (and ``session_views``,
@@ -17,7 +18,6 @@ pages show is put together in :mod:`rebalance.web.patient_views` (and ``session_
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -29,14 +29,13 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.reports.figure import pose_figure
 from rebalance.web import learn_views, patient_views, progress_views, session_views
 from rebalance.web.deps import UnitOfWorkRoute
+from rebalance.web.handout import handout
 from rebalance.web.page_cache import cached
-from rebalance.web.patient_schemas import LIMITS, CheckInIn, ExerciseToday, SessionIn
+from rebalance.web.patient_schemas import LIMITS, CheckInIn, SessionIn
 from rebalance.web.patient_views import PatientDep
-from rebalance.web.rendering import render
+from rebalance.web.rendering import exercise_figures, render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -49,22 +48,9 @@ Loc = tuple[int | str, ...]
 def today_page(request: Request, me: PatientDep) -> Response:
     def page() -> Response:
         today = patient_views.today_view(me)
-        return render(request, "patient/today.html", {"today": today, "figures": _figures(me.kb, today.items)})
+        return render(request, "patient/today.html", {"today": today, "figures": exercise_figures(me.kb, today.items)})
 
     return cached(me.web.pages, me, "today", page)
-
-
-def _figures(kb: KnowledgeBase, items: list[ExerciseToday]) -> dict[str, Markup]:
-    """Each exercise's start and end positions as an inline SVG (our own escaped output)."""
-    return {
-        item.exercise_id: _figure(kb, item.exercise_id, item.name) for item in items if item.exercise_id in kb.exercise
-    }
-
-
-@functools.lru_cache(maxsize=512)
-def _figure(kb: KnowledgeBase, exercise_id: str, title: str) -> Markup:
-    """Drawn once per exercise and process: the figure depends only on the knowledge base."""
-    return Markup(pose_figure(kb.exercise[exercise_id].pose, title=title))  # noqa: S704
 
 
 # logging a session
@@ -210,3 +196,14 @@ def _plain(error: ErrorDetails | dict[str, Any]) -> str:
         return "Choose yes or no."
     message = str(error["msg"]).removeprefix("Value error, ")
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+@router.get("/handout")
+def handout_page(request: Request, me: PatientDep) -> Response:
+    """The published program to print; while it is stopped, why and where to go instead of the exercises."""
+    program = me.program
+    if program is None:
+        return RedirectResponse("/today", status_code=303)  # "your program is on its way"
+    sheet = handout(me.kb, program, me.user.display_name, patient_views.stops(me))
+    figures = exercise_figures(me.kb, [exercise.card for exercise in sheet.exercises])
+    return render(request, "handout.html", {"h": sheet, "figures": figures, "back": "/today"})

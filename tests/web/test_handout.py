@@ -1,0 +1,114 @@
+"""The printable home program: the clinician's of any version, the patient's of their published one.
+
+It holds the whole program (the week, every exercise with its dose and the dose's source, the pain rule
+and its source, the phases and habits) and the warning signs with where to go; a version that is not the
+published one says so; while the program is stopped, the stop and no exercise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.build import PAIN_RULE
+from rebalance.programs.schedule import DAYS
+from rebalance.reasoning.safety import RANK, check_in_questions
+from rebalance.reports.text import dose_text
+from rebalance.storage.types import ProgramStatus, SafetyLevel
+from rebalance.web.session_views import short_citation
+from tests.web.conftest import Cast, email
+from tests.web.helpers import sign_in
+from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story
+
+__all__ = ["story"]  # the fixture
+
+
+def _text(html: str) -> str:
+    """The page's words, tags dropped and entities of quotes undone (what a reader sees)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").replace("&amp;", "&")
+
+
+def test_the_clinicians_handout_holds_the_whole_program(
+    client: TestClient, cast: Cast, story: Story, kb: KnowledgeBase
+) -> None:
+    assert sign_in(client, email("anna")).status_code == 303
+    page = client.get(f"/programs/{story.program.id}/handout")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert "Home exercise program" in text and "Patient A1" in text
+    assert f"version {story.program.version}" in text
+    assert "Draft" not in text  # the published version: nothing to warn of
+    for item in story.document["items"]:
+        exercise = kb.exercise[item["exercise_id"]]
+        assert item["name"] in text and dose_text(item["dosage"]) in text
+        assert all(step in text for step in exercise.steps)
+        source = item["dosage"].get("source")
+        if source:
+            assert f"dose: {short_citation(kb.sources[source].citation)}" in text
+    assert PAIN_RULE in text
+    guide = kb.criterion["pain_monitoring_acceptable"]
+    assert short_citation(kb.sources[str(guide.source)].citation) in text
+    rows = re.findall(r"<tr><th scope=\"row\"><a href=\"#([a-z_]+)\">", page.text)
+    assert rows == [item["exercise_id"] for item in story.document["items"]]
+    monday = set(story.items_on("Mon"))
+    for item in story.document["items"]:  # the week: a mark on each day the schedule has the exercise
+        row = re.search(rf'href="#{item["exercise_id"]}">.*?</tr>', page.text, re.S)
+        assert row is not None
+        marks = re.findall(r'<td class="(on|off)">', row.group(0))
+        assert len(marks) == len(DAYS)
+        assert (marks[0] == "on") == (item["exercise_id"] in monday)
+    assert all(phase["goal"] in text for phase in story.document["phases"])
+    assert all(habit["advice"] in text for habit in story.document["habits"])
+    saddle = kb.red_flags["saddle_anaesthesia"]
+    assert saddle.name in text and saddle.where_to_go in text
+    levels = re.findall(r'<li class="level-(\w+)">', page.text)
+    assert len(levels) == len(check_in_questions(kb))  # every warning sign a person can notice themselves
+    assert levels == sorted(levels, key=lambda level: -RANK[level]) and levels[0] == "emergency"
+    assert f'href="/programs/{story.program.id}/handout"' in client.get(f"/programs/{story.program.id}").text
+
+
+def test_a_version_not_published_says_so(app: FastAPI, client: TestClient, cast: Cast, story: Story) -> None:
+    draft = add_version(app, cast, story.assessment, story.document, status=ProgramStatus.DRAFT)
+    assert sign_in(client, email("anna")).status_code == 303
+    assert "Draft: not approved yet. Do not hand this version out." in _text(
+        client.get(f"/programs/{draft.id}/handout").text
+    )
+
+
+def test_the_patients_handout_is_their_published_version(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story, kb: KnowledgeBase
+) -> None:
+    document = {**story.document, "items": story.document["items"][:1]}
+    add_version(app, cast, story.assessment, document, status=ProgramStatus.DRAFT)  # a newer draft, unseen
+    assert sign_in(client, email("a1")).status_code == 303
+    page = client.get("/handout")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert all(item["name"] in text for item in story.document["items"])
+    assert "Draft" not in text and f"version {story.program.version}" in text
+    assert 'href="/handout"' in client.get("/today").text
+
+
+def test_a_stopped_program_prints_the_stop_and_no_exercise(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story, kb: KnowledgeBase
+) -> None:
+    add_check_in(app, cast, MONDAY, ["saddle_anaesthesia"], SafetyLevel.EMERGENCY)
+    for who, path in (("a1", "/handout"), ("anna", f"/programs/{story.program.id}/handout")):
+        assert sign_in(client, email(who)).status_code == 303
+        page = client.get(path)
+        assert page.status_code == 200
+        text = _text(page.text)
+        assert "Your program is stopped" in text, who
+        assert kb.red_flags["saddle_anaesthesia"].where_to_go in text
+        assert all(item["name"] not in text for item in story.document["items"]), who
+        assert PAIN_RULE not in text
+        client.cookies.clear()
+
+
+def test_a_patient_without_a_published_program_is_sent_to_today(client: TestClient, cast: Cast) -> None:
+    assert sign_in(client, email("a1")).status_code == 303
+    page = client.get("/handout", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/today"
