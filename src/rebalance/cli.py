@@ -87,9 +87,28 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     doc = analyse_file(Path(args.case), minutes=args.minutes)
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    elif args.fhir:
+        sys.stdout.write(json.dumps(_fhir_of(doc, Path(args.case)), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_text(doc))
     return EXIT_OK
+
+
+def _fhir_of(analysis: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The analysis of one assessment file as a FHIR bundle: the client by their id in the file (else the
+    file's name), the program built as a draft care plan (no clinician has approved it)."""
+    import datetime as dt
+
+    from rebalance.knowledge.loader import default
+    from rebalance.reports import fhir
+
+    day = dt.date.fromisoformat(analysis["date"])
+    client = str(analysis.get("client_id") or path.stem)
+    program = analysis.get("program")
+    plan = fhir.ProgramRecord(client, 1, False, day, program) if program else None
+    records = [fhir.AssessmentRecord(client, day, analysis)]
+    subject = fhir.Subject(client, reference=str(analysis["client_id"]) if analysis.get("client_id") else None)
+    return fhir.patient_bundle(default(), subject, records, plan, dt.datetime.now(dt.UTC))
 
 
 def _load_json(path: str) -> dict[str, Any]:
@@ -217,7 +236,9 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("assess", help="validate and analyse an assessment, build the program")
     a.add_argument("case", help="assessment file (YAML or JSON)")
-    a.add_argument("--json", action="store_true", help="print the analysis document as JSON")
+    shown = a.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the analysis document as JSON")
+    shown.add_argument("--fhir", action="store_true", help="print it as a FHIR R4B bundle (scores, impression, plan)")
     a.add_argument("--minutes", type=_minutes, default=20, help="minutes a session, 5 to 240 (default 20)")
     a.set_defaults(func=_cmd_assess)
 

@@ -91,6 +91,7 @@ CLINICIAN_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/patients"): Rule(CLINICIANS, ok={201}, json=new_patient),
     ("GET", "/api/patients/{patient_id}"): Rule(OWN_CLINICIAN),
     ("GET", "/api/patients/{patient_id}/progress"): Rule(OWN_CLINICIAN),
+    ("GET", "/api/patients/{patient_id}/fhir"): Rule(OWN_CLINICIAN),
     ("POST", "/api/patients/{patient_id}/assessments"): Rule(OWN_CLINICIAN, ok={201}, json=assessment_document),
     ("GET", "/api/assessments/{assessment_id}"): Rule(OWN_CLINICIAN),
     ("GET", f"/api{PROGRAM}"): Rule(OWN_CLINICIAN),

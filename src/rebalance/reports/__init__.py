@@ -1,1 +1,1 @@
-"""Reports: the text report for people (later: handouts, clinician reports, FHIR)."""
+"""Reports: the text report for people, the body map and charts (SVG), exercise figures, the FHIR export."""

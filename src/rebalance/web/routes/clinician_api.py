@@ -4,6 +4,8 @@
     POST /api/patients                                              add a patient (201)
     GET  /api/patients/{patient_id}                                 the patient and their timeline
     GET  /api/patients/{patient_id}/progress                        pain, ODI, adherence, left/right series
+    GET  /api/patients/{patient_id}/fhir                            the record as a FHIR R4B bundle
+                                                                    (``application/fhir+json``: ``reports/fhir.py``)
     POST /api/patients/{patient_id}/assessments?minutes=N           body: an assessment document (contract
                                                                     ``rebalance.assessment/1``); stores it, its
                                                                     analysis and a draft program (201)
@@ -25,6 +27,7 @@ import copy
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 
 from rebalance.api import analyse_case
 from rebalance.assessment.parse import parse_document
@@ -40,6 +43,7 @@ from rebalance.storage.schemas import (
     PatientPublic,
     ProgramPublic,
 )
+from rebalance.storage.types import utc_now
 from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import (
     Alternative,
@@ -55,6 +59,8 @@ from rebalance.web.clinician_schemas import (
 from rebalance.web.clinician_views import TodayDep
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute
 from rebalance.web.schemas import API_ERRORS
+
+FHIR_JSON = "application/fhir+json"
 
 router = APIRouter(prefix="/api", tags=["clinician"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
@@ -148,6 +154,22 @@ def patient_progress(
     sessions = repo.session_logs_for_patient(db, clinician.id, patient_id)
     programs = repo.program_versions(db, clinician.id, patient_id)
     return views.series_for(kb, assessments, sessions, programs, today)
+
+
+@router.get(
+    "/patients/{patient_id}/fhir",
+    response_class=JSONResponse,
+    responses={200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4B Bundle of type collection"}},
+)
+def patient_fhir(db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, patient_id: int) -> JSONResponse:
+    """The patient's record as a FHIR R4B bundle for another system: the patient, each assessment's scores
+    (LOINC: pain, ODI, STarT Back), red-flag screen and the patterns consistent with it
+    (``ClinicalImpression``, never a diagnosis), and the published program (``CarePlan``)."""
+    patient = repo.get_patient(db, clinician.id, patient_id)
+    assessments = repo.patient_assessments(db, clinician.id, patient_id)
+    program = repo.latest_program(db, clinician.id, patient_id, published_only=True)
+    bundle = views.fhir_export(kb, patient, assessments, program, utc_now())
+    return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
 # assessments
