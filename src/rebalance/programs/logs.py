@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -71,33 +71,32 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_logs(data: Any, source: str = "<memory>") -> Logs:
-    if not isinstance(data, dict):
-        raise InvalidInputError([Problem(source, "", "expected a mapping with schema and sessions")])
-    try:
-        return Logs.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInputError(_problems(exc, source)) from None
+    return _parsed(Logs, data, source, "expected a mapping with schema and sessions")
 
 
 def parse_session(data: Any, source: str = "<memory>") -> Session:
     """One session of a logs document (``{"date": ..., "entries": [...]}``), checked as :func:`parse_logs`
     checks each: a caller that keeps checked sessions (they are immutable) builds logs of them with
     :func:`logs_of`."""
+    return _parsed(Session, data, source, "expected a mapping with date and entries")
+
+
+_M = TypeVar("_M", bound=_Model)
+
+
+def _parsed(model: type[_M], data: Any, source: str, expected: str) -> _M:
     if not isinstance(data, dict):
-        raise InvalidInputError([Problem(source, "", "expected a mapping with date and entries")])
+        raise InvalidInputError([Problem(source, "", expected)])
     try:
-        return Session.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInputError(_problems(exc, source)) from None
+        problems = [Problem(source, _loc(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise InvalidInputError(problems) from None
 
 
 def logs_of(sessions: list[Session]) -> Logs:
     """Logs of sessions already checked (:func:`parse_session`)."""
     return Logs.model_validate({"schema": "rebalance.logs/1", "sessions": sessions})
-
-
-def _problems(exc: ValidationError, source: str) -> list[Problem]:
-    return [Problem(source, _loc(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
 
 
 def read_logs(path: Path) -> Logs:
