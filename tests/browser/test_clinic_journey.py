@@ -430,6 +430,11 @@ def the_patient_joins_and_sees_today(phone: Page, shot: Shot, story: Story) -> N
         expect(phone.locator("li.exercise")).to_have_count(0)
     expect(phone.locator(".due")).to_contain_text("Your weekly check-in is due")
     shot(phone, "patient-today")
+    phone.get_by_role("link", name="Print your whole program").click()  # the whole program, to print
+    expect(phone.get_by_role("heading", name="Home exercise program")).to_be_visible()
+    expect(phone.locator("section.exercise h3")).to_have_count(len(story.items))
+    shot(phone, "patient-handout")
+    phone.go_back()
 
 
 def the_progress_page(phone: Page, shot: Shot, when: str) -> dict[str, list[tuple[str, str]]]:
