@@ -70,4 +70,5 @@ PATIENT_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/me/progress"): Rule(PATIENTS),
     ("GET", "/api/me/learn"): Rule(PATIENTS),
     ("GET", "/api/me/learn/{topic}"): Rule(PATIENTS),
+    ("GET", "/api/me/fhir"): Rule(PATIENTS),
 }

@@ -1,7 +1,10 @@
-"""The clinician's FHIR export of a patient (``GET /api/patients/{id}/fhir``): their stored record, the
-published program (not a newer draft), as ``application/fhir+json``; the reads audited."""
+"""The FHIR export of a patient's record: the clinician's (``GET /api/patients/{id}/fhir``) and the patient's
+own (``GET /api/me/fhir``), the same bundle: the stored record, the published program (not a newer draft),
+as ``application/fhir+json``; the reads audited."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -57,3 +60,21 @@ def test_a_patient_without_records_exports_just_the_patient(client: TestClient, 
     assert sign_in(client, email("anna")).status_code == 303
     bundle = client.get(f"/api/patients/{cast.patient_a1}/fhir").json()
     assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+
+
+def test_the_patient_exports_the_same_record_as_their_clinician(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story
+) -> None:
+    add_version(app, cast, story.assessment, story.document, status=ProgramStatus.DRAFT)
+
+    def export(who: str, path: str) -> dict[str, Any]:
+        client.cookies.clear()
+        assert sign_in(client, email(who)).status_code == 303
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/fhir+json")
+        bundle: dict[str, Any] = answer.json()
+        return bundle
+
+    theirs = export("anna", f"/api/patients/{cast.patient_a1}/fhir")
+    mine = export("a1", "/api/me/fhir")
+    assert [e["resource"] for e in mine["entry"]] == [e["resource"] for e in theirs["entry"]]

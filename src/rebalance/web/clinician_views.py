@@ -22,14 +22,12 @@ from rebalance.errors import InvalidAssessmentError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
-from rebalance.reports import fhir
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.storage import overview
 from rebalance.storage.auth_repo import CheckInPublic
 from rebalance.storage.overview import PatientOverview, PublishedProgram
-from rebalance.storage.schemas import AssessmentPublic, PatientListItem, PatientPublic, ProgramPublic, SessionLogPublic
-from rebalance.storage.types import ProgramStatus
+from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
 
 AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
 
@@ -391,26 +389,3 @@ def finding_id_label(kb: KnowledgeBase, finding_id: str) -> str:
 
 def body_map_svg(kb: KnowledgeBase, analysis: dict[str, Any]) -> Markup:
     return Markup(body_map(analysis["findings"], kb, title="Tight and weak muscles"))  # noqa: S704
-
-
-# the FHIR export
-
-
-def fhir_export(
-    kb: KnowledgeBase,
-    patient: PatientPublic,
-    assessments: list[AssessmentPublic],
-    program: ProgramPublic | None,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    """The patient's record as a FHIR bundle (``reports.fhir.patient_bundle``): their assessments, oldest
-    first, and the program version given (the published one)."""
-    sex = None if patient.sex is None else str(patient.sex)
-    subject = fhir.Subject(patient.id, patient.display_name, patient.external_ref, patient.birth_year, sex)
-    records = [fhir.AssessmentRecord(a.id, a.assessed_on, a.analysis) for a in assessments]
-    plan = None
-    if program is not None:
-        issued = (program.approved_at or program.created_at).date()
-        published = program.status is ProgramStatus.PUBLISHED
-        plan = fhir.ProgramRecord(program.id, program.version, published, issued, program.document)
-    return fhir.patient_bundle(kb, subject, records, plan, now)

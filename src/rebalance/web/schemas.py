@@ -6,7 +6,7 @@ Stored things are shown with their storage schemas (``rebalance.storage.schemas`
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -53,3 +53,10 @@ API_ERRORS: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorResponse, "description": "Invalid input: every problem with its field path"},
 }
 """The error answers every ``/api`` route documents (``APIRouter(responses=API_ERRORS)``)."""
+
+
+FHIR_JSON = "application/fhir+json"
+"""The media type of a FHIR export (``reports/fhir.py``)."""
+FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4B Bundle of type collection (reports/fhir.py)"}
+}

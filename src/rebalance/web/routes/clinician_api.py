@@ -45,6 +45,7 @@ from rebalance.storage.schemas import (
 )
 from rebalance.storage.types import utc_now
 from rebalance.web import clinician_views as views
+from rebalance.web import exports
 from rebalance.web.clinician_schemas import (
     Alternative,
     AssessmentCreated,
@@ -58,9 +59,7 @@ from rebalance.web.clinician_schemas import (
 )
 from rebalance.web.clinician_views import TodayDep
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute
-from rebalance.web.schemas import API_ERRORS
-
-FHIR_JSON = "application/fhir+json"
+from rebalance.web.schemas import API_ERRORS, FHIR_JSON, FHIR_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["clinician"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
@@ -159,7 +158,7 @@ def patient_progress(
 @router.get(
     "/patients/{patient_id}/fhir",
     response_class=JSONResponse,
-    responses={200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4B Bundle of type collection"}},
+    responses=FHIR_RESPONSES,
 )
 def patient_fhir(db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, patient_id: int) -> JSONResponse:
     """The patient's record as a FHIR R4B bundle for another system: the patient, each assessment's scores
@@ -168,7 +167,7 @@ def patient_fhir(db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, pat
     patient = repo.get_patient(db, clinician.id, patient_id)
     assessments = repo.patient_assessments(db, clinician.id, patient_id)
     program = repo.latest_program(db, clinician.id, patient_id, published_only=True)
-    bundle = views.fhir_export(kb, patient, assessments, program, utc_now())
+    bundle = exports.fhir_export(kb, patient, assessments, program, utc_now())
     return JSONResponse(bundle, media_type=FHIR_JSON)
 
 

@@ -11,6 +11,8 @@
     GET  /api/me/progress            the numbers behind the progress charts
     GET  /api/me/learn               the patient's own patterns and findings
     GET  /api/me/learn/{topic}       one of them explained, with sources (404 outside their analysis)
+    GET  /api/me/fhir                their record as a FHIR R4B bundle, as their clinician exports it
+                                     (``application/fhir+json``): the published program only
 
 For the signed-in patient only (401 signed out, 403 for other roles); the session cookie and, on POST,
 the ``X-CSRF-Token`` header (``GET /api/me``). Errors are JSON (``{"errors": [{"path", "message"}]}``).
@@ -19,10 +21,13 @@ the ``X-CSRF-Token`` header (``GET /api/me``). Errors are JSON (``{"errors": [{"
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from rebalance.errors import NotFoundError
+from rebalance.storage import repo
 from rebalance.storage.schemas import ProgramPublic, SessionLogPublic
-from rebalance.web import learn_views, patient_views, progress_views, session_views
+from rebalance.storage.types import utc_now
+from rebalance.web import exports, learn_views, patient_views, progress_views, session_views
 from rebalance.web.deps import UnitOfWorkRoute
 from rebalance.web.patient_schemas import (
     CheckInIn,
@@ -36,7 +41,7 @@ from rebalance.web.patient_schemas import (
     Today,
 )
 from rebalance.web.patient_views import PatientDep
-from rebalance.web.schemas import API_ERRORS
+from rebalance.web.schemas import API_ERRORS, FHIR_JSON, FHIR_RESPONSES
 
 router = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS, route_class=UnitOfWorkRoute)
 
@@ -96,3 +101,12 @@ def my_learn(me: PatientDep) -> LearnIndex:
 def my_learn_topic(me: PatientDep, topic: str) -> LearnTopic:
     """One pattern, muscle or structure of the patient's own analysis, explained, with sources."""
     return learn_views.learn_topic(me, topic)
+
+
+@router.get("/fhir", response_class=JSONResponse, responses=FHIR_RESPONSES)
+def my_fhir(me: PatientDep) -> JSONResponse:
+    """The signed-in patient's record as a FHIR R4B bundle, to take to another clinic or app: the same
+    export as their clinician's (``GET /api/patients/{id}/fhir``), with the published program."""
+    patient = repo.get_patient(me.db, me.user_id, me.patient_id)
+    bundle = exports.fhir_export(me.kb, patient, me.assessments, me.program, utc_now())
+    return JSONResponse(bundle, media_type=FHIR_JSON)
