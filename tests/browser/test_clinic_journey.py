@@ -322,7 +322,7 @@ def she_reads_the_result(desktop: Page, shot: Shot, story: Story) -> None:
         expect(region).to_have_attribute("data-state", "weak")
 
     expect(desktop.locator("ol.findings > li.finding")).to_have_count(len(expected["findings"]))
-    piriformis = desktop.locator("li.finding.kind-tight", has=desktop.get_by_role("heading", name="Piriformis, right"))
+    piriformis = desktop.locator("li.finding.kind-tight", has=desktop.get_by_role("heading", name="Piriformis (right)"))
     expect(piriformis.locator(".badge")).to_have_text(tight["severity"])
     rows = piriformis.locator("table.evidence tbody tr")
     expect(rows).to_have_count(len(tight["evidence"]))

@@ -96,3 +96,6 @@ def test_a_finding_id_in_words_names_muscles_and_structures_and_the_side(kb: Kno
     nerve = kb.structures["sciatic_nerve"].name
     assert finding_words(kb, "neural:sciatic_nerve").endswith(f": {nerve}")
     assert finding_words(kb, "unknown_kind:not_a_record") == "unknown_kind: not a record"
+    for kind in ("tests", "ratios", "compensations"):  # a finding's target can be any of these too
+        record_id, record = next(iter(kb.records[kind].items()))
+        assert finding_words(kb, f"asymmetry:{record_id}:left").endswith(f": {record.name} (left)")

@@ -66,7 +66,7 @@ def test_the_result_page_shows_safety_body_map_findings_with_sources_patterns_an
         for evidence in finding["evidence"]:
             assert html(kb.sources[evidence["source"]].citation) in text, evidence["source"]
             assert html(evidence["reason"]) in text
-    assert "Tight or overactive: Piriformis, right" in text
+    assert "Tight or overactive: Piriformis (right)" in text
     for pattern in analysis["patterns"]:
         assert kb.pattern[pattern["id"]].name in text
         assert html(pattern["explanation"]) in text

@@ -25,17 +25,25 @@ def _names(kb: KnowledgeBase, kind: str, ids: Iterable[str]) -> str:
 
 
 def finding_words(kb: KnowledgeBase, finding_id: str) -> str:
-    """``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)" (the side only when the id has one)."""
+    """``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)" (the side only when the id has
+    one): the one wording of a finding, in ``explain``, the patient's learn pages and the clinician's pages."""
     kind, _, rest = finding_id.partition(":")
     target, _, side = rest.partition(":")
     label = kb.finding_kinds[kind].name if kind in kb.finding_kinds else kind
-    if target in kb.muscle:
-        name = kb.muscle[target].name
-    elif target in kb.structures:
-        name = kb.structures[target].name
-    else:
-        name = target.replace("_", " ")
-    return f"{label}: {name}" + (f" ({side})" if side else "")
+    return f"{label}: {target_name(kb, target)}" + (f" ({side})" if side else "")
+
+
+_NAMED_KINDS = ("muscles", "structures", "tests", "ratios", "compensations")
+"""The records a finding's target can be, looked up in this order."""
+
+
+def target_name(kb: KnowledgeBase, target: str) -> str:
+    """The name of a finding's target (a muscle, structure, test, ratio or compensation), else the id in words."""
+    for kind in _NAMED_KINDS:
+        records = kb.records.get(kind, {})
+        if target in records:
+            return str(records[target].name)
+    return target.replace("_", " ")
 
 
 def _patterns_with(kb: KnowledgeBase, fids: set[str]) -> list[str]:

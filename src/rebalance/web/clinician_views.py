@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError
+from rebalance.knowledge.explain import finding_words
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
@@ -368,23 +369,15 @@ def citation(kb: KnowledgeBase, source_id: str | None) -> Citation | None:
     return Citation(source_id, source.citation, url, source.kind == "convention")
 
 
-def target_name(kb: KnowledgeBase, target: str) -> str:
-    for records in (kb.muscle, kb.test, kb.records["ratios"], kb.records["compensations"], kb.records["structures"]):
-        if target in records:
-            return str(records[target].name)
-    return target.replace("_", " ")
-
-
 def finding_label(kb: KnowledgeBase, finding: dict[str, Any]) -> str:
-    kind = kb.finding_kinds[finding["kind"]].name if finding["kind"] in kb.finding_kinds else finding["kind"]
-    side = f", {finding['side']}" if finding.get("side") else ""
-    return f"{kind}: {target_name(kb, finding['target'])}{side}"
+    """A finding of an analysis in words (``explain.finding_words``: "Tight or overactive: Piriformis (right)")."""
+    side = [str(finding["side"])] if finding.get("side") else []
+    return finding_words(kb, ":".join([str(finding["kind"]), str(finding["target"]), *side]))
 
 
 def finding_id_label(kb: KnowledgeBase, finding_id: str) -> str:
-    """``tight:piriformis:right`` → "Tight or overactive: Piriformis, right"."""
-    kind, target, *side = finding_id.split(":")
-    return finding_label(kb, {"kind": kind, "target": target, "side": side[0] if side else None})
+    """A finding id in words: ``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)"."""
+    return finding_words(kb, finding_id)
 
 
 def body_map_svg(kb: KnowledgeBase, analysis: dict[str, Any]) -> Markup:
