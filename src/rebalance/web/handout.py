@@ -21,6 +21,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
@@ -28,7 +30,7 @@ from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.storage.schemas import ProgramPublic
 from rebalance.storage.types import ProgramStatus
 from rebalance.web.patient_schemas import ExerciseToday, Guide, Stop
-from rebalance.web.patient_views import exercise_card
+from rebalance.web.patient_views import exercise_card, exercise_figures
 from rebalance.web.session_views import pain_guide, short_citation
 
 STATUS_NOTES = {
@@ -77,6 +79,7 @@ class Handout:
     exercises: list[Exercise] = field(default_factory=list)
     phases: list[dict[str, str]] = field(default_factory=list)
     habits: list[str] = field(default_factory=list)
+    figures: dict[str, Markup] = field(default_factory=dict)  # each exercise's, by its id
     warning_signs: list[WarningSign] = field(default_factory=list)
     days: tuple[str, ...] = tuple(DAYS)
 
@@ -104,11 +107,13 @@ def handout(kb: KnowledgeBase, program: ProgramPublic, patient_name: str, stops:
     items = document.get("items", [])
     schedule = {day["day"]: day for day in document.get("schedule", [])}
     planned = [{entry["exercise_id"] for entry in schedule.get(day, {}).get("items", [])} for day in DAYS]
+    exercises = [Exercise(exercise_card(kb, item), _dose_source(kb, item)) for item in items]
     return dataclasses.replace(
         base,
         week=[WeekRow(item["exercise_id"], _name(item), [item["exercise_id"] in d for d in planned]) for item in items],
         minutes_by_day=[schedule[day].get("minutes") if day in schedule else None for day in DAYS],
-        exercises=[Exercise(exercise_card(kb, item), _dose_source(kb, item)) for item in items],
+        exercises=exercises,
+        figures=exercise_figures(kb, [exercise.card for exercise in exercises]),
         phases=[{key: str(value) for key, value in phase.items()} for phase in document.get("phases", [])],
         habits=[habit["advice"] for habit in document.get("habits", []) if habit.get("advice")],
     )

@@ -22,13 +22,15 @@ warning sign does not undo it, a new assessment does (the clinician has seen the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError
@@ -36,6 +38,7 @@ from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags, since_assessment, withholds_program
+from rebalance.reports.figure import pose_figure
 from rebalance.reports.text import dose_text
 from rebalance.storage import auth_repo, repo
 from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
@@ -367,6 +370,19 @@ def exercise_card(kb: KnowledgeBase, item: dict[str, Any], seconds: float | None
         mistakes=list(exercise.mistakes) if exercise else [],
         equipment=[kb.equipment[e].name if e in kb.equipment else e.replace("_", " ") for e in equipment],
     )
+
+
+def exercise_figures(kb: KnowledgeBase, items: Iterable[ExerciseToday]) -> dict[str, Markup]:
+    """Each exercise's start and end positions as an inline SVG, by its id, for those the knowledge base has."""
+    known = [item for item in items if item.exercise_id in kb.exercise]
+    return {item.exercise_id: _figure(kb, item.exercise_id, item.name) for item in known}
+
+
+@functools.lru_cache(maxsize=512)
+def _figure(kb: KnowledgeBase, exercise_id: str, title: str) -> Markup:
+    """Drawn once per exercise and process (``reports.figure``, our own escaped output): it depends only on
+    the knowledge base."""
+    return Markup(pose_figure(kb.exercise[exercise_id].pose, title=title))  # noqa: S704
 
 
 # --- the weekly check-in -------------------------------------------------------------------------

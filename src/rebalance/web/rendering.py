@@ -13,8 +13,7 @@ variables are errors (StrictUndefined): pass everything a template uses.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.reports.figure import pose_figure
 from rebalance.web import security
-from rebalance.web.patient_schemas import ExerciseToday
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -69,19 +64,3 @@ def render(
         settings = request.app.state.web.settings
         security.set_cookie(response, request, settings, security.CSRF_COOKIE, fresh, max_age=60 * 60 * 24)
     return response
-
-
-@functools.lru_cache(maxsize=512)
-def exercise_figure(kb: KnowledgeBase, exercise_id: str, title: str) -> Markup:
-    """An exercise's start and end positions as an inline SVG (``reports.figure``, our own escaped output),
-    drawn once per exercise and process: it depends only on the knowledge base."""
-    return Markup(pose_figure(kb.exercise[exercise_id].pose, title=title))  # noqa: S704
-
-
-def exercise_figures(kb: KnowledgeBase, items: Iterable[ExerciseToday]) -> dict[str, Markup]:
-    """Each exercise's figure (:func:`exercise_figure`) by its id, for those the knowledge base has."""
-    return {
-        item.exercise_id: exercise_figure(kb, item.exercise_id, item.name)
-        for item in items
-        if item.exercise_id in kb.exercise
-    }

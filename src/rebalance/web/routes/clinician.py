@@ -46,7 +46,7 @@ from rebalance.web import patient_views
 from rebalance.web.clinician_views import TodayDep
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, SessionDep, UnitOfWorkRoute, WebContextDep
 from rebalance.web.handout import handout
-from rebalance.web.rendering import exercise_figures, render
+from rebalance.web.rendering import render
 from rebalance.web.routes.api import invite_patient
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -508,8 +508,7 @@ def program_handout(
     program = repo.get_program(db, clinician.id, program_id)
     patient = repo.get_patient(db, clinician.id, program.patient_id)
     assessment = repo.latest_assessment(db, clinician.id, patient.id)
-    stops = patient_views.stops_of(kb, assessment, auth_repo.check_ins_for_patient(db, clinician.id, patient.id))
-    sheet = handout(kb, program, patient.display_name, stops)
-    figures = exercise_figures(kb, [exercise.card for exercise in sheet.exercises])
-    context = {"h": sheet, "figures": figures, "back": f"/programs/{program.id}"}
-    return render(request, "handout.html", context)
+    since = None if assessment is None else assessment.assessed_on  # earlier check-ins do not count
+    check_ins = auth_repo.check_ins_for_patient(db, clinician.id, patient.id, start=since)
+    sheet = handout(kb, program, patient.display_name, patient_views.stops_of(kb, assessment, check_ins))
+    return render(request, "handout.html", {"h": sheet, "back": f"/programs/{program.id}"})

@@ -35,7 +35,7 @@ from rebalance.web.handout import handout
 from rebalance.web.page_cache import cached
 from rebalance.web.patient_schemas import LIMITS, CheckInIn, SessionIn
 from rebalance.web.patient_views import PatientDep
-from rebalance.web.rendering import exercise_figures, render
+from rebalance.web.rendering import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
@@ -48,7 +48,11 @@ Loc = tuple[int | str, ...]
 def today_page(request: Request, me: PatientDep) -> Response:
     def page() -> Response:
         today = patient_views.today_view(me)
-        return render(request, "patient/today.html", {"today": today, "figures": exercise_figures(me.kb, today.items)})
+        return render(
+            request,
+            "patient/today.html",
+            {"today": today, "figures": patient_views.exercise_figures(me.kb, today.items)},
+        )
 
     return cached(me.web.pages, me, "today", page)
 
@@ -205,5 +209,4 @@ def handout_page(request: Request, me: PatientDep) -> Response:
     if program is None:
         return RedirectResponse("/today", status_code=303)  # "your program is on its way"
     sheet = handout(me.kb, program, me.user.display_name, patient_views.stops(me))
-    figures = exercise_figures(me.kb, [exercise.card for exercise in sheet.exercises])
-    return render(request, "handout.html", {"h": sheet, "figures": figures, "back": "/today"})
+    return render(request, "handout.html", {"h": sheet, "back": "/today"})
