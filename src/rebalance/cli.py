@@ -95,20 +95,12 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _fhir_of(analysis: dict[str, Any], path: Path) -> dict[str, Any]:
-    """The analysis of one assessment file as a FHIR bundle: the client by their id in the file (else the
-    file's name), the program built as a draft care plan (no clinician has approved it)."""
     import datetime as dt
 
     from rebalance.knowledge.loader import default
-    from rebalance.reports import fhir
+    from rebalance.reports.fhir import analysis_bundle
 
-    day = dt.date.fromisoformat(analysis["date"])
-    client = str(analysis.get("client_id") or path.stem)
-    program = analysis.get("program")
-    plan = fhir.ProgramRecord(client, 1, False, day, program) if program else None
-    records = [fhir.AssessmentRecord(client, day, analysis)]
-    subject = fhir.Subject(client, reference=str(analysis["client_id"]) if analysis.get("client_id") else None)
-    return fhir.patient_bundle(default(), subject, records, plan, dt.datetime.now(dt.UTC))
+    return analysis_bundle(default(), analysis, path.stem, dt.datetime.now(dt.UTC))
 
 
 def _load_json(path: str) -> dict[str, Any]:

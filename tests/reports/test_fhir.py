@@ -94,6 +94,11 @@ def test_the_program_is_a_care_plan_of_its_exercises_with_their_doses(kb: Knowle
         dose_text(i["dosage"]) in a["detail"]["description"] for i, a in zip(items, plan["activity"], strict=True)
     )
     assert plan["note"][0]["text"] == PAIN_RULE
+    program = analysis["program"]
+    assert plan["description"] == (
+        f"{program['sessions_per_week']} sessions a week, about {program['minutes_per_session']} minutes each; "
+        f"reassess around {program['reassess_on']}."
+    )
     draft, _ = _bundle(kb, EXAMPLES / "piriformis_right.yaml", published=False)
     assert _resources(draft, "CarePlan")[0]["status"] == "draft"
 

@@ -1,6 +1,7 @@
 """A patient's record as a FHIR R4B ``Bundle`` (type ``collection``), for another system to import.
 
     patient_bundle(kb, subject, assessments, program, generated_at)  -> the bundle as JSON (a dict)
+    analysis_bundle(kb, analysis, name, generated_at)               -> the same of one analysis document
 
 What goes in, each resource checked by ``fhir.resources`` (the R4B models) before it is returned:
 
@@ -118,6 +119,21 @@ def patient_bundle(
     checked = Bundle.model_validate(bundle)
     exported: dict[str, Any] = checked.model_dump(mode="json", by_alias=True, exclude_none=True)
     return exported
+
+
+def analysis_bundle(
+    kb: KnowledgeBase, analysis: dict[str, Any], name: str, generated_at: dt.datetime
+) -> dict[str, Any]:
+    """The analysis of one assessment file (``rebalance assess --fhir``) as a bundle: the client known by the
+    file's ``client.id`` (else by ``name``, the file's, only as the key of the resources' UUIDs), and the
+    program built as a draft care plan: no clinician has approved it."""
+    day = dt.date.fromisoformat(analysis["date"])
+    client_id = analysis.get("client_id")
+    key = str(client_id or name)
+    subject = Subject(key, reference=str(client_id) if client_id else None)
+    program = analysis.get("program")
+    plan = ProgramRecord(key, 1, False, day, program) if program else None
+    return patient_bundle(kb, subject, [AssessmentRecord(key, day, analysis)], plan, generated_at)
 
 
 def _urn(kind: str, record_id: int | str) -> str:
@@ -269,12 +285,19 @@ def _care_plan(kb: KnowledgeBase, patient_url: str, program: ProgramRecord) -> d
         "status": "active" if program.published else "draft",
         "intent": "plan",
         "title": f"Home exercise program, version {program.version}",
-        "description": (
-            f"{document.get('sessions_per_week', '?')} sessions a week of about "
-            f"{document.get('minutes_per_session', '?')} minutes; reassess around {document.get('reassess_on', '?')}."
-        ),
+        "description": _plan_words(document),
         "subject": {"reference": patient_url},
         "period": {"start": program.issued_on.isoformat()},
         "activity": activities or None,
         "note": [{"text": note} for note in notes],
     }
+
+
+def _plan_words(document: dict[str, Any]) -> str | None:
+    """How often, how long, and when to reassess, as far as the program says."""
+    per_week, minutes, reassess = (document.get(k) for k in ("sessions_per_week", "minutes_per_session", "reassess_on"))
+    parts = [f"{per_week} sessions a week" if per_week else "", f"about {minutes} minutes each" if minutes else ""]
+    said = ", ".join(p for p in parts if p)
+    if reassess:
+        said = f"{said}; reassess around {reassess}" if said else f"Reassess around {reassess}"
+    return f"{said}." if said else None
