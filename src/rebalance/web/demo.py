@@ -141,7 +141,7 @@ def seed_demo(
         for index, story in enumerate(PATIENTS):
             rng = random.Random(SEED + index)  # noqa: S311 - demo data, not a secret
             _seed_patient(session, kb, passwords, clinician, story, today, rng)
-    analyze(session_factory.kw["bind"])  # the planner's statistics of what was just loaded
+    analyze(session.get_bind().engine)  # the planner's statistics of what was just loaded (committed)
     return demo_logins()
 
 
