@@ -1,9 +1,11 @@
 """Load on the running clinic app over loopback (issue 5).
 
-Starts `rebalance serve --demo` on a fresh SQLite file and on a fresh PostgreSQL database, signs a
-demo patient in, and drives two requests with 32 concurrent clients for a fixed time each:
-the patient's today page (GET /today) and logging a session (POST /api/me/logs). Beside them, a
-bare FastAPI endpoint on the same machine, driven by the same client, is the baseline.
+Starts `rebalance serve --demo` on a fresh SQLite file and on a fresh PostgreSQL database, signs the
+demo patients in, and drives two requests with 32 concurrent clients for a fixed time each:
+the patient's today page (GET /today) and logging a session (POST /api/me/logs), each client's requests
+going to the patients in turn (each with their own session, page and program), as a clinic's many
+patients would. Beside them, a bare FastAPI endpoint on the same machine, driven by the same client,
+is the baseline.
 
 Both servers run the same number of processes (``--workers``): one a core (``os.cpu_count()``), or
 ``REBALANCE_BENCH_WORKERS``. Prints requests per second and p50/p99 latency, the ratio of p99 to the
@@ -26,11 +28,15 @@ import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from rebalance.storage.scratch import scratch_schema
+from rebalance.storage.types import Role
+from rebalance.web.demo import DEMO_PASSWORDS, PATIENTS
 
 CONCURRENCY, SECONDS = 32, 8.0  # wrk: 2 threads, 32 connections
 WARM_UP_SECONDS = 2.0
@@ -40,7 +46,6 @@ size's statements compiled and planned, connections opened), is not a steady loa
 WORKERS = int(os.environ.get("REBALANCE_BENCH_WORKERS", os.cpu_count() or 1))
 """Server processes, the same for our app and the baseline: one a core, as a clinic would serve it."""
 P99_TARGET_S = 0.050
-PATIENT = ("maria.lopez@rebalance.test", "demo-patient-password")
 PG_URL = os.environ.get("REBALANCE_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 BARE_APP = textwrap.dedent("""
@@ -92,17 +97,38 @@ def postgres_database() -> AbstractContextManager[str]:
     return scratch_schema(PG_URL, "rebalance_load")
 
 
-def sign_in(base: str) -> tuple[dict[str, str], str, str]:
-    """Cookies, CSRF token and an exercise id of the patient's published program."""
+@dataclass(frozen=True)
+class Caller:
+    """A demo patient, signed in: what their requests carry."""
+
+    email: str
+    cookie: str  # the Cookie header
+    csrf: str
+    log: dict[str, Any] | None  # a session's body for their program, or None when they may not log one
+
+
+def sign_in(base: str, email: str, password: str) -> Caller:
+    """The patient signed in, with a session's body that their program accepts (one is logged to see)."""
     with httpx.Client(base_url=base, follow_redirects=False) as c:
         page = c.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token, "no CSRF token on the login page"
-        done = c.post("/login", data={"email": PATIENT[0], "password": PATIENT[1], "csrf_token": token.group(1)})
-        assert done.status_code == 303, f"sign-in failed: {done.status_code}"
+        done = c.post("/login", data={"email": email, "password": password, "csrf_token": token.group(1)})
+        assert done.status_code == 303, f"sign-in of {email} failed: {done.status_code}"
         csrf = c.get("/api/me").json()["csrf_token"]
-        program = c.get("/api/me/program").json()
-        return dict(c.cookies), csrf, program["document"]["items"][0]["exercise_id"]
+        cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+        program = c.get("/api/me/program")
+        log = None
+        if program.status_code == 200:
+            exercise = program.json()["document"]["items"][0]["exercise_id"]
+            body = {"entries": [{"exercise_id": exercise, "done": True, "sets": 1, "reps": 10, "pain_during": 2}]}
+            if c.post("/api/me/logs", json=body, headers={"X-CSRF-Token": csrf}).is_success:
+                log = body
+        return Caller(email, cookie, csrf, log)
+
+
+def sign_in_patients(base: str) -> list[Caller]:
+    return [sign_in(base, p.email, DEMO_PASSWORDS[Role.PATIENT]) for p in PATIENTS]
 
 
 def _seconds(text: str) -> float:
@@ -114,27 +140,17 @@ def drive(
     base: str,
     method: str,
     path: str,
-    cookies: dict[str, str],
-    headers: dict[str, str],
-    body: dict | None,  # type: ignore[type-arg]
+    requests: list[tuple[dict[str, str], dict[str, Any] | None]] | None = None,
     seconds: float = SECONDS,
 ) -> tuple[float, float, float, int]:
-    """wrk with CONCURRENCY connections for ``seconds``: (requests per second, p50, p99, errors)."""
+    """wrk with CONCURRENCY connections for ``seconds``, each connection sending ``requests`` (headers and
+    a JSON body each; default: one with neither) in turn: (requests per second, p50, p99, errors)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
-    script = {"method": method, "body": json.dumps(body) if body else "", "headers": headers}
     lua = Path(tempfile.mkstemp(suffix=".lua")[1])
-    lua.write_text(
-        f"wrk.method = {json.dumps(script['method'])}\n"
-        f"wrk.body = {json.dumps(script['body'])}\n"
-        + "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
-        + ('wrk.headers["Content-Type"] = "application/json"\n' if body else "")
-    )
-    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    lua.write_text(_requests_in_turn(method, path, requests or [({}, None)]))
     args = [wrk, "-t2", f"-c{CONCURRENCY}", f"-d{seconds:.0f}s", "--latency", "-s", str(lua)]
-    if cookie:
-        args += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*args, base + path], capture_output=True, text=True, check=True).stdout
     lua.unlink()
     rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
@@ -143,6 +159,23 @@ def drive(
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = int(bad.group(1)) if bad else 0
     return rate, p50, p99, errors
+
+
+def _requests_in_turn(method: str, path: str, requests: list[tuple[dict[str, str], dict[str, Any] | None]]) -> str:
+    """A wrk script whose every thread sends ``requests`` in turn (made in ``init``, once the Host is known)."""
+    made = []
+    for headers, body in requests:
+        given = {**headers, **({"Content-Type": "application/json"} if body else {})}
+        table = "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in given.items()) + "}"
+        made.append(
+            f"  made[#made + 1] = wrk.format({json.dumps(method)}, {json.dumps(path)}, {table}, "
+            f"{json.dumps(json.dumps(body)) if body else 'nil'})\n"
+        )
+    return (
+        "local made, turn = {}, 0\n"
+        "function init(args)\n" + "".join(made) + "end\n"
+        "function request()\n  turn = turn % #made + 1\n  return made[turn]\nend\n"
+    )
 
 
 def report(label: str, rate: float, p50: float, p99: float, errors: int) -> None:
@@ -161,21 +194,22 @@ def bench_app(label: str, database_url: str, baseline: str) -> None:
     args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--no-access-log", "--port", str(port)]
     args += ["--workers", str(WORKERS)]
     with server(args, {"REBALANCE_DATABASE_URL": database_url}, f"{base}/health"):
-        cookies, csrf, exercise = sign_in(base)
-        print(f"{label}:")
-        before = drive(baseline, "GET", "/", {}, {}, None)
+        callers = sign_in_patients(base)
+        loggers = [c for c in callers if c.log is not None]
+        print(f"{label}: {len(callers)} patients' today pages, {len(loggers)} patients logging")
+        before = drive(baseline, "GET", "/")
         report("GET / (bare baseline, before)", *before)
-        report("GET /today (warm-up, not counted)", *drive(base, "GET", "/today", cookies, {}, None, WARM_UP_SECONDS))
-        rate, p50, p99, err = drive(base, "GET", "/today", cookies, {}, None)
+        pages = [({"Cookie": c.cookie}, None) for c in callers]
+        report("GET /today (warm-up, not counted)", *drive(base, "GET", "/today", pages, WARM_UP_SECONDS))
+        rate, p50, p99, err = drive(base, "GET", "/today", pages)
         report("GET /today (patient's today page)", rate, p50, p99, err)
-        after = drive(baseline, "GET", "/", {}, {}, None)
+        after = drive(baseline, "GET", "/")
         report("GET / (bare baseline, after)", *after)
         best = max(before[0], after[0])
         print(f"  {'today page / bare baseline throughput':<34} {rate / best:8.2f}   (target >= 0.5)")
-        body = {"entries": [{"exercise_id": exercise, "done": True, "sets": 1, "reps": 10, "pain_during": 2}]}
-        log = ("POST", "/api/me/logs", cookies, {"X-CSRF-Token": csrf}, body)
-        report("POST /api/me/logs (warm-up, not counted)", *drive(base, *log, WARM_UP_SECONDS))
-        rate, p50, p99, err = drive(base, *log)
+        logs = [({"Cookie": c.cookie, "X-CSRF-Token": c.csrf}, c.log) for c in loggers]
+        report("POST /api/me/logs (warm-up, not counted)", *drive(base, "POST", "/api/me/logs", logs, WARM_UP_SECONDS))
+        rate, p50, p99, err = drive(base, "POST", "/api/me/logs", logs)
         report("POST /api/me/logs (log a session)", rate, p50, p99, err)
 
 

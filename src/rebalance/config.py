@@ -100,6 +100,14 @@ class Settings(BaseSettings):
             "the GIL. Set false for a database far away on the network, whose every query waits long."
         ),
     )
+    batched_sign_ins: bool = Field(
+        default=True,
+        description=(
+            "On PostgreSQL, look up the sessions of a patient's cached pages (GET /today) awaited in the event "
+            "loop, one statement for the requests that arrive together (web/sign_ins.py), instead of one read "
+            "each that holds the loop for its round trip."
+        ),
+    )
     writers_per_process: int | None = Field(
         default=None,
         ge=1,

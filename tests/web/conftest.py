@@ -71,6 +71,8 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
     web(app).bookkeeping.close()  # as the app's shutdown does: nothing is written after the test
+    if web(app).sign_ins is not None:
+        web(app).sign_ins.discard()  # type: ignore[union-attr]  # its connection (the test's event loop is gone)
     empty_tables(settings.database_url)
 
 

@@ -20,6 +20,12 @@ from tests.web.test_patient_load import audit_events, last_event_id
 __all__ = ["patient", "story"]  # the fixtures
 
 
+@pytest.fixture
+def web_url(db_url: str) -> str:
+    """This module runs on both databases (on PostgreSQL the front's lookups are batched: ``sign_ins.py``)."""
+    return db_url
+
+
 def _cookie(client: TestClient) -> str:
     return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 

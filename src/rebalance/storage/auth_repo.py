@@ -23,9 +23,11 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, cast
 
+import psycopg
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import CursorResult, Engine, Select, String, Table, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -285,7 +287,21 @@ def web_sessions_with_page_state(
     if engine.dialect.name != "postgresql":
         each = {token_hash: web_session_with_page_state(engine, token_hash) for token_hash in set(token_hashes)}
         return {token_hash: found for token_hash, found in each.items() if found is not None}
-    rows = _LOOKUPS_WITH_PAGE_STATE.all(engine, {"token_hashes": sorted(set(token_hashes))})
+    return _by_token_hash(_LOOKUPS_WITH_PAGE_STATE.all(engine, {"token_hashes": sorted(set(token_hashes))}))
+
+
+async def web_sessions_with_page_state_async(
+    connection: psycopg.AsyncConnection[Any], dialect: Dialect, token_hashes: Sequence[str]
+) -> dict[str, tuple[WebSessionPublic, UserPublic, page_state.PageState]]:
+    """:func:`web_sessions_with_page_state` on PostgreSQL, awaited on ``connection`` (an event loop's own, in
+    autocommit; ``dialect``: its engine's): one statement for them all (``Quick.all_async``)."""
+    params = {"token_hashes": sorted(set(token_hashes))}
+    return _by_token_hash(await _LOOKUPS_WITH_PAGE_STATE.all_async(connection, dialect, params))
+
+
+def _by_token_hash(
+    rows: Sequence[Mapping[str, Any]],
+) -> dict[str, tuple[WebSessionPublic, UserPublic, page_state.PageState]]:
     return {row["token_hash"]: (*_session_and_user(row), page_state.from_values(row)) for row in rows}
 
 

@@ -20,6 +20,9 @@ Two ways to run one:
 - **Standing alone** (:meth:`Quick.first`), like ``db.read_connection``: give it the reading engine
   (``db.reading_engine``), whose PostgreSQL connections are in autocommit; on SQLite the driver issues no
   ``BEGIN`` (the engine takes transaction control away from it: ``db._set_up_sqlite``). Nothing is locked.
+- **Awaited in the event loop** (:meth:`Quick.all_async`), on PostgreSQL only: on a psycopg
+  ``AsyncConnection`` of the loop's own (``web/sign_ins.py``: the sign-in lookups of the requests arriving
+  together, one statement for them all), so that the loop serves other requests while the server answers.
 - **In a unit of work** (:meth:`Quick.first_in`, :meth:`Quick.all_in`, :meth:`Quick.many_in`): on the
   connection of the session's transaction, begun as any statement of the session begins it (so SQLite's
   write lock is taken the same way), and committed or rolled back with it. The session's ORM events do not
@@ -122,6 +125,18 @@ class Quick:
             ) from error
         finally:
             connection.close()
+        return [plan.row(row) for row in found]
+
+    async def all_async(
+        self, connection: psycopg.AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Standing alone, on ``connection``, a psycopg connection of the event loop's own in autocommit
+        (``dialect``: the engine's it was opened for), prepared on the server: every row, as :meth:`all`.
+        The event loop goes on with other work while the server answers; a driver's error is psycopg's."""
+        plan = self._plan(dialect)
+        async with connection.cursor() as cursor:
+            await cursor.execute(plan.sql, plan.parameters(params), prepare=True)
+            found = await cursor.fetchall()
         return [plan.row(row) for row in found]
 
     def first_in(self, db: Session | Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:

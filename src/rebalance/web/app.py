@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade, settings.database_url)
         yield
         await run_in_threadpool(context.bookkeeping.close)  # the read events still waiting
+        if context.sign_ins is not None:
+            await context.sign_ins.close()
         engine.dispose()
         context.engine.dispose()  # the reading engine (the same one on SQLite)
 

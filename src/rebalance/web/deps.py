@@ -66,6 +66,7 @@ from rebalance.web import security
 from rebalance.web.errors import CsrfError, NotAuthenticatedError
 from rebalance.web.page_cache import PageCache
 from rebalance.web.security import SignedIn
+from rebalance.web.sign_ins import SignInLookups
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class WebContext:
     bookkeeping: Bookkeeping
     engine: Engine
     pages: PageCache = field(default_factory=PageCache)
+    sign_ins: SignInLookups | None = None  # PostgreSQL: the cached pages' sign-in lookups, batched
 
     def writers(self) -> CapacityLimiter:
         """The turns of this process's units of work that write (in the running event loop)."""
@@ -111,7 +113,9 @@ class WebContext:
         reads = reading_engine(engine)
         reading = make_reading_session_factory(reads)
         writer = Bookkeeping(factory, checkpoints=engine)
-        return cls(settings, factory, security.Passwords(settings), reading, writer, reads)
+        batched = settings.batched_sign_ins and (reads.dialect.name, reads.dialect.driver) == ("postgresql", "psycopg")
+        sign_ins = SignInLookups(reads, settings) if batched else None
+        return cls(settings, factory, security.Passwords(settings), reading, writer, reads, sign_ins=sign_ins)
 
 
 async def web_context(request: Request) -> WebContext:
@@ -305,11 +309,11 @@ def look_up(web: WebContext, request: Request, *, with_page_state: bool = False)
     statement on the reading engine, outside any unit of work; the session is marked seen, at most once a
     minute, by the bookkeeping writer."""
     found = security.find_session(web.engine, web.settings, request, with_page_state=with_page_state)
-    _seen(web, found)
+    seen(web, found)
     return found
 
 
-def _seen(web: WebContext, found: SignedIn | None) -> None:
+def seen(web: WebContext, found: SignedIn | None) -> None:
     """Mark the session seen, at most once a minute, by the bookkeeping writer."""
     if found is not None and security.needs_touch(found):
         web.bookkeeping.touch(found.web_session.id, utc_now())
@@ -324,7 +328,7 @@ def look_up_each(web: WebContext, requests: Sequence[Request]) -> list[SignedIn 
     answers = []
     for request, hashed in zip(requests, hashes, strict=True):
         signed = found.get(hashed)
-        _seen(web, signed)
+        seen(web, signed)
         request.state.signed_in = signed
         answers.append(signed)
     return answers

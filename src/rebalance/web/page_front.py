@@ -6,7 +6,8 @@ ASGI middleware answers a request for a cached page itself, with exactly what th
 done on a cache hit:
 
 - the same sign-in check (``deps.look_up``: the session, its user and the page state in one
-  statement on the reading engine, ``storage/quick.py``), and the session marked seen by the bookkeeping writer;
+  statement on the reading engine, ``storage/quick.py``; on PostgreSQL awaited, one statement for the
+  requests arriving together, ``sign_ins.py``), and the session marked seen by the bookkeeping writer;
 - the same key (``page_cache.page_key``: the session, the user's name, the day — the app's ``today``
   dependency, overrides included — and the page state);
 - the same audit events, recorded again and stamped now (handed to the bookkeeping writer, as a reading
@@ -31,8 +32,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rebalance.storage import audit
 from rebalance.storage.types import Role
 from rebalance.web import patient_views, security
-from rebalance.web.deps import WebContext, look_up
+from rebalance.web.deps import WebContext, look_up, seen
 from rebalance.web.page_cache import page_key
+from rebalance.web.security import SignedIn
+from rebalance.web.sign_ins import SignInUnavailable
 
 PAGES = {"/today": "today"}
 """The paths answered here, and their page names in the cache."""
@@ -59,6 +62,14 @@ async def _cached(scope: Scope, page: str) -> bytes | None:
     app: FastAPI = scope["app"]
     web: WebContext = app.state.web
     day = await patient_views.today_of(app)
+    if web.sign_ins is not None:
+        try:
+            found = await web.sign_ins.find(security.token_hash(request.cookies[security.SESSION_COOKIE]))
+        except SignInUnavailable:
+            return None  # the app's own read answers, or reports the trouble
+        seen(web, found)
+        request.state.signed_in = found  # for the app, if the page is not answered here
+        return _answer(web, found, page, day)
     if web.reads_inline:
         return _serve(web, request, page, day)
     return await run_in_threadpool(_serve, web, request, page, day)
@@ -67,6 +78,11 @@ async def _cached(scope: Scope, page: str) -> bytes | None:
 def _serve(web: WebContext, request: Request, page: str, day: dt.date) -> bytes | None:
     found = look_up(web, request, with_page_state=True)
     request.state.signed_in = found  # for the app, if the page is not answered here
+    return _answer(web, found, page, day)
+
+
+def _answer(web: WebContext, found: SignedIn | None, page: str, day: dt.date) -> bytes | None:
+    """The cached page of ``found``'s patient, its reads audited again; None if not theirs to have here."""
     if found is None or found.user.role is not Role.PATIENT or found.page_state is None:
         return None
     entry = web.pages.get(page_key(page, found, day, found.page_state))

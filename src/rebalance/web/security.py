@@ -34,13 +34,16 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import psycopg
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request, Response
 from sqlalchemy import Engine
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from rebalance.config import Settings
@@ -209,7 +212,20 @@ def find_sessions(engine: Engine, settings: Settings, token_hashes: Sequence[str
     """:func:`find_session` with the page state for several requests at once (by their tokens' hashes),
     standing alone on the reading engine: one statement on PostgreSQL (the log writer's). The sessions
     found and in force, by token hash."""
-    found = auth_repo.web_sessions_with_page_state(engine, token_hashes)
+    return _in_force_of(auth_repo.web_sessions_with_page_state(engine, token_hashes), settings)
+
+
+async def find_sessions_async(
+    connection: psycopg.AsyncConnection[Any], dialect: Dialect, settings: Settings, token_hashes: Sequence[str]
+) -> dict[str, SignedIn]:
+    """:func:`find_sessions` on PostgreSQL, awaited on ``connection``, an event loop's own (``sign_ins.py``)."""
+    found = await auth_repo.web_sessions_with_page_state_async(connection, dialect, token_hashes)
+    return _in_force_of(found, settings)
+
+
+def _in_force_of(
+    found: Mapping[str, tuple[WebSessionPublic, UserPublic, PageState]], settings: Settings
+) -> dict[str, SignedIn]:
     now = utc_now()
     return {
         hashed: SignedIn(user, web_session, state)
