@@ -73,7 +73,8 @@ from rebalance.web.sign_ins import SignInLookups
 class WebContext:
     """What the app is made with (``app.state.web``): settings, database sessions, password hashing,
     the patients' rendered pages (``page_cache``), and ``engine``, the engine of reads that stand alone
-    (``db.reading_engine``: the pages answered before routing read through it, ``page_front.py``)."""
+    (``db.reading_engine``: the pages answered before routing read through it, ``page_front.py``; on
+    PostgreSQL their sign-in lookups are awaited and batched instead, ``sign_ins``)."""
 
     settings: Settings
     session_factory: sessionmaker[Session]
@@ -112,7 +113,8 @@ class WebContext:
         factory = make_session_factory(engine)
         reads = reading_engine(engine)
         reading = make_reading_session_factory(reads)
-        writer = Bookkeeping(factory, checkpoints=engine)
+        on_server = engine.dialect.name != "sqlite"
+        writer = Bookkeeping(factory, checkpoints=engine, every=bookkeeping.SERVER_FLUSH_EVERY_S if on_server else None)
         batched = settings.batched_sign_ins and (reads.dialect.name, reads.dialect.driver) == ("postgresql", "psycopg")
         sign_ins = SignInLookups(reads, settings) if batched else None
         return cls(settings, factory, security.Passwords(settings), reading, writer, reads, sign_ins=sign_ins)
