@@ -121,18 +121,18 @@ def test_events_the_database_refuses_are_kept_and_stored_on_the_next_try(
 ) -> None:
     row = {
         "at": utc_now(),
-        "user_id": 999_999,  # no such user: the foreign key refuses it
+        "user_id": people.admin,
         "action": AuditAction.READ,
-        "entity_type": "patient",
+        "entity_type": None,  # NOT NULL: the database refuses it
         "entity_id": people.patient,
         "patient_id": people.patient,
         "detail": {},
     }
     writer.add_events([row])
-    with pytest.raises(Exception, match=r"(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)null"):
         writer.flush()
     assert writer.waiting() == 1  # kept
-    writer._events[0]["user_id"] = people.admin  # (what a database back in order would take)
+    writer._events[0]["entity_type"] = "patient"  # (what a database back in order would take)
     writer.flush()
     assert writer.waiting() == 0
     assert _events(session_factory)[-1] == (people.admin, AuditAction.READ, "patient")

@@ -173,8 +173,9 @@ class AuditEvent(Base):
     """Who (``user_id``) did what (``action``) to which record (``entity_type``, ``entity_id``), and when.
 
     ``patient_id`` names the patient whose record it concerns (a patient's assessment, program or log
-    too), so one indexed query gives a patient's whole access history. No foreign keys but the user:
-    the log outlives the records it names.
+    too), so one indexed query gives a patient's whole access history. No foreign keys: the log outlives
+    every record it names, users included (and a key's check of each read event locked the user's row:
+    migration 0006).
     """
 
     __tablename__ = "audit_events"
@@ -186,7 +187,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None]
     action: Mapped[AuditAction] = mapped_column(value_set(AuditAction, "action"))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
