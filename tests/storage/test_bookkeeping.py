@@ -71,27 +71,6 @@ def test_the_writers_thread_stores_them_soon_without_being_asked(
     assert _count(session_factory) == before + 1
 
 
-def test_a_writer_made_with_its_own_period_stores_at_that_period(
-    session_factory: sessionmaker[Session],
-    reading: sessionmaker[Session],
-    people: People,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The web app's on a server database (``SERVER_FLUSH_EVERY_S``): the default period no longer counts."""
-    monkeypatch.setattr(bookkeeping, "FLUSH_EVERY_S", 60.0)
-    writer = Bookkeeping(session_factory, every=0.01)
-    try:
-        before = _count(session_factory)
-        _read_a_patient(writer, reading, people)  # starts the thread, which waits 0.01 s, not 60
-        deadline = time.monotonic() + 5
-        while _count(session_factory) == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _count(session_factory) == before + 1
-        assert time.monotonic() < deadline
-    finally:
-        writer.close()
-
-
 def test_a_change_in_a_reading_unit_of_work_is_written_with_it_not_later(
     session_factory: sessionmaker[Session],
     reading: sessionmaker[Session],

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from rebalance.config import Settings
-from rebalance.storage import bookkeeping
 from rebalance.storage.db import make_engine, reading_engine, session_scope
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
@@ -192,14 +191,8 @@ def test_the_front_hands_the_request_to_the_app_when_the_lookup_fails(
 
 
 def test_only_postgresql_batches_them(sqlite_url: str, db_url: str) -> None:
-    """And stores the read events in smaller batches, more often (``bookkeeping.SERVER_FLUSH_EVERY_S``)."""
-    postgresql_app = create_app(Settings(database_url=db_url, **FAST_HASHING))
-    assert web(postgresql_app).sign_ins is not None
-    assert web(postgresql_app).bookkeeping.every == bookkeeping.SERVER_FLUSH_EVERY_S < bookkeeping.FLUSH_EVERY_S
-    postgresql_app.state.web.bookkeeping.close()
     sqlite_app = create_app(Settings(database_url=sqlite_url, **FAST_HASHING))
     assert web(sqlite_app).sign_ins is None
-    assert web(sqlite_app).bookkeeping.every is None  # FLUSH_EVERY_S: each cycle checkpoints SQLite's log too
     sqlite_app.state.web.bookkeeping.close()
     unbatched = create_app(Settings(database_url=db_url, batched_sign_ins=False, **FAST_HASHING))
     assert web(unbatched).sign_ins is None

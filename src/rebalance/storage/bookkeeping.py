@@ -8,8 +8,7 @@ written off the request path, in batches (the web app hands over every request's
 
 A request that only reads then never writes: on SQLite it takes no write lock and never waits for one,
 and on a server database it commits nothing. Every read is still audited: the writer's thread stores
-the events it was handed, all of them in one unit of work, at most :data:`FLUSH_EVERY_S` later (the web
-app's on a server database: :data:`SERVER_FLUSH_EVERY_S`), and
+the events it was handed, all of them in one unit of work, at most :data:`FLUSH_EVERY_S` later, and
 on :meth:`Bookkeeping.close` (the app's shutdown). What a crash of the process can lose is the events
 of its last fraction of a second, never a change: changes and their audit events are written together
 in the unit of work that makes them, as always (``audit.py``).
@@ -37,16 +36,7 @@ from rebalance.storage.tables import AuditEvent, WebSession
 logger = logging.getLogger("rebalance.storage")
 
 FLUSH_EVERY_S = 0.05
-"""The writer stores what it was handed at least this often (seconds) while there is anything, unless
-it was made with another period (``every``)."""
-SERVER_FLUSH_EVERY_S = 0.01
-"""The web app's period on a server database (``web/deps.WebContext.on``). Each batch of read events costs
-the server about 12 µs a row (a ``COPY`` into ``audit_events``: the foreign key and three indexes), and
-a busy app hands over 1,300 rows a process every 50 ms; spent in one go, that CPU takes a core from the
-event loops for a while. Smaller batches spread it: in runs alternating the two periods, the today page's
-p99 was 21–26 ms in four of five runs with this one (99 ms in the other) against 35–77 ms with 50 ms
-(``bench/README.md``; the machine's noise is of the same size). On SQLite each cycle also checkpoints the
-write-ahead log: 50 ms there."""
+"""The writer stores what it was handed at least this often (seconds) while there is anything."""
 
 MAX_WAITING = 200_000
 """Events kept for a retry while the database refuses them; beyond that the oldest are dropped (logged)."""
@@ -65,13 +55,9 @@ _TOUCH = (
 class Bookkeeping:
     """Read events and session activity, stored by a thread of its own (started on first use)."""
 
-    def __init__(
-        self, session_factory: sessionmaker[Session], checkpoints: Engine | None = None, every: float | None = None
-    ) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], checkpoints: Engine | None = None) -> None:
         self._factory = session_factory
         self._checkpoints = checkpoints
-        self.every = every
-        """Seconds between the thread's batches (None: :data:`FLUSH_EVERY_S`)."""
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
         self._seen: dict[int, dt.datetime] = {}  # web session id -> the latest activity
@@ -160,7 +146,7 @@ class Bookkeeping:
 
     def _run(self) -> None:
         while not self._closed:
-            self._wake.wait(FLUSH_EVERY_S if self.every is None else self.every)
+            self._wake.wait(FLUSH_EVERY_S)
             try:
                 self.flush()
             except Exception:

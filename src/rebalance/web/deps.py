@@ -73,8 +73,7 @@ from rebalance.web.sign_ins import SignInLookups
 class WebContext:
     """What the app is made with (``app.state.web``): settings, database sessions, password hashing,
     the patients' rendered pages (``page_cache``), and ``engine``, the engine of reads that stand alone
-    (``db.reading_engine``: the pages answered before routing read through it, ``page_front.py``; on
-    PostgreSQL their sign-in lookups are awaited and batched instead, ``sign_ins``)."""
+    (``db.reading_engine``: the pages answered before routing read through it, ``page_front.py``)."""
 
     settings: Settings
     session_factory: sessionmaker[Session]
@@ -113,8 +112,7 @@ class WebContext:
         factory = make_session_factory(engine)
         reads = reading_engine(engine)
         reading = make_reading_session_factory(reads)
-        on_server = engine.dialect.name != "sqlite"
-        writer = Bookkeeping(factory, checkpoints=engine, every=bookkeeping.SERVER_FLUSH_EVERY_S if on_server else None)
+        writer = Bookkeeping(factory, checkpoints=engine)
         batched = settings.batched_sign_ins and (reads.dialect.name, reads.dialect.driver) == ("postgresql", "psycopg")
         sign_ins = SignInLookups(reads, settings) if batched else None
         return cls(settings, factory, security.Passwords(settings), reading, writer, reads, sign_ins=sign_ins)
