@@ -7,6 +7,7 @@ why, every problem at once); 1 anything else. Invalid input writes nothing.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -95,8 +96,6 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _fhir_of(analysis: dict[str, Any], path: Path) -> dict[str, Any]:
-    import datetime as dt
-
     from rebalance.knowledge.loader import default
     from rebalance.reports.fhir import analysis_bundle
 

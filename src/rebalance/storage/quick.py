@@ -216,6 +216,12 @@ def _sqlalchemys(error: Any, dialect: Dialect, raw: Any, owner: Any, sql: str, p
     return translated
 
 
+def on_psycopg(dialect: Dialect) -> bool:
+    """PostgreSQL through psycopg: statements standing alone are prepared and run by libpq (:class:`_Prepared`),
+    and can be awaited (:meth:`Quick.all_async`)."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
 def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     columns = list(statement.exported_columns)  # type: ignore[attr-defined]  # a select's, or RETURNING's
@@ -227,7 +233,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
     labels = tuple(str(column.key) for column in columns)
     rows = None if columns else _rows_sql(statement, dialect)
     sql = str(compiled)
-    prepared = _Prepared.of(sql) if dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+    prepared = _Prepared.of(sql) if on_psycopg(dialect) else None
     return _Plan(sql, labels, results, binds, positions, compiled, rows, prepared)
 
 

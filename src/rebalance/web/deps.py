@@ -60,6 +60,7 @@ from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.storage import bookkeeping
 from rebalance.storage.bookkeeping import Bookkeeping
 from rebalance.storage.db import make_reading_session_factory, make_session_factory, reading_engine
+from rebalance.storage.quick import on_psycopg
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
@@ -113,8 +114,7 @@ class WebContext:
         reads = reading_engine(engine)
         reading = make_reading_session_factory(reads)
         writer = Bookkeeping(factory, checkpoints=engine)
-        batched = settings.batched_sign_ins and (reads.dialect.name, reads.dialect.driver) == ("postgresql", "psycopg")
-        sign_ins = SignInLookups(reads, settings) if batched else None
+        sign_ins = SignInLookups(reads, settings) if settings.batched_sign_ins and on_psycopg(reads.dialect) else None
         return cls(settings, factory, security.Passwords(settings), reading, writer, reads, sign_ins=sign_ins)
 
 

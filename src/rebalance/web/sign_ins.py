@@ -6,13 +6,14 @@ one statement for all the requests that arrive together.
 >>> await lookups.close()                                    # the app's shutdown
 
 A cached page (``page_front.py``) costs one read: its session, user and page state. Made in the event loop
-on the reading engine's pool, that read holds the loop for its whole round trip, and on a busy machine the
-round trip is mostly waiting for the server's process to get a core; then nothing else in the process
-moves. Here the loop hands the read to the server and goes on: the requests that arrive meanwhile wait
-together, and are looked up by the next statement, all of them at once
+on the reading engine's pool, that read holds the loop for its whole round trip: nothing else in the
+process moves meanwhile. Here the loop hands the read to the server and goes on: the requests that arrive
+meanwhile wait together, and are looked up by the next statement, all of them at once
 (``security.find_sessions_async``, the statement the log writer uses for the sessions it stores together).
 One statement is under way at a time, on a connection of this process's own (psycopg's
-``AsyncConnection``, in autocommit, the statement prepared once on the server).
+``AsyncConnection``, in autocommit, the statement prepared once on the server). The today page on
+PostgreSQL went from 4,220–4,630 to 7,230–7,720 requests a second (runs alternating the two ways,
+``bench/README.md``).
 
 What a request is answered is what it would be answered by a read of its own at the moment the statement
 runs, which is after the request arrived: a change committed before then (a sign-out, a new program
@@ -33,6 +34,7 @@ from sqlalchemy import Engine
 
 from rebalance.config import Settings
 from rebalance.storage.db import PG_CONNECT_TIMEOUT_S
+from rebalance.storage.quick import on_psycopg
 from rebalance.web import security
 from rebalance.web.security import SignedIn
 
@@ -48,7 +50,7 @@ class SignInLookups:
     engine of a PostgreSQL database (psycopg), whose URL the connection is opened on."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        if not on_psycopg(engine.dialect):
             raise ValueError(f"sign-in lookups are batched on PostgreSQL with psycopg, not {engine.dialect.name}")
         self._engine = engine
         self._settings = settings
