@@ -51,3 +51,13 @@ def mirror(data: Any) -> Any:
     if isinstance(data, str):
         return swap.get(data, data)
     return data
+
+
+def ruled_out(conditions: Any, item_id: str, kind: str = "exercises") -> set[str]:
+    """The oracle for precautions, read straight from the data (not through the filter under test): the
+    positions of an exercise or test that the conditions forbid, and its contraindications among them."""
+    kb = default()
+    item = kb.records[kind][item_id]
+    forbidden = {f.position for c in conditions for f in kb.conditions[c].forbids}
+    named = set(conditions) & set(getattr(item, "contraindications", ()))
+    return (set(item.positions) & forbidden) | named

@@ -16,6 +16,7 @@ from rebalance.knowledge.loader import default
 from rebalance.programs.logs import Entry, logs_of, parse_logs, parse_session
 from rebalance.programs.progress import apply, decide, zones
 from tests.conftest import EXAMPLES
+from tests.factories import ruled_out
 
 FOLLOWUP = EXAMPLES / "followup"
 REPS_ITEM = {
@@ -130,22 +131,35 @@ def test_more_pain_never_progresses_an_exercise(
     assert order[after] <= order[before]
 
 
-def test_progression_never_picks_a_contraindicated_or_unequipped_exercise() -> None:
+def test_progression_never_picks_an_exercise_the_conditions_rule_out_or_unequipped() -> None:
     kb = default()
     ex = kb.exercise["glute_bridge"]
     assert ex.progressions, "glute_bridge has progressions to choose from"
     item = {**REPS_ITEM, "name": ex.name, "difficulty": ex.difficulty, "why": "w"}
-    blocked_all = {
-        "conditions": sorted({c for p in ex.progressions for c in kb.exercise[p].contraindications}),
-        "equipment": sorted(kb.equipment),
-    }
-    new = apply(kb, item, "progress", blocked_all)
-    if new["exercise_id"] != "glute_bridge":
-        assert not set(blocked_all["conditions"]) & set(kb.exercise[new["exercise_id"]].contraindications)
+    # pregnancy rules out every progression of the bridge (all lie on the back): the dose steps up instead
+    assert all(ruled_out(["pregnancy"], p) for p in ex.progressions)
+    pregnant = {"conditions": ["pregnancy"], "equipment": sorted(kb.equipment)}
+    assert apply(kb, item, "progress", pregnant)["exercise_id"] == "glute_bridge"
     open_client = {"conditions": [], "equipment": sorted(kb.equipment)}
     harder = apply(kb, item, "progress", open_client)
     assert harder["exercise_id"] in ex.progressions
     assert kb.exercise[harder["exercise_id"]].difficulty >= ex.difficulty
+    home = sorted(e.id for e in kb.equipment.values() if e.household)
+    first_home = next(p for p in ex.progressions if set(kb.exercise[p].equipment) <= set(home))
+    assert apply(kb, item, "progress", {"conditions": [], "equipment": home})["exercise_id"] == first_home
+    only_chair = {"conditions": [], "equipment": ["chair"]}  # no mat: every progression needs one
+    assert apply(kb, item, "progress", only_chair)["exercise_id"] == "glute_bridge"
+
+
+def test_a_regression_is_the_easier_variation_the_client_may_do() -> None:
+    kb = default()
+    ex = kb.exercise["single_leg_balance"]
+    item = {**HOLD_ITEM, "exercise_id": ex.id, "name": ex.name, "intent": ex.intent, "difficulty": 2, "why": "w"}
+    client = {"conditions": ["balance_impairment"], "equipment": sorted(kb.equipment)}
+    assert apply(kb, item, "regress", client)["exercise_id"] == "supported_single_leg_balance"
+    easier = kb.exercise["supported_single_leg_balance"]
+    held = {**item, "exercise_id": easier.id, "name": easier.name, "difficulty": 1}
+    assert apply(kb, held, "progress", client)["exercise_id"] == easier.id  # free stance is ruled out: the dose steps
 
 
 def test_without_a_harder_variation_the_dose_steps_up_and_is_capped() -> None:

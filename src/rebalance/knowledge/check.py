@@ -135,6 +135,7 @@ def _check_tests(kb: KnowledgeBase) -> Iterator[Problem]:
         names = [f.name for f in t.fields]
         yield from _ids(kb, "tests", t.id, "targets", t.targets, ("muscles", "structures"), "muscle or structure")
         yield from _ids(kb, "tests", t.id, "positive_implicates", t.positive_implicates, "patterns", "pattern")
+        yield from _ids(kb, "tests", t.id, "positions", t.positions, "positions", "position")
         for i, norm in enumerate(t.norms):
             for j, cond in enumerate(norm.when):
                 if cond.field not in names:
@@ -230,11 +231,41 @@ def _check_exercises(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _ids(kb, "exercises", ex.id, "secondary", ex.secondary, "muscles", "muscle")
         yield from _ids(kb, "exercises", ex.id, "equipment", ex.equipment, "equipment", "equipment")
         yield from _ids(kb, "exercises", ex.id, "contraindications", ex.contraindications, "conditions", "condition")
+        yield from _ids(kb, "exercises", ex.id, "positions", ex.positions, "positions", "position")
+        yield from _redundant_contraindications(kb, ex)
         yield from _ids(kb, "exercises", ex.id, "progressions", ex.progressions, "exercises", "exercise")
         yield from _ids(kb, "exercises", ex.id, "regressions", ex.regressions, "exercises", "exercise")
         for i, fid in enumerate(ex.addresses):
             yield from _finding(kb, "exercises", ex.id, f"addresses[{i}]", fid)
     yield from _progression_cycles(kb)
+
+
+def _redundant_contraindications(kb: KnowledgeBase, ex: m.Exercise) -> Iterator[Problem]:
+    """A contraindication the exercise's positions already imply is a second copy of the rule: refused."""
+    for i, cid in enumerate(ex.contraindications):
+        cond = kb.conditions.get(cid)
+        implied = sorted({f.position for f in cond.forbids} & set(ex.positions)) if cond else []
+        if implied:
+            yield _Ref(kb, "exercises", ex.id).problem(
+                f"contraindications[{i}]",
+                f"'{cid}' already rules it out through its position(s) {', '.join(implied)}: remove it here",
+            )
+
+
+def _check_conditions(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Every position a condition forbids and every exercise it calls for exists; no position twice."""
+    for c in kb.conditions.values():
+        ref = _Ref(kb, "conditions", c.id)
+        seen: set[str] = set()
+        for i, f in enumerate(c.forbids):
+            if f.position not in kb.positions:
+                yield ref.problem(f"forbids[{i}].position", _unknown("position", f.position, kb.positions))
+            elif f.position in seen:
+                yield ref.problem(f"forbids[{i}].position", f"'{f.position}' is forbidden twice")
+            seen.add(f.position)
+        for i, need in enumerate(c.calls_for):
+            path = f"calls_for[{i}].exercises"
+            yield from _ids(kb, "conditions", c.id, path, need.exercises, "exercises", "exercise")
 
 
 def _progression_cycles(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -291,6 +322,7 @@ CHECKS = (
     _check_patterns,
     _check_lifestyle,
     _check_exercises,
+    _check_conditions,
     _check_safety,
     _check_claims,
 )

@@ -148,6 +148,7 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
         sections.append(
             ("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x])
         )
+    sections.append(("Positions and loads", [*_position_lines(kb, t.positions), _ruled_out_by(kb, t)]))
     sections.append(
         (
             "How it connects",
@@ -214,13 +215,7 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
         ("Cues", ex.cues),
         ("Common mistakes", ex.mistakes),
         ("Dose", [dose, f"About {ex.seconds_per_set} s a set."]),
-        (
-            "Safety",
-            [
-                f"Not for: {_names(kb, 'conditions', ex.contraindications)}",
-                "Stop if it causes pain: do everything you can do without pain.",
-            ],
-        ),
+        ("Safety", [*_position_lines(kb, ex.positions), _ruled_out_by(kb, ex), PAIN_LINE]),
         (
             "How it connects",
             [
@@ -229,6 +224,78 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
                 f"Patterns it serves: {_names(kb, 'patterns', _patterns_with(kb, set(addresses)))}",
                 f"Easier: {_names(kb, 'exercises', ex.regressions)}",
                 f"Harder: {_names(kb, 'exercises', ex.progressions)}",
+            ],
+        ),
+    ]
+
+
+PAIN_LINE = "Stop if it causes pain: do everything you can do without pain."
+
+
+def _position_lines(kb: KnowledgeBase, positions: list[str]) -> list[str]:
+    return [f"Puts the body in: {_names(kb, 'positions', positions)}"]
+
+
+def _ruled_out_by(kb: KnowledgeBase, item: m.Exercise | m.Test) -> str:
+    """The conditions that rule the item out, through its positions or by name."""
+    from rebalance.knowledge.precautions import barriers
+
+    found = barriers(kb, item, kb.conditions)
+    return f"Not for: {_names(kb, 'conditions', dict.fromkeys(b.condition for b in found))}"
+
+
+def _forbid_line(kb: KnowledgeBase, f: m.Forbid) -> str:
+    return f"{kb.positions[f.position].name} ({f.position}): {f.why} [source: {f.source}]"
+
+
+def _condition(kb: KnowledgeBase, c: m.ClinicalCondition) -> list[Section]:
+    from rebalance.knowledge.precautions import barriers
+
+    out = [ex.id for ex in kb.exercise.values() if barriers(kb, ex, [c.id])]
+    tests = [t.id for t in kb.test.values() if barriers(kb, t, [c.id])]
+    sections: list[Section] = [
+        ("What it means", [c.meaning, f"Urgency on its own: {c.urgency}."]),
+        ("Precautions", c.precautions),
+        ("What it rules out", [_forbid_line(kb, f) for f in c.forbids] or ["no position"]),
+    ]
+    if c.calls_for:
+        sections.append(
+            (
+                "What it calls for",
+                [
+                    f"{n.work}: the first of {_names(kb, 'exercises', n.exercises)} the client may do - "
+                    f"{n.why} [source: {n.source}]"
+                    for n in c.calls_for
+                ],
+            )
+        )
+    sections.append(
+        (
+            "How it connects",
+            [
+                f"Exercises it rules out: {_names(kb, 'exercises', out)}",
+                f"Tests it rules out: {_names(kb, 'tests', tests)}",
+            ],
+        )
+    )
+    return sections
+
+
+def _position(kb: KnowledgeBase, p: m.Position) -> list[Section]:
+    forbidding = [(c, f) for c in kb.conditions.values() for f in c.forbids if f.position == p.id]
+    exercises = [e.id for e in kb.exercise.values() if p.id in e.positions]
+    tests = [t.id for t in kb.test.values() if p.id in t.positions]
+    return [
+        ("What it is", [p.summary]),
+        (
+            "Conditions that forbid it",
+            [f"{c.name} ({c.id}): {f.why} [source: {f.source}]" for c, f in forbidding] or ["none"],
+        ),
+        (
+            "How it connects",
+            [
+                f"Exercises that use it: {_names(kb, 'exercises', exercises)}",
+                f"Tests that use it: {_names(kb, 'tests', tests)}",
             ],
         ),
     ]
@@ -282,6 +349,8 @@ RENDERERS: dict[str, Callable[[KnowledgeBase, Any], list[Section]]] = {
     "structures": _structure,
     "lifestyle": _lifestyle,
     "finding_kinds": _finding_kind,
+    "conditions": _condition,
+    "positions": _position,
 }
 
 
@@ -344,7 +413,10 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
     for kind, record in matches:
         title = str(getattr(record, "name", None) or getattr(record, "citation", record_id))
         sections = RENDERERS.get(kind, _generic)(kb, record)
-        sources = [_source(kb, sid) for sid in _cited(record)]
+        cited = _cited(record)
+        if kind == "positions":  # the sources of the precautions that forbid it
+            cited += [f.source for c in kb.conditions.values() for f in c.forbids if f.position == record_id]
+        sources = [_source(kb, sid) for sid in dict.fromkeys(cited)]
         blocks.append(Explained(record_id, kind, title, sections, sources))
     return blocks
 

@@ -66,6 +66,15 @@ class Equipment(Term):
     household: bool = Field(description="found in any home; assumed available to every client")
 
 
+class Position(Model):
+    """A position or load an exercise or test puts the body in (``positions.yaml``); conditions forbid them."""
+
+    id: Id
+    name: str
+    aliases: list[str] = []
+    summary: str
+
+
 class Nerve(Model):
     name: str
     roots: list[Annotated[str, StringConstraints(pattern=r"^(C[1-8]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")]]
@@ -190,6 +199,7 @@ class Test(Model):
     norm_free_reason: str | None = Field(
         None, description="why this test has no norm of its own (interpreted elsewhere)"
     )
+    positions: list[Id] = Field(description="ids in positions.yaml: the positions and loads the test puts the body in")
     sources: list[Id]
 
 
@@ -375,7 +385,10 @@ class Exercise(Model):
     seconds_per_set: int = Field(gt=0, le=3600)
     progressions: list[Id] = []
     regressions: list[Id] = []
-    contraindications: list[Id] = []
+    contraindications: list[Id] = Field(
+        [], description="conditions that exclude it for a reason no position captures (e.g. difficulty)"
+    )
+    positions: list[Id] = Field(description="ids in positions.yaml: the positions and loads it puts the body in")
     pose: Pose
     sources: list[Id]
 
@@ -397,12 +410,29 @@ class RedFlag(Model):
     sources: list[Id]
 
 
+class Forbid(Sourced):
+    """A position a condition rules out, why, and the source that says so."""
+
+    position: Id
+    why: str = Field(description="plain words: what could go wrong and what to do instead")
+
+
+class Need(Sourced):
+    """Work a condition calls for: the program offers the first of ``exercises`` that may be given."""
+
+    work: str = Field(description="plain words, e.g. 'balance work'")
+    exercises: list[Id] = Field(min_length=1, description="in order of preference (the harder first)")
+    why: str
+
+
 class ClinicalCondition(Model):
     id: Id
     name: str
     meaning: str
     urgency: Urgency | Literal["none"]
     precautions: list[str]
+    calls_for: list[Need] = []
+    forbids: list[Forbid] = Field(description="the positions it rules out; [] when none")
     sources: list[Id]
 
 

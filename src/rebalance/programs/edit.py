@@ -6,9 +6,9 @@ edits go through the builder's own rules, so they never bypass safety:
 
 - an **alternative** addresses the findings of the item it replaces (an item tied to no finding —
   core, relaxation, aerobic work — is replaced by one of the same intent), and is eligible for this
-  client by :func:`~rebalance.programs.profile.exclusion`: never contraindicated by one of their
-  conditions, only their equipment, at most one level above the starting level (none in gentle
-  mode), no hamstring stretch while a nerve root is irritated; its dose is the builder's
+  client by :func:`~rebalance.programs.profile.exclusion`: nothing their conditions rule out
+  (:mod:`rebalance.knowledge.precautions`), only their equipment, at most one level above the
+  starting level (none in gentle mode), no hamstring stretch while a nerve root is irritated; its dose is the builder's
   (:func:`~rebalance.programs.dose.dosage`) and it keeps the side of the item it replaces;
 - a **dosage** stays within the knowledge base's dosage ranges, the home-dose caps
   (``dose_caps``), the strength days a week (``strength_days_max``) and, in gentle mode, the

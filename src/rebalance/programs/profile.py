@@ -1,8 +1,9 @@
 """Who the program is for: starting level, mode, conditions, equipment, and which exercises fit.
 
-An exercise is eligible only if none of its contraindications is one of the client's
-conditions (never, whatever else), the client has its equipment, it is not harder than the
-starting level allows, and it is not a hamstring stretch while a nerve root is irritated.
+An exercise is eligible only if the client's conditions allow it and the client has its equipment
+(:func:`rebalance.knowledge.precautions.why_not`: no position a condition forbids, no
+contraindication - never, whatever else), it is not harder than the starting level allows, and it
+is not a hamstring stretch while a nerve root is irritated.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Exercise
+from rebalance.knowledge.precautions import why_not
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 # severity rank x confidence below which a finding is a hypothesis to confirm, not a target:
@@ -120,12 +122,9 @@ def exclusion(kb: KnowledgeBase, ex: Exercise, profile: Profile, stretch: int = 
 
     ``stretch`` allows that many levels above the starting level (never in gentle mode).
     """
-    blocked = sorted(profile.conditions.intersection(ex.contraindications))
-    if blocked:
-        return f"contraindicated: {', '.join(blocked)}"
-    missing = sorted(set(ex.equipment) - profile.equipment)
-    if missing:
-        return f"needs {', '.join(missing)}"
+    barrier = why_not(kb, ex, profile.conditions, profile.equipment)
+    if barrier is not None:
+        return barrier
     if ex.difficulty > profile.level + (0 if profile.mode == "gentle" else stretch):
         return f"difficulty {ex.difficulty} is above the starting level {profile.level}"
     if profile.neural and _stretches_hamstrings(kb, ex):

@@ -6,9 +6,10 @@ session means the load was too high. The 2-for-2 rule (NSCA) decides progression
 in a row at two or more repetitions over the target (or the full hold), in the safe pain zone.
 More pain never progresses an exercise.
 
-Progressing moves to the next harder variation the client may do (never a contraindicated one,
-never one needing equipment they lack), or else raises the dose by a small step; regressing
-moves to the easier variation or lowers the dose.
+Progressing moves to the next harder variation the client may do (never one their conditions
+rule out, never one needing equipment they lack: :func:`rebalance.knowledge.precautions.may_offer`),
+or else raises the dose by a small step; regressing moves to the easier variation the client may
+do, or lowers the dose.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Exercise
+from rebalance.knowledge.precautions import may_offer
 from rebalance.programs.logs import Entry, Logs
 
 HOLD_INTENTS = frozenset({"release", "lengthen", "relaxation", "aerobic"})
@@ -92,11 +94,7 @@ def decide(item: dict[str, Any], entries: list[Entry], baseline: int, z: Zones) 
 
 def _allowed(kb: KnowledgeBase, ex_id: str, client: dict[str, Any]) -> bool:
     ex = kb.exercise.get(ex_id)
-    if ex is None:
-        return False
-    if set(client.get("conditions", ())) & set(ex.contraindications):
-        return False
-    return set(ex.equipment) <= set(client.get("equipment", ()))
+    return ex is not None and may_offer(kb, ex, client.get("conditions", ()), set(client.get("equipment", ())))
 
 
 def _next_exercise(kb: KnowledgeBase, ex: Exercise, client: dict[str, Any], harder: bool) -> Exercise | None:

@@ -2,9 +2,12 @@
 
 Each finding, most important first, gets the best eligible exercise for its stage (an
 exercise already chosen that addresses it is reused); tight muscles that are moderate or worse
-also get a self-release. Then the program makes sure of core stability, a nerve glide when a
-nerve root is irritated, daily relaxation and gravity-reduced aerobic work. A moderate or severe
-finding that no eligible exercise addresses is listed for hands-on care.
+also get a self-release. Then the program makes sure of core stability, the work the client's
+conditions call for (back-extensor and balance work with osteoporosis, supported balance work with
+a balance impairment: the first of the condition's exercises the client may do, so a precaution
+changes the exercise rather than dropping the goal), a nerve glide when a nerve root is irritated,
+daily relaxation and gravity-reduced aerobic work. A moderate or severe finding that no eligible
+exercise addresses is listed for hands-on care.
 """
 
 from __future__ import annotations
@@ -131,6 +134,21 @@ class Selector:
                 self._choose(ex, finding)
         return done
 
+    def prefer(self, exercise_ids: list[str], reason: str) -> None:
+        """Add the first of ``exercise_ids`` (in their order) this client may do, unless one is already chosen."""
+        for ex_id in exercise_ids:
+            if ex_id in self.chosen:
+                self.chosen[ex_id].essential = True
+                return
+        for stretch in (0, 1):
+            found = next((e for e in exercise_ids if self.eligible(e, stretch)), None)
+            if found is not None:
+                self._choose(self.kb.exercise[found], None, reason)
+                for f in self.findings:
+                    if found in self.index.get(_base(f), ()):
+                        self.chosen[found].add(f)
+                return
+
     def ensure(self, intent: str | None, reason: str, muscles: frozenset[str] = frozenset()) -> None:
         """Add one exercise of an intent (or on the given muscles) unless one is already chosen."""
 
@@ -166,6 +184,10 @@ def select(
         "Core stability protects the lumbar spine under load (McGill; NICE NG59 recommends exercise).",
         CORE_MUSCLES,
     )
+    for cid in sorted(profile.conditions & set(kb.conditions)):
+        cond = kb.conditions[cid]
+        for need in cond.calls_for:
+            sel.prefer(need.exercises, f"{cond.name} calls for {need.work}: {need.why}")
     if profile.neural:
         sel.ensure(
             "nerve_glide", "Gentle nerve glides keep an irritated sciatic nerve moving without stretching it hard."

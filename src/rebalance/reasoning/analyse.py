@@ -9,7 +9,7 @@ from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reasoning.findings import FindingSet, interpret
 from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
-from rebalance.reasoning.patterns import score_patterns, suggest_tests
+from rebalance.reasoning.patterns import score_patterns, suggest_tests, within_precautions
 from rebalance.reasoning.rules import compile_rules
 from rebalance.reasoning.safety import assess_safety, withholds_program
 
@@ -70,7 +70,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
         ],
         "patterns": score_patterns(kb, findings, case),
         # no exercise testing is suggested until a doctor has seen someone with serious flags
-        "suggested_tests": [] if withheld else suggest_tests(kb, case),
+        "suggested_tests": [] if withheld else within_precautions(kb, case, suggest_tests(kb, case)),
         "lifestyle_factors": [a.document() for a in factors],
         "tests_done": sorted(case.tests),
         "program": None,

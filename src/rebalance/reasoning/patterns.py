@@ -12,6 +12,7 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
+from rebalance.knowledge.precautions import may_offer
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Finding, FindingSet
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
@@ -157,3 +158,10 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
             relevance = 2 * len(hit_acts) + sum(1 for r in hit_regions if r != "low_back")
             ranked.append((-relevance, len(ranked), item))
     return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
+
+
+def within_precautions(kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The suggested tests the client's conditions allow (:mod:`rebalance.knowledge.precautions`): a test
+    that puts the body in a position one of their conditions forbids is not suggested."""
+    conditions = case.assessment.client.conditions
+    return [s for s in suggestions if may_offer(kb, kb.test[s["test"]], conditions)]

@@ -220,7 +220,7 @@ ITEM = {"exercise_id": "path"}
 def program_alternatives(
     db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, program_id: int, exercise_id: str
 ) -> list[Alternative]:
-    """What may replace the exercise: the same findings addressed, never contraindicated, only the client's kit."""
+    """What may replace the exercise: the same findings addressed, nothing their conditions rule out, only their kit."""
     program = repo.get_program(db, clinician.id, program_id)
     try:
         return [Alternative(**a) for a in edit.alternatives(kb, program.document, exercise_id)]
