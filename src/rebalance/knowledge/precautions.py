@@ -49,11 +49,6 @@ def barriers(kb: KnowledgeBase, item: Exercise | Test, conditions: Iterable[str]
     return out
 
 
-def forbidden_positions(kb: KnowledgeBase, conditions: Iterable[str]) -> frozenset[str]:
-    """The positions the conditions forbid between them."""
-    return frozenset(f.position for cid in conditions if cid in kb.conditions for f in kb.conditions[cid].forbids)
-
-
 def why_not(
     kb: KnowledgeBase, item: Exercise | Test, conditions: Iterable[str], equipment: Collection[str] | None = None
 ) -> str | None:
