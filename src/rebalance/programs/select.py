@@ -138,7 +138,8 @@ class Selector:
         """Add the first of ``exercise_ids`` (in their order) this client may do, unless one is already chosen."""
         for ex_id in exercise_ids:
             if ex_id in self.chosen:
-                self.chosen[ex_id].essential = True
+                chosen = self.chosen[ex_id]
+                chosen.essential, chosen.reason = True, chosen.reason or reason
                 return
         for stretch in (0, 1):
             found = next((e for e in exercise_ids if self.eligible(e, stretch)), None)
