@@ -190,6 +190,7 @@ class Test(Model):
     norm_free_reason: str | None = Field(
         None, description="why this test has no norm of its own (interpreted elsewhere)"
     )
+    positions: list[Id] = []
     sources: list[Id]
 
 
