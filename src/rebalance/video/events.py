@@ -15,7 +15,8 @@ REP_MIN_APART_S = 0.5
 REP_MIN_DEPTH_LEGS = 0.1  # the hips must sink by a tenth of a leg length to count as squatting
 LIFTED_LEGS = 0.05  # one ankle higher than the other by this share of a leg length: that foot is lifted
 MIN_HOLD_S = 0.5  # a stance on one leg shorter than this is a step, not a hold
-CONTACT_LEGS_PER_S = 0.8  # a foot moving slower than this (leg lengths a second) is on the ground
+CONTACT_LEGS_PER_S = 1.5  # a foot moving slower than this (leg lengths a second) is on the ground
+MIN_CONTACT_S = 0.1  # shorter still spells are noise of a hidden foot, not a stance
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,4 @@ def contacts(foot_x: Array, fps: float, leg: float) -> list[tuple[int, int]]:
     """[start, stop) runs where the foot is still on the ground (side view): slow horizontal motion."""
     speed = np.abs(np.gradient(foot_x)) * fps / leg
     on = np.isfinite(speed) & (speed < CONTACT_LEGS_PER_S)
-    return [(a, b) for a, b in runs(on) if b - a >= 2]
+    return [(a, b) for a, b in runs(on) if (b - a) / fps >= MIN_CONTACT_S]

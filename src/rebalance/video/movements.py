@@ -234,7 +234,7 @@ def _stance_times(clip: Clip) -> dict[str, list[tuple[int, int]]]:
         runs = events.contacts(foot, clip.fps, clip.leg)
         # a contact cut by the clip's start or end is not a whole stance
         first, last = np.flatnonzero(clip.used)[[0, -1]]
-        out[s] = [(a, b) for a, b in runs if a > first and b <= last]
+        out[s] = [(a, b) for a, b in runs if a > first + 1 and b < last]
     return out
 
 
