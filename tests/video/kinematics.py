@@ -63,6 +63,7 @@ def side_view(squat: Squat) -> Track:
     knee_flex, shank, trunk = squat.depth_deg * p, squat.shank_deg * p, (squat.shank_deg + squat.trunk_extra_deg) * p
     heel_up = np.radians(squat.heel_rise_deg * p)
     toe = np.stack([np.full(n, 700.0), np.full(n, GROUND_Y)], axis=1)
+
     # the foot pivots about the toe as the heel rises: toe -> ankle and toe -> heel rotate together
     def about_toe(dx: float, dy: float) -> np.ndarray:
         c, s = np.cos(heel_up), np.sin(heel_up)

@@ -28,6 +28,11 @@ class Analysis:
         return {"tests": self.measured.tests}
 
 
+def merge_into(assessment: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The assessment with the video's ``tests:`` entries added (a video's entry replaces the same test's)."""
+    return {**assessment, "tests": {**(assessment.get("tests") or {}), **document["tests"]}}
+
+
 def analyse(
     path: str | Path, movement: Movement, view: View | None = None, progress: pose.Progress | None = None
 ) -> Analysis:
