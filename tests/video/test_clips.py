@@ -15,7 +15,7 @@ pytest.importorskip("mediapipe")
 def _raised(track, frames):
     """Which leg's ankle is clearly higher in each frame: 'R', 'L' or '=' (not clear)."""
     left, right = track.point("left_ankle")[frames, 1], track.point("right_ankle")[frames, 1]
-    return "".join("R" if r < l - 20 else "L" if l < r - 20 else "=" for l, r in zip(left, right, strict=True))
+    return "".join("R" if b < a - 20 else "L" if a < b - 20 else "=" for a, b in zip(left, right, strict=True))
 
 
 def test_pose_extraction_streams_every_frame_of_a_clip(cam02_track):

@@ -38,6 +38,7 @@ def make_app(broker_url: str, queue: str) -> Celery:
 
     @app.task(  # type: ignore[untyped-decorator]
         name="rebalance.video.analyse_clip",
+        shared=False,  # each app its own task (the worker's and a client's may differ in broker)
         autoretry_for=(OSError,),
         max_retries=RETRIES,
         retry_backoff=RETRY_BACKOFF_S,
