@@ -38,17 +38,20 @@ def fill_gaps(x: Array, max_gap: int) -> Array:
 
 def hampel(x: Array, half_window: int, sigmas: float = HAMPEL_SIGMAS) -> Array:
     """Replace samples more than ``sigmas`` robust SDs from their window's median by that median."""
-    out = x.copy()
     n = len(x)
-    for i in range(n):
-        window = x[max(0, i - half_window) : i + half_window + 1]
-        window = window[np.isfinite(window)]
-        if len(window) < 3 or not np.isfinite(x[i]):
-            continue
-        median = np.median(window)
-        mad = 1.4826 * np.median(np.abs(window - median))
-        if mad > 0 and abs(x[i] - median) > sigmas * mad:
-            out[i] = median
+    if n < 3:
+        return x.copy()
+    padded = np.pad(x, half_window, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1)[:n]
+    enough = np.isfinite(windows).sum(axis=1) >= 3
+    out = x.copy()
+    if not enough.any():
+        return out
+    median = np.nanmedian(windows[enough], axis=1)
+    mad = 1.4826 * np.nanmedian(np.abs(windows[enough] - median[:, None]), axis=1)
+    rows = np.flatnonzero(enough)
+    bad = np.isfinite(x[rows]) & (mad > 0) & (np.abs(x[rows] - median) > sigmas * mad)
+    out[rows[bad]] = median[bad]
     return out
 
 
