@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e ".[dev,video]" -c constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -51,7 +51,7 @@ bench: install services
 # Take the newest releases pyproject.toml allows, and pin them in constraints.txt (then run make test).
 constraints:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade -e ".[dev,video]"
 	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.new
 	mv constraints.new constraints.txt
 	touch $(STAMP)

@@ -154,6 +154,56 @@ def _cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_video(args: argparse.Namespace) -> int:
+    from rebalance.video import EXTRA_HINT, missing_extra
+
+    missing = missing_extra()
+    if missing is not None:  # not the user's input: the installation lacks a part (exit 1)
+        print(f"rebalance: {EXTRA_HINT} (cannot import {missing})", file=sys.stderr)
+        return EXIT_ERROR
+    from rebalance.video import batch
+
+    paths = batch.clips(args.paths)
+    if not paths:
+        raise InvalidInputError(
+            [Problem(args.paths[0], "", "no video files (.mp4, .mov, .m4v, .avi, .mkv, .webm) in it")]
+        )
+    if len(args.paths) == 1 and not Path(args.paths[0]).is_dir():
+        from rebalance.video import output
+        from rebalance.video.job import analyse
+
+        result = analyse(paths[0], args.movement, args.view)
+        if args.out:
+            output.write(result.clip, result.measured, Path(args.out))
+        _print_data(result.document(), args.json)
+        return EXIT_OK
+    from rebalance.config import Settings
+
+    settings = Settings()
+    if settings.broker_url:
+        results = batch.run_celery(
+            paths, args.movement, args.view, args.out, settings.broker_url, settings.video_queue, args.timeout
+        )
+    else:
+        results = batch.run_local(paths, args.movement, args.view, args.out, args.workers)
+    _print_data({"clips": results}, args.json)
+    statuses = {r["status"] for r in results}
+    return EXIT_ERROR if "failed" in statuses else EXIT_INVALID if "refused" in statuses else EXIT_OK
+
+
+def _print_data(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        import yaml
+
+        class _Plain(yaml.SafeDumper):  # the same quality record under two measures is written out twice
+            def ignore_aliases(self, data: Any) -> bool:
+                return True
+
+        sys.stdout.write(yaml.dump(data, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=120))
+
+
 MAX_WORKERS = 64
 
 
@@ -263,6 +313,23 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=_workers, default=1, help=f"worker processes, 1 to {MAX_WORKERS} (default 1; one a core)"
     )
     sv.set_defaults(func=_cmd_serve)
+
+    vd = sub.add_parser(
+        "video",
+        help="measure a movement from video: the assessment's test entries it measured (needs rebalance[video])",
+    )
+    vd.add_argument("paths", nargs="+", metavar="FILE|DIR", help="a video, several, or folders of videos")
+    vd.add_argument("--movement", required=True, choices=["overhead_squat", "single_leg_stance", "gait"])
+    vd.add_argument("--view", choices=["front", "side"], help="where the camera stood (default: read from the video)")
+    vd.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    vd.add_argument("-o", dest="out", metavar="DIR", help="also write the per-frame angles (CSV) and key frames (PNG)")
+    vd.add_argument(
+        "--workers", type=_workers, default=2, help=f"processes for several videos, 1 to {MAX_WORKERS} (default 2)"
+    )
+    vd.add_argument(
+        "--timeout", type=float, default=3600.0, help="seconds to wait for Celery workers (REBALANCE_BROKER_URL)"
+    )
+    vd.set_defaults(func=_cmd_video)
 
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

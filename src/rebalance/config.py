@@ -119,3 +119,18 @@ class Settings(BaseSettings):
             "the server. More threads contending for the GIL make every request slower (bench/README.md)."
         ),
     )
+
+    # many videos at once (rebalance video DIR)
+    broker_url: str | None = Field(
+        default=None,
+        description=(
+            "Send video analyses to Celery workers through this broker (e.g. redis://127.0.0.1:6379/0) instead "
+            "of a local process pool; start workers with: celery -A rebalance.video.tasks worker. Needs the "
+            "video extra on both sides and the clips on a path the workers can read."
+        ),
+    )
+    video_queue: str = Field(
+        "rebalance-video",
+        min_length=1,
+        description="The Celery queue the video analyses go to (when broker_url is set).",
+    )

@@ -110,6 +110,7 @@ class TestEntry:
 
     sided: ``sides`` maps left/right to field values. whole: ``whole`` holds the fields.
     per_muscle: ``muscles`` maps muscle -> {"left": v, "right": v, <extras>}.
+    ``quality`` maps a field to how a video measured it (view, plane, visibility, frames, confidence).
     """
 
     test: str
@@ -117,6 +118,7 @@ class TestEntry:
     sides: dict[str, Values] = field(default_factory=dict)
     whole: Values = field(default_factory=dict)
     muscles: dict[str, Values] = field(default_factory=dict)
+    quality: Values = field(default_factory=dict)  # per field: how it was measured (rebalance video)
 
 
 @dataclass(slots=True)

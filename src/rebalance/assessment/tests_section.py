@@ -69,6 +69,52 @@ def _value(kb: KnowledgeBase, f: TestField, v: Any, path: str) -> list[Issue]:
     return _scalar(f, v, path)
 
 
+# How a measure was taken, beside it (rebalance video): key -> check of its value
+QUALITY_KEYS: dict[str, Any] = {
+    "view": lambda v: v in ("front", "side"),
+    "plane": lambda v: v in ("sagittal", "frontal", "temporal"),
+    "visibility": lambda v: _is_number(v) and 0 <= v <= 1,
+    "confidence": lambda v: _is_number(v) and 0 <= v <= 1,
+    "frames_used": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "frames": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "accuracy": lambda v: isinstance(v, str),
+    "source": lambda v: isinstance(v, str),
+    "per_repetition": lambda v: isinstance(v, dict),
+    "assessed": lambda v: isinstance(v, list),
+    "not_assessed": lambda v: isinstance(v, list),
+}
+
+
+def _quality_record(v: Any, path: str) -> list[Issue]:
+    if not isinstance(v, dict):
+        return [(path, "expected a quality record {view, plane, visibility, frames_used, frames, confidence, ...}")]
+    issues: list[Issue] = []
+    for key, x in v.items():
+        check = QUALITY_KEYS.get(key)
+        if check is None:
+            issues.append((f"{path}.{key}", f"unknown key{_did_you_mean(str(key), QUALITY_KEYS)}"))
+        elif not check(x):
+            issues.append((f"{path}.{key}", f"not a valid {key}: {x!r}"))
+    return issues
+
+
+def _quality(test: Test, raw: Any, path: str) -> list[Issue]:
+    """The optional ``quality`` of a test entry: per field, one record (or one per side)."""
+    if not isinstance(raw, dict):
+        return [(path, "expected a mapping of field to quality record")]
+    names = {f.name for f in test.fields}
+    issues: list[Issue] = []
+    for key, v in raw.items():
+        p = f"{path}.{key}"
+        if key not in names:
+            issues.append((p, f"unknown field for {test.id}{_did_you_mean(str(key), names)}"))
+        elif isinstance(v, dict) and v and set(v) <= set(SIDES):
+            issues += [i for side, rec in v.items() for i in _quality_record(rec, f"{p}.{side}")]
+        else:
+            issues += _quality_record(v, p)
+    return issues
+
+
 def _compensations(kb: KnowledgeBase, v: Any, path: str) -> list[Issue]:
     if not isinstance(v, list):
         return [(path, "expected a list of {id, side}")]
@@ -79,8 +125,10 @@ def _compensations(kb: KnowledgeBase, v: Any, path: str) -> list[Issue]:
         if not isinstance(item, dict) or "id" not in item:
             issues.append((p, "expected {id: compensation, side: left|right}"))
             continue
-        extra = set(item) - {"id", "side"}
+        extra = set(item) - {"id", "side", "confidence"}
         issues += [(f"{p}.{k}", "unknown key") for k in sorted(extra)]
+        if "confidence" in item and not (_is_number(item["confidence"]) and 0 <= item["confidence"] <= 1):
+            issues.append((f"{p}.confidence", f"expected a number from 0 to 1, got {item['confidence']!r}"))
         comp = kb.compensations.get(item["id"])
         if comp is None:
             issues.append(
@@ -177,12 +225,17 @@ def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], l
         return {}, [("tests", "expected a mapping of test id to results")]
     entries: dict[str, TestEntry] = {}
     issues: list[Issue] = []
-    for test_id, value in raw.items():
+    for test_id, given in raw.items():
         path = f"tests.{test_id}"
         test = kb.test.get(test_id)
         if test is None:
             issues.append((path, f"unknown test{_did_you_mean(str(test_id), kb.test)}"))
             continue
+        value, quality = given, None
+        if isinstance(given, dict) and "quality" in given:
+            value = {k: v for k, v in given.items() if k != "quality"}
+            quality = given["quality"]
+            issues += _quality(test, quality, f"{path}.quality")
         if test.layout == "sided":
             entry, found = _sided(kb, test, value, path)
         elif test.layout == "per_muscle":
@@ -194,4 +247,6 @@ def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], l
         issues += found
         if not found:
             entries[test_id] = entry
+            if isinstance(quality, dict):
+                entry.quality = dict(quality)
     return entries, issues

@@ -271,6 +271,8 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
         given = item.get("side")
         sides: tuple[str | None, ...] = (given,) if given in OTHER else ("left", "right") if comp.sided else (None,)
         src = comp.sources[0]
+        # a compensation measured on video carries how far its view can be trusted (0-1)
+        seen_confidence = COMPENSATION_CONFIDENCE * float(item.get("confidence", 1.0))
         for side in sides:
             seen = f"{comp.name} in the overhead squat"
             out.add(
@@ -284,7 +286,7 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                     None,
                     f"{seen}, consistent with a muscle imbalance around the hip and trunk",
                     src,
-                    COMPENSATION_CONFIDENCE,
+                    seen_confidence,
                 ),
             )
             groups = [(comp.overactive, "tight", side), (comp.underactive, "weak", side)]
