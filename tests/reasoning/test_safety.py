@@ -44,10 +44,14 @@ def test_leg_pain_on_both_sides_counts_even_if_not_ticked() -> None:
     assert doc["safety"]["level"] == "urgent"
 
 
-def test_history_of_cancer_alone_is_urgent_and_withholds_program() -> None:
+def test_history_of_cancer_alone_is_weighed_not_a_stop() -> None:
+    """A past cancer is a fact of the person's history: caution alone, urgent with another cancer flag."""
     doc = analysis(red_flags=["history_of_cancer"])
-    assert doc["safety"]["level"] == "urgent"
-    assert doc["program"] is None
+    assert doc["safety"]["level"] == "caution"
+    assert doc["program"] is not None
+    assert level(red_flags=["history_of_cancer", "night_pain"]) == "urgent"
+    assert level(red_flags=["history_of_cancer"], client={"age": 70}, symptoms={"duration_weeks": 4}) == "urgent"
+    assert level(red_flags=["history_of_cancer"], client={"age": 70}, symptoms={"duration_weeks": 100}) == "caution"
 
 
 def test_a_single_weak_flag_is_only_caution() -> None:

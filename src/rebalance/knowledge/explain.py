@@ -160,7 +160,54 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
     return sections
 
 
+def _screen_item(item: m.ScreenItem) -> str:
+    return f"{item.says} (weight {item.weight}) [source: {item.source}]"
+
+
+def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral) -> list[Section]:
+    """A screen: what it is not, where to refer, the items that recognise it and what it changes."""
+    stands = f"It stands when {screen.min_items} of these are met on one side, each required group having one"
+    if screen.sufficient:
+        stands += f", or on its own: {'; '.join(i.says for i in screen.items if i.id in screen.sufficient)}"
+    groups = [" or ".join(i.says for i in screen.items if i.id in g) for g in screen.required]
+    favoured = [f"{_names(kb, 'exercises', [f.exercise])}: {f.why}" for f in screen.favours]
+    changes = [
+        f"Precautions kept until a doctor has checked: {_names(kb, 'conditions', screen.implies_conditions)}",
+        *favoured,
+        *[
+            f"{finding_words(kb, r.finding)} is read as {finding_words(kb, r.as_finding)}: {r.reason} "
+            f"[source: {r.source}]"
+            for r in screen.rereads
+        ],
+    ]
+    return [
+        (
+            "Kind",
+            [
+                "A screen, not a muscle imbalance: it comes before every imbalance pattern, and the muscle "
+                "findings may be a consequence of it rather than the cause.",
+                f"Why: {screen.consequence}",
+            ],
+        ),
+        ("Where to refer", [f"{refer.to} ({refer.urgency})", refer.why]),
+        (
+            "What makes it stand out",
+            [f"{stands}." + (f" Required: {'; '.join(groups)}." if groups else "")]
+            + [_screen_item(i) for i in screen.items],
+        ),
+        ("What it changes in the program", changes),
+    ]
+
+
 def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
+    if p.screen is not None and p.refer is not None:
+        tests = sorted({s.test for s in p.suggested_tests} | {i.measure.test for i in p.screen.items if i.measure})
+        return [
+            ("What it is", [p.summary, p.defined_by]),
+            ("How it can cause the pain", [p.mechanism]),
+            *_screen(kb, p, p.screen, p.refer),
+            ("How it connects", [f"Tests that inform it: {_names(kb, 'tests', tests)}"]),
+        ]
     index = addressing_index(kb)
     signs = [f"{finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})

@@ -131,6 +131,15 @@ class Selector:
                 self._choose(ex, finding)
         return done
 
+    def favour(self, ex_id: str, reason: str) -> None:
+        """Include an exercise a screen asks for, if this client may do it, with the findings it addresses."""
+        if not self.eligible(ex_id):
+            return
+        self._choose(self.kb.exercise[ex_id], None, reason)
+        for f in self.findings:
+            if ex_id in self.index.get(_base(f), ()):
+                self.chosen[ex_id].add(f)
+
     def ensure(self, intent: str | None, reason: str, muscles: frozenset[str] = frozenset()) -> None:
         """Add one exercise of an intent (or on the given muscles) unless one is already chosen."""
 
@@ -161,6 +170,8 @@ def select(
         if not sel.address(finding) and finding["severity"] != "mild":
             care, note = sel.unaddressed_reason(finding)
             hands_on.append({"finding": finding["id"], "care": care, "note": note})
+    for ex_id, why in profile.favoured:
+        sel.favour(ex_id, why)
     sel.ensure(
         None,
         "Core stability protects the lumbar spine under load (McGill; NICE NG59 recommends exercise).",
