@@ -175,16 +175,16 @@ def test_a_screen_without_a_referral_or_an_item_with_two_criteria_breaks_its_mod
 
 def test_a_coverage_rule_naming_an_unknown_test_or_region_is_reported(data_copy: Path) -> None:
     def break_rules(rs: list[dict[str, Any]]) -> None:
-        record(rs, "hip_joint")["tests"].append("fadirr")
-        record(rs, "piriformis")["regions"] = ["butock"]
-        record(rs, "sacroiliac_joint")["pattern"] = "sacroiliac_joint_dysfunktion"
+        record(rs, "examine_hip_joint")["tests"].append("fadirr")
+        record(rs, "examine_piriformis")["regions"] = ["butock"]
+        record(rs, "examine_sacroiliac_joint")["pattern"] = "sacroiliac_joint_dysfunktion"
 
     edit_yaml(data_copy / "coverage.yaml", break_rules)
     found = "\n".join(messages(data_copy))
     assert "coverage.yaml: [" in found
-    assert "hip_joint.tests[5]: unknown test 'fadirr' (did you mean fadir" in found
-    assert "piriformis.regions[0]: unknown region 'butock' (did you mean buttock" in found
-    assert "sacroiliac_joint.pattern[0]: unknown pattern 'sacroiliac_joint_dysfunktion'" in found
+    assert "examine_hip_joint.tests[5]: unknown test 'fadirr' (did you mean fadir" in found
+    assert "examine_piriformis.regions[0]: unknown region 'butock' (did you mean buttock" in found
+    assert "examine_sacroiliac_joint.pattern[0]: unknown pattern 'sacroiliac_joint_dysfunktion'" in found
 
 
 def test_a_symmetry_skipped_on_an_unknown_field_is_reported(data_copy: Path) -> None:

@@ -65,6 +65,11 @@ from rebalance.knowledge.loader import KnowledgeBase
         ("lumbar_spinal_stenosis", ["Seated forward bend (seated_flexion_stretch)", "[cook_2011]", "[suri_2010]"]),
         ("spondylolysis_spondylolisthesis", ["or on its own: a spondylolisthesis already diagnosed", "[masci_2006]"]),
         ("one_leg_hyperextension", ["How far to trust it", "neither sensitive nor specific", "[source: grodahl_2016]"]),
+        ("fadir", ["Examination questions it answers (coverage): Hip joint (examine_hip_joint)"]),
+        (
+            "examine_hip_joint",
+            ["What it asks", "Symptoms in: Groin (groin)", "FADIR test", "never that nothing was", "[sutlive_2008]"],
+        ),
     ],
 )
 def test_explain_shows_what_it_is_and_how_it_connects(cli: Any, rid: str, must_show: list[str]) -> None:

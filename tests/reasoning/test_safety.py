@@ -177,6 +177,12 @@ def test_long_standing_bilateral_sciatica_without_the_stenosis_picture_still_esc
     assert level(client={"age": 72}, symptoms=no_relief, tests=TESTED) == "urgent"
 
 
+def test_long_standing_bilateral_claudication_with_weakness_getting_worse_is_an_emergency() -> None:
+    doc = analysis(client={"age": 72}, symptoms=STABLE_CLAUDICATION, tests=TESTED, red_flags=["progressive_weakness"])
+    assert doc["safety"]["level"] == "emergency"
+    assert {"bilateral_leg_symptoms", "progressive_weakness"} <= flag_ids(doc)
+
+
 def test_bilateral_symptoms_ticked_as_new_or_worse_escalate_whatever_their_duration() -> None:
     doc = analysis(
         client={"age": 72}, symptoms=STABLE_CLAUDICATION, tests=TESTED, red_flags=["bilateral_leg_symptoms"]

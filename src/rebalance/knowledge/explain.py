@@ -148,16 +148,41 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
         sections.append(
             ("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x])
         )
+    asks = [r.id for r in kb.coverage.values() if t.id in r.tests]
     sections.append(
         (
             "How it connects",
             [
                 f"Looks at: {', '.join(t.targets)}",
                 f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
+                f"Examination questions it answers (coverage): {_names(kb, 'coverage', asks)}",
             ],
         )
     )
     return sections
+
+
+def _coverage(kb: KnowledgeBase, r: m.CoverageRule) -> list[Section]:
+    when = [
+        f"Symptoms in: {_names(kb, 'regions', r.regions)}",
+        f"Or made worse by: {_names(kb, 'activities', r.aggravated_by)}",
+    ]
+    if r.default:
+        when.append("And whenever no other question applies.")
+    if r.pattern:
+        when.append(f"Not asked when a finding argues against the {_names(kb, 'patterns', [r.pattern])}.")
+    return [
+        ("What it asks", [f"Examine {r.question}."]),
+        ("When the symptoms raise it", when),
+        ("Tests that answer it (any one; the first is preferred)", [_names(kb, "tests", r.tests)]),
+        (
+            "How it counts",
+            [
+                "An analysis whose questions no test done answers has coverage 'none' and says what to examine, "
+                "never that nothing was found; some answered: 'partial', naming what is missing; all: 'full'."
+            ],
+        ),
+    ]
 
 
 def _screen_item(item: m.ScreenItem) -> str:
@@ -329,6 +354,7 @@ RENDERERS: dict[str, Callable[[KnowledgeBase, Any], list[Section]]] = {
     "structures": _structure,
     "lifestyle": _lifestyle,
     "finding_kinds": _finding_kind,
+    "coverage": _coverage,
 }
 
 

@@ -67,6 +67,7 @@ EXPLAINABLE = (
     "ratios",
     "regions",
     "criteria",
+    "coverage",
     "sources",
 )
 

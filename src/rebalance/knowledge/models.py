@@ -548,6 +548,7 @@ class CoverageRule(Model):
     """
 
     id: Id
+    name: str
     question: str = Field(description="what to examine, in plain words")
     regions: list[Id] = []
     aggravated_by: list[Id] = []

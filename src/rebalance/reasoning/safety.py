@@ -28,7 +28,7 @@ STENOSIS = "lumbar_spinal_stenosis"
 
 
 def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
-    """Leg symptoms on both sides, unless long-standing with the picture of spinal stenosis.
+    """Leg symptoms on both sides, unless long-standing, not getting weaker, with the stenosis picture.
 
     Bilateral sciatica that is new (or, ticked by hand, spreading or worse) can herald cauda equina
     compression; leg symptoms on both sides for months that come with walking and ease with sitting
@@ -36,8 +36,10 @@ def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
     """
     if not legs_on_both_sides(kb, case):
         return False
-    settled = case.assessment.symptoms.duration_weeks >= kb.criterion["new_pain_weeks"].value
-    return not (settled and STENOSIS in ctx.get("screens", ()))
+    a = case.assessment
+    settled = a.symptoms.duration_weeks >= kb.criterion["new_pain_weeks"].value
+    worsening = "progressive_weakness" in a.red_flags
+    return not (settled and not worsening and STENOSIS in ctx.get("screens", ()))
 
 
 NEURAL_TESTS = ("passive_slr", "slump", "crossed_slr")
