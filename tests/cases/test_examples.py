@@ -181,13 +181,16 @@ EXPECTED: dict[str, dict[str, Any]] = {
         flags={"nerve_root_signs"},
         patterns={"nerve_root_irritation"},
         leads="nerve_root_irritation",
-        present={"neural:sciatic_nerve:left": "moderate", "asymmetry:passive_slr:left": None},
+        present={"neural:sciatic_nerve:left": "moderate"},
         absent=[
             "neural:sciatic_nerve:right",
             "tight:piriformis:left",
             SIJ,
             "tight:hamstrings:left",
-        ],  # a raise stopped by calf pain measures the nerve
+            # a raise stopped by calf pain measures the nerve: neither short hamstrings nor a
+            # left-right difference to correct (the angle is where the pain began)
+            "asymmetry:passive_slr:left",
+        ],
     ),
     "sacroiliac_postpartum.yaml": dict(
         safety="clear",
@@ -220,13 +223,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # ---------------------------------------------------------------- safety levels
     "cauda_equina_emergency.yaml": dict(
         safety="emergency",
-        flags={
-            "saddle_anaesthesia",
-            "bladder_dysfunction",
-            "bilateral_leg_symptoms",
-            "severe_pain",
-            "leg_pain_below_knee",
-        },
+        # severe pain and untested below-knee pain are advice on running a program (a gentle start, a
+        # clinician's review): an emergency withholds the program, so its document leaves them out
+        flags={"saddle_anaesthesia", "bladder_dysfunction", "bilateral_leg_symptoms"},
         message_has="emergency department",
         patterns=set(),
         leads=None,
@@ -244,7 +243,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     ),
     "infection_flags_urgent.yaml": dict(
         safety="urgent",
-        flags={"fever", "iv_drug_use", "night_pain", "severe_pain"},
+        flags={"fever", "iv_drug_use", "night_pain"},  # severe pain: program advice, left out when withheld
         message_has="infection",
         patterns=set(),
         leads=None,
@@ -402,10 +401,10 @@ def test_leading_pattern(name: str, analysed: Any) -> None:
     if leads is None:
         assert patterns == []
         return
-    ranked = sorted(patterns, key=lambda p: -p["confidence"])
-    assert ranked[0]["id"] == leads
-    if len(ranked) > 1:
-        assert ranked[0]["confidence"] > ranked[1]["confidence"], "the leader must be clear, not a tie"
+    assert patterns[0]["id"] == leads  # the document's order: screens first, then by confidence
+    same_kind = [p for p in patterns if p["kind"] == patterns[0]["kind"]]
+    if len(same_kind) > 1:
+        assert same_kind[0]["confidence"] > same_kind[1]["confidence"], "the leader must be clear, not a tie"
 
 
 @pytest.mark.parametrize("name", _files())

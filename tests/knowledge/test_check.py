@@ -127,3 +127,69 @@ def test_cli_kb_check_passes_on_packaged_data(cli: Any) -> None:
     code, out, err = cli("kb", "check")
     assert code == 0, err
     assert out.startswith("knowledge base OK:")
+
+
+def _screen(records: list[dict[str, Any]], rid: str) -> dict[str, Any]:
+    return record(records, rid)["screen"]
+
+
+def test_a_screen_naming_what_does_not_exist_is_reported(data_copy: Path) -> None:
+    def break_screens(rs: list[dict[str, Any]]) -> None:
+        hip = _screen(rs, "hip_joint_pathology")
+        hip["items"][0]["aggravated_by"] = ["squating"]
+        hip["required"][0].append("no_such_item")
+        hip["implies_conditions"].append("hip_arthritis")
+        hip["favours"].append({"exercise": "sit_to_stnd", "why": "x"})
+        fadir = next(i for i in hip["items"] if i["id"] == "fadir")
+        fadir["measure"]["field"] = "positiv"
+        faber = next(i for i in hip["items"] if i["id"] == "faber_groin")
+        faber["measure"]["value"] = "knee"
+        _screen(rs, "neurological_deficit")["rereads"][0]["as_finding"] = "neural:sciatic_nerv"
+        record(rs, "lumbar_spinal_stenosis")["explanation_template"] = "Consistent with stenosis {side}."
+
+    edit_yaml(data_copy / "patterns.yaml", break_screens)
+    found = "\n".join(messages(data_copy))
+    for expected in [
+        "hip_joint_pathology.screen.items[0].aggravated_by[0]: unknown activity 'squating' (did you mean squatting",
+        "hip_joint_pathology.screen.required[0][6]: unknown screen item 'no_such_item'",
+        "hip_joint_pathology.screen.implies_conditions[1]: unknown condition 'hip_arthritis'",
+        "hip_joint_pathology.screen.favours[4]: unknown exercise 'sit_to_stnd'",
+        "hip_joint_pathology.screen.items[5].measure.field: unknown field 'positiv' (did you mean positive",
+        "hip_joint_pathology.screen.items[6].measure.value: 'knee' is not one of none, groin, buttock",
+        "neurological_deficit.screen.rereads[0].as_finding: 'sciatic_nerv' is not a valid target",
+        "lumbar_spinal_stenosis.explanation_template: a screen's explanation must say '{consequence}'",
+    ]:
+        assert expected in found, expected
+
+
+def test_a_screen_without_a_referral_or_an_item_with_two_criteria_breaks_its_model(data_copy: Path) -> None:
+    def break_model(rs: list[dict[str, Any]]) -> None:
+        del record(rs, "lumbar_spinal_stenosis")["refer"]
+        _screen(rs, "hip_joint_pathology")["items"][0]["age_over"] = 44
+
+    edit_yaml(data_copy / "patterns.yaml", break_model)
+    found = "\n".join(messages(data_copy))
+    assert "lumbar_spinal_stenosis: Value error, a screen has 'refer' and 'screen'" in found
+    assert "hip_joint_pathology.screen.items[0]: Value error, a screen item has exactly one criterion" in found
+
+
+def test_a_coverage_rule_naming_an_unknown_test_or_region_is_reported(data_copy: Path) -> None:
+    def break_rules(rs: list[dict[str, Any]]) -> None:
+        record(rs, "examine_hip_joint")["tests"].append("fadirr")
+        record(rs, "examine_piriformis")["regions"] = ["butock"]
+        record(rs, "examine_sacroiliac_joint")["pattern"] = "sacroiliac_joint_dysfunktion"
+
+    edit_yaml(data_copy / "coverage.yaml", break_rules)
+    found = "\n".join(messages(data_copy))
+    assert "coverage.yaml: [" in found
+    assert "examine_hip_joint.tests[5]: unknown test 'fadirr' (did you mean fadir" in found
+    assert "examine_piriformis.regions[0]: unknown region 'butock' (did you mean buttock" in found
+    assert "examine_sacroiliac_joint.pattern[0]: unknown pattern 'sacroiliac_joint_dysfunktion'" in found
+
+
+def test_a_symmetry_skipped_on_an_unknown_field_is_reported(data_copy: Path) -> None:
+    edit_yaml(
+        data_copy / "tests.yaml",
+        lambda rs: record(rs, "passive_slr")["symmetry"].update(skip_when="reproduces_pain"),
+    )
+    assert any("passive_slr.symmetry.skip_when: unknown field 'reproduces_pain'" in m for m in messages(data_copy))

@@ -44,6 +44,32 @@ from rebalance.knowledge.loader import KnowledgeBase
         ("prolonged_sitting", ["How rebalance spots it", "sitting_hours_per_day", "What to do instead"]),
         ("tight", ["What it means", "tight:<target>"]),
         ("saddle_anaesthesia", ["emergency"]),
+        (
+            "hip_joint_pathology",
+            [
+                "A screen, not a muscle imbalance",
+                "Where to refer",
+                "(routine)",
+                "What makes it stand out",
+                "hip internal rotation of 25° or less (weight 0.2) [source: sutlive_2008]",
+                "Precautions kept until a doctor has checked: Hip osteoarthritis",
+                "Sit to stand from a chair (sit_to_stand)",
+                "[sutlive_2008] Sutlive TG",
+                "[nice_ng226]",
+            ],
+        ),
+        (
+            "neurological_deficit",
+            ["(soon)", "within days", "Weak or underactive: Tibialis anterior is read as Nerve signs", "[tawa_2017]"],
+        ),
+        ("lumbar_spinal_stenosis", ["Seated forward bend (seated_flexion_stretch)", "[cook_2011]", "[suri_2010]"]),
+        ("spondylolysis_spondylolisthesis", ["or on its own: a spondylolisthesis already diagnosed", "[masci_2006]"]),
+        ("one_leg_hyperextension", ["How far to trust it", "neither sensitive nor specific", "[source: grodahl_2016]"]),
+        ("fadir", ["Examination questions it answers (coverage): Hip joint (examine_hip_joint)"]),
+        (
+            "examine_hip_joint",
+            ["What it asks", "Symptoms in: Groin (groin)", "FADIR test", "never that nothing was", "[sutlive_2008]"],
+        ),
     ],
 )
 def test_explain_shows_what_it_is_and_how_it_connects(cli: Any, rid: str, must_show: list[str]) -> None:

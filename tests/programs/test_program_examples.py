@@ -90,4 +90,6 @@ def test_every_pattern_has_a_program_row() -> None:
     from tests.cases.test_examples import EXPECTED
 
     leaders = {EXPECTED[name]["leads"] for name in PROGRAMS} - {None}
-    assert leaders == set(default().pattern)
+    # the screens' programs (flexion-biased work for stenosis, NICE's hip exercise ...) are pinned by
+    # the clinical corpus (tests/cases/clinical)
+    assert leaders == {p.id for p in default().pattern.values() if p.kind == "imbalance"}

@@ -95,10 +95,12 @@ def test_a_worse_measurement_never_lowers_a_severity(
     test, fld, base, lower_is_worse, lo, hi = norm
     v1, v2 = sorted((lo + a * (hi - lo), lo + b * (hi - lo)))
     better, worse = (v2, v1) if lower_is_worse else (v1, v2)
-    is_int = any(f.type == "integer" for f in default().test[test].fields if f.name == fld)
+    field = next(f for f in default().test[test].fields if f.name == fld)
 
     def severity(value: float) -> int:
-        v: float | int = round(value) if is_int else round(value, 1)
+        v: float | int = round(value) if field.type == "integer" else round(value, 1)
+        if field.step:  # a graded field (e.g. a strength grade in halves) takes only its steps
+            v = round(value / field.step) * field.step
         doc = analyse_document(assessment(client={"sex": sex}, tests={test: {side: {fld: v}}}))
         ranks = [
             SEVERITY_RANK[f["severity"]] for f in doc["findings"] if f["id"].startswith(base) and f["side"] == side

@@ -110,3 +110,42 @@ def test_an_assessment_of_another_clinicians_patient_is_not_shown(client: TestCl
     sign_in(client, email("ben"))
     page = client.get(location)
     assert page.status_code == 403 and "Patient A1" not in page.text
+
+
+def _corpus_case(name: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "cases" / "clinical" / f"{name}.yaml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["assessment"])
+
+
+def _result_page(client: TestClient, cast: Cast, document: dict[str, Any]) -> str:
+    token = as_anna(client)
+    form = {**form_values(default(), document), "minutes": "20"}
+    response = post(client, f"/patients/{cast.patient_a1}/assessments", token, form)
+    assert response.status_code == 303, response.text
+    return client.get(response.headers["location"]).text
+
+
+def test_a_screen_comes_first_with_its_referral(client: TestClient, cast: Cast) -> None:
+    document = _corpus_case("hip_osteoarthritis_groin_pain")
+    page = _result_page(client, cast, document)
+    screen = analyse_document(document)["patterns"][0]
+    assert screen["kind"] == "screen"
+    assert page.index(default().pattern["hip_joint_pathology"].name) < page.index("Tests to do next")
+    assert "Screen: not a muscle imbalance." in page
+    assert f"Refer ({screen['refer']['urgency']}):" in page and html(screen["refer"]["why"]) in page
+
+
+def test_an_examination_with_no_test_says_what_to_examine_never_that_nothing_was_found(
+    client: TestClient, cast: Cast
+) -> None:
+    document = _corpus_case("empty_examination_coverage_none")
+    page = _result_page(client, cast, document)
+    coverage = analyse_document(document)["coverage"]
+    assert coverage["level"] == "none"
+    assert "None yet: no test that bears on these symptoms has been done" in page
+    assert html(coverage["message"]) in page
+    assert "within its norm" not in page and "Nothing further to test" not in page

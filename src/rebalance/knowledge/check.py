@@ -145,6 +145,8 @@ def _check_tests(kb: KnowledgeBase) -> Iterator[Problem]:
                 yield from _finding(kb, "tests", t.id, f"norms[{i}].finding", f"{norm.finding.kind}:{target}")
         if t.symmetry and t.symmetry.field not in names:
             yield ref.problem("symmetry.field", _unknown("field", t.symmetry.field, names))
+        if t.symmetry and t.symmetry.skip_when and t.symmetry.skip_when not in names:
+            yield ref.problem("symmetry.skip_when", _unknown("field", t.symmetry.skip_when, names))
         exempt = any(f.type in NORM_EXEMPT_TYPES for f in t.fields) or t.id in in_ratios
         if not (t.norms or t.symmetry or exempt):
             yield ref.problem("norms", "test has no norm, no symmetry and takes part in no ratio")
@@ -210,6 +212,80 @@ def _check_patterns(kb: KnowledgeBase) -> Iterator[Problem]:
                 "activities",
                 "activity",
             )
+
+
+def _check_measure(kb: KnowledgeBase, rid: str, path: str, measure: m.Measure) -> Iterator[Problem]:
+    ref = _Ref(kb, "patterns", rid)
+    test = kb.test.get(measure.test)
+    if test is None:
+        yield ref.problem(f"{path}.test", _unknown("test", measure.test, kb.test))
+        return
+    fields = {f.name: f for f in test.fields}
+    field = fields.get(measure.field)
+    if field is None:
+        yield ref.problem(f"{path}.field", _unknown("field", measure.field, fields))
+    elif field.type == "enum" and measure.value not in field.values:
+        yield ref.problem(f"{path}.value", f"'{measure.value}' is not one of {', '.join(field.values)}")
+    elif (field.type == "boolean") != isinstance(measure.value, bool):
+        yield ref.problem(f"{path}.value", f"'{measure.value}' does not fit the {field.type} field '{field.name}'")
+
+
+def _check_screen_items(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen) -> Iterator[Problem]:
+    for i, item in enumerate(screen.items):
+        at = f"screen.items[{i}]"
+        yield from _ids(kb, "patterns", p.id, f"{at}.regions", item.regions, "regions", "region")
+        yield from _ids(kb, "patterns", p.id, f"{at}.aggravated_by", item.aggravated_by, "activities", "activity")
+        yield from _ids(kb, "patterns", p.id, f"{at}.eased_by", item.eased_by, "activities", "activity")
+        yield from _ids(kb, "patterns", p.id, f"{at}.conditions", item.conditions, "conditions", "condition")
+        for j, fid in enumerate(item.findings):
+            yield from _finding(kb, "patterns", p.id, f"{at}.findings[{j}]", fid)
+        if item.measure is not None:
+            yield from _check_measure(kb, p.id, f"{at}.measure", item.measure)
+
+
+def _check_screens(kb: KnowledgeBase) -> Iterator[Problem]:
+    """A screen's items, groups, implied conditions, favoured exercises and rereadings name real records."""
+    for p in kb.pattern.values():
+        screen = p.screen
+        if screen is None:
+            continue
+        ref = _Ref(kb, "patterns", p.id)
+        yield from _check_screen_items(kb, p, screen)
+        items = {item.id for item in screen.items}
+        for i, group in enumerate(screen.required):
+            for j, iid in enumerate(group):
+                if iid not in items:
+                    yield ref.problem(f"screen.required[{i}][{j}]", _unknown("screen item", iid, items))
+        for i, iid in enumerate(screen.sufficient):
+            if iid not in items:
+                yield ref.problem(f"screen.sufficient[{i}]", _unknown("screen item", iid, items))
+        if screen.min_items > len(screen.items):
+            yield ref.problem("screen.min_items", "min_items exceeds the number of items")
+        if "{consequence}" not in p.explanation_template:
+            yield ref.problem("explanation_template", "a screen's explanation must say '{consequence}'")
+        yield from _ids(
+            kb, "patterns", p.id, "screen.implies_conditions", screen.implies_conditions, "conditions", "condition"
+        )
+        yield from _ids(
+            kb, "patterns", p.id, "screen.favours", [f.exercise for f in screen.favours], "exercises", "exercise"
+        )
+        for i, r in enumerate(screen.rereads):
+            for name, fid in [("finding", r.finding), ("as_finding", r.as_finding)] + [("given", g) for g in r.given]:
+                yield from _finding(kb, "patterns", p.id, f"screen.rereads[{i}].{name}", fid)
+            yield from _ids(
+                kb, "patterns", p.id, f"screen.rereads[{i}].given_regions", r.given_regions, "regions", "region"
+            )
+
+
+def _check_coverage(kb: KnowledgeBase) -> Iterator[Problem]:
+    for rule in kb.coverage.values():
+        yield from _ids(kb, "coverage", rule.id, "regions", rule.regions, "regions", "region")
+        yield from _ids(kb, "coverage", rule.id, "aggravated_by", rule.aggravated_by, "activities", "activity")
+        yield from _ids(kb, "coverage", rule.id, "tests", rule.tests, "tests", "test")
+        if rule.pattern is not None:
+            yield from _ids(kb, "coverage", rule.id, "pattern", [rule.pattern], "patterns", "pattern")
+        if not (rule.regions or rule.aggravated_by or rule.default):
+            yield _Ref(kb, "coverage", rule.id).problem("regions", "a rule needs regions, aggravated_by or default")
 
 
 def _check_lifestyle(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -320,6 +396,8 @@ CHECKS = (
     _check_tests,
     _check_compensations_and_ratios,
     _check_patterns,
+    _check_screens,
+    _check_coverage,
     _check_lifestyle,
     _check_exercises,
     _check_conditions,

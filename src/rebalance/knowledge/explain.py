@@ -149,19 +149,91 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
             ("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x])
         )
     sections.append(("Positions and loads", [*_position_lines(kb, t.positions), _ruled_out_by(kb, t)]))
+    asks = [r.id for r in kb.coverage.values() if t.id in r.tests]
     sections.append(
         (
             "How it connects",
             [
                 f"Looks at: {', '.join(t.targets)}",
                 f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
+                f"Examination questions it answers (coverage): {_names(kb, 'coverage', asks)}",
             ],
         )
     )
     return sections
 
 
+def _coverage(kb: KnowledgeBase, r: m.CoverageRule) -> list[Section]:
+    when = [
+        f"Symptoms in: {_names(kb, 'regions', r.regions)}",
+        f"Or made worse by: {_names(kb, 'activities', r.aggravated_by)}",
+    ]
+    if r.default:
+        when.append("And whenever no other question applies.")
+    if r.pattern:
+        when.append(f"Not asked when a finding argues against the {_names(kb, 'patterns', [r.pattern])}.")
+    return [
+        ("What it asks", [f"Examine {r.question}."]),
+        ("When the symptoms raise it", when),
+        ("Tests that answer it (any one; the first is preferred)", [_names(kb, "tests", r.tests)]),
+        (
+            "How it counts",
+            [
+                "An analysis whose questions no test done answers has coverage 'none' and says what to examine, "
+                "never that nothing was found; some answered: 'partial', naming what is missing; all: 'full'."
+            ],
+        ),
+    ]
+
+
+def _screen_item(item: m.ScreenItem) -> str:
+    return f"{item.says} (weight {item.weight}) [source: {item.source}]"
+
+
+def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral) -> list[Section]:
+    """A screen: what it is not, where to refer, the items that recognise it and what it changes."""
+    stands = f"It stands when {screen.min_items} of these are met on one side, each required group having one"
+    if screen.sufficient:
+        stands += f", or on its own: {'; '.join(i.says for i in screen.items if i.id in screen.sufficient)}"
+    groups = [" or ".join(i.says for i in screen.items if i.id in g) for g in screen.required]
+    favoured = [f"{_names(kb, 'exercises', [f.exercise])}: {f.why}" for f in screen.favours]
+    changes = [
+        f"Precautions kept until a doctor has checked: {_names(kb, 'conditions', screen.implies_conditions)}",
+        *favoured,
+        *[
+            f"{finding_words(kb, r.finding)} is read as {finding_words(kb, r.as_finding)}: {r.reason} "
+            f"[source: {r.source}]"
+            for r in screen.rereads
+        ],
+    ]
+    return [
+        (
+            "Kind",
+            [
+                "A screen, not a muscle imbalance: it comes before every imbalance pattern, and the muscle "
+                "findings may be a consequence of it rather than the cause.",
+                f"Why: {screen.consequence}",
+            ],
+        ),
+        ("Where to refer", [f"{refer.to} ({refer.urgency})", refer.why]),
+        (
+            "What makes it stand out",
+            [f"{stands}." + (f" Required: {'; '.join(groups)}." if groups else "")]
+            + [_screen_item(i) for i in screen.items],
+        ),
+        ("What it changes in the program", changes),
+    ]
+
+
 def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
+    if p.screen is not None and p.refer is not None:
+        tests = sorted({s.test for s in p.suggested_tests} | {i.measure.test for i in p.screen.items if i.measure})
+        return [
+            ("What it is", [p.summary, p.defined_by]),
+            ("How it can cause the pain", [p.mechanism]),
+            *_screen(kb, p, p.screen, p.refer),
+            ("How it connects", [f"Tests that inform it: {_names(kb, 'tests', tests)}"]),
+        ]
     index = addressing_index(kb)
     signs = [f"{finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
@@ -351,6 +423,7 @@ RENDERERS: dict[str, Callable[[KnowledgeBase, Any], list[Section]]] = {
     "finding_kinds": _finding_kind,
     "conditions": _condition,
     "positions": _position,
+    "coverage": _coverage,
 }
 
 

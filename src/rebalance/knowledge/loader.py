@@ -49,6 +49,7 @@ KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     "conditions": ("conditions.yaml", m.ClinicalCondition),
     "safety_rules": ("safety_rules.yaml", m.SafetyRule),
     "claims": ("claims.yaml", m.Claim),
+    "coverage": ("coverage.yaml", m.CoverageRule),
 }
 
 # What `explain` and `kb dump` call each kind, in the order they are searched.
@@ -68,6 +69,7 @@ EXPLAINABLE = (
     "ratios",
     "regions",
     "criteria",
+    "coverage",
     "sources",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Side = Literal["left", "right"]
@@ -168,6 +168,9 @@ class Symmetry(Model):
     field: Id
     higher_is_better: bool
     finding_target: Id = Field(description="target of the asymmetry finding, e.g. side_bridge")
+    skip_when: Id | None = Field(
+        None, description="a boolean field that, true on either side, means the sides measure something else"
+    )
 
 
 class Test(Model):
@@ -178,6 +181,7 @@ class Test(Model):
         "range_of_motion",
         "provocation",
         "neurodynamic",
+        "neurological",
         "strength",
         "endurance",
         "posture",
@@ -260,14 +264,101 @@ class TestSuggestion(Model):
     why: str
     when_regions: list[Id] = []
     when_aggravated_by: list[Id] = []
+    when_age_under: int | None = Field(None, description="only for someone younger than this")
+
+
+class Referral(Model):
+    """Where a screen sends the person, how soon, and why (contract: ``refer``)."""
+
+    to: str
+    urgency: Literal["routine", "soon", "urgent"]
+    why: str
+
+
+class Measure(Model):
+    """One comparison on a measured test field, met on a side when that side's value passes."""
+
+    test: Id
+    field: Id
+    op: Literal["gt", "ge", "lt", "le", "eq"]
+    value: float | bool | str
+
+
+class ScreenItem(Sourced):
+    """One item of a screen's cluster: a fact of the history or the examination, in plain words.
+
+    Exactly one criterion is set. Items with a side (a measure of a sided test, a region on one
+    side, a finding with a side) are met per side; the others count for both sides.
+    """
+
+    id: Id
+    says: str = Field(description="the item in plain words, for the explanation")
+    weight: float = Field(gt=0, le=1)
+    age_over: int | None = None
+    age_under: int | None = None
+    regions: list[Id] = []
+    both_legs: bool = Field(False, description="symptoms in a radicular leg region on both sides")
+    aggravated_by: list[Id] = []
+    eased_by: list[Id] = []
+    conditions: list[Id] = Field([], description="a condition already known (the client's conditions)")
+    athlete: bool = Field(False, description="an athlete, or a client who names a sport")
+    findings: list[str] = Field([], description="finding ids without side")
+    measure: Measure | None = None
+
+    @model_validator(mode="after")
+    def _one_criterion(self) -> ScreenItem:
+        set_ = [
+            self.age_over is not None,
+            self.age_under is not None,
+            bool(self.regions),
+            self.both_legs,
+            bool(self.aggravated_by),
+            bool(self.eased_by),
+            bool(self.conditions),
+            self.athlete,
+            bool(self.findings),
+            self.measure is not None,
+        ]
+        if sum(set_) != 1:
+            raise ValueError("a screen item has exactly one criterion")
+        return self
+
+
+class Rereading(Sourced):
+    """With ``given`` on the same side, a finding is read as another: the muscle result measures the nerve."""
+
+    finding: str = Field(description="finding id without side, e.g. weak:tibialis_anterior")
+    given: list[str] = Field([], description="finding ids without side; one present on the same side is enough")
+    given_regions: list[Id] = Field([], description="or symptoms in one of these regions on the same side")
+    as_finding: str = Field(description="finding id without side it is read as, e.g. neural:lumbar_nerve_roots")
+    reason: str
+
+
+class Favoured(Model):
+    exercise: Id
+    why: str
+
+
+class Screen(Model):
+    """How a screen pattern is recognised and what it changes in the program."""
+
+    items: list[ScreenItem]
+    min_items: int = Field(ge=1, description="items met (on one side) for the screen to stand")
+    required: list[list[Id]] = Field([], description="item ids; each group needs one of its items met")
+    sufficient: list[Id] = Field([], description="items that stand alone (a condition already diagnosed)")
+    consequence: str = Field(description="why the muscle findings may be a consequence rather than the cause")
+    implies_conditions: list[Id] = Field([], description="conditions whose precautions the program then keeps")
+    favours: list[Favoured] = Field([], description="exercises the program then includes, if the client may do them")
+    rereads: list[Rereading] = []
 
 
 class Pattern(Model):
     id: Id
     name: str
+    kind: Literal["imbalance", "screen"] = "imbalance"
     summary: str
     defined_by: str
-    signs: list[PatternSign]
+    signs: list[PatternSign] = []
     required: list[list[str]] = Field([], description="each inner list: at least one of these findings must be present")
     symptoms: list[SymptomSign] = []
     weakened_by: list[PatternSign] = Field(
@@ -276,7 +367,16 @@ class Pattern(Model):
     mechanism: str
     explanation_template: str = Field(description="plain words; {side}, {evidence} are filled in")
     suggested_tests: list[TestSuggestion] = []
+    refer: Referral | None = Field(None, description="screens: where to refer")
+    screen: Screen | None = Field(None, description="screens: the cluster that recognises it")
     sources: list[Id]
+
+    @model_validator(mode="after")
+    def _screen_shape(self) -> Pattern:
+        is_screen = self.kind == "screen"
+        if is_screen != (self.refer is not None) or is_screen != (self.screen is not None):
+            raise ValueError("a screen has 'refer' and 'screen'; an imbalance has neither")
+        return self
 
 
 # --- lifestyle -------------------------------------------------------------------------------
@@ -407,6 +507,12 @@ class RedFlag(Model):
     urgency_alone: Urgency
     where_to_go: str
     derived: str | None = Field(None, description="how the engine derives it from the assessment (not ticked by hand)")
+    lifetime: bool = Field(
+        False, description="a fact of the person's history: asked at assessment, not in the weekly check-in"
+    )
+    program_advice: bool = Field(
+        False, description="advice on running the program: left out when the program is withheld"
+    )
     sources: list[Id]
 
 
@@ -457,6 +563,29 @@ class Criterion(Sourced):
     severe_at: float | None = None
     bands: list[tuple[float, str]] = Field([], description="upper bound (inclusive) and label, in rising order")
     summary: str
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+class CoverageRule(Model):
+    """A question the symptoms raise and the tests that answer it (any one is enough).
+
+    It applies when the person has symptoms in one of ``regions`` or made worse by one of
+    ``aggravated_by``; a ``default`` rule applies when no other does.
+    """
+
+    id: Id
+    name: str
+    question: str = Field(description="what to examine, in plain words")
+    regions: list[Id] = []
+    aggravated_by: list[Id] = []
+    default: bool = False
+    pattern: Id | None = Field(
+        None, description="the pattern it asks about: not asked when a finding argues against it"
+    )
+    tests: list[Id] = Field(min_length=1, description="the tests that answer it, the preferred first")
+    sources: list[Id]
 
 
 # --- claims -------------------------------------------------------------------------------

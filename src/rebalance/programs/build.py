@@ -180,7 +180,8 @@ def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[s
         )
     for cid in sorted(profile.conditions):
         cond = kb.conditions[cid]
-        out.append(f"{cond.name}: " + "; ".join(cond.precautions) + ".")
+        kept = "Kept as a precaution until a doctor has checked: " if cid in profile.screened else ""
+        out.append(f"{kept}{cond.name}: " + "; ".join(cond.precautions) + ".")
     return out
 
 

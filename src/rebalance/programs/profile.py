@@ -49,6 +49,8 @@ class Profile:
     older: bool
     deconditioned: bool
     reasons: tuple[str, ...]  # why the level is what it is
+    screened: frozenset[str] = frozenset()  # conditions a screen implies, kept as precautions until checked
+    favoured: tuple[tuple[str, str], ...] = ()  # (exercise, why) a screen asks for, if the client may do them
 
 
 def _start_level(kb: KnowledgeBase, case: Case, scores: dict[str, Any]) -> tuple[int, list[str]]:
@@ -69,25 +71,44 @@ def _start_level(kb: KnowledgeBase, case: Case, scores: dict[str, Any]) -> tuple
     return max(1, min(3, level)), reasons
 
 
+def _screens(kb: KnowledgeBase, document: dict[str, Any]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """The conditions the document's screens imply and the exercises they favour (data: patterns.yaml)."""
+    implied: set[str] = set()
+    favoured: list[tuple[str, str]] = []
+    for p in document["patterns"]:
+        screen = kb.pattern[p["id"]].screen if p.get("kind") == "screen" else None
+        if screen is not None:
+            implied.update(screen.implies_conditions)
+            favoured += [(f.exercise, f.why) for f in screen.favours]
+    return frozenset(implied), tuple(dict.fromkeys(favoured))
+
+
 def make_profile(kb: KnowledgeBase, case: Case, document: dict[str, Any]) -> Profile:
-    """The program's profile of the client, from the case and its analysis document."""
+    """The program's profile of the client, from the case and its analysis document.
+
+    A screen (not a muscle imbalance) adds the conditions it implies, whose precautions the program
+    keeps, and the exercises it favours; with a screen there is always something to work on.
+    """
     a = case.assessment
     level, reasons = _start_level(kb, case, document["scores"])
     gentle = document["safety"]["level"] == "caution"
     to_correct = [f for f in document["findings"] if weight(f) >= MIN_WEIGHT]
-    mode = "gentle" if gentle else "full" if to_correct else "maintenance"
+    implied, favoured = _screens(kb, document)
+    mode = "gentle" if gentle else "full" if to_correct or favoured else "maintenance"
     if gentle:
         level, reasons = 1, [*reasons, "a clinician must review first (caution)"]
     household = {e.id for e in kb.equipment.values() if e.household}
     return Profile(
         mode=mode,
         level=level,
-        conditions=frozenset(a.client.conditions),
+        conditions=frozenset(a.client.conditions) | implied,
         equipment=frozenset(household | set(a.client.equipment)),
         neural=any(f["kind"] == "neural" for f in document["findings"]),
         older=a.client.age >= kb.criterion["older_adult_age"].value,
         deconditioned=a.client.activity_level == "sedentary" or level == 1,
         reasons=tuple(reasons),
+        screened=implied - set(a.client.conditions),
+        favoured=favoured,
     )
 
 

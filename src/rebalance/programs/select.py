@@ -180,6 +180,8 @@ def select(
         if not sel.address(finding) and finding["severity"] != "mild":
             care, note = sel.unaddressed_reason(finding)
             hands_on.append({"finding": finding["id"], "care": care, "note": note})
+    for ex_id, why in profile.favoured:
+        sel.prefer([ex_id], why)
     sel.ensure(
         None,
         "Core stability protects the lumbar spine under load (McGill; NICE NG59 recommends exercise).",

@@ -7,11 +7,13 @@ from typing import Any
 from rebalance.assessment import scores
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.coverage import coverage
 from rebalance.reasoning.findings import FindingSet, interpret
 from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
-from rebalance.reasoning.patterns import score_patterns, suggest_tests, within_precautions
+from rebalance.reasoning.patterns import argued_against, score_patterns, suggest_tests, within_precautions
 from rebalance.reasoning.rules import compile_rules
 from rebalance.reasoning.safety import assess_safety, withholds_program
+from rebalance.reasoning.screens import reread, score_screens, screens_first
 
 ANALYSIS_SCHEMA = "rebalance.analysis/1"
 
@@ -37,16 +39,20 @@ def _scores(kb: KnowledgeBase, case: Case) -> dict[str, Any]:
 
 
 def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
-    """Analyse a validated case: scores, findings, safety, patterns, tests to do next."""
+    """Analyse a validated case: scores, findings, patterns (screens first), safety, tests to do next, coverage."""
     rules = compile_rules(kb)
     findings = interpret(kb, rules, case)
+    reread(kb, findings, case)
     factors = active_factors(kb, case)
     apply_priors(findings, factors)
     findings.finalize()
     score_block = _scores(kb, case)
+    found = score_screens(kb, findings, case)
+    patterns = screens_first(kb, found, score_patterns(kb, findings, case))
     ctx = {
         "neural": [f for f in findings.by_id.values() if f.kind == "neural"],
         "start_back": score_block["start_back"],
+        "screens": {s["id"] for s in found},
     }
     safety = assess_safety(kb, case, ctx)
     withheld = withholds_program(safety["level"])
@@ -68,9 +74,12 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
             }
             for f in findings.ordered()
         ],
-        "patterns": score_patterns(kb, findings, case),
+        "patterns": patterns,
         # no exercise testing is suggested until a doctor has seen someone with serious flags
-        "suggested_tests": [] if withheld else within_precautions(kb, case, suggest_tests(kb, case)),
+        "suggested_tests": (
+            [] if withheld else within_precautions(kb, case, suggest_tests(kb, case, findings, ctx["screens"]))
+        ),
+        "coverage": coverage(kb, case, withheld, argued_against(kb, findings)),
         "lifestyle_factors": [a.document() for a in factors],
         "tests_done": sorted(case.tests),
         "program": None,

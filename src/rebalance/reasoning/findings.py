@@ -91,7 +91,7 @@ class FindingSet:
         found.rank = max(found.rank, rank)
         found.evidence.append(ev)
 
-    def _remove(self, f: Finding) -> None:
+    def remove(self, f: Finding) -> None:
         del self.by_id[f.id]
         self.by_base[f.base].remove(f)
         if not self.by_base[f.base]:
@@ -117,7 +117,7 @@ class FindingSet:
             if refuted or conflicting:
                 doomed.append(f)
         for f in doomed:
-            self._remove(f)
+            self.remove(f)
 
     def finalize(self) -> None:
         """Fix each finding's confidence; call after lifestyle priors are applied."""
@@ -197,7 +197,9 @@ def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict
 def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
     if ct.symmetry is None:
         return
-    fld, higher_better, target, fmax = ct.symmetry
+    fld, higher_better, target, fmax, skip_when = ct.symmetry
+    if skip_when and any(values.get(skip_when) is True for values in entry.sides.values()):
+        return  # e.g. a straight-leg raise stopped by leg pain measures the nerve, not a side-to-side difference
     flag, moderate, severe, source = rules.lsi
     for label, pair in _pairs(ct, entry, fld):
         if "left" not in pair or "right" not in pair:

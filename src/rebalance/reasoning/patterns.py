@@ -7,6 +7,7 @@ matching finding, plus the weights of the symptoms that fit; it is reported only
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rebalance.assessment.models import Case
@@ -38,10 +39,12 @@ def finding_words(kb: KnowledgeBase, f: Finding) -> str:
         return (
             f"a {f.target.replace('_', ' to ')} ratio of {f.evidence[0].value}{(' on the ' + f.side) if f.side else ''}"
         )
-    if f.kind == "neural":
+    if f.kind == "neural" and f.target == "sciatic_nerve":
         return f"a sensitive {side}sciatic nerve ({tests})"
+    if f.kind == "neural":
+        return f"reduced {side}nerve-root function ({tests})"
     if f.kind == "joint":
-        return f"a painful {side}{f.target.replace('_', ' ')} ({tests})"
+        return f"pain from the {side}{kb.structures[f.target].name.lower()} ({tests})"
     return f"{f.target.replace('_', ' ')} ({tests})"
 
 
@@ -101,6 +104,8 @@ def _side(used: list[Finding]) -> str:
 def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
     out = []
     for p in kb.pattern.values():
+        if p.kind != "imbalance":
+            continue  # screens are recognised by their own items (reasoning.screens)
         confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
@@ -115,6 +120,7 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
         out.append(
             {
                 "id": p.id,
+                "kind": p.kind,
                 "confidence": confidence,
                 "findings": [f.id for f in used],
                 "explanation": text.replace(" .", ".").replace(" ,", ","),
@@ -123,15 +129,30 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
     return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
 
 
-def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
-    """Tests to run next: the symptoms point at a pattern whose tests were not done."""
+def argued_against(kb: KnowledgeBase, findings: FindingSet | None) -> set[str]:
+    """Patterns a finding present argues against (their ``weakened_by``): their tests are not worth suggesting."""
+    if findings is None:
+        return set()
+    return {p.id for p in kb.pattern.values() if any(w.finding in findings.by_base for w in p.weakened_by)}
+
+
+def suggest_tests(
+    kb: KnowledgeBase, case: Case, findings: FindingSet | None = None, standing: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Tests to run next: the symptoms point at a pattern whose tests were not done.
+
+    The tests of a screen that stands come first; a pattern the findings argue against suggests none.
+    """
+    first, against = set(standing), argued_against(kb, findings)
     s = case.assessment.symptoms
     side_of: dict[str, set[str]] = {}
     for loc in s.locations:
         side_of.setdefault(loc.region, set()).add(loc.side)
-    ranked: list[tuple[int, int, dict[str, Any]]] = []
+    ranked: list[tuple[int, int, int, dict[str, Any]]] = []
     seen: set[tuple[str, str | None]] = set()
-    for p in kb.pattern.values():
+    for p in sorted(kb.pattern.values(), key=lambda p: p.id not in first):  # a standing screen's own first
+        if p.id in against:
+            continue
         for sug in p.suggested_tests:
             if sug.test in case.tests:
                 continue
@@ -140,6 +161,8 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
                 continue
             hit_acts = set(sug.when_aggravated_by) & set(s.aggravated_by)
             if sug.when_aggravated_by and not hit_acts:
+                continue
+            if sug.when_age_under is not None and case.assessment.client.age >= sug.when_age_under:
                 continue
             sides = {x for r in hit_regions for x in side_of[r]} - {"central"}
             side = (
@@ -156,8 +179,8 @@ def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
             # the more specific the match, the sooner: aggravating activities, then regions
             # other than the low back (which fits almost every pattern)
             relevance = 2 * len(hit_acts) + sum(1 for r in hit_regions if r != "low_back")
-            ranked.append((-relevance, len(ranked), item))
-    return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
+            ranked.append((0 if p.id in first else 1, -relevance, len(ranked), item))
+    return [r[-1] for r in sorted(ranked, key=lambda r: r[:3])]
 
 
 def within_precautions(kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:

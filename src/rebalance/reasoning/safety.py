@@ -3,6 +3,9 @@
 The flags present are those ticked plus those derived from the assessment (age, duration,
 leg symptoms on both sides, nerve-root signs, STarT Back risk, severe pain). Each flag has a
 level alone; the rules in ``safety_rules.yaml`` escalate clusters. The highest level wins.
+Facts of a person's history (a past cancer, ...) are caution alone and weighed with age and the
+other flags by the rules; leg symptoms on both sides count when new, not when long-standing with
+the stenosis picture. An urgent or emergency document says nothing about running the program.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.screens import legs_on_both_sides
 
 LEVELS = ("clear", "caution", "urgent", "emergency")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -20,9 +24,22 @@ RANK = {name: i for i, name in enumerate(LEVELS)}
 Context = dict[str, Any]
 
 
+STENOSIS = "lumbar_spinal_stenosis"
+
+
 def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
-    legs = [loc.side for loc in case.assessment.symptoms.locations if kb.regions[loc.region].radicular]
-    return "both" in legs or ("left" in legs and "right" in legs)
+    """Leg symptoms on both sides, unless long-standing, not getting weaker, with the stenosis picture.
+
+    Bilateral sciatica that is new (or, ticked by hand, spreading or worse) can herald cauda equina
+    compression; leg symptoms on both sides for months that come with walking and ease with sitting
+    are neurogenic claudication (Finucane 2020; the stenosis screen says where to refer).
+    """
+    if not legs_on_both_sides(kb, case):
+        return False
+    a = case.assessment
+    settled = a.symptoms.duration_weeks >= kb.criterion["new_pain_weeks"].value
+    worsening = "progressive_weakness" in a.red_flags
+    return not (settled and not worsening and STENOSIS in ctx.get("screens", ()))
 
 
 NEURAL_TESTS = ("passive_slr", "slump", "crossed_slr")
@@ -104,18 +121,14 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
     level = "clear"
     action = ""
     from_rule = False
-    flags = []
     for fid in present:
         flag = kb.red_flags[fid]
-        flags.append({"id": fid, "message": f"{flag.meaning} {flag.where_to_go}"})
         if RANK[flag.urgency_alone] > RANK[level]:
             level, action = flag.urgency_alone, flag.where_to_go
-    for cid in conditions:
-        cond = kb.conditions[cid]
-        if cond.urgency != "none" and cid not in present:
-            flags.append({"id": cid, "message": f"{cond.name}: {cond.meaning} " + "; ".join(cond.precautions) + "."})
-            if RANK[cond.urgency] > RANK[level]:
-                level, action = cond.urgency, "; ".join(cond.precautions) + "."
+    cautions = [kb.conditions[c] for c in conditions if kb.conditions[c].urgency != "none" and c not in present]
+    for cond in cautions:
+        if RANK[cond.urgency] > RANK[level]:
+            level, action = cond.urgency, "; ".join(cond.precautions) + "."
     have = set(present)
     for rule in kb.safety_rules.values():
         # a matching cluster rule raises the level; at the same level the first matching rule's
@@ -124,15 +137,36 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
             continue
         if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
             level, action, from_rule = rule.level, rule.message, True
+    flags = _flag_messages(kb, present, cautions, withholds_program(level))
     return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
 
 
+def _flag_messages(
+    kb: KnowledgeBase, present: list[str], cautions: Sequence[Any], withheld: bool
+) -> list[dict[str, str]]:
+    """Each flag with what it means and where to go. When the program is withheld, advice on running it
+    (a gentle start, a clinician's review of the program, the STarT Back advice) is left out, and a
+    condition is named with what it means, without exercise precautions."""
+    flags = [
+        {"id": fid, "message": f"{kb.red_flags[fid].meaning} {kb.red_flags[fid].where_to_go}"}
+        for fid in present
+        if not (withheld and kb.red_flags[fid].program_advice)
+    ]
+    for cond in cautions:
+        advice = "" if withheld else " " + "; ".join(cond.precautions) + "."
+        flags.append({"id": cond.id, "message": f"{cond.name}: {cond.meaning}{advice}"})
+    return flags
+
+
 def check_in_questions(kb: KnowledgeBase) -> list[dict[str, str]]:
-    """The weekly red-flag check-in: every flag a person can answer themselves, in plain words."""
+    """The weekly red-flag check-in: every flag a person can answer themselves that can change from one
+    week to the next, in plain words. A fact of their history (a past cancer, injected drugs, long-term
+    steroids, osteoporosis) is weighed at the assessment with age and the other flags, not asked weekly:
+    answered yes every week it would stop the program for good."""
     return [
         {"id": f.id, "question": f.question, "category": f.category}
         for f in kb.red_flags.values()
-        if not f.derived or f.id == "bilateral_leg_symptoms"
+        if (not f.derived or f.id == "bilateral_leg_symptoms") and not f.lifetime
     ]
 
 

@@ -34,8 +34,13 @@ def _scores(s: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _findings(findings: list[dict[str, Any]]) -> list[str]:
+def _findings(findings: list[dict[str, Any]], coverage: dict[str, Any] | None) -> list[str]:
     if not findings:
+        level = (coverage or {}).get("level", "full")
+        if level == "none":
+            return ["  None yet: no test that bears on these symptoms has been done (see COVERAGE below)."]
+        if level == "partial":
+            return ["  No finding in the tests done; the tests not done are unknown, not normal (see COVERAGE)."]
         return ["  No findings: every test done was within its norm."]
     lines = []
     for f in findings:
@@ -97,12 +102,25 @@ def render_text(doc: dict[str, Any]) -> str:
     out += [f"SAFETY: {LEVEL_TITLE[safety['level']]}", *wrap(safety["message"])]
     for flag in safety["flags"]:
         out += wrap(f"- {flag['id']}: {flag['message']}")
-    out += ["", "SCORES", *_scores(doc["scores"]), "", "FINDINGS", *_findings(doc["findings"]), "", "PATTERNS"]
+    coverage = doc.get("coverage")
+    out += ["", "SCORES", *_scores(doc["scores"]), "", "FINDINGS", *_findings(doc["findings"], coverage)]
+    out += ["", "PATTERNS"]
     if not doc["patterns"]:
-        out.append("  No pattern stands out from the tests done.")
+        none_yet = (coverage or {}).get("level") == "none"
+        out.append(
+            "  No pattern can be judged before the tests below are done."
+            if none_yet
+            else "  No pattern stands out from the tests done."
+        )
     for p in doc["patterns"]:
-        out.append(f"  {p['id']} (confidence {p['confidence']:.2f})")
+        kind = "screen - not a muscle imbalance; " if p.get("kind") == "screen" else ""
+        out.append(f"  {p['id']} ({kind}confidence {p['confidence']:.2f})")
         out += wrap(p["explanation"], "    ")
+        if p.get("refer"):
+            r = p["refer"]
+            out += wrap(f"Refer ({r['urgency']}): {r['to']}. {r['why']}", "    ")
+    if coverage:
+        out += ["", f"COVERAGE: {coverage['level']}", *wrap(coverage["message"])]
     if doc["suggested_tests"]:
         out += ["", "TESTS TO DO NEXT"]
         for t in doc["suggested_tests"]:
