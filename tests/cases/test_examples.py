@@ -181,13 +181,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
         flags={"nerve_root_signs"},
         patterns={"nerve_root_irritation"},
         leads="nerve_root_irritation",
-        present={"neural:sciatic_nerve:left": "moderate", "asymmetry:passive_slr:left": None},
+        present={"neural:sciatic_nerve:left": "moderate"},
         absent=[
             "neural:sciatic_nerve:right",
             "tight:piriformis:left",
             SIJ,
             "tight:hamstrings:left",
-        ],  # a raise stopped by calf pain measures the nerve
+            "asymmetry:passive_slr:left",
+        ],  # a raise stopped by calf pain measures the nerve: no hamstring, no left/right reading
     ),
     "sacroiliac_postpartum.yaml": dict(
         safety="clear",
@@ -441,8 +442,10 @@ def test_no_suggestions_where_none_are_due(name: str, analysed: Any) -> None:
 
 @pytest.mark.parametrize("name", _files())
 def test_a_test_already_done_is_never_suggested(name: str, analysed: Any) -> None:
+    """Except as a re-test the document asks for (a painful squat, to repeat when pain allows)."""
     doc = analysed(name)
-    assert {s["test"] for s in doc["suggested_tests"]} & set(doc["tests_done"]) == set()
+    fresh = {s["test"] for s in doc["suggested_tests"] if not s.get("retest")}
+    assert fresh & set(doc["tests_done"]) == set()
 
 
 @pytest.mark.parametrize("name", _files())

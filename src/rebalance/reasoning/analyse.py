@@ -50,6 +50,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     }
     safety = assess_safety(kb, case, ctx)
     withheld = withholds_program(safety["level"])
+    patterns = score_patterns(kb, findings, case)
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,
@@ -68,9 +69,9 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
             }
             for f in findings.ordered()
         ],
-        "patterns": score_patterns(kb, findings, case),
+        "patterns": patterns,
         # no exercise testing is suggested until a doctor has seen someone with serious flags
-        "suggested_tests": [] if withheld else suggest_tests(kb, case),
+        "suggested_tests": [] if withheld else suggest_tests(kb, case, findings, patterns),
         "lifestyle_factors": [a.document() for a in factors],
         "tests_done": sorted(case.tests),
         "program": None,

@@ -2,7 +2,11 @@
 
 A pattern's confidence is the sum of its signs' weights times the confidence of the best
 matching finding, plus the weights of the symptoms that fit; it is reported only when every
-``required`` group has a finding present.
+``required`` group has a finding present. Two patterns that claim opposite pelvic tilts never
+both stand: the observed tilt decides, else the better supported one.
+
+Tests to do next come from the patterns the symptoms point at, minus those a stronger finding
+already answers, the leading pattern's first, at most ``MAX_SUGGESTED_TESTS``.
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
-from rebalance.reasoning.findings import MAX_CONFIDENCE, Finding, FindingSet
+from rebalance.reasoning.findings import MAX_CONFIDENCE, SQUAT, Finding, FindingSet, squat_read_as_pain
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
+MAX_SUGGESTED_TESTS = 5  # a clinician's next visit, not a test battery: the most telling few
 KIND_WORDS = {"tight": "tight", "weak": "weak"}
+# The pattern that claims each pelvic tilt (Janda's lower crossed pattern tips the pelvis forward).
+TILT_PATTERN = {"anterior": "lower_crossed_syndrome", "posterior": "posterior_pelvic_tilt"}
+TILT_TEST = "pelvic_tilt"
 
 
 def finding_words(kb: KnowledgeBase, f: Finding) -> str:
@@ -97,8 +105,30 @@ def _side(used: list[Finding]) -> str:
     return f"on the {main}" if weight[other] < weight[main] / 2 else f"on both sides, more on the {main}"
 
 
+def observed_tilt(findings: FindingSet, case: Case) -> str | None:
+    """The pelvic tilt the examination shows: anterior, posterior, or None (neutral or not examined).
+
+    A measured tilt counts when its norm flags it (a posture finding); an observed one as the
+    clinician recorded it, even an anterior tilt that most healthy people share.
+    """
+    for tilt in ("anterior", "posterior"):
+        if f"posture:{tilt}_pelvic_tilt" in findings.by_base:
+            return tilt
+    entry = case.tests.get(TILT_TEST)
+    seen = entry.whole.get("observed") if entry else None
+    return seen if seen in TILT_PATTERN else None
+
+
+def _consistent_with_tilt(patterns: list[dict[str, Any]], tilt: str | None) -> list[dict[str, Any]]:
+    """Drop the pattern that contradicts the observed tilt; with none observed, keep the better supported."""
+    claiming = [p["id"] for p in patterns if p["id"] in TILT_PATTERN.values()]  # strongest first
+    doomed = {pid for pid in claiming if pid != TILT_PATTERN[tilt]} if tilt else set(claiming[1:])
+    return [p for p in patterns if p["id"] not in doomed]
+
+
 def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    out = []
+    """The patterns the findings and symptoms are consistent with, strongest first."""
+    out: list[dict[str, Any]] = []
     for p in kb.pattern.values():
         confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
@@ -119,11 +149,53 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
                 "explanation": text.replace(" .", ".").replace(" ,", ","),
             }
         )
-    return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
+    ranked = sorted(out, key=lambda d: (-d["confidence"], d["id"]))
+    return _consistent_with_tilt(ranked, observed_tilt(findings, case))
 
 
-def suggest_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
-    """Tests to run next: the symptoms point at a pattern whose tests were not done."""
+def suggest_tests(
+    kb: KnowledgeBase, case: Case, findings: FindingSet, patterns: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Tests to do next: the candidates the symptoms point at, judged against what is known."""
+    chosen = judge_suggestions(kb, candidate_tests(kb, case), findings, patterns)
+    retest = _squat_retest(kb, case)
+    return [*chosen[: MAX_SUGGESTED_TESTS - 1], retest] if retest else chosen[:MAX_SUGGESTED_TESTS]
+
+
+def judge_suggestions(
+    kb: KnowledgeBase, candidates: list[dict[str, Any]], findings: FindingSet, patterns: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Drop the tests a stronger finding already answers; put the leading pattern's first.
+
+    A pattern whose ``weakened_by`` finding is present has a stronger explanation beside it
+    (nerve-root signs explain buttock and leg pain better than the piriformis or the sacroiliac
+    joint), so its provocation tests would only add noise. Then the candidates follow the
+    patterns' order (the leading pattern's first), the rest keep their relevance order.
+    """
+    explained = {p.id for p in kb.pattern.values() if any(sign.finding in findings.by_base for sign in p.weakened_by)}
+    order = {p["id"]: i for i, p in enumerate(patterns)}
+    kept = [(i, c) for i, c in enumerate(candidates) if c["pattern"] not in explained]
+    return [c for _, c in sorted(kept, key=lambda ic: (order.get(ic[1]["pattern"], len(order)), ic[0]))]
+
+
+def _squat_retest(kb: KnowledgeBase, case: Case) -> dict[str, Any] | None:
+    """A painful squat was not read: ask for it again when pain allows."""
+    if not squat_read_as_pain(kb, case):
+        return None
+    limit = kb.criterion["squat_pain_limit"]
+    return {
+        "test": SQUAT,
+        "why": (
+            f"The squat was painful or done with pain of {limit.value:g}/10 or more, so its compensations were "
+            "not read as muscle findings: they may be the body avoiding pain. Repeat it once pain has settled."
+        ),
+        "pattern": None,
+        "retest": True,
+    }
+
+
+def candidate_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
+    """Tests the symptoms point at: a pattern whose tests were not done, most specific first."""
     s = case.assessment.symptoms
     side_of: dict[str, set[str]] = {}
     for loc in s.locations:
