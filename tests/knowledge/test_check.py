@@ -127,3 +127,39 @@ def test_cli_kb_check_passes_on_packaged_data(cli: Any) -> None:
     code, out, err = cli("kb", "check")
     assert code == 0, err
     assert out.startswith("knowledge base OK:")
+
+
+# ----------------------------------------------------------------------------- aliases
+
+
+def test_an_alias_naming_two_records_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "equipment.yaml", lambda rs: record(rs, "swiss_ball")["aliases"].append("Ball"))
+    found = messages(data_copy)
+    assert any(
+        m.startswith("equipment.yaml: [") and "swiss_ball.aliases[" in m and "also names massage_ball" in m
+        for m in found
+    ), found
+
+
+def test_an_alias_shadowing_another_id_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "activities.yaml", lambda rs: record(rs, "twisting")["aliases"].append("lifting"))
+    found = messages(data_copy)
+    assert any(
+        "activities.yaml" in m and "twisting.aliases[" in m and "shadows the id of lifting" in m for m in found
+    ), found
+
+
+def test_an_alias_that_repeats_the_name_is_reported(data_copy: Path) -> None:
+    edit_yaml(
+        data_copy / "conditions.yaml", lambda rs: record(rs, "hypertension")["aliases"].append("High blood pressure")
+    )
+    found = messages(data_copy)
+    assert any("hypertension.aliases[" in m and "already the id or the name" in m for m in found), found
+
+
+def test_a_sport_trigger_naming_no_sport_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "lifestyle.yaml", lambda rs: record(rs, "cycling")["trigger"]["value"].append("biking"))
+    found = messages(data_copy)
+    assert any(
+        "lifestyle.yaml" in m and "cycling.trigger.value[" in m and "unknown sport 'biking'" in m for m in found
+    ), found

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from rebalance.errors import Problem
 from rebalance.knowledge import models as m
+from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import DATA_DIR, KnowledgeBase, read_knowledge
 from rebalance.knowledge.queries import addressing_index, finding_id_error, suggest
 
@@ -217,6 +218,8 @@ def _check_lifestyle(kb: KnowledgeBase) -> Iterator[Problem]:
             yield _Ref(kb, "lifestyle", f.id).problem(
                 "trigger.field", _unknown("assessment field", f.trigger.field, LIFESTYLE_FIELDS)
             )
+        if f.trigger.field == "sports" and isinstance(f.trigger.value, list):  # the parser stores sport ids
+            yield from _ids(kb, "lifestyle", f.id, "trigger.value", f.trigger.value, "sports", "sport")
         for i, fid in enumerate(f.tends_to_produce):
             yield from _finding(kb, "lifestyle", f.id, f"tends_to_produce[{i}]", fid)
 
@@ -275,6 +278,18 @@ def _check_safety(kb: KnowledgeBase) -> Iterator[Problem]:
             yield _Ref(kb, "safety_rules", rule.id).problem("min_count", "min_count exceeds the number of flags listed")
 
 
+def _check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
+    """An alias names one record: it neither shadows another id nor repeats its own id or name."""
+    for kind in vocabulary.VOCABULARIES:
+        for rid, where, why in vocabulary.clashes(kb, kind):
+            yield _Ref(kb, kind, rid).problem(where, why)
+        for rid, record in kb.records[kind].items():
+            own = {vocabulary.key(rid), vocabulary.key(getattr(record, "name", "") or rid)}
+            for i, alias in enumerate(getattr(record, "aliases", ())):
+                if vocabulary.key(alias) in own:
+                    yield _Ref(kb, kind, rid).problem(f"aliases[{i}]", f"'{alias}' is already the id or the name")
+
+
 def _check_claims(kb: KnowledgeBase) -> Iterator[Problem]:
     every = kb.all_ids() | set(kb.red_flags) | set(kb.lifestyle) | set(kb.conditions)
     for c in kb.claims.values():
@@ -292,6 +307,7 @@ CHECKS = (
     _check_lifestyle,
     _check_exercises,
     _check_safety,
+    _check_vocabulary,
     _check_claims,
 )
 

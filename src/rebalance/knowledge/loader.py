@@ -34,6 +34,7 @@ KINDS: dict[str, tuple[str, type[BaseModel]]] = {
     "regions": ("regions.yaml", m.Region),
     "activities": ("activities.yaml", m.Term),
     "equipment": ("equipment.yaml", m.Equipment),
+    "sports": ("sports.yaml", m.Term),
     "finding_kinds": ("finding_kinds.yaml", m.Term),
     "muscle_groups": ("muscle_groups.yaml", m.MuscleGroup),
     "muscles": ("muscles.yaml", m.Muscle),
@@ -65,6 +66,7 @@ EXPLAINABLE = (
     "muscle_groups",
     "ratios",
     "regions",
+    "sports",
     "criteria",
     "sources",
 )

@@ -44,10 +44,11 @@ class Source(Model):
 
 
 class Term(Model):
-    """A plain vocabulary entry (region, equipment, finding kind, muscle group)."""
+    """A plain vocabulary entry (region, equipment, activity, sport, finding kind, muscle group)."""
 
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     summary: str
     sources: list[Id] = []
 
@@ -74,6 +75,7 @@ class Nerve(Model):
 class Muscle(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     latin: str
     region: Literal["lumbar", "abdomen", "pelvis", "hip", "thigh", "leg", "thorax", "shoulder"]
     groups: list[Id] = []
@@ -164,6 +166,7 @@ class Symmetry(Model):
 class Test(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     category: Literal[
         "flexibility",
         "range_of_motion",
@@ -220,6 +223,7 @@ class Ratio(Sourced):
 class Compensation(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     view: Literal["front", "side", "back"]
     what_you_see: str
     overactive: list[Id]
@@ -388,6 +392,7 @@ Urgency = Literal["emergency", "urgent", "caution"]
 class RedFlag(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     category: Literal["cauda_equina", "cancer", "infection", "fracture", "neurological", "other"]
     question: str = Field(description="how to ask the patient, in plain words")
     meaning: str
@@ -400,6 +405,7 @@ class RedFlag(Model):
 class ClinicalCondition(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     meaning: str
     urgency: Urgency | Literal["none"]
     precautions: list[str]
