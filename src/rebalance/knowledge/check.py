@@ -278,6 +278,31 @@ def _check_safety(kb: KnowledgeBase) -> Iterator[Problem]:
             yield _Ref(kb, "safety_rules", rule.id).problem("min_count", "min_count exceeds the number of flags listed")
 
 
+def _near_the_healthy_mean(cutoff: object, healthy: m.Healthy | None, published: bool) -> str | None:
+    """Why a cut-off would call healthy people abnormal: it lies within one SD of their mean."""
+    if healthy is None or healthy.sd is None or published or not isinstance(cutoff, int | float):
+        return None
+    if abs(float(cutoff) - healthy.mean) >= healthy.sd:
+        return None
+    return (
+        f"cut-off {cutoff:g} lies within one SD of the healthy mean ({healthy.mean:g} ± {healthy.sd:g}): it would "
+        "call many healthy people abnormal; grade about two SD from the mean, or name a published cut-off "
+        "(published_cutoff: true)"
+    )
+
+
+def _check_norms_against_healthy(kb: KnowledgeBase) -> Iterator[Problem]:
+    for t in kb.test.values():
+        for i, n in enumerate(t.norms):
+            why = _near_the_healthy_mean(n.when[0].value, n.healthy, n.published_cutoff)
+            if why:
+                yield _Ref(kb, "tests", t.id).problem(f"norms[{i}].when[0].value", why)
+    for r in kb.ratios.values():
+        why = _near_the_healthy_mean(r.threshold, r.healthy, r.published_cutoff)
+        if why:
+            yield _Ref(kb, "ratios", r.id).problem("threshold", why)
+
+
 def _check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
     """An alias names one record: it neither shadows another id nor repeats its own id or name."""
     for kind in vocabulary.VOCABULARIES:
@@ -307,6 +332,7 @@ CHECKS = (
     _check_lifestyle,
     _check_exercises,
     _check_safety,
+    _check_norms_against_healthy,
     _check_vocabulary,
     _check_claims,
 )

@@ -107,10 +107,14 @@ def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
 def _norm_line(n: m.Norm) -> str:
     conds = " and ".join(f"{c.field} {c.op} {c.value}" for c in n.when)
     who = f" ({n.sex})" if n.sex else ""
-    return (
+    line = (
         f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
         f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}"
     )
+    if n.healthy:
+        sd = f" ± {n.healthy.sd:g}" if n.healthy.sd is not None else ""
+        line += f" Healthy: {n.healthy.mean:g}{sd} ({n.healthy.population}) [source: {n.healthy.source}]."
+    return line + (" The cut-off is the source's own." if n.published_cutoff else "")
 
 
 def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:

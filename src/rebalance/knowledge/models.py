@@ -132,6 +132,14 @@ class FindingRef(Model):
     )
 
 
+class Healthy(Sourced):
+    """What healthy people score on a measure, as a source measured it (the yardstick for a cut-off)."""
+
+    mean: float
+    sd: float | None = Field(None, description="standard deviation, where the source gives one")
+    population: str = Field(description="who was measured, and how")
+
+
 class Norm(Sourced):
     """A threshold on one field that, when crossed, gives a finding."""
 
@@ -144,6 +152,10 @@ class Norm(Sourced):
     sex: Literal["female", "male"] | None = None
     confidence: float = Field(ge=0, le=1)
     reason: str
+    healthy: Healthy | None = Field(None, description="the healthy mean (and SD) of the measure")
+    published_cutoff: bool = Field(
+        False, description="the threshold is the source's own published cut-off, not one rebalance derived"
+    )
 
 
 class Validity(Sourced):
@@ -155,12 +167,20 @@ class Validity(Sourced):
     note: str
 
 
+class NormalDifference(Sourced):
+    """The left-right difference healthy people show on a measure, below which none is read."""
+
+    value: float = Field(gt=0, description="in the field's unit; a smaller difference is no finding")
+    population: str
+
+
 class Symmetry(Model):
     """Compare left with right on one field (limb symmetry index)."""
 
     field: Id
     higher_is_better: bool
     finding_target: Id = Field(description="target of the asymmetry finding, e.g. side_bridge")
+    normal_difference: NormalDifference | None = None
 
 
 class Test(Model):
@@ -215,6 +235,10 @@ class Ratio(Sourced):
     severe_at: float | None = None
     confidence: float = Field(ge=0, le=1)
     reason: str
+    healthy: Healthy | None = Field(None, description="the healthy mean (and SD) of the measure")
+    published_cutoff: bool = Field(
+        False, description="the threshold is the source's own published cut-off, not one rebalance derived"
+    )
 
 
 # --- overhead squat --------------------------------------------------------------------------

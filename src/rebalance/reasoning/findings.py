@@ -203,11 +203,13 @@ def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict
 def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
     if ct.symmetry is None:
         return
-    fld, higher_better, target, fmax = ct.symmetry
+    fld, higher_better, target, fmax, normal_difference = ct.symmetry
     flag, moderate, severe, source = rules.lsi
     for label, pair in _pairs(ct, entry, fld):
         if "left" not in pair or "right" not in pair:
             continue
+        if abs(pair["left"] - pair["right"]) <= normal_difference:
+            continue  # within the difference healthy people show between their legs
         left, right = (pair["left"], pair["right"]) if higher_better else (fmax - pair["left"], fmax - pair["right"])
         high = max(left, right)
         if high <= 0:
