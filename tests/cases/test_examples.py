@@ -58,7 +58,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "tight:rectus_femoris:right": "moderate",
             "weak:gluteus_medius:right": "moderate",
             "asymmetry:side_bridge:right": None,
-            "ratio:hamstring_quadriceps:left": None,
+            "ratio:hamstring_quadriceps:right": None,  # 80/175 = 0.46; the left's 85/180 = 0.47 is no finding
             "posture:lateral_pelvic_tilt:left": None,
         },
         absent=[
@@ -104,11 +104,17 @@ EXPECTED: dict[str, dict[str, Any]] = {
         leads="piriformis_syndrome",
         present={
             "tight:piriformis:right": "moderate",
-            "tight:hip_external_rotators:right": None,
             "asymmetry:hip_internal_rotation:right": None,
             "weak:gluteus_medius:right": "mild",
         },
-        absent=[*NEURAL, "tight:piriformis:left", SIJ, "tight:hamstrings:right", "tight:hip_external_rotators:left"],
+        absent=[
+            *NEURAL,
+            "tight:piriformis:left",
+            SIJ,
+            "tight:hamstrings:right",
+            "tight:hip_external_rotators:left",
+            "tight:hip_external_rotators:right",  # 27 deg is within the healthy range; the difference carries it
+        ],
     ),
     "cyclist_hamstring_quadriceps.yaml": dict(
         safety="clear",
@@ -116,8 +122,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         patterns={"hamstring_quadriceps_imbalance"},
         leads="hamstring_quadriceps_imbalance",
         present={
-            "ratio:hamstring_quadriceps:left": "mild",
-            "ratio:hamstring_quadriceps:right": "moderate",
+            "ratio:hamstring_quadriceps:left": "mild",  # 118/262 = 0.45, under 0.47
+            "ratio:hamstring_quadriceps:right": "mild",
             "tight:hamstrings:left": None,
             "tight:hamstrings:right": None,
         },
@@ -284,7 +290,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         leads=None,
         no_findings=True,
         absent=[*NEURAL],  # not tested: unknown, never a finding
-        suggested=[("passive_slr", "right"), ("slump", "right"), ("fair", "right")],
+        # at most five: the raise answers the nerve question (the slump is its alternative), then the
+        # nerve root's function, the piriformis and the sacroiliac joint
+        suggested=[("passive_slr", "right"), ("lower_limb_reflexes", "right"), ("fair", "right")],
     ),
     # ---------------------------------------------------------------- no findings at all
     "healthy_no_findings.yaml": dict(
@@ -440,8 +448,10 @@ def test_no_suggestions_where_none_are_due(name: str, analysed: Any) -> None:
 
 @pytest.mark.parametrize("name", _files())
 def test_a_test_already_done_is_never_suggested(name: str, analysed: Any) -> None:
+    """Except as a re-test the document asks for (a painful squat, to repeat when pain allows)."""
     doc = analysed(name)
-    assert {s["test"] for s in doc["suggested_tests"]} & set(doc["tests_done"]) == set()
+    fresh = {s["test"] for s in doc["suggested_tests"] if not s.get("retest")}
+    assert fresh & set(doc["tests_done"]) == set()
 
 
 @pytest.mark.parametrize("name", _files())

@@ -187,9 +187,81 @@ def test_a_coverage_rule_naming_an_unknown_test_or_region_is_reported(data_copy:
     assert "examine_sacroiliac_joint.pattern[0]: unknown pattern 'sacroiliac_joint_dysfunktion'" in found
 
 
-def test_a_symmetry_skipped_on_an_unknown_field_is_reported(data_copy: Path) -> None:
+def test_an_alias_naming_two_records_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "equipment.yaml", lambda rs: record(rs, "swiss_ball")["aliases"].append("Ball"))
+    found = messages(data_copy)
+    assert any(
+        m.startswith("equipment.yaml: [") and "swiss_ball.aliases[" in m and "also names massage_ball" in m
+        for m in found
+    ), found
+
+
+def test_an_alias_shadowing_another_id_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "activities.yaml", lambda rs: record(rs, "twisting")["aliases"].append("lifting"))
+    found = messages(data_copy)
+    assert any(
+        "activities.yaml" in m and "twisting.aliases[" in m and "shadows the id of lifting" in m for m in found
+    ), found
+
+
+def test_an_alias_that_repeats_the_name_is_reported(data_copy: Path) -> None:
     edit_yaml(
-        data_copy / "tests.yaml",
-        lambda rs: record(rs, "passive_slr")["symmetry"].update(skip_when="reproduces_pain"),
+        data_copy / "conditions.yaml", lambda rs: record(rs, "hypertension")["aliases"].append("High blood pressure")
     )
-    assert any("passive_slr.symmetry.skip_when: unknown field 'reproduces_pain'" in m for m in messages(data_copy))
+    found = messages(data_copy)
+    assert any("hypertension.aliases[" in m and "already the id or the name" in m for m in found), found
+
+
+def test_a_sport_trigger_naming_no_sport_is_reported(data_copy: Path) -> None:
+    edit_yaml(data_copy / "lifestyle.yaml", lambda rs: record(rs, "cycling")["trigger"]["value"].append("biking"))
+    found = messages(data_copy)
+    assert any(
+        "lifestyle.yaml" in m and "cycling.trigger.value[" in m and "unknown sport 'biking'" in m for m in found
+    ), found
+
+
+# ----------------------------------------------------------------------------- norms and the healthy
+
+
+def _slr_norm(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(n for n in record(rs, "passive_slr")["norms"] if n["id"] == "slr_short_hamstrings")
+
+
+def test_a_cut_off_within_one_sd_of_the_healthy_mean_is_refused(data_copy: Path) -> None:
+    # the old "SLR under 60 degrees" sits at Gajdosik's healthy mean of 61 (SD 6.7)
+    edit_yaml(data_copy / "tests.yaml", lambda rs: _slr_norm(rs)["when"][0].update(value=60))
+    found = messages(data_copy)
+    assert any(
+        m.startswith("tests.yaml: [")
+        and "passive_slr.norms[1].when[0].value" in m
+        and "cut-off 60 lies within one SD of the healthy mean (61 ± 6.7)" in m
+        for m in found
+    ), found
+
+
+def test_a_published_cut_off_near_the_healthy_mean_is_allowed(data_copy: Path) -> None:
+    def published(rs: list[dict[str, Any]]) -> None:
+        _slr_norm(rs)["when"][0].update(value=60)
+        _slr_norm(rs)["published_cutoff"] = True
+
+    edit_yaml(data_copy / "tests.yaml", published)
+    assert messages(data_copy) == []
+
+
+def test_a_ratio_threshold_near_the_healthy_mean_is_refused(data_copy: Path) -> None:
+    def near(rs: list[dict[str, Any]]) -> None:
+        r = record(rs, "hamstring_quadriceps")
+        r.update(threshold=0.6, published_cutoff=False)
+        r["healthy"]["sd"] = 0.1
+
+    edit_yaml(data_copy / "ratios.yaml", near)
+    found = messages(data_copy)
+    assert any("ratios.yaml" in m and "hamstring_quadriceps.threshold" in m and "within one SD" in m for m in found), (
+        found
+    )
+
+
+def test_healthy_values_without_a_source_are_refused(data_copy: Path) -> None:
+    edit_yaml(data_copy / "tests.yaml", lambda rs: _slr_norm(rs)["healthy"].pop("source"))
+    found = messages(data_copy)
+    assert any("passive_slr.norms[1].healthy" in m and "without a source" in m for m in found), found

@@ -148,7 +148,8 @@ def _program(conditions: list[str], findings: list[Finding], level: int) -> tupl
 # to do at home, the finding referred for hands-on care)
 CASES = [
     ("pregnancy", [("weak", "gluteus_maximus", "right")], 1, "glute_bridge", {"sit_to_stand"}, set()),
-    ("hip_osteoarthritis", [("tight", "piriformis", "right")], 3, "seated_piriformis_stretch", {"ball_release_piriformis"}, set()),
+    ("hip_osteoarthritis", [("tight", "piriformis", "right")], 3, "seated_piriformis_stretch",
+     {"ball_release_piriformis"}, set()),
     ("osteoporosis", [("tight", "erector_spinae", None)], 1, "knee_to_chest_stretch",
      {"standing_back_extensor_press", "supported_single_leg_balance"}, set()),
     ("hip_replacement_posterior", [("weak", "iliopsoas", "right")], 1, "seated_hip_flexor_lift",

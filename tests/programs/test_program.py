@@ -218,11 +218,9 @@ def test_invalid_assessment_has_no_program_written(cli: Any, tmp_path: Any) -> N
     assert code == 2 and out == ""
 
 
-def test_a_prognostic_cut_off_alone_does_not_start_a_corrective_program() -> None:
-    # Biering-Sorensen under 176 s predicts back pain in men but many healthy men fall below it:
-    # the finding is reported, as supporting evidence, and nothing is prescribed for it alone
+def test_a_healthy_extensor_time_is_no_finding_and_starts_no_corrective_program() -> None:
+    # Biering-Sorensen under 176 s predicts back pain in men, but healthy young men average about
+    # 161 s: the time is read through McGill's ratios, never against the prognostic cut-off alone
     doc = analysis(client={"sex": "male"}, tests={"trunk_extensor_endurance": {"seconds": 150}})
-    weak = next(f for f in doc["findings"] if f["id"] == "weak:erector_spinae")
-    assert weak["confidence"] < 0.35
+    assert "weak:erector_spinae" not in {f["id"] for f in doc["findings"]}
     assert doc["program"]["mode"] == "maintenance"
-    assert not any("weak:erector_spinae" in i["addresses"] for i in doc["program"]["items"])

@@ -3,6 +3,10 @@
 Three layers, all run even when an earlier one fails, so the user sees everything:
 the file itself (exists, parses, is a mapping), the fixed sections (pydantic, strict), and the
 ids and measurements checked against the knowledge base.
+
+Vocabulary words are taken as clinicians write them - an id, a name or an alias, in any case,
+with spaces or hyphens, singular or plural (:mod:`rebalance.knowledge.vocabulary`) - and the
+validated case holds the canonical ids; a word that names nothing is refused, as written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rebalance.assessment.models import Assessment, Case
 from rebalance.assessment.tests_section import validate_tests
 from rebalance.errors import InvalidAssessmentError, Problem
 from rebalance.fields import problem
+from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import suggest
 
@@ -73,20 +78,32 @@ def _strings(data: Any, *path: str) -> list[Any]:
     return data if isinstance(data, list) else []
 
 
-def _ids(values: list[Any], valid: Any, path: str, label: str, derived: Any = ()) -> list[Issue]:
+def _word(kb: KnowledgeBase, kind: str, value: str, path: str, allowed: Any = None, derived: Any = ()) -> Issue | None:
+    """Why ``value`` does not name a record of ``kind`` (among ``allowed`` when given), or None."""
+    rid = vocabulary.resolve(kb, kind, value)
+    if rid in derived:
+        return path, f"'{rid}' is worked out by rebalance from the assessment; do not tick it"
+    if rid is None or (allowed is not None and rid not in allowed):
+        return path, f"unknown {vocabulary.VOCABULARIES[kind]} {value!r}{vocabulary.hint(kb, kind, value, allowed)}"
+    return None
+
+
+def _ids(
+    kb: KnowledgeBase, kind: str, values: list[Any], path: str, allowed: Any = None, derived: Any = ()
+) -> list[Issue]:
+    """Each word must name a record of ``kind``, and each record be named once."""
     issues, seen = [], set()
     for i, value in enumerate(values):
         if not isinstance(value, str):
             continue  # the schema reports the wrong type
-        if value in derived:
-            issues.append((f"{path}[{i}]", f"'{value}' is worked out by rebalance from the assessment; do not tick it"))
-        elif value not in valid:
-            hints = suggest(set(valid), value)
-            hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-            issues.append((f"{path}[{i}]", f"unknown {label} {value!r}{hint}"))
-        elif value in seen:
-            issues.append((f"{path}[{i}]", f"{value!r} is listed twice"))
-        seen.add(value)
+        issue = _word(kb, kind, value, f"{path}[{i}]", allowed, derived)
+        rid = vocabulary.resolve(kb, kind, value)
+        if issue:
+            issues.append(issue)
+        elif rid in seen:
+            also = "" if rid == value else f" ({value!r} is {rid})"
+            issues.append((f"{path}[{i}]", f"{rid!r} is listed twice{also}"))
+        seen.add(rid)
     return issues
 
 
@@ -96,33 +113,84 @@ def _location_issues(data: Any, kb: KnowledgeBase) -> list[Issue]:
     for i, loc in enumerate(_strings(data, "symptoms", "locations")):
         if not isinstance(loc, dict) or not isinstance(loc.get("region"), str):
             continue  # the schema reports it
-        path, region_id, side = f"symptoms.locations[{i}]", loc["region"], loc.get("side")
-        region = kb.regions.get(region_id)
-        if region is None:
-            hints = suggest(set(kb.regions), region_id)
-            hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-            issues.append((f"{path}.region", f"unknown region {region_id!r}{hint}"))
-        elif region.leg and side == "central":
+        path, written, side = f"symptoms.locations[{i}]", loc["region"], loc.get("side")
+        region_id = vocabulary.resolve(kb, "regions", written)
+        if region_id is None:
+            issues.append((f"{path}.region", f"unknown region {written!r}{vocabulary.hint(kb, 'regions', written)}"))
+        elif kb.regions[region_id].leg and side == "central":
             issues.append((f"{path}.side", f"{region_id} is in the leg: give left, right or both"))
-        if (region_id, side) in seen:
-            issues.append((path, f"{region_id} on {side} is listed twice"))
-        seen.add((region_id, side))
+        key = (region_id or written, side)
+        if key in seen:
+            issues.append((path, f"{key[0]} on {side} is listed twice"))
+        seen.add(key)
     return issues
+
+
+def _at(data: Any, *path: str) -> Any:
+    """The value at ``path`` in raw data, or None."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def _vocabulary_issues(data: Any, kb: KnowledgeBase) -> list[Issue]:
     """Ids checked against the knowledge base, on the raw data, so they are reported even when
     other parts of the file fail the schema."""
     derived = {k for k, f in kb.red_flags.items() if f.derived and k != "bilateral_leg_symptoms"}
-    tickable = set(kb.red_flags) - derived
+    sport = _at(data, "lifestyle", "one_sided_sport", "sport")
+    one_sided = _word(kb, "sports", sport, "lifestyle.one_sided_sport.sport") if isinstance(sport, str) else None
     return [
-        *_ids(_strings(data, "client", "conditions"), kb.conditions, "client.conditions", "condition"),
-        *_ids(_strings(data, "client", "equipment"), kb.equipment, "client.equipment", "equipment"),
-        *_ids(_strings(data, "red_flags"), tickable, "red_flags", "red flag", derived),
-        *_ids(_strings(data, "symptoms", "aggravated_by"), kb.activities, "symptoms.aggravated_by", "activity"),
-        *_ids(_strings(data, "symptoms", "eased_by"), kb.activities, "symptoms.eased_by", "activity"),
+        *_ids(kb, "conditions", _strings(data, "client", "conditions"), "client.conditions"),
+        *_ids(kb, "equipment", _strings(data, "client", "equipment"), "client.equipment"),
+        *_ids(kb, "sports", _strings(data, "client", "sports"), "client.sports"),
+        *([one_sided] if one_sided else []),
+        *_ids(kb, "red_flags", _strings(data, "red_flags"), "red_flags", derived=derived),
+        *_ids(kb, "activities", _strings(data, "symptoms", "aggravated_by"), "symptoms.aggravated_by"),
+        *_ids(kb, "activities", _strings(data, "symptoms", "eased_by"), "symptoms.eased_by"),
         *_location_issues(data, kb),
     ]
+
+
+# (section, key) -> vocabulary, for the lists of words in the fixed sections
+WORD_LISTS = {
+    ("client", "conditions"): "conditions",
+    ("client", "equipment"): "equipment",
+    ("client", "sports"): "sports",
+    ("symptoms", "aggravated_by"): "activities",
+    ("symptoms", "eased_by"): "activities",
+}
+
+
+def _canonical(data: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
+    """The fixed sections with each word that names a record replaced by its id (the rest as written)."""
+
+    def ids(kind: str, words: Any) -> Any:
+        if not isinstance(words, list):
+            return words
+        return [(vocabulary.resolve(kb, kind, w) or w) if isinstance(w, str) else w for w in words]
+
+    out = {k: v for k, v in data.items() if k != "tests"}
+    for (section, key), kind in WORD_LISTS.items():
+        if isinstance(out.get(section), dict) and key in out[section]:
+            out[section] = {**out[section], key: ids(kind, out[section][key])}
+    if "red_flags" in out:
+        out["red_flags"] = ids("red_flags", out["red_flags"])
+    symptoms = out.get("symptoms")
+    if isinstance(symptoms, dict) and isinstance(symptoms.get("locations"), list):
+        out["symptoms"] = {
+            **symptoms,
+            "locations": [
+                {**loc, "region": vocabulary.resolve(kb, "regions", loc["region"]) or loc["region"]}
+                if isinstance(loc, dict) and isinstance(loc.get("region"), str)
+                else loc
+                for loc in symptoms["locations"]
+            ],
+        }
+    sport = _at(out, "lifestyle", "one_sided_sport")
+    if isinstance(sport, dict) and isinstance(sport.get("sport"), str):
+        resolved = vocabulary.resolve(kb, "sports", sport["sport"]) or sport["sport"]
+        out["lifestyle"] = {**out["lifestyle"], "one_sided_sport": {**sport, "sport": resolved}}
+    return out
 
 
 def parse_document(data: Any, kb: KnowledgeBase, source: str = "<memory>") -> Case:
@@ -133,7 +201,7 @@ def parse_document(data: Any, kb: KnowledgeBase, source: str = "<memory>") -> Ca
         raise InvalidAssessmentError([Problem(source, "", "expected a mapping at the top level")])
     issues: list[Issue] = []
     assessment = None
-    fixed = {k: v for k, v in data.items() if k != "tests"}
+    fixed = _canonical(data, kb)
     try:
         assessment = Assessment.model_validate(fixed)
     except ValidationError as exc:

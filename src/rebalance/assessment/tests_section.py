@@ -2,7 +2,9 @@
 
 The knowledge base says, for each test, its layout (sided, whole or per muscle) and its fields
 with types and plausible ranges; this module checks a raw section against that and returns
-:class:`TestEntry` values plus every problem found, as (field path, why) pairs.
+:class:`TestEntry` values plus every problem found, as (field path, why) pairs. Tests, muscles
+and compensations may be named as clinicians write them (:mod:`rebalance.knowledge.vocabulary`);
+the entries hold the canonical ids and the problems name the words as written.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from typing import Any
 
 from rebalance.assessment.models import TestEntry
+from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Test, TestField
 from rebalance.knowledge.queries import suggest
@@ -129,11 +132,11 @@ def _compensations(kb: KnowledgeBase, v: Any, path: str) -> list[Issue]:
         issues += [(f"{p}.{k}", "unknown key") for k in sorted(extra)]
         if "confidence" in item and not (_is_number(item["confidence"]) and 0 <= item["confidence"] <= 1):
             issues.append((f"{p}.confidence", f"expected a number from 0 to 1, got {item['confidence']!r}"))
-        comp = kb.compensations.get(item["id"])
+        written = str(item["id"])
+        comp = kb.compensations.get(vocabulary.resolve(kb, "compensations", written) or "")
         if comp is None:
-            issues.append(
-                (f"{p}.id", f"unknown compensation {item['id']!r}{_did_you_mean(str(item['id']), kb.compensations)}")
-            )
+            hint = vocabulary.hint(kb, "compensations", written)
+            issues.append((f"{p}.id", f"unknown compensation {written!r}{hint}"))
             continue
         side = item.get("side")
         if side is not None and not comp.sided:
@@ -190,11 +193,17 @@ def _per_muscle(kb: KnowledgeBase, test: Test, raw: Any, path: str) -> tuple[Tes
         return entry, [(path, "expected {muscle: {left: value, right: value}}")]
     measured, extras = test.fields[0], test.fields[1:]
     issues: list[Issue] = []
-    for muscle, values in raw.items():
-        p = f"{path}.{muscle}"
-        if muscle not in kb.muscle:
-            issues.append((p, f"unknown muscle{_did_you_mean(str(muscle), kb.muscle)}"))
+    named: set[str] = set()
+    for written, values in raw.items():
+        p = f"{path}.{written}"
+        muscle = vocabulary.resolve(kb, "muscles", str(written))
+        if muscle is None:
+            issues.append((p, f"unknown muscle{vocabulary.hint(kb, 'muscles', str(written))}"))
             continue
+        if muscle in named:
+            issues.append((p, f"{muscle!r} is given twice"))
+            continue
+        named.add(muscle)
         if not isinstance(values, dict):
             issues.append((p, "expected {left: value, right: value}"))
             continue
@@ -217,6 +226,17 @@ def _per_muscle(kb: KnowledgeBase, test: Test, raw: Any, path: str) -> tuple[Tes
     return entry, issues
 
 
+def _canonical_whole(kb: KnowledgeBase, test: Test, values: dict[str, Any]) -> dict[str, Any]:
+    """A whole test's values with its compensations named by their ids."""
+    out = dict(values)
+    for f in test.fields:
+        if f.type == "compensations" and f.name in out:
+            out[f.name] = [
+                {**item, "id": vocabulary.resolve(kb, "compensations", str(item["id"]))} for item in out[f.name]
+            ]
+    return out
+
+
 def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], list[Issue]]:
     """Validate the raw ``tests`` mapping; return the valid entries and every issue."""
     if raw is None:
@@ -225,12 +245,17 @@ def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], l
         return {}, [("tests", "expected a mapping of test id to results")]
     entries: dict[str, TestEntry] = {}
     issues: list[Issue] = []
-    for test_id, given in raw.items():
-        path = f"tests.{test_id}"
-        test = kb.test.get(test_id)
+    named: set[str] = set()
+    for written, given in raw.items():
+        path = f"tests.{written}"
+        test = kb.test.get(vocabulary.resolve(kb, "tests", str(written)) or "")
         if test is None:
-            issues.append((path, f"unknown test{_did_you_mean(str(test_id), kb.test)}"))
+            issues.append((path, f"unknown test{vocabulary.hint(kb, 'tests', str(written))}"))
             continue
+        if test.id in named:
+            issues.append((path, f"{test.id!r} is given twice"))
+            continue
+        named.add(test.id)
         value, quality = given, None
         if isinstance(given, dict) and "quality" in given:
             value = {k: v for k, v in given.items() if k != "quality"}
@@ -243,10 +268,10 @@ def validate_tests(kb: KnowledgeBase, raw: Any) -> tuple[dict[str, TestEntry], l
         else:
             entry, found = TestEntry(test.id, "whole"), _fields(kb, test, value, path, test.fields)
             if not found:
-                entry.whole = dict(value)
+                entry.whole = _canonical_whole(kb, test, value)
         issues += found
         if not found:
-            entries[test_id] = entry
+            entries[test.id] = entry
             if isinstance(quality, dict):
                 entry.quality = dict(quality)
     return entries, issues

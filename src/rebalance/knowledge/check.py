@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from rebalance.errors import Problem
 from rebalance.knowledge import models as m
+from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import DATA_DIR, KnowledgeBase, read_knowledge
 from rebalance.knowledge.queries import addressing_index, finding_id_error, suggest
 
@@ -145,8 +146,6 @@ def _check_tests(kb: KnowledgeBase) -> Iterator[Problem]:
                 yield from _finding(kb, "tests", t.id, f"norms[{i}].finding", f"{norm.finding.kind}:{target}")
         if t.symmetry and t.symmetry.field not in names:
             yield ref.problem("symmetry.field", _unknown("field", t.symmetry.field, names))
-        if t.symmetry and t.symmetry.skip_when and t.symmetry.skip_when not in names:
-            yield ref.problem("symmetry.skip_when", _unknown("field", t.symmetry.skip_when, names))
         exempt = any(f.type in NORM_EXEMPT_TYPES for f in t.fields) or t.id in in_ratios
         if not (t.norms or t.symmetry or exempt):
             yield ref.problem("norms", "test has no norm, no symmetry and takes part in no ratio")
@@ -294,6 +293,8 @@ def _check_lifestyle(kb: KnowledgeBase) -> Iterator[Problem]:
             yield _Ref(kb, "lifestyle", f.id).problem(
                 "trigger.field", _unknown("assessment field", f.trigger.field, LIFESTYLE_FIELDS)
             )
+        if f.trigger.field == "sports" and isinstance(f.trigger.value, list):  # the parser stores sport ids
+            yield from _ids(kb, "lifestyle", f.id, "trigger.value", f.trigger.value, "sports", "sport")
         for i, fid in enumerate(f.tends_to_produce):
             yield from _finding(kb, "lifestyle", f.id, f"tends_to_produce[{i}]", fid)
 
@@ -382,6 +383,43 @@ def _check_safety(kb: KnowledgeBase) -> Iterator[Problem]:
             yield _Ref(kb, "safety_rules", rule.id).problem("min_count", "min_count exceeds the number of flags listed")
 
 
+def _near_the_healthy_mean(cutoff: object, healthy: m.Healthy | None, published: bool) -> str | None:
+    """Why a cut-off would call healthy people abnormal: it lies within one SD of their mean."""
+    if healthy is None or healthy.sd is None or published or not isinstance(cutoff, int | float):
+        return None
+    if abs(float(cutoff) - healthy.mean) >= healthy.sd:
+        return None
+    return (
+        f"cut-off {cutoff:g} lies within one SD of the healthy mean ({healthy.mean:g} ± {healthy.sd:g}): it would "
+        "call many healthy people abnormal; grade about two SD from the mean, or name a published cut-off "
+        "(published_cutoff: true)"
+    )
+
+
+def _check_norms_against_healthy(kb: KnowledgeBase) -> Iterator[Problem]:
+    for t in kb.test.values():
+        for i, n in enumerate(t.norms):
+            why = _near_the_healthy_mean(n.when[0].value, n.healthy, n.published_cutoff)
+            if why:
+                yield _Ref(kb, "tests", t.id).problem(f"norms[{i}].when[0].value", why)
+    for r in kb.ratios.values():
+        why = _near_the_healthy_mean(r.threshold, r.healthy, r.published_cutoff)
+        if why:
+            yield _Ref(kb, "ratios", r.id).problem("threshold", why)
+
+
+def _check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
+    """An alias names one record: it neither shadows another id nor repeats its own id or name."""
+    for kind in vocabulary.VOCABULARIES:
+        for rid, where, why in vocabulary.clashes(kb, kind):
+            yield _Ref(kb, kind, rid).problem(where, why)
+        for rid, record in kb.records[kind].items():
+            own = {vocabulary.key(rid), vocabulary.key(getattr(record, "name", "") or rid)}
+            for i, alias in enumerate(getattr(record, "aliases", ())):
+                if vocabulary.key(alias) in own:
+                    yield _Ref(kb, kind, rid).problem(f"aliases[{i}]", f"'{alias}' is already the id or the name")
+
+
 def _check_claims(kb: KnowledgeBase) -> Iterator[Problem]:
     every = kb.all_ids() | set(kb.red_flags) | set(kb.lifestyle) | set(kb.conditions)
     for c in kb.claims.values():
@@ -402,6 +440,8 @@ CHECKS = (
     _check_exercises,
     _check_conditions,
     _check_safety,
+    _check_norms_against_healthy,
+    _check_vocabulary,
     _check_claims,
 )
 

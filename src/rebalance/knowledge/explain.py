@@ -15,6 +15,7 @@ from rebalance.errors import UnknownIdError
 from rebalance.knowledge import models as m
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import addressing_index, exercise_addresses, suggest
+from rebalance.knowledge.vocabulary import VOCABULARIES, did_you_mean, resolve
 
 Section = tuple[str, list[str]]
 
@@ -106,10 +107,14 @@ def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
 def _norm_line(n: m.Norm) -> str:
     conds = " and ".join(f"{c.field} {c.op} {c.value}" for c in n.when)
     who = f" ({n.sex})" if n.sex else ""
-    return (
+    line = (
         f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
         f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}"
     )
+    if n.healthy:
+        sd = f" ± {n.healthy.sd:g}" if n.healthy.sd is not None else ""
+        line += f" Healthy: {n.healthy.mean:g}{sd} ({n.healthy.population}) [source: {n.healthy.source}]."
+    return line + (" The cut-off is the source's own." if n.published_cutoff else "")
 
 
 def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
@@ -481,7 +486,11 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
             return explain_records(kb, kind) + explain_records(kb, target)
     matches = kb.find(record_id)
     if not matches:
-        raise UnknownIdError(record_id, suggest(kb.all_ids(), record_id))
+        named = _named_by(kb, record_id)
+        if named:
+            return explain_records(kb, named)
+        near = [*suggest(kb.all_ids(), record_id), *(i for k in VOCABULARIES for i in did_you_mean(kb, k, record_id))]
+        raise UnknownIdError(record_id, list(dict.fromkeys(near))[:3])
     blocks = []
     for kind, record in matches:
         title = str(getattr(record, "name", None) or getattr(record, "citation", record_id))
@@ -492,6 +501,12 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
         sources = [_source(kb, sid) for sid in dict.fromkeys(cited)]
         blocks.append(Explained(record_id, kind, title, sections, sources))
     return blocks
+
+
+def _named_by(kb: KnowledgeBase, word: str) -> str | None:
+    """The one explainable record a name or alias names ("slr" -> passive_slr), or None."""
+    ids = {rid for k in VOCABULARIES if (rid := resolve(kb, k, word)) and kb.find(rid)}
+    return ids.pop() if len(ids) == 1 else None
 
 
 def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:

@@ -44,10 +44,11 @@ class Source(Model):
 
 
 class Term(Model):
-    """A plain vocabulary entry (region, equipment, finding kind, muscle group)."""
+    """A plain vocabulary entry (region, equipment, activity, sport, finding kind, muscle group)."""
 
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     summary: str
     sources: list[Id] = []
 
@@ -83,6 +84,7 @@ class Nerve(Model):
 class Muscle(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     latin: str
     region: Literal["lumbar", "abdomen", "pelvis", "hip", "thigh", "leg", "thorax", "shoulder"]
     groups: list[Id] = []
@@ -139,6 +141,14 @@ class FindingRef(Model):
     )
 
 
+class Healthy(Sourced):
+    """What healthy people score on a measure, as a source measured it (the yardstick for a cut-off)."""
+
+    mean: float
+    sd: float | None = Field(None, description="standard deviation, where the source gives one")
+    population: str = Field(description="who was measured, and how")
+
+
 class Norm(Sourced):
     """A threshold on one field that, when crossed, gives a finding."""
 
@@ -151,6 +161,10 @@ class Norm(Sourced):
     sex: Literal["female", "male"] | None = None
     confidence: float = Field(ge=0, le=1)
     reason: str
+    healthy: Healthy | None = Field(None, description="the healthy mean (and SD) of the measure")
+    published_cutoff: bool = Field(
+        False, description="the threshold is the source's own published cut-off, not one rebalance derived"
+    )
 
 
 class Validity(Sourced):
@@ -162,20 +176,26 @@ class Validity(Sourced):
     note: str
 
 
+class NormalDifference(Sourced):
+    """The left-right difference healthy people show on a measure, below which none is read."""
+
+    value: float = Field(gt=0, description="in the field's unit; a smaller difference is no finding")
+    population: str
+
+
 class Symmetry(Model):
     """Compare left with right on one field (limb symmetry index)."""
 
     field: Id
     higher_is_better: bool
     finding_target: Id = Field(description="target of the asymmetry finding, e.g. side_bridge")
-    skip_when: Id | None = Field(
-        None, description="a boolean field that, true on either side, means the sides measure something else"
-    )
+    normal_difference: NormalDifference | None = None
 
 
 class Test(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     category: Literal[
         "flexibility",
         "range_of_motion",
@@ -226,6 +246,10 @@ class Ratio(Sourced):
     severe_at: float | None = None
     confidence: float = Field(ge=0, le=1)
     reason: str
+    healthy: Healthy | None = Field(None, description="the healthy mean (and SD) of the measure")
+    published_cutoff: bool = Field(
+        False, description="the threshold is the source's own published cut-off, not one rebalance derived"
+    )
 
 
 # --- overhead squat --------------------------------------------------------------------------
@@ -234,6 +258,7 @@ class Ratio(Sourced):
 class Compensation(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     view: Literal["front", "side", "back"]
     what_you_see: str
     overactive: list[Id]
@@ -501,6 +526,7 @@ Urgency = Literal["emergency", "urgent", "caution"]
 class RedFlag(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     category: Literal["cauda_equina", "cancer", "infection", "fracture", "neurological", "other"]
     question: str = Field(description="how to ask the patient, in plain words")
     meaning: str
@@ -534,6 +560,7 @@ class Need(Sourced):
 class ClinicalCondition(Model):
     id: Id
     name: str
+    aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     meaning: str
     urgency: Urgency | Literal["none"]
     precautions: list[str]

@@ -10,7 +10,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reasoning.coverage import coverage
 from rebalance.reasoning.findings import FindingSet, interpret
 from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
-from rebalance.reasoning.patterns import argued_against, score_patterns, suggest_tests, within_precautions
+from rebalance.reasoning.patterns import argued_against, score_patterns, suggest_tests
 from rebalance.reasoning.rules import compile_rules
 from rebalance.reasoning.safety import assess_safety, withholds_program
 from rebalance.reasoning.screens import reread, score_screens, screens_first
@@ -56,6 +56,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     }
     safety = assess_safety(kb, case, ctx)
     withheld = withholds_program(safety["level"])
+    covered = coverage(kb, case, withheld, argued_against(kb, findings))
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,
@@ -76,10 +77,8 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
         ],
         "patterns": patterns,
         # no exercise testing is suggested until a doctor has seen someone with serious flags
-        "suggested_tests": (
-            [] if withheld else within_precautions(kb, case, suggest_tests(kb, case, findings, ctx["screens"]))
-        ),
-        "coverage": coverage(kb, case, withheld, argued_against(kb, findings)),
+        "suggested_tests": [] if withheld else suggest_tests(kb, case, findings, patterns, covered["missing"]),
+        "coverage": covered,
         "lifestyle_factors": [a.document() for a in factors],
         "tests_done": sorted(case.tests),
         "program": None,

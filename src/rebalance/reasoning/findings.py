@@ -5,6 +5,10 @@ side (limb symmetry index), and against its antagonist (ratios); overhead-squat 
 map to probably overactive and underactive muscles. Evidence for the same finding id is
 merged: the severity is the worst, the confidence combines the independent pieces.
 A test that was not done gives no finding: unknown, never normal.
+
+Weak evidence is read for what it is: a painful squat, or a squat done in severe pain, shows
+pain behaviour rather than an imbalance, so its compensations give no finding; a straight-leg
+raise stopped by leg pain measures the nerve, so it gives no hamstring or left/right finding.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ ASYMMETRY_CONFIDENCE = 0.6
 COMPENSATION_CONFIDENCE = 0.5
 COMPENSATION_MUSCLE_CONFIDENCE = 0.3
 OTHER = {"left": "right", "right": "left"}
+SQUAT = "overhead_squat"
+SLR, CROSSED_SLR = "passive_slr", "crossed_slr"
 
 
 @dataclass(slots=True)
@@ -197,13 +203,13 @@ def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict
 def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
     if ct.symmetry is None:
         return
-    fld, higher_better, target, fmax, skip_when = ct.symmetry
-    if skip_when and any(values.get(skip_when) is True for values in entry.sides.values()):
-        return  # e.g. a straight-leg raise stopped by leg pain measures the nerve, not a side-to-side difference
+    fld, higher_better, target, fmax, normal_difference = ct.symmetry
     flag, moderate, severe, source = rules.lsi
     for label, pair in _pairs(ct, entry, fld):
         if "left" not in pair or "right" not in pair:
             continue
+        if abs(pair["left"] - pair["right"]) <= normal_difference:
+            continue  # within the difference healthy people show between their legs
         left, right = (pair["left"], pair["right"]) if higher_better else (fmax - pair["left"], fmax - pair["right"])
         high = max(left, right)
         if high <= 0:
@@ -264,9 +270,22 @@ def _sides_for(muscle: str, side: str | None, rules: Rules) -> tuple[str | None,
     return (side,) if side else ("left", "right")
 
 
-def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules: Rules) -> None:
-    entry = case.tests.get("overhead_squat")
+def squat_read_as_pain(kb: KnowledgeBase, case: Case) -> bool:
+    """Whether the overhead squat's compensations are pain behaviour rather than evidence of imbalance.
+
+    A squat that was painful, or done while pain is severe (the ``severe_pain_squat`` criterion,
+    7/10 or more), shows how the person avoids pain, not which muscles are tight or weak.
+    """
+    entry = case.tests.get(SQUAT)
     if entry is None:
+        return False
+    limit = kb.criterion["squat_pain_limit"].value
+    return entry.whole.get("pain") is True or case.assessment.symptoms.pain_now >= limit
+
+
+def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules: Rules) -> None:
+    entry = case.tests.get(SQUAT)
+    if entry is None or squat_read_as_pain(kb, case):
         return
     for item in entry.whole.get("compensations", []):
         comp = kb.compensations[item["id"]]
@@ -283,7 +302,7 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                 side,
                 1,
                 Evidence(
-                    "overhead_squat",
+                    SQUAT,
                     True,
                     None,
                     f"{seen}, consistent with a muscle imbalance around the hip and trunk",
@@ -302,18 +321,48 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                 for mu in muscles:
                     reason = f"{seen}: {kb.muscle[mu].name} is probably {word}; confirm with a specific test"
                     for ms in _sides_for(mu, s if comp.sided else None, rules):
-                        ev = Evidence(
-                            "overhead_squat", comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE, inferred=True
-                        )
+                        ev = Evidence(SQUAT, comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE, inferred=True)
                         out.add(kind, mu, ms, 1, ev)
+
+
+def slr_stopped_by_leg_pain(case: Case) -> set[str]:
+    """The sides whose straight-leg raise was stopped by leg pain rather than by the hamstrings.
+
+    A raise that reproduces the leg pain below the knee stopped at the nerve; so did the raise
+    of the other leg when the crossed raise reproduces this leg's pain (its side is the painful
+    leg), and this leg's own raise, whose root is sensitive enough to be pulled from the far side.
+    """
+    slr = case.tests.get(SLR)
+    sides = slr.sides.items() if slr else ()
+    stopped = {s for s, v in sides if v.get("reproduces_leg_pain_below_knee") is True}
+    crossed = case.tests.get(CROSSED_SLR)
+    for side, values in crossed.sides.items() if crossed else ():
+        if values.get("positive") is True:
+            stopped |= {side, OTHER[side]}
+    return stopped
+
+
+def _slr_entry(entry: TestEntry, stopped: set[str]) -> TestEntry:
+    """The straight-leg raise without the angles of the sides stopped by leg pain (the nerve
+    findings need no angle from them: they come from the leg pain it reproduced)."""
+    sides = {}
+    for side, values in entry.sides.items():
+        if side in stopped and values.get("reproduces_leg_pain_below_knee") is not True:
+            continue  # stopped from the other side (crossed): no reading of this side at all
+        sides[side] = values
+    return TestEntry(entry.test, entry.layout, sides=sides)
 
 
 def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:
     """All findings of one validated case."""
     out = FindingSet()
     sex = case.assessment.client.sex
+    stopped = slr_stopped_by_leg_pain(case)
     for test_id, entry in case.tests.items():
         ct = rules.tests[test_id]
+        if test_id == SLR and stopped:
+            _norm_findings(out, ct, _slr_entry(entry, stopped), sex, rules.midline)
+            continue  # one side measured the nerve: no left/right comparison of the angles
         _norm_findings(out, ct, entry, sex, rules.midline)
         _symmetry_findings(out, ct, entry, rules)
     _ratio_findings(out, kb, case)

@@ -2,22 +2,30 @@
 
 A pattern's confidence is the sum of its signs' weights times the confidence of the best
 matching finding, plus the weights of the symptoms that fit; it is reported only when every
-``required`` group has a finding present.
+``required`` group has a finding present. Two patterns that claim opposite pelvic tilts never
+both stand: the observed tilt decides, else the better supported one.
+
+Tests to do next come from the patterns the symptoms point at, minus those a stronger finding
+already answers, the leading pattern's first, at most ``MAX_SUGGESTED_TESTS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
 from rebalance.knowledge.precautions import may_offer
-from rebalance.reasoning.findings import MAX_CONFIDENCE, Finding, FindingSet
+from rebalance.reasoning.findings import MAX_CONFIDENCE, SQUAT, Finding, FindingSet, squat_read_as_pain
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
+MAX_SUGGESTED_TESTS = 5  # a clinician's next visit, not a test battery: the most telling few
 KIND_WORDS = {"tight": "tight", "weak": "weak"}
+# The pattern that claims each pelvic tilt (Janda's lower crossed pattern tips the pelvis forward).
+TILT_PATTERN = {"anterior": "lower_crossed_syndrome", "posterior": "posterior_pelvic_tilt"}
+TILT_TEST = "pelvic_tilt"
 
 
 def finding_words(kb: KnowledgeBase, f: Finding) -> str:
@@ -101,8 +109,30 @@ def _side(used: list[Finding]) -> str:
     return f"on the {main}" if weight[other] < weight[main] / 2 else f"on both sides, more on the {main}"
 
 
+def observed_tilt(findings: FindingSet, case: Case) -> str | None:
+    """The pelvic tilt the examination shows: anterior, posterior, or None (neutral or not examined).
+
+    A measured tilt counts when its norm flags it (a posture finding); an observed one as the
+    clinician recorded it, even an anterior tilt that most healthy people share.
+    """
+    for tilt in ("anterior", "posterior"):
+        if f"posture:{tilt}_pelvic_tilt" in findings.by_base:
+            return tilt
+    entry = case.tests.get(TILT_TEST)
+    seen = entry.whole.get("observed") if entry else None
+    return seen if seen in TILT_PATTERN else None
+
+
+def _consistent_with_tilt(patterns: list[dict[str, Any]], tilt: str | None) -> list[dict[str, Any]]:
+    """Drop the pattern that contradicts the observed tilt; with none observed, keep the better supported."""
+    claiming = [p["id"] for p in patterns if p["id"] in TILT_PATTERN.values()]  # strongest first
+    doomed = {pid for pid in claiming if pid != TILT_PATTERN[tilt]} if tilt else set(claiming[1:])
+    return [p for p in patterns if p["id"] not in doomed]
+
+
 def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    out = []
+    """The patterns the findings and symptoms are consistent with, strongest first."""
+    out: list[dict[str, Any]] = []
     for p in kb.pattern.values():
         if p.kind != "imbalance":
             continue  # screens are recognised by their own items (reasoning.screens)
@@ -126,7 +156,8 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
                 "explanation": text.replace(" .", ".").replace(" ,", ","),
             }
         )
-    return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
+    ranked = sorted(out, key=lambda d: (-d["confidence"], d["id"]))
+    return _consistent_with_tilt(ranked, observed_tilt(findings, case))
 
 
 def argued_against(kb: KnowledgeBase, findings: FindingSet | None) -> set[str]:
@@ -137,22 +168,76 @@ def argued_against(kb: KnowledgeBase, findings: FindingSet | None) -> set[str]:
 
 
 def suggest_tests(
-    kb: KnowledgeBase, case: Case, findings: FindingSet | None = None, standing: Iterable[str] = ()
+    kb: KnowledgeBase,
+    case: Case,
+    findings: FindingSet,
+    patterns: list[dict[str, Any]],
+    uncovered: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Tests to run next: the symptoms point at a pattern whose tests were not done.
+    """Tests to do next: the candidates the symptoms point at, judged against what is known and
+    within the client's precautions, at most :data:`MAX_SUGGESTED_TESTS`.
 
-    The tests of a screen that stands come first; a pattern the findings argue against suggests none.
+    ``uncovered``: the tests that would answer a question the examination left open (the coverage
+    block's ``missing``); among equals they come first.
     """
-    first, against = set(standing), argued_against(kb, findings)
+    chosen = judge_suggestions(kb, candidate_tests(kb, case), findings, patterns, uncovered)
+    retest = _squat_retest(kb, case)
+    chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen)
+    if retest in chosen and len(chosen) > MAX_SUGGESTED_TESTS:  # the re-test keeps its place
+        return [*chosen[: MAX_SUGGESTED_TESTS - 1], retest]
+    return chosen[:MAX_SUGGESTED_TESTS]
+
+
+def judge_suggestions(
+    kb: KnowledgeBase,
+    candidates: list[dict[str, Any]],
+    findings: FindingSet,
+    patterns: list[dict[str, Any]],
+    uncovered: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Drop the tests a stronger finding already answers; put the leading pattern's first.
+
+    A pattern whose ``weakened_by`` finding is present has a stronger explanation beside it
+    (nerve-root signs explain buttock and leg pain better than the piriformis or the sacroiliac
+    joint), so its provocation tests would only add noise. Then the candidates follow the
+    patterns' order (screens first, then the leading imbalance's); within that, a test that answers a
+    question the examination left open comes first; the rest keep their relevance order.
+    """
+    explained = argued_against(kb, findings)
+    order = {p["id"]: i for i, p in enumerate(patterns)}
+    kept = [(i, c) for i, c in enumerate(candidates) if c["pattern"] not in explained]
+
+    def rank(ic: tuple[int, dict[str, Any]]) -> tuple[int, bool, int]:
+        return order.get(ic[1]["pattern"], len(order)), ic[1]["test"] not in uncovered, ic[0]
+
+    return [c for _, c in sorted(kept, key=rank)]
+
+
+def _squat_retest(kb: KnowledgeBase, case: Case) -> dict[str, Any] | None:
+    """A painful squat was not read: ask for it again when pain allows."""
+    if not squat_read_as_pain(kb, case):
+        return None
+    limit = kb.criterion["squat_pain_limit"]
+    return {
+        "test": SQUAT,
+        "why": (
+            f"The squat was painful or done with pain of {limit.value:g}/10 or more, so its compensations were "
+            "not read as muscle findings: they may be the body avoiding pain. Repeat it once pain has settled."
+        ),
+        "pattern": None,
+        "retest": True,
+    }
+
+
+def candidate_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
+    """Tests the symptoms point at: a pattern whose tests were not done, most specific first."""
     s = case.assessment.symptoms
     side_of: dict[str, set[str]] = {}
     for loc in s.locations:
         side_of.setdefault(loc.region, set()).add(loc.side)
-    ranked: list[tuple[int, int, int, dict[str, Any]]] = []
+    ranked: list[tuple[int, int, dict[str, Any]]] = []
     seen: set[tuple[str, str | None]] = set()
-    for p in sorted(kb.pattern.values(), key=lambda p: p.id not in first):  # a standing screen's own first
-        if p.id in against:
-            continue
+    for p in kb.pattern.values():
         for sug in p.suggested_tests:
             if sug.test in case.tests:
                 continue
@@ -179,8 +264,8 @@ def suggest_tests(
             # the more specific the match, the sooner: aggravating activities, then regions
             # other than the low back (which fits almost every pattern)
             relevance = 2 * len(hit_acts) + sum(1 for r in hit_regions if r != "low_back")
-            ranked.append((0 if p.id in first else 1, -relevance, len(ranked), item))
-    return [r[-1] for r in sorted(ranked, key=lambda r: r[:3])]
+            ranked.append((-relevance, len(ranked), item))
+    return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
 def within_precautions(kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -69,7 +69,7 @@ class CompiledTest:
     norms_by_sex: dict[str | None, tuple[CompiledNorm, ...]]
     sided_fields: frozenset[str]
     side_field: str | None  # a whole test's enum field whose values are left/right
-    symmetry: tuple[str, bool, str, float, str | None] | None  # field, higher_is_better, target, field max, skip_when
+    symmetry: tuple[str, bool, str, float, float] | None  # field, higher_is_better, target, field max, normal diff
 
 
 def _compile_norm(test: Test, n: Norm) -> CompiledNorm:
@@ -105,8 +105,14 @@ def _compile_test(test: Test) -> CompiledTest:
     symmetry = None
     if test.symmetry:
         f = next(f for f in test.fields if f.name == test.symmetry.field)
-        sym = test.symmetry
-        symmetry = (f.name, sym.higher_is_better, sym.finding_target, f.max or 0.0, sym.skip_when)
+        normal = test.symmetry.normal_difference
+        symmetry = (
+            f.name,
+            test.symmetry.higher_is_better,
+            test.symmetry.finding_target,
+            f.max or 0.0,
+            normal.value if normal else 0.0,
+        )
     return CompiledTest(
         id=test.id,
         layout=test.layout,
