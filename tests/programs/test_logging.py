@@ -116,6 +116,13 @@ def test_a_walk_short_of_its_minutes_does_not_progress() -> None:
     assert decision["decision"] == "hold" and "next_step" not in decision
 
 
+def test_a_walk_logged_as_done_without_its_minutes_counts_as_the_walk_asked_for() -> None:
+    doc = analyse_file(EXAMPLES / "lower_crossed_desk_worker.yaml", minutes=45)
+    done = {"exercise_id": "walking", "done": True, "pain_during": 1}
+    [decision] = decisions(default(), doc, parse_logs(logs(done, done)), {"walking"})
+    assert decision["decision"] == "progress"
+
+
 def test_a_step_the_session_has_no_room_for_is_not_promised() -> None:
     doc = analyse_file(EXAMPLES / "lower_crossed_desk_worker.yaml", minutes=10)
     walk = item(doc["program"], "walking")

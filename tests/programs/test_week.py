@@ -28,7 +28,7 @@ from rebalance.synthetic import random_assessment
 from tests.conftest import EXAMPLES
 from tests.factories import analysis
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONGEST = 240
 
 

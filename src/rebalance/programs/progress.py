@@ -3,7 +3,8 @@
 The pain-monitoring model (Silbernagel 2007) decides safety: pain during exercise up to 3/10
 is safe, 4-5 acceptable, over 5 too much; next-morning pain or stiffness worse than before the
 session means the load was too high. The 2-for-2 rule (NSCA) decides progression: two sessions
-in a row at two or more repetitions over the target (or the full hold), in the safe pain zone.
+in a row at two or more repetitions over the target (or the full hold, or the minutes asked for), in
+the safe pain zone.
 More pain never progresses an exercise.
 
 Progressing moves to the next harder variation the client may do (never a contraindicated one,
@@ -72,10 +73,10 @@ def _worse_next_morning(entries: list[Entry], i: int, baseline: int) -> bool:
 def _met_target(e: Entry, dose: dict[str, Any], kind: DoseKind, z: Zones) -> bool:
     if not e.done:
         return False
-    if kind == "timed":  # the minutes asked for (a log from before minutes existed holds them as seconds)
+    if kind == "timed":  # the minutes asked for; a walk logged as done without its minutes: the walk asked for
         target = dose.get("minutes") or (dose.get("hold_s") or 0) / 60
         done = minutes_done(e)
-        return done is not None and done >= target
+        return done is None or done >= target
     if e.sets is not None and e.sets < dose["sets"]:
         return False
     if kind == "reps" and dose.get("reps"):

@@ -3,7 +3,7 @@
 Each finding, most important first, gets the best eligible exercise for its stage (an
 exercise already chosen that addresses it is reused); tight muscles that are moderate or worse
 also get a self-release. Then the program makes sure of core stability, a nerve glide when a
-nerve root is irritated, daily relaxation and gravity-reduced aerobic work. A moderate or severe
+nerve root is irritated, relaxation and aerobic work. A moderate or severe
 finding that no eligible exercise addresses is listed for hands-on care.
 """
 
@@ -170,9 +170,9 @@ def select(
         sel.ensure(
             "nerve_glide", "Gentle nerve glides keep an irritated sciatic nerve moving without stretching it hard."
         )
-    sel.ensure("relaxation", "Daily relaxation lowers muscle tension and the stress that feeds it.")
+    sel.ensure("relaxation", "Relaxation practice lowers muscle tension and the stress that feeds it.")
     sel.ensure(
-        "aerobic", "Gravity-reduced aerobic work (walking, swimming) keeps the back moving; NICE NG59 recommends it."
+        "aerobic", "Aerobic work such as walking keeps the back moving; NICE NG59 recommends it."
     )
     choices = sorted(sel.chosen.values(), key=lambda c: (ORDER.index(c.exercise.intent), -c.priority, c.exercise.id))
     return choices, hands_on
