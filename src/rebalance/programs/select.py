@@ -171,8 +171,6 @@ def select(
             "nerve_glide", "Gentle nerve glides keep an irritated sciatic nerve moving without stretching it hard."
         )
     sel.ensure("relaxation", "Relaxation practice lowers muscle tension and the stress that feeds it.")
-    sel.ensure(
-        "aerobic", "Aerobic work such as walking keeps the back moving; NICE NG59 recommends it."
-    )
+    sel.ensure("aerobic", "Aerobic work such as walking keeps the back moving; NICE NG59 recommends it.")
     choices = sorted(sel.chosen.values(), key=lambda c: (ORDER.index(c.exercise.intent), -c.priority, c.exercise.id))
     return choices, hands_on
