@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rebalance.errors import InvalidInputError, KnowledgeBaseError, Problem, RebalanceError, UnknownIdError
+from rebalance.programs.schedule import MINUTES_RANGE
 
 if TYPE_CHECKING:
     from rebalance.config import Settings
     from rebalance.knowledge.loader import KnowledgeBase
 
+__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "MINUTES_RANGE", "main"]  # MINUTES_RANGE: the web reads it here
+
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
-MINUTES_RANGE = (5, 240)
 
 
 def _minutes(text: str) -> int:

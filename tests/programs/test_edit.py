@@ -163,7 +163,8 @@ def test_a_dosage_change_is_a_new_version() -> None:
     ("exercise", "dose", "field", "why"),
     [
         ("seated_piriformis_stretch", {"sets": 0, "hold_s": 30, "days_per_week": 7}, "sets", "expected 1 to 10"),
-        ("seated_piriformis_stretch", {"sets": 2, "hold_s": 30, "days_per_week": 8}, "days_per_week", "1 to 7"),
+        ("seated_piriformis_stretch", {"sets": 2, "hold_s": 30, "days_per_week": 8}, "days_per_week", "2 to 7"),
+        ("lateral_band_walk", {"sets": 2, "reps": 12, "days_per_week": 1}, "days_per_week", "at least 2 days"),
         ("seated_piriformis_stretch", {"sets": 5, "hold_s": 30, "days_per_week": 7}, "sets", "at most 4 sets"),
         ("seated_piriformis_stretch", {"sets": 2, "hold_s": 90, "days_per_week": 7}, "hold_s", "at most 60 s"),
         ("seated_piriformis_stretch", {"sets": 2, "reps": 10, "hold_s": 30, "days_per_week": 7}, "reps", "leave it"),
@@ -200,8 +201,14 @@ def test_every_problem_of_a_dosage_is_listed_at_once() -> None:
     assert {p.path for p in problems} == {"dosage.sets", "dosage.reps", "dosage.days_per_week"}
 
 
-def test_walking_is_dosed_in_minutes_beyond_the_stretch_caps() -> None:
-    new = set_dosage(
-        default(), program_of("piriformis_right"), "walking", {"sets": 1, "hold_s": 1800, "days_per_week": 5}
-    )
-    assert item(new, "walking")["dosage"]["hold_s"] == 1800
+def test_walking_is_dosed_in_minutes_and_the_week_holds_what_fits() -> None:
+    program = program_of("piriformis_right")
+    new = set_dosage(default(), program, "walking", {"sets": 1, "minutes": 45, "days_per_week": 5})
+    walk = item(new, "walking")
+    assert walk["prescribed"]["minutes"] == 45  # beyond any stretch cap: minutes are not seconds of hold
+    assert walk["dosage"]["minutes"] <= program["minutes_per_session"]  # a 20-minute session holds no 45-minute walk
+    held = [x["seconds"] for d in new["schedule"] for x in d["items"] if x["exercise_id"] == "walking"]
+    assert held == [walk["dosage"]["minutes"] * 60] * walk["dosage"]["days_per_week"]
+    with pytest.raises(InvalidInputError) as exc:
+        set_dosage(default(), program, "walking", {"sets": 1, "hold_s": 1800, "days_per_week": 5})
+    assert "not dosed with a hold" in paths(exc)["dosage.hold_s"]

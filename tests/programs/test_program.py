@@ -78,10 +78,10 @@ def test_every_moderate_or_severe_finding_is_addressed_or_referred(seed: int) ->
     if program is None:
         return
     addressed = {a for i in program["items"] for a in i["addresses"]} | {h["finding"] for h in program["hands_on"]}
-    dropped_for_time = any("did not fit" in w for w in program["warnings"])
+    named = {a for lo in program["left_out"] for a in lo["addresses"]}  # left out for time, and said so
     for f in doc["findings"]:
-        if f["severity"] != "mild" and not dropped_for_time:
-            assert f["id"] in addressed, f["id"]
+        if f["severity"] != "mild":
+            assert f["id"] in addressed | named, f["id"]
 
 
 @SETTINGS

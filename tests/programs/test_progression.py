@@ -172,16 +172,17 @@ def test_without_a_harder_variation_the_dose_steps_up_and_is_capped() -> None:
         "why": "w",
         "dosage": {"sets": 3, "reps": None, "hold_s": 55, "days_per_week": 7, "rest_s": 0},
     }
-    stepped = apply(kb, {**stretch, "exercise_id": "seated_breathing", "intent": "lengthen"}, "progress", client)
+    assert not kb.exercise["seated_piriformis_stretch"].progressions
+    stepped = apply(kb, {**stretch, "exercise_id": "seated_piriformis_stretch"}, "progress", client)
     assert stepped["dosage"]["hold_s"] == 60  # a stretch hold is capped at 60 s
     breathing = {
         **stretch,
         "exercise_id": "seated_breathing",
         "intent": "relaxation",
-        "dosage": {**stretch["dosage"], "sets": 1, "hold_s": 180},
+        "dosage": {"kind": "timed", "sets": 1, "reps": None, "hold_s": None, "minutes": 3, "days_per_week": 7},
     }
-    assert apply(kb, breathing, "progress", client)["dosage"]["hold_s"] == 240  # minutes, not a stretch cap
-    assert apply(kb, breathing, "regress", client)["dosage"]["hold_s"] == 120
+    assert apply(kb, breathing, "progress", client)["dosage"]["minutes"] == 4  # a minute more, not a stretch cap
+    assert apply(kb, breathing, "regress", client)["dosage"]["minutes"] == 2
 
 
 # ----------------------------------------------------------------- the multi-week scenario
@@ -313,21 +314,46 @@ def test_a_session_the_library_refuses_names_the_field(session: Any, where: str)
     assert [(p.file, p.path) for p in refused.value.problems] == [("stored session", where)]
 
 
-def test_walking_steps_by_minutes_within_a_worthwhile_bout() -> None:
+def test_walking_steps_by_minutes_within_a_worthwhile_bout_up_to_its_aim() -> None:
     kb = default()
     walk = {
         "exercise_id": "walking",
         "intent": "aerobic",
-        "name": "Walking",
+        "name": "Brisk walking",
+        "difficulty": 1,
+        "why": "w",
+        "dosage": {"kind": "timed", "sets": 1, "reps": None, "hold_s": None, "minutes": 20, "days_per_week": 3},
+    }
+    client = {"conditions": [], "equipment": sorted(kb.equipment)}
+
+    def after(decision: str, minutes: int, days: int = 3) -> tuple[int, int]:
+        dose = apply(
+            kb, {**walk, "dosage": {**walk["dosage"], "minutes": minutes, "days_per_week": days}}, decision, client
+        )["dosage"]
+        return dose["minutes"], dose["days_per_week"]
+
+    assert after("regress", 20) == (15, 3)
+    assert after("progress", 20) == (25, 3)
+    assert after("regress", 10) == (10, 3)  # never below a 10-minute bout
+    assert after("progress", 30) == (30, 4)  # at the aim of 30 minutes: a day more
+    assert after("progress", 30, days=5) == (30, 5)  # at the aim: 30 minutes on 5 days, 150 a week
+
+
+def test_a_walk_stored_in_seconds_steps_in_minutes() -> None:
+    kb = default()
+    old = {
+        "exercise_id": "walking",
+        "intent": "aerobic",
+        "name": "Brisk walking",
         "difficulty": 1,
         "why": "w",
         "dosage": {"sets": 1, "reps": None, "hold_s": 1200, "days_per_week": 5, "rest_s": 0},
     }
     client = {"conditions": [], "equipment": sorted(kb.equipment)}
-    assert apply(kb, walk, "regress", client)["dosage"]["hold_s"] == 900
-    assert apply(kb, walk, "progress", client)["dosage"]["hold_s"] == 1500
-    short = {**walk, "dosage": {**walk["dosage"], "hold_s": 600}}
-    assert apply(kb, short, "regress", client)["dosage"]["hold_s"] == 600
+    stepped = apply(kb, old, "progress", client)["dosage"]
+    assert (stepped["minutes"], stepped["hold_s"], stepped["kind"]) == (25, None, "timed")
+    older_log = entry(exercise_id="walking", sets=None, hold_s=1200, pain_during=1)
+    assert verdict(old, older_log, older_log) == "progress"  # a walk logged in seconds is read as minutes
 
 
 def test_adherence_counts_the_days_logged_not_a_whole_week() -> None:

@@ -64,4 +64,4 @@ def test_manual_muscle_testing_bands_are_attributed_to_our_convention() -> None:
 def test_easy_aerobic_work_takes_the_moderate_dose_of_150_minutes_a_week(exercise: str) -> None:
     d = default().exercise[exercise].dosage
     assert d.source == "garber_2011"
-    assert (d.hold_s or 0) * d.sets == 30 * 60 and d.days_per_week == 5
+    assert d.minutes == 30 and d.days_per_week == 5

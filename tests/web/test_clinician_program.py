@@ -38,7 +38,7 @@ def test_the_program_page_shows_items_schedule_habits_and_versions(
     for item in program.document["items"]:
         assert item["name"] in page and f'id="item-{item["exercise_id"]}"' in page
     assert "The week" in page and "Habits" in page and "Hands-on referrals" in page and "Versions" in page
-    assert "Pain is the stop signal" in page  # the warnings
+    assert "Some pain while you exercise is all right." in page  # the warnings open with the pain rule
     assert '<span class="badge status-draft">draft</span>' in page
     assert f'action="/programs/{program.id}/approve"' in page and f'action="/programs/{program.id}/publish"' in page
 

@@ -50,7 +50,7 @@ def test_the_check_in_asks_the_librarys_questions_in_plain_words(
 def test_a_cauda_equina_answer_stops_the_program_and_says_where_to_go(
     app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
 ) -> None:
-    assert exercises_today(patient) == 4
+    assert exercises_today(patient) == len(story.items_on("Mon")) > 0
     response = post_form(patient, "/check-in", answers(kb, "saddle_anaesthesia"))
     assert (response.status_code, response.headers["location"]) == (303, "/check-in?done=1")
     (stored,) = stored_check_ins(app, cast)
@@ -74,7 +74,7 @@ def test_a_clear_check_in_keeps_the_program(
     assert response.status_code == 303
     assert stored_check_ins(app, cast)[0].level is SafetyLevel.CLEAR
     assert "Thank you: no warning signs" in patient.get("/check-in?done=1").text
-    assert exercises_today(patient) == 4
+    assert exercises_today(patient) == len(story.items_on("Mon")) > 0
     assert "Your weekly check-in is due" not in patient.get("/today").text
 
 
@@ -85,7 +85,7 @@ def test_a_caution_answer_keeps_the_program_and_asks_to_tell_the_clinician(
     page = html.unescape(patient.get("/check-in?done=1").text)
     assert "please tell your clinician" in page
     assert safety_for_flags(kb, ["night_pain"])["message"] in page
-    assert exercises_today(patient) == 4
+    assert exercises_today(patient) == len(story.items_on("Mon")) > 0
 
 
 def test_every_question_must_be_answered_and_nothing_is_stored_until_then(
@@ -122,7 +122,7 @@ def test_a_later_clear_check_in_does_not_undo_a_stop_but_a_new_assessment_does(
     assert exercises_today(patient) == 0
     assert "See a doctor today" in patient.get("/today").text
     assess(app, cast, on=MONDAY)  # the clinician has seen the patient again: all clear
-    assert exercises_today(patient) == 4
+    assert exercises_today(patient) == len(story.items_on("Mon")) > 0
 
 
 @pytest.mark.parametrize("check_in_first", [True, False])

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.build import PAIN_RULE
+from rebalance.programs.schedule import DAYS
 from rebalance.storage.types import ProgramStatus
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
@@ -32,23 +33,26 @@ def test_the_patient_lands_on_today(client: TestClient, cast: Cast, story: Story
 
 
 def test_today_shows_the_published_programs_exercises_for_the_weekday_with_instructions_and_cues(
-    patient: TestClient, story: Story, kb: KnowledgeBase
+    app: FastAPI, patient: TestClient, story: Story, kb: KnowledgeBase
 ) -> None:
+    # a day with the right-sided piriformis stretch on it
+    day = next(i for i, name in enumerate(DAYS) if "seated_piriformis_stretch" in story.items_on(name))
+    set_today(app, MONDAY + dt.timedelta(days=day))
     page = patient.get("/today")
     assert page.status_code == 200
-    assert shown(page.text) == story.items_on("Mon")
+    assert shown(page.text) == story.items_on(DAYS[day])
     text = html.unescape(page.text)
-    for exercise_id in story.items_on("Mon"):
+    for exercise_id in story.items_on(DAYS[day]):
         exercise = kb.exercise[exercise_id]
         assert story.item(exercise_id)["name"] in text
         assert exercise.start in text
         assert all(step in text for step in exercise.steps)
         assert all(cue in text for cue in exercise.cues)
         assert all(mistake in text for mistake in exercise.mistakes)
-    assert "3 sets, hold 30 s, every day" in text  # the seated piriformis stretch's dose
+    stretch = story.item("seated_piriformis_stretch")["dosage"]  # its dose, as the week holds it
+    assert f"3 sets, hold 30 s, {stretch['days_per_week']} days a week" in text
     assert "right side" in text
-    assert PAIN_RULE in text
-    assert "do everything you can do without pain" in text
+    assert PAIN_RULE in text  # the one pain rule (programs.pain_rule)
 
 
 def test_another_weekday_shows_that_days_exercises(app: FastAPI, patient: TestClient, story: Story) -> None:
@@ -62,7 +66,8 @@ def test_another_weekday_shows_that_days_exercises(app: FastAPI, patient: TestCl
 def test_each_exercise_has_a_figure_of_its_start_and_end(patient: TestClient, story: Story) -> None:
     page = patient.get("/today").text
     assert page.count('class="pose-figure"') == len(story.items_on("Mon"))
-    assert "Slow breathing in a chair: start and end positions" in page
+    for exercise_id in story.items_on("Mon"):
+        assert f"{story.item(exercise_id)['name']}: start and end positions" in page
 
 
 def test_a_draft_is_never_shown(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:

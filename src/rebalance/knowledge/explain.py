@@ -267,13 +267,15 @@ def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
 
 
 def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
+    from rebalance.programs import pain_rule  # the one pain rule lives with the programs
+
     d = ex.dosage
-    dose = (
-        f"{d.sets} sets"
-        + (f" x {d.reps} reps" if d.reps else "")
-        + (f", hold {d.hold_s} s" if d.hold_s else "")
-        + f", {d.days_per_week} days a week [source: {d.source}]"
+    amount = (
+        f"{d.minutes} minutes"
+        if d.minutes
+        else f"{d.sets} sets" + (f" x {d.reps} reps" if d.reps else "") + (f", hold {d.hold_s} s" if d.hold_s else "")
     )
+    dose = f"{amount}, {d.days_per_week} days a week [source: {d.source}]"
     addresses = sorted(exercise_addresses(kb, ex))
     return [
         (
@@ -291,8 +293,8 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
         ("Steps", [f"{i}. {s}" for i, s in enumerate(ex.steps, 1)]),
         ("Cues", ex.cues),
         ("Common mistakes", ex.mistakes),
-        ("Dose", [dose, f"About {ex.seconds_per_set} s a set."]),
-        ("Safety", [*_position_lines(kb, ex.positions), _ruled_out_by(kb, ex), PAIN_LINE]),
+        ("Dose", [dose] if d.minutes else [dose, f"About {ex.seconds_per_set} s a set."]),
+        ("Safety", [*_position_lines(kb, ex.positions), _ruled_out_by(kb, ex), pain_rule.reminder(kb)]),
         (
             "How it connects",
             [
@@ -306,7 +308,6 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
     ]
 
 
-PAIN_LINE = "Stop if it causes pain: do everything you can do without pain."
 
 
 def _position_lines(kb: KnowledgeBase, positions: list[str]) -> list[str]:

@@ -484,12 +484,34 @@ class Pose(Model):
     end: dict[AngleName, float | SidedAngle]
 
 
+DoseKind = Literal["timed", "hold", "reps"]
+TIMED_INTENTS = frozenset({"aerobic", "relaxation"})
+
+
 class Dosage(Sourced):
+    """An exercise's dose: repetitions (with or without a hold), a hold, or minutes of a timed activity."""
+
     sets: int = Field(ge=1, le=10)
     reps: int | None = Field(None, ge=1, le=100)
     hold_s: int | None = Field(None, ge=1, le=3600)
+    minutes: int | None = Field(
+        None, ge=1, le=240, description="a timed activity (walking, cycling, breathing): minutes a session"
+    )
     days_per_week: int = Field(ge=1, le=7)
     rest_s: int = Field(30, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Dosage:
+        if self.minutes is not None and (self.reps is not None or self.hold_s is not None):
+            raise ValueError("a timed activity is dosed in minutes alone: leave reps and hold_s empty")
+        if self.minutes is None and self.reps is None and self.hold_s is None:
+            raise ValueError("a dose needs reps, hold_s or minutes")
+        return self
+
+    @property
+    def kind(self) -> DoseKind:
+        """How the exercise is dosed, logged and progressed: minutes, a hold in seconds, or repetitions."""
+        return "timed" if self.minutes is not None else "reps" if self.reps is not None else "hold"
 
 
 class Exercise(Model):
@@ -516,6 +538,14 @@ class Exercise(Model):
     positions: list[Id] = Field(description="ids in positions.yaml: the positions and loads it puts the body in")
     pose: Pose
     sources: list[Id]
+
+    @model_validator(mode="after")
+    def _timed_in_minutes(self) -> Exercise:
+        if (self.intent in TIMED_INTENTS) != (self.dosage.minutes is not None):
+            raise ValueError(
+                "aerobic and relaxation exercises are dosed in minutes (dosage.minutes), every other one is not"
+            )
+        return self
 
 
 # --- safety --------------------------------------------------------------------------------

@@ -11,10 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.dose import dosage, seconds_per_session, sides
+from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.knowledge.queries import base_id
+from rebalance.programs import pain_rule
+from rebalance.programs.dose import (
+    STRENGTHENING,
+    build_up,
+    dosage,
+    ladder,
+    normalised,
+    seconds_per_session,
+    sides,
+)
 from rebalance.programs.profile import Profile, make_profile
-from rebalance.programs.schedule import days_scheduled, plan_week, schedule_document
+from rebalance.programs.schedule import MINUTES_RANGE, Need, fit, schedule_document
 from rebalance.programs.select import Choice, select
 from rebalance.reasoning.analyse import Analysis
 from rebalance.reasoning.safety import withholds_program
@@ -57,10 +67,6 @@ PHASES = {
         },
     ],
 }
-PAIN_RULE = (
-    "Pain is the stop signal: do everything you can do without pain. Mild stretch discomfort is fine; "
-    "stop an exercise that brings on or increases your pain."
-)
 SIDE_WORDS = {"left": "left ", "right": "right ", None: ""}
 
 
@@ -114,10 +120,16 @@ def item_document(
     why_prefix: str = "",
     priority: float | None = None,
     essential: bool | None = None,
+    key: bool = False,
 ) -> dict[str, Any]:
-    """One program item: the exercise, its side, dose and reasons (the builder and edits use it)."""
+    """One program item: the exercise, its side, dose and reasons (the builder and edits use it).
+
+    ``dosage`` is what the week holds (set by :func:`fit_week`), ``prescribed`` the dose before it
+    was fitted to the minutes a session; ``key`` marks an item the leading pattern depends on."""
     ex = choice.exercise
     dose, notes = dosage(kb, choice, profile)
+    grow = build_up(kb, ex)
+    why = why_prefix + item_why(kb, choice, notes)
     item: dict[str, Any] = {
         "exercise_id": ex.id,
         "name": ex.name,
@@ -125,25 +137,52 @@ def item_document(
         "side": side,
         "addresses": [f["id"] for f in choice.addresses],
         "dosage": dose,
-        "why": why_prefix + item_why(kb, choice, notes),
+        "prescribed": dict(dose),
+        "why": why + (" " + grow["text"] if grow else ""),
         "difficulty": ex.difficulty,
         "priority": round(choice.priority, 2) if priority is None else priority,
         "essential": choice.essential if essential is None else essential,
+        "key": key,
     }
+    if grow:
+        item["build_up"] = grow
     if extra:
         item["extra"] = extra
     item["seconds_per_session"] = seconds_per_session(ex, dose, side, (extra or {}).get("side"))
     return item
 
 
-def _item(kb: KnowledgeBase, choice: Choice, profile: Profile) -> dict[str, Any]:
+def _item(kb: KnowledgeBase, choice: Choice, profile: Profile, key_findings: set[str]) -> dict[str, Any]:
     side, weaker = sides(choice)
     extra = (
         {"side": weaker, "sets": 1, "why": f"one extra set on the weaker {weaker} side to restore symmetry"}
         if weaker
         else None
     )
-    return item_document(kb, choice, profile, side, extra)
+    return item_document(kb, choice, profile, side, extra, key=_is_key(choice, key_findings))
+
+
+def key_findings(kb: KnowledgeBase, document: dict[str, Any]) -> set[str]:
+    """The leading pattern's findings that answer one of its required signs: what it stands on."""
+    if not document["patterns"]:
+        return set()
+    leading = document["patterns"][0]
+    pattern = kb.pattern.get(leading["id"])
+    required = {sign for group in (pattern.required if pattern else []) for sign in group}
+    return {f for f in leading["findings"] if base_id(f) in required}
+
+
+def _is_key(choice: Choice, keys: set[str]) -> bool:
+    return choice.exercise.intent != "release" and any(f["id"] in keys for f in choice.addresses)
+
+
+def _mark_key_releases(items: list[dict[str, Any]], keys: set[str]) -> None:
+    """A key finding that only a release addresses makes that release key (releases are never key otherwise)."""
+    for finding in keys:
+        holders = [i for i in items if finding in i["addresses"]]
+        if holders and not any(i["key"] for i in holders):
+            for i in holders:
+                i["key"] = True
 
 
 def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -170,7 +209,7 @@ def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str
 
 
 def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[str]:
-    out = [PAIN_RULE]
+    out = [pain_rule.text(kb)]
     if profile.mode == "gentle":
         out.append("A clinician must review this program before you start: " + analysis.document["safety"]["message"])
     if profile.neural:
@@ -185,44 +224,125 @@ def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[s
     return out
 
 
-def fit_week(kb: KnowledgeBase, program: dict[str, Any]) -> dict[str, Any]:
-    """Place the program's items into its week; the dosage states the days the week holds.
+TIERS = ("key", "essential", "aerobic", "relaxation", "corrective", "release")
 
-    Used when a program is built and whenever its items change (progression, revision).
-    Returns the program with ``items``, ``schedule``, ``sessions_per_week`` and the time
-    warnings updated.
+
+def _tier(item: dict[str, Any]) -> tuple[int, float, str]:
+    """The order items claim the week in: the leading pattern's key items, the essentials (core
+    stability, a nerve glide), aerobic work, relaxation, the other corrective items, and releases
+    last; the most important finding first within each."""
+    if item.get("key"):
+        tier = "key"
+    elif item["intent"] in ("aerobic", "relaxation", "release"):
+        tier = item["intent"]
+    else:
+        tier = "essential" if item.get("essential") else "corrective"
+    return TIERS.index(tier), -float(item.get("priority", 0.0)), item["exercise_id"]
+
+
+def _prepared(kb: KnowledgeBase, item: dict[str, Any]) -> dict[str, Any]:
+    """An item as fitting needs it: its prescription in today's shape (programs stored before the week
+    was fitted state their prescription as their dosage)."""
+    ex = kb.exercise[item["exercise_id"]]
+    prescribed = normalised(ex, item.get("prescribed") or item["dosage"])
+    return {**item, "dosage": dict(prescribed), "prescribed": prescribed}
+
+
+def _needs(
+    kb: KnowledgeBase, items: list[dict[str, Any]], minutes: int
+) -> tuple[list[Need], list[list[dict[str, Any]]]]:
+    needs, doses = [], []
+    for item in items:
+        ex = kb.exercise[item["exercise_id"]]
+        extra = (item.get("extra") or {}).get("side")
+        rungs, standard = ladder(kb, ex, item["prescribed"], minutes)
+        seconds = tuple((d["days_per_week"], seconds_per_session(ex, d, item["side"], extra)) for d in rungs)
+        needs.append(
+            Need(
+                item["exercise_id"],
+                seconds,
+                standard,
+                spaced=ex.intent in STRENGTHENING,
+                adjunct=ex.intent == "release",
+            )
+        )
+        doses.append(rungs)
+    return needs, doses
+
+
+def _fits(kb: KnowledgeBase, items: list[dict[str, Any]], minutes: int) -> dict[str, int | None]:
+    """Per exercise id: the rung of its ladder the week holds at ``minutes`` a session (None: left out)."""
+    needs, _ = _needs(kb, items, minutes)
+    _, rungs = fit(needs, minutes)
+    return {n.exercise_id: r for n, r in zip(needs, rungs, strict=True)}
+
+
+def minutes_to_fit(kb: KnowledgeBase, items: list[dict[str, Any]], exercise_id: str, minutes: int) -> int | None:
+    """Minutes a session (above ``minutes``) at which the week holds the item, or None if even the most
+    do not: a bisection, which finds the fewest as long as more minutes leave nothing more out (the
+    week is filled greedily, so that is not proven); the answer is always one that was tried and fits."""
+    low, high = minutes, MINUTES_RANGE[1]
+    if _fits(kb, items, high)[exercise_id] is None:
+        return None
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if _fits(kb, items, mid)[exercise_id] is not None else (mid, high)
+    return high
+
+
+def _left_out_text(name: str, more: int | None) -> str:
+    if more is None:
+        return f"{name} left out: it does not fit even in {MINUTES_RANGE[1]} minutes a session."
+    return f"{name} left out: {more} minutes a session would fit it."
+
+
+def fit_week(kb: KnowledgeBase, program: dict[str, Any]) -> dict[str, Any]:
+    """Fit the program's items into its week: each item's ``dosage`` becomes exactly what the week holds.
+
+    Used when a program is built and whenever its items change (progression, revision, edits). Items
+    left out earlier for time (``left_out``) are tried again. Returns the program with ``items``,
+    ``schedule``, ``sessions_per_week``, ``left_out`` and the warnings updated; each left-out item is
+    named in the warnings with the minutes a session that would fit it.
     """
     minutes = program["minutes_per_session"]
-    items = [dict(i, dosage=dict(i["dosage"])) for i in program["items"]]
-    for item in items:
-        extra = (item.get("extra") or {}).get("side")
-        item["seconds_per_session"] = seconds_per_session(
-            kb.exercise[item["exercise_id"]], item["dosage"], item["side"], extra
-        )
-    by_priority = sorted(items, key=lambda i: (-i["priority"], i["exercise_id"]))
-    week, dropped = plan_week(by_priority, minutes, int(kb.criterion["min_aerobic_s"].value))
-    kept, notes = [], []
-    for item in items:
-        if item["exercise_id"] in dropped:
-            notes.append(
-                f"{item['name']} did not fit into the session time and was left out; "
-                "more minutes a session would allow it."
+    present = {i["exercise_id"] for i in program["items"]}
+    earlier = [lo["item"] for lo in program.get("left_out", []) if lo["item"]["exercise_id"] not in present]
+    items = sorted((_prepared(kb, i) for i in [*program["items"], *earlier]), key=_tier)
+    needs, doses = _needs(kb, items, minutes)
+    week, rungs = fit(needs, minutes)
+    kept, left_out = [], []
+    for item, rung, ladder_doses in zip(items, rungs, doses, strict=True):
+        if rung is None:
+            more = minutes_to_fit(kb, items, item["exercise_id"], minutes)
+            text = _left_out_text(item["name"], more)
+            left_out.append(
+                {
+                    **{k: item[k] for k in ("exercise_id", "name", "addresses")},
+                    "minutes_to_fit": more,
+                    "text": text,
+                    "item": item,
+                }
             )
             continue
-        days = days_scheduled(week, item["exercise_id"])
-        if days < item["dosage"]["days_per_week"]:
-            notes.append(
-                f"{item['name']} fits on {days} of {item['dosage']['days_per_week']} days in {minutes} minutes."
-            )
-            item["dosage"]["days_per_week"] = days
+        ex = kb.exercise[item["exercise_id"]]
+        item["dosage"] = ladder_doses[rung]
+        item["seconds_per_session"] = seconds_per_session(
+            ex, item["dosage"], item["side"], (item.get("extra") or {}).get("side")
+        )
         kept.append(item)
-    fixed = [w for w in program.get("warnings", []) if "did not fit" not in w and " fits on " not in w]
+    order = [i["exercise_id"] for i in program["items"]] + [i["exercise_id"] for i in earlier]
+    kept.sort(key=lambda i: order.index(i["exercise_id"]))
+    stale = {lo["text"] for lo in program.get("left_out", [])}
+    fixed = [
+        w for w in program.get("warnings", []) if w not in stale and "did not fit" not in w and " fits on " not in w
+    ]
     return {
         **program,
         "items": kept,
-        "schedule": schedule_document(week),
+        "schedule": schedule_document(week, [i["exercise_id"] for i in kept]),
         "sessions_per_week": sum(1 for d in week if d.items),
-        "warnings": fixed + notes,
+        "left_out": left_out,
+        "warnings": fixed + [lo["text"] for lo in left_out],
     }
 
 
@@ -233,6 +353,9 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
         return None
     profile = make_profile(kb, analysis.case, doc)
     choices, hands_on = select(kb, profile, doc["findings"])
+    keys = key_findings(kb, doc)
+    items = [_item(kb, c, profile, keys) for c in choices]
+    _mark_key_releases(items, keys)
     reassess = kb.criterion["reassess_weeks"]
     weeks = {"full": reassess.value, "gentle": reassess.moderate_at, "maintenance": reassess.severe_at}[profile.mode]
     weeks_int = int(weeks or reassess.value)
@@ -256,10 +379,11 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
         "reassess_after_weeks": weeks_int,
         "reassess_on": (analysis.case.assessment.date + dt.timedelta(weeks=weeks_int)).isoformat(),
         "phases": PHASES[profile.mode],
-        "items": [_item(kb, c, profile) for c in choices],
+        "items": items,
         "schedule": [],
         "habits": _habits(analysis, doc["findings"]),
         "hands_on": hands_on,
+        "pain_rule": pain_rule.text(kb),
         "warnings": _warnings(kb, analysis, profile),
     }
     return fit_week(kb, program)
@@ -268,3 +392,11 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
 def attach_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> Analysis:
     analysis.document["program"] = build_program(kb, analysis, minutes)
     return analysis
+
+
+def __getattr__(name: str) -> str:
+    """``PAIN_RULE``: the pain rule's text (:func:`rebalance.programs.pain_rule.text`), for callers that
+    imported it as a constant before the rule was built from the knowledge base."""
+    if name == "PAIN_RULE":
+        return pain_rule.text(default())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,9 +11,11 @@ edits go through the builder's own rules, so they never bypass safety:
   starting level (none in gentle mode), no hamstring stretch while a nerve root is irritated; its dose is the builder's
   (:func:`~rebalance.programs.dose.dosage`) and it keeps the side of the item it replaces;
 - a **dosage** stays within the knowledge base's dosage ranges, the home-dose caps
-  (``dose_caps``), the strength days a week (``strength_days_max``) and, in gentle mode, the
-  gentle number of sets; an exercise dosed by repetitions takes repetitions, one dosed by a hold
-  takes a hold, and no other.
+  (``dose_caps``), the strength days a week (``strength_days_max``), at least 2 days a week
+  (``min_days_per_week``) and, in gentle mode, the gentle number of sets; an exercise dosed by
+  repetitions takes repetitions, one dosed by a hold takes a hold, a timed activity takes minutes
+  (left out, its minutes stay as they are), and no other. The dosage given becomes the item's
+  prescription; the week then holds as much of it as the minutes a session allow.
 
 An invalid edit raises :class:`~rebalance.errors.InvalidInputError` listing every problem with the
 field it concerns (``exercise_id``, ``new_exercise_id``, ``dosage.sets`` ...).
@@ -29,16 +31,15 @@ from annotated_types import Ge, Le
 
 from rebalance.errors import InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Dosage, Exercise
+from rebalance.knowledge.models import TIMED_INTENTS, Dosage, Exercise
 from rebalance.knowledge.queries import addresses_by_exercise, addressing_index, base_id, suggest
 from rebalance.programs.build import fit_week, item_document, item_why
-from rebalance.programs.dose import GENTLE_MAX_SETS, STRENGTHENING, sides
+from rebalance.programs.dose import GENTLE_MAX_SETS, STRENGTHENING, normalised, sides
 from rebalance.programs.profile import Profile, exclusion, from_program
 from rebalance.programs.select import Choice
 
 ALTERNATIVE_STRETCH = 1  # levels above the start an alternative may be: the selection's own fallback
-TIMED_INTENTS = frozenset({"aerobic", "relaxation"})  # dosed in minutes: the home-dose caps do not apply
-DOSAGE_FIELDS = ("sets", "reps", "hold_s", "days_per_week")
+DOSAGE_FIELDS = ("sets", "reps", "hold_s", "minutes", "days_per_week")
 SOURCE = "program"  # the "file" of an edit's problems
 
 
@@ -165,6 +166,7 @@ def swap(kb: KnowledgeBase, program: dict[str, Any], exercise_id: str, new_id: s
         why_prefix=f"Chosen by the clinician in place of {old['name']}. ",
         priority=old.get("priority", 0.0),
         essential=old.get("essential", False),
+        key=old.get("key", False),
     )
     items = [new_item if i["exercise_id"] == exercise_id else i for i in program["items"]]
     edit = {"change": "swap", "exercise_id": exercise_id, "new_exercise_id": new_id}
@@ -202,21 +204,28 @@ def _caps(kb: KnowledgeBase, ex: Exercise, profile: Profile) -> dict[str, tuple[
     return caps
 
 
-def _value_problem(name: str, value: Any, ex: Exercise) -> str | None:
+def _value_problem(kb: KnowledgeBase, name: str, value: Any, ex: Exercise) -> str | None:
+    timed = ex.dosage.minutes is not None
     used = {
         "sets": True,
         "days_per_week": True,
         "reps": ex.dosage.reps is not None,
         "hold_s": ex.dosage.hold_s is not None,
+        "minutes": timed,
     }
     if value is None:
-        return f"required: {ex.name} is dosed with it" if used[name] else None
+        return f"required: {ex.name} is dosed with it" if used[name] and name != "minutes" else None
     if not used[name]:
-        kind = "repetitions" if name == "reps" else "a hold"
+        kind = {"reps": "repetitions", "hold_s": "a hold", "minutes": "minutes"}[name]
         return f"{ex.name} is not dosed with {kind}: leave it empty"
     if isinstance(value, bool) or not isinstance(value, int):
         return f"expected a whole number, got {value!r}"
     low, high = _bounds(name)
+    if name == "days_per_week":
+        least = kb.criterion["min_days_per_week"]
+        low = max(low, int(least.value))
+        if value < low:
+            return f"at least {low} days a week: fewer do not train the muscle (min_days_per_week, {least.source})"
     if not low <= value <= high:
         return f"expected {low} to {high}, got {value}"
     return None
@@ -231,7 +240,7 @@ def dosage_problems(
     caps = _caps(kb, ex, from_program(program))
     for name in DOSAGE_FIELDS:
         value = dose.get(name)
-        why = _value_problem(name, value, ex)
+        why = _value_problem(kb, name, value, ex)
         if why is None and value is not None and name in caps and value > caps[name][0]:
             limit, message = caps[name]
             why = message.format(limit)
@@ -246,7 +255,10 @@ def set_dosage(kb: KnowledgeBase, program: dict[str, Any], exercise_id: str, dos
     problems = dosage_problems(kb, program, exercise_id, dose)
     if problems:
         raise InvalidInputError(problems)
-    new_dose = {**old["dosage"], **{k: dose.get(k) for k in DOSAGE_FIELDS}}
-    items = [{**i, "dosage": new_dose} if i["exercise_id"] == exercise_id else i for i in program["items"]]
+    current = normalised(kb.exercise[exercise_id], old.get("prescribed") or old["dosage"])
+    given = {k: dose.get(k) for k in DOSAGE_FIELDS if k != "minutes" or dose.get(k) is not None}
+    new_dose = {**current, **given}
+    changed = {**old, "dosage": new_dose, "prescribed": dict(new_dose)}
+    items = [changed if i["exercise_id"] == exercise_id else i for i in program["items"]]
     edit = {"change": "dosage", "exercise_id": exercise_id, "from": old["dosage"], "to": new_dose}
     return dict(_next_version(kb, program, items, edit))

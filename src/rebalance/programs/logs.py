@@ -15,23 +15,36 @@ sessions:
         pain_during: 2          # 0..10
         pain_next_morning: 3    # 0..10, optional
         stiffness_next_morning: 2   # 0..10, optional
+      - exercise_id: walking
+        done: true
+        minutes: 15             # minutes done (timed activities: walking, cycling, swimming, breathing)
 ```
+
+Each entry records what its exercise is dosed in (:func:`~rebalance.programs.dose.dose_kind`):
+minutes for a timed activity, the hold in seconds for a hold, sets and repetitions for the rest.
+``minutes`` was added compatibly: older logs that gave a walk's length as ``hold_s`` (seconds) stay
+valid and are read as minutes (:func:`minutes_done`). :func:`log_fields` lists what a log form asks
+for each program item, with labels, units, limits and the dose as the default.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import yaml
+from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rebalance import yamlio
 from rebalance.errors import InvalidInputError, Problem
 from rebalance.fields import IsoDate
+from rebalance.knowledge.loader import KnowledgeBase
 
 Score = Annotated[int, Field(ge=0, le=10)]
+MAX_MINUTES = 600  # minutes of one timed activity in one session
 
 
 class _Model(BaseModel):
@@ -44,6 +57,7 @@ class Entry(_Model):
     sets: int | None = Field(None, ge=0, le=20)
     reps: int | None = Field(None, ge=0, le=200)
     hold_s: int | None = Field(None, ge=0, le=3600)
+    minutes: int | None = Field(None, ge=0, le=MAX_MINUTES)
     effort: Score | None = None
     pain_during: Score | None = None
     pain_next_morning: Score | None = None
@@ -64,6 +78,63 @@ class Logs(_Model):
         """The entries for one exercise, oldest first."""
         out = [(s.date, e) for s in self.sessions for e in s.entries if e.exercise_id == exercise_id]
         return sorted(out, key=lambda pair: pair[0])
+
+
+def minutes_done(entry: Entry) -> float | None:
+    """Minutes of a timed activity an entry records: its ``minutes``, or (logs written before minutes
+    existed) its ``hold_s`` in seconds; None when it records neither."""
+    if entry.minutes is not None:
+        return float(entry.minutes)
+    return entry.hold_s / 60 if entry.hold_s is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class LogField:
+    """One number a log form asks about an exercise: the entry's field, its label and unit, its limits,
+    and the value to start from (the dose asked for; None: start empty)."""
+
+    name: str  # the Entry field
+    label: str
+    unit: str
+    low: int
+    high: int
+    default: int | None
+
+
+PAIN_FIELDS = (
+    LogField("pain_during", "Pain during the exercise (0-10)", "/10", 0, 10, None),
+    LogField("effort", "How hard it felt (0-10)", "/10", 0, 10, None),
+)
+
+
+def log_fields(kb: KnowledgeBase, item: dict[str, Any]) -> list[LogField]:
+    """What a log form asks for one program item, in the exercise's own unit, then pain and effort.
+
+    Timed activity: minutes done. Hold: sets done and the hold reached in seconds. Repetitions: sets
+    done and the repetitions in the last set (and the hold, for an exercise held between repetitions).
+    """
+    ex = kb.exercise.get(item["exercise_id"])
+    dose = item["dosage"]
+    kind = ex.dosage.kind if ex is not None else ("timed" if dose.get("minutes") else dose.get("kind", "hold"))
+    limits = {name: _bounds(name) for name in ("sets", "reps", "hold_s", "minutes")}
+    if kind == "timed":
+        minutes = dose.get("minutes") or ((dose.get("hold_s") or 0) // 60 or None)
+        fields = [LogField("minutes", "Minutes done", "min", *limits["minutes"], minutes)]
+    else:
+        fields = [LogField("sets", "Sets done", "sets", *limits["sets"], dose.get("sets"))]
+        if kind == "reps":
+            fields.append(LogField("reps", "Repetitions in the last set", "reps", *limits["reps"], dose.get("reps")))
+        if dose.get("hold_s"):
+            fields.append(LogField("hold_s", "Longest hold", "s", *limits["hold_s"], dose.get("hold_s")))
+    return [*fields, *PAIN_FIELDS]
+
+
+def _bounds(name: str) -> tuple[int, int]:
+    """The range an entry's field accepts."""
+    metadata = Entry.model_fields[name].metadata
+    low = next(m.ge for m in metadata if isinstance(m, Ge))
+    high = next(m.le for m in metadata if isinstance(m, Le))
+    return int(cast(int, low)), int(cast(int, high))
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

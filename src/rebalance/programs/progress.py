@@ -3,13 +3,17 @@
 The pain-monitoring model (Silbernagel 2007) decides safety: pain during exercise up to 3/10
 is safe, 4-5 acceptable, over 5 too much; next-morning pain or stiffness worse than before the
 session means the load was too high. The 2-for-2 rule (NSCA) decides progression: two sessions
-in a row at two or more repetitions over the target (or the full hold), in the safe pain zone.
+in a row at two or more repetitions over the target (or the full hold, or the minutes asked for), in
+the safe pain zone.
 More pain never progresses an exercise.
 
 Progressing moves to the next harder variation the client may do (never one their conditions
 rule out, never one needing equipment they lack: :func:`rebalance.knowledge.precautions.may_offer`),
-or else raises the dose by a small step; regressing moves to the easier variation the client may
-do, or lowers the dose.
+or else raises the dose by a small step in the exercise's own unit: minutes for a timed activity
+(walking 5 minutes more, up to its aim of 30 minutes on 5 days, then a day more), seconds for a
+hold, repetitions and then sets for the rest. Regressing moves to the easier variation the client
+may do, or lowers the dose. Each decision says its next step in words (``next_step``: "Brisk
+walking for 20 minutes", never "1 set, hold 1200 s").
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Exercise
+from rebalance.knowledge.models import TIMED_INTENTS, DoseKind, Exercise
 from rebalance.knowledge.precautions import may_offer
-from rebalance.programs.logs import Entry, Logs
+from rebalance.programs.build import fit_week
+from rebalance.programs.dose import DOSE_FIELDS, dose_text, normalised
+from rebalance.programs.logs import Entry, Logs, minutes_done
+from rebalance.programs.pain_rule import rule
 
-HOLD_INTENTS = frozenset({"release", "lengthen", "relaxation", "aerobic"})
+HOLD_INTENTS = frozenset({"release", "lengthen"})  # a stored item without its dose kind: held, not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +42,18 @@ class Zones:
 
 
 def zones(kb: KnowledgeBase) -> Zones:
-    pm = kb.criterion["pain_monitoring_acceptable"]
-    return Zones(int(pm.bands[0][0]), int(pm.value), int(kb.criterion["two_for_two"].value))
+    pain = rule(kb)
+    return Zones(pain.safe, pain.acceptable, int(kb.criterion["two_for_two"].value))
+
+
+def item_kind(item: dict[str, Any]) -> DoseKind:
+    """How an item is dosed: its dose says so; items stored before it did, by their intent and dose."""
+    kind = item["dosage"].get("kind")
+    if kind in ("timed", "hold", "reps"):
+        return kind  # type: ignore[no-any-return]
+    if item["intent"] in TIMED_INTENTS:
+        return "timed"
+    return "reps" if item["dosage"].get("reps") and item["intent"] not in HOLD_INTENTS else "hold"
 
 
 def _worse_next_morning(entries: list[Entry], i: int, baseline: int) -> bool:
@@ -55,10 +72,16 @@ def _worse_next_morning(entries: list[Entry], i: int, baseline: int) -> bool:
     return pain_worse or stiff_worse
 
 
-def _met_target(e: Entry, dose: dict[str, Any], intent: str, z: Zones) -> bool:
-    if not e.done or (e.sets is not None and e.sets < dose["sets"]):
+def _met_target(e: Entry, dose: dict[str, Any], kind: DoseKind, z: Zones) -> bool:
+    if not e.done:
         return False
-    if dose.get("reps") and intent not in HOLD_INTENTS:
+    if kind == "timed":  # the minutes asked for; a walk logged as done without its minutes: the walk asked for
+        target = dose.get("minutes") or (dose.get("hold_s") or 0) / 60
+        done = minutes_done(e)
+        return done is None or done >= target
+    if e.sets is not None and e.sets < dose["sets"]:
+        return False
+    if kind == "reps" and dose.get("reps"):
         return e.reps is not None and e.reps >= dose["reps"] + z.over_target
     if dose.get("hold_s"):
         return e.hold_s is not None and e.hold_s >= dose["hold_s"]
@@ -84,9 +107,9 @@ def decide(item: dict[str, Any], entries: list[Entry], baseline: int, z: Zones) 
     if pain > z.safe:
         return "hold", f"pain during reached {pain}/10: acceptable, but not yet the time to progress"
     recent = done[-2:]
-    intent = item["intent"]
+    kind = item_kind(item)
     if len(recent) == 2 and all(
-        _met_target(e, item["dosage"], intent, z) and (e.pain_during or 0) <= z.safe for e in recent
+        _met_target(e, item["dosage"], kind, z) and (e.pain_during or 0) <= z.safe for e in recent
     ):
         return "progress", "two sessions in a row above target in the safe pain zone (2-for-2 rule)"
     return "hold", "keep going at this dose until two sessions in a row are above target"
@@ -97,25 +120,44 @@ def _allowed(kb: KnowledgeBase, ex_id: str, client: dict[str, Any]) -> bool:
     return ex is not None and may_offer(kb, ex, client.get("conditions", ()), set(client.get("equipment", ())))
 
 
-def _next_exercise(kb: KnowledgeBase, ex: Exercise, client: dict[str, Any], harder: bool) -> Exercise | None:
+def _next_exercise(
+    kb: KnowledgeBase, ex: Exercise, client: dict[str, Any], harder: bool, taken: Collection[str]
+) -> Exercise | None:
+    """The next harder (or easier) variation the client may do and the program does not hold already."""
     options = ex.progressions if harder else ex.regressions
     for ex_id in options:
-        if _allowed(kb, ex_id, client):
+        if ex_id not in taken and _allowed(kb, ex_id, client):
             return kb.exercise[ex_id]
     return None
 
 
-def _step_dose(kb: KnowledgeBase, dose: dict[str, Any], harder: bool, intent: str = "") -> dict[str, Any] | None:
-    """A small change of dose, or None when the limit is reached."""
+def _step_timed(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any], harder: bool) -> dict[str, Any] | None:
+    """Minutes of walking or breathing: aerobic work by 5 minutes up to its aim (then a day more), never
+    below a 10-minute bout; relaxation by a minute between 2 and 15."""
+    sign = 1 if harder else -1
+    out = dict(dose)
+    if ex.intent == "aerobic":
+        steps = kb.criterion["aerobic_steps"]
+        step, low = int(steps.value) // 60, int(steps.moderate_at or steps.value) // 60
+        aim, aim_days = int(ex.dosage.minutes or dose["minutes"]), ex.dosage.days_per_week
+        if harder and dose["minutes"] >= aim:
+            out["days_per_week"] = min(aim_days, max(dose["days_per_week"], dose["days_per_week"] + 1))
+        else:
+            out["minutes"] = max(min(low, dose["minutes"]), min(aim, dose["minutes"] + sign * step))
+    else:
+        steps = kb.criterion["relaxation_steps"]
+        low, high = int(steps.moderate_at or steps.value) // 60, int(steps.severe_at or steps.value) // 60
+        out["minutes"] = max(low, min(high, dose["minutes"] + sign * int(steps.value) // 60))
+    return None if out == dose else out
+
+
+def _step_dose(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any], harder: bool) -> dict[str, Any] | None:
+    """A small change of dose in the exercise's own unit, or None when the limit is reached."""
+    if dose.get("minutes"):
+        return _step_timed(kb, ex, dose, harder)
     step, caps = kb.criterion["progression_steps"], kb.criterion["dose_caps"]
     out = dict(dose)
     sign = 1 if harder else -1
-    timed = {"aerobic": "aerobic_steps", "relaxation": "relaxation_steps"}.get(intent)
-    if timed and dose.get("hold_s"):  # minutes of walking or breathing, not seconds of a stretch hold
-        steps = kb.criterion[timed]
-        low, high = int(steps.moderate_at or steps.value), int(steps.severe_at or steps.value)
-        out["hold_s"] = max(low, min(high, dose["hold_s"] + sign * int(steps.value)))
-        return None if out == dose else out
     if dose.get("reps"):
         out["reps"] = max(5, min(int(caps.value), dose["reps"] + sign * int(step.value)))
     elif dose.get("hold_s"):
@@ -125,24 +167,43 @@ def _step_dose(kb: KnowledgeBase, dose: dict[str, Any], harder: bool, intent: st
     return None if out == dose else out
 
 
-def apply(kb: KnowledgeBase, item: dict[str, Any], decision: str, client: dict[str, Any]) -> dict[str, Any]:
-    """The item after a decision: a new exercise, a new dose, or unchanged."""
+def apply(
+    kb: KnowledgeBase, item: dict[str, Any], decision: str, client: dict[str, Any], taken: Collection[str] = ()
+) -> dict[str, Any]:
+    """The item after a decision: a new exercise (never one of ``taken``, the program's other
+    exercises), a new prescription, or unchanged.
+
+    A new dose changes the item's ``prescribed`` dose (and its ``dosage`` alike, until
+    :func:`~rebalance.programs.build.fit_week` fits it to the week again)."""
     if decision == "hold":
         return item
     ex = kb.exercise[item["exercise_id"]]
     harder = decision == "progress"
-    nxt = _next_exercise(kb, ex, client, harder)
+    nxt = _next_exercise(kb, ex, client, harder, taken)
     new = copy.deepcopy(item)
+    current = normalised(ex, item.get("prescribed") or item["dosage"])
     if nxt is not None:
         d = nxt.dosage
         new.update(exercise_id=nxt.id, name=nxt.name, intent=nxt.intent, difficulty=nxt.difficulty)
-        new["dosage"] = {**new["dosage"], "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "source": d.source}
+        fields = {"kind": d.kind, "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "minutes": d.minutes}
+        new["prescribed"] = new["dosage"] = {**current, **fields, "source": d.source}
         new["why"] = f"{'Progressed' if harder else 'Regressed'} from {ex.name}. " + item["why"]
         return new
-    stepped = _step_dose(kb, item["dosage"], harder, item["intent"])
+    stepped = _step_dose(kb, ex, current, harder)
     if stepped is not None:
-        new["dosage"] = stepped
+        new["prescribed"], new["dosage"] = stepped, dict(stepped)
     return new
+
+
+def next_step(kb: KnowledgeBase, item: dict[str, Any]) -> str:
+    """An item's dose as the next step, in its own unit: "Brisk walking for 20 minutes", "Glute bridge:
+    2 sets of 14, 3 days a week"."""
+    dose = item["dosage"]
+    if dose.get("minutes"):
+        minutes = dose["minutes"]
+        days = f" on {dose['days_per_week']} days a week" if dose["days_per_week"] < 7 else " every day"
+        return f"{item['name']} for {minutes} minute{'s' if minutes != 1 else ''}{days}"
+    return f"{item['name']}: {dose_text(dose)}"
 
 
 def decisions(
@@ -150,7 +211,10 @@ def decisions(
 ) -> list[dict[str, Any]]:
     """:func:`progress`'s decisions alone (for the items of ``exercise_ids``, or all), without the next
     version of the program: what a patient is told after a session, for a fraction of the work."""
-    return [record for record, _ in _decide_items(kb, document, logs, exercise_ids)]
+    decided = list(_decide_items(kb, document, logs, exercise_ids))
+    if not any("new_dosage" in record for record, _ in decided):
+        return [record for record, _ in decided]
+    return _as_fitted(kb, document["program"], decided, _revised(kb, document["program"], decided))
 
 
 def _decide_items(
@@ -163,12 +227,14 @@ def _decide_items(
     z = zones(kb)
     client = program.get("client", {})
     baseline = int(client.get("baseline_pain", document["scores"]["pain_now"]))
+    taken = {i["exercise_id"] for i in [*program["items"], *(lo["item"] for lo in program.get("left_out", []))]}
     for item in program["items"]:
         if exercise_ids is not None and item["exercise_id"] not in exercise_ids:
             continue
         entries = [e for _, e in logs.for_exercise(item["exercise_id"])]
         decision, reason = decide(item, entries, baseline, z)
-        new = apply(kb, item, decision, client)
+        new = apply(kb, item, decision, client, taken)
+        taken.add(new["exercise_id"])
         record: dict[str, Any] = {
             "exercise_id": item["exercise_id"],
             "decision": decision,
@@ -177,22 +243,59 @@ def _decide_items(
         }
         if new["exercise_id"] != item["exercise_id"]:
             record["new_exercise_id"] = new["exercise_id"]
-        if new["dosage"] != item["dosage"]:
-            record["new_dosage"] = {k: new["dosage"][k] for k in ("sets", "reps", "hold_s")}
+        if "new_exercise_id" in record or _dose(new) != _dose(item):
+            record["new_dosage"] = _dose(new)
+            record["next_step"] = next_step(kb, new)
         yield record, new
+
+
+def _dose(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item["dosage"].get(k) for k in DOSE_FIELDS}
+
+
+def _revised(
+    kb: KnowledgeBase, program: dict[str, Any], decided: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> dict[str, Any]:
+    """The program's next version: the decided items in place of the old, the week fitted again."""
+    new = {record["exercise_id"]: item for record, item in decided}
+    items = [new.get(i["exercise_id"], i) for i in program["items"]]
+    return fit_week(kb, {**copy.deepcopy(program), "items": items, "version": int(program.get("version", 1)) + 1})
+
+
+def _as_fitted(
+    kb: KnowledgeBase,
+    program: dict[str, Any],
+    decided: list[tuple[dict[str, Any], dict[str, Any]]],
+    revised: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The decisions with each new dose as the revised week holds it: a step the minutes a session have
+    no room for is said so, not promised."""
+    before = {i["exercise_id"]: i for i in program["items"]}
+    after = {i["exercise_id"]: i for i in revised["items"]}
+    out = []
+    for record, _ in decided:
+        if "new_dosage" not in record:
+            out.append(record)
+            continue
+        fitted = after.get(record.get("new_exercise_id", record["exercise_id"]))
+        if fitted is None:
+            out.append({**record, "reason": record["reason"] + "; the new dose does not fit the minutes a session"})
+        elif "new_exercise_id" not in record and _dose(fitted) == _dose(before[record["exercise_id"]]):
+            kept = {k: v for k, v in record.items() if k not in ("new_dosage", "next_step")}
+            out.append({**kept, "reason": record["reason"] + "; ready for more, but a session has no room for it"})
+        else:
+            out.append({**record, "new_dosage": _dose(fitted), "next_step": next_step(kb, fitted)})
+    return out
 
 
 def progress(kb: KnowledgeBase, document: dict[str, Any], logs: Logs) -> dict[str, Any]:
     """Decisions for every item, and the next version of the program."""
     decided = list(_decide_items(kb, document, logs))
     program = document["program"]
-    from rebalance.programs.build import fit_week
-
-    items = [new for _, new in decided]
-    revised = fit_week(kb, {**copy.deepcopy(program), "items": items, "version": int(program.get("version", 1)) + 1})
+    revised = _revised(kb, program, decided)
     return {
         "schema": "rebalance.progress/1",
-        "decisions": [record for record, _ in decided],
+        "decisions": _as_fitted(kb, program, decided, revised),
         "adherence": adherence(program, logs),
         "program": revised,
     }

@@ -96,10 +96,13 @@ def revise(kb: KnowledgeBase, old_doc: dict[str, Any], logs: Logs, new_doc: dict
     program = revised["program"]
     earned = {d["exercise_id"]: d["decision"] for d in result["decisions"] if d["decision"] != "hold"}
     if program is not None:
-        program["items"] = [
-            apply(kb, i, earned[i["exercise_id"]], program["client"]) if i["exercise_id"] in earned else i
-            for i in program["items"]
-        ]
+        taken = {i["exercise_id"] for i in program["items"]}
+        items = []
+        for i in program["items"]:
+            new = apply(kb, i, earned[i["exercise_id"]], program["client"], taken) if i["exercise_id"] in earned else i
+            taken.add(new["exercise_id"])
+            items.append(new)
+        program["items"] = items
         program["version"] = int((old_doc["program"] or {}).get("version", 1)) + 1
         revised["program"] = fit_week(kb, program)
     return {

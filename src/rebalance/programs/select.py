@@ -6,7 +6,7 @@ also get a self-release. Then the program makes sure of core stability, the work
 conditions call for (back-extensor and balance work with osteoporosis, supported balance work with
 a balance impairment: the first of the condition's exercises the client may do, so a precaution
 changes the exercise rather than dropping the goal), a nerve glide when a nerve root is irritated,
-daily relaxation and gravity-reduced aerobic work. A moderate or severe finding that no eligible
+relaxation and aerobic work. A moderate or severe finding that no eligible
 exercise addresses is listed for hands-on care.
 """
 
@@ -195,9 +195,7 @@ def select(
         sel.ensure(
             "nerve_glide", "Gentle nerve glides keep an irritated sciatic nerve moving without stretching it hard."
         )
-    sel.ensure("relaxation", "Daily relaxation lowers muscle tension and the stress that feeds it.")
-    sel.ensure(
-        "aerobic", "Gravity-reduced aerobic work (walking, swimming) keeps the back moving; NICE NG59 recommends it."
-    )
+    sel.ensure("relaxation", "Relaxation practice lowers muscle tension and the stress that feeds it.")
+    sel.ensure("aerobic", "Aerobic work such as walking keeps the back moving; NICE NG59 recommends it.")
     choices = sorted(sel.chosen.values(), key=lambda c: (ORDER.index(c.exercise.intent), -c.priority, c.exercise.id))
     return choices, hands_on

@@ -98,9 +98,9 @@ SUMMARY = {
     "urgent": "Do not start the exercise program yet. {action} The program is withheld until a doctor has seen you.",
     "caution": (
         "A gentle program is given, but a clinician must review it before you start. {action} "
-        "Stop any exercise that causes pain."
+        "Keep to the program's pain rule."
     ),
-    "clear": "No warning signs found. The program can start; do everything you can do without pain.",
+    "clear": "No warning signs found. The program can start; keep to its pain rule.",
 }
 
 

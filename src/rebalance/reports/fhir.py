@@ -37,7 +37,7 @@ from typing import Any
 
 from rebalance.knowledge.explain import finding_words
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
 from rebalance.reports.text import dose_text
 
 LOINC = "http://loinc.org"
@@ -279,7 +279,8 @@ def _care_plan(kb: KnowledgeBase, patient_url: str, program: ProgramRecord) -> d
                 }
             }
         )
-    notes = [PAIN_RULE, *[str(w) for w in document.get("warnings", []) if w != PAIN_RULE]]
+    rule = pain_rule.text(kb)
+    notes = [rule, *[str(w) for w in document.get("warnings", []) if w != rule]]
     return {
         "resourceType": "CarePlan",
         "status": "active" if program.published else "draft",

@@ -12,12 +12,7 @@ MARK = {"progress": "↑ progress", "hold": "= hold", "regress": "↓ regress"}
 def _decisions(result: dict[str, Any]) -> list[str]:
     out = ["DECISIONS"]
     for d in result["decisions"]:
-        change = ""
-        if d.get("new_exercise_id"):
-            change = f" -> {d['new_exercise_id']}"
-        elif d.get("new_dosage"):
-            dose = d["new_dosage"]
-            change = " -> " + ", ".join(f"{k} {v}" for k, v in dose.items() if v is not None)
+        change = f" -> {d['next_step']}" if d.get("next_step") else ""
         out.append(f"  {MARK[d['decision']]:<11} {d['exercise_id']}{change}")
         out += wrap(f"{d['reason']} ({d['sessions']} session(s) logged)", "      ")
     a = result["adherence"]

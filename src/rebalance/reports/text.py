@@ -5,6 +5,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from rebalance.programs.dose import dose_text, reduced_note
+
+__all__ = ["dose_text", "render_text", "wrap"]
+
 WIDTH = 88
 LEVEL_TITLE = {
     "emergency": "EMERGENCY - STOP AND GET HELP NOW",
@@ -50,15 +54,9 @@ def _findings(findings: list[dict[str, Any]], coverage: dict[str, Any] | None) -
     return lines
 
 
-def dose_text(d: dict[str, Any]) -> str:
-    days = "every day" if d["days_per_week"] == 7 else f"{d['days_per_week']} days a week"
-    if d.get("hold_s") and d["hold_s"] >= 180 and d["sets"] == 1:
-        return f"{d['hold_s'] // 60} minutes, {days}"
-    sets = f"{d['sets']} set{'s' if d['sets'] != 1 else ''}"
-    parts = [f"{sets} of {d['reps']}" if d.get("reps") else sets]
-    if d.get("hold_s"):
-        parts.append(f"hold {d['hold_s']} s")
-    return ", ".join([*parts, days])
+def _minutes(seconds: float) -> str:
+    """Time as a person reads it: "3 min", "1.5 min"."""
+    return f"{round(seconds / 60, 1):g} min"
 
 
 def _program(p: dict[str, Any]) -> list[str]:
@@ -73,15 +71,21 @@ def _program(p: dict[str, Any]) -> list[str]:
     for phase in p["phases"]:
         out += wrap(f"Weeks {phase['weeks']} - {phase['name']}: {phase['goal']}")
     out.append("")
+    names = {i["exercise_id"]: i["name"] for i in p["items"]}
     for i, item in enumerate(p["items"], 1):
         side = "" if item["side"] == "both" else f" ({item['side']} side)"
         out.append(f"  {i}. {item['name']}{side}: {dose_text(item['dosage'])}")
         if item.get("extra"):
             out += wrap(f"+ {item['extra']['why']}", "       ")
         out += wrap(item["why"], "       ")
+        if note := reduced_note(item):
+            out += wrap(f"({note})", "       ")
     out += ["", "  WEEK"]
     for day in p["schedule"]:
-        out.append(f"    {day['day']} ({day['minutes']} min): " + ", ".join(x["exercise_id"] for x in day["items"]))
+        done = ", ".join(
+            f"{names.get(x['exercise_id'], x['exercise_id'])} {_minutes(x['seconds'])}" for x in day["items"]
+        )
+        out += wrap(f"{day['day']} ({_minutes(day['minutes'] * 60)}): {done or 'rest'}", "    ")
     if p["habits"]:
         out += ["", "  HABITS"]
         for h in p["habits"]:
