@@ -154,6 +154,42 @@ def _cmd_outcomes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_figures(args: argparse.Namespace) -> int:
+    import shutil
+
+    from rebalance.reports.figure import RSVG_CONVERT, figure_files, svg_to_png
+
+    folder = Path(args.folder)
+    if args.png and shutil.which(RSVG_CONVERT) is None:
+        raise RebalanceError(f"--png needs {RSVG_CONVERT} (Debian: apt-get install librsvg2-bin); nothing was written")
+    kb = _kb(args)
+    _writable_folder(folder)
+    files = figure_files(kb.exercise.values())
+    for name, svg in files.items():
+        (folder / name).write_text(svg, encoding="utf-8")
+        if args.png:
+            svg_to_png(
+                folder / name, folder / name.replace(".svg", ".png"), zoom=1 if name == "contact-sheet.svg" else 2
+            )
+    kinds = "SVG and PNG" if args.png else "SVG"
+    print(f"{len(files) - 1} exercise figures and contact-sheet.svg ({kinds}) in {folder}")
+    return EXIT_OK
+
+
+def _writable_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) if need be; InvalidInputError if it is not a folder one can write in."""
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError([Problem(str(folder), "", "not a folder")])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise InvalidInputError([Problem(str(folder), "", f"cannot write there: {exc.strerror}")]) from None
+
+
 MAX_WORKERS = 64
 
 
@@ -249,6 +285,11 @@ def _parser() -> argparse.ArgumentParser:
     oc.add_argument("--logs", help="session logs, for adherence")
     oc.add_argument("--json", action="store_true")
     oc.set_defaults(func=_cmd_outcomes)
+
+    fg = sub.add_parser("figures", help="draw every exercise's figure into a folder, with a contact sheet to review")
+    fg.add_argument("folder", help="where to write <exercise>.svg and contact-sheet.svg (made if need be)")
+    fg.add_argument("--png", action="store_true", help="also write PNGs (needs Debian's rsvg-convert)")
+    fg.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")

@@ -62,7 +62,7 @@ def test_another_weekday_shows_that_days_exercises(app: FastAPI, patient: TestCl
 def test_each_exercise_has_a_figure_of_its_start_and_end(patient: TestClient, story: Story) -> None:
     page = patient.get("/today").text
     assert page.count('class="pose-figure"') == len(story.items_on("Mon"))
-    assert "Slow breathing in a chair: start and end positions" in page
+    assert "Slow breathing in a chair: the position to hold" in page  # held: one picture
 
 
 def test_a_draft_is_never_shown(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
