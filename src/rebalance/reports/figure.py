@@ -375,7 +375,7 @@ def _shade(colour: str, index: int, count: int) -> str:
     if index == count - 1:
         return colour
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    k = 0.9
+    k = 0.94
     return f"#{int(r * k):02x}{int(g * k):02x}{int(b * k):02x}"
 
 
@@ -504,7 +504,7 @@ def pose_figure(pose: Pose, *, title: str) -> str:
         drawn = _picture("start", "Hold", panels[0], places[0], cam)
     else:
         resting = frozenset(side for side, _ in SIDES if side in found[0].body.hands and side in found[1].body.hands)
-        moving = moves(panels[0].joints, panels[1].joints, resting)
+        moving = _on_the_working_side(moves(panels[0].joints, panels[1].joints, resting), working)
         ghosts = "".join(_ghost(m, panels[0], panels[1], places[1]) for m in moving)
         bounds = _bounds(panels[1])
         arrows = "".join(
@@ -524,6 +524,14 @@ def pose_figure(pose: Pose, *, title: str) -> str:
         f'class="pose-figure" font-family="{FONT}"><title id="{prefix}-title">{escape(title)}: {what}</title>'
         f'<desc id="{prefix}-desc">{escape(describe(pose, working))}</desc>{drawn}{caption}</svg>'
     )
+
+
+def _on_the_working_side(moving: list[Move], working: list[str]) -> list[Move]:
+    """A one-sided exercise's arrows: on the body, the working limbs, and another limb only if it moves
+    most (the free leg of a one-legged hinge, not the raised leg of a one-legged bridge)."""
+    limbs = {f"{side}_{limb}" for side, _ in SIDES for limb in ("leg", "arm")}
+    working_limbs = set(working) | {w.replace("hip", "leg") for w in working}
+    return [m for i, m in enumerate(moving) if i == 0 or m.part not in limbs or m.part in working_limbs]
 
 
 def _picture(phase: str, label: str, panel: Panel, place: Place, cam: Camera, behind: str = "", over: str = "") -> str:

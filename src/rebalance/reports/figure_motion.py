@@ -85,7 +85,7 @@ def _body_moves(a: dict[str, Point], b: dict[str, Point]) -> list[Move]:
     if bend >= 3.0:  # the back rounding or arching
         out.append(Move("spine", "waist", None, bend * WEIGHT["spine"]))
     turn = math.dist(_minus(b["neck"], b["pelvis"]), _minus(a["neck"], a["pelvis"]))
-    if turn >= 8.0 and shift("neck") >= 8.0:  # the trunk turning about the hips (a hinge, a curl-up)
+    if turn >= 8.0 and shift("neck") >= 8.0 and shift("pelvis") < 0.5 * shift("neck"):  # about the hips: a hinge
         out.append(Move("trunk", "neck", "pelvis", turn))
     return out
 

@@ -89,6 +89,7 @@ USUAL: dict[str, dict[str, str]] = {  # a kind's usual place by orientation, whe
     "pool": {"swimming": "surface"},
 }
 STEP_HEIGHT = 20.0
+CHAIR_HEIGHT = 44.0  # a chair's seat, for leaning back against
 CRANK_HEIGHT = 30.0  # an exercise bike's crank above the floor
 ROLLER_RADIUS = (5.0, 9.0)
 SWISS_BALL_RADIUS = (22.0, 36.0)
@@ -394,7 +395,7 @@ def _chair(ctx: _Context, at: str) -> Placed:
         return _chair_solids(ahead, front_edge, seat_top, dot(p["pelvis"], cross(ahead, UP)), anchors_for_seat=body)
     if at == "behind":
         heels = min(dot(p[f"{s}_heel"], ahead) for s, _ in SIDES)
-        return _chair_solids(ahead, heels - 6.0, 45.0, 0.0, anchors_for_seat=body)
+        return _chair_solids(ahead, heels - 6.0, CHAIR_HEIGHT, 0.0, anchors_for_seat=body)
     if at == "support":
         side = "left" if ctx.pose.view == "side" else "right"
         sign = 1.0 if side == "right" else -1.0
@@ -406,19 +407,11 @@ def _chair(ctx: _Context, at: str) -> Placed:
         back_top = add((post[0], 88.0, post[2]), mul(2.0, outward))
         anchors = {("chair", s): Target(add(back_top, (0.0, 2.5, 0.0)), fingers=mul(1.0, ahead)) for s, _ in SIDES}
         return Placed("chair", at, chair.solids, anchors)
-    if at == "back":
+    if at == "back":  # the upper back against (or on) the front edge of a seat at a chair's height
         chest_centre, _, front, shape = _station(body, 3)
         contact = add(chest_centre, mul(-shape.back, front))
-        away = mul(-1, flat(body.directions["pelvis_trunk"]))
-        away = mul(-1, away) if dot(away, sub(contact, p["pelvis"])) < 0 else away
-        return _chair_solids(
-            mul(-1, away),
-            dot(contact, mul(-1, away)),
-            contact[1] - 1.0,
-            dot(contact, cross(mul(-1, away), UP)),
-            None,
-            backrest=False,
-        )
+        toward_feet = flat(sub(p["pelvis"], contact))
+        return _chair_solids(toward_feet, dot(contact, toward_feet) + 2.0, CHAIR_HEIGHT, 0.0, None, backrest=False)
     return _unknown_place("chair", at)
 
 

@@ -51,6 +51,7 @@ CONTACTS = (
     "chest",
     *(f"{s}_{j}" for s, _ in SIDES for j in ("heel", "ball", "toe", "knee", "elbow")),
 )
+CONTACT_WEIGHT = {"head": 6, "chest": 6}
 PROP_HAND_PLACES = {
     "wall": "wall",
     "chair": "chair",
@@ -111,17 +112,19 @@ def _distance(wall: Placed) -> float:
 
 def _settle(start: Body, end: Body) -> Vec:
     """How far to move the end along the floor so the parts resting on something in both positions (low,
-    at the same height: on the floor, on a step) stay put: the shift that most of them agree on (none if no
-    shift keeps more than half of them put, as in walking)."""
+    at the same height: on the floor, on a step) stay put: the shift that most of them agree on, the head
+    and the chest of someone lying counting as much as both feet (the feet walk out, the shoulders stay);
+    none if no shift keeps more than half of them put, as in walking."""
     a, b = start.points, end.points
     resting = [n for n in CONTACTS if max(a[n][1], b[n][1]) < 25.0 and abs(a[n][1] - b[n][1]) < 3.0]
-    shifts = [(a[n][0] - b[n][0], a[n][2] - b[n][2]) for n in resting]
+    shifts = [((a[n][0] - b[n][0], a[n][2] - b[n][2]), CONTACT_WEIGHT.get(n, 1)) for n in resting]
+    total = sum(weight for _, weight in shifts)
     best, support = (0.0, 0.0), 0
-    for candidate in sorted(shifts, key=lambda s: math.hypot(*s)):
-        agree = sum(1 for s in shifts if math.dist(s, candidate) < 3.0)
+    for candidate, _ in sorted(shifts, key=lambda s: math.hypot(*s[0])):
+        agree = sum(weight for shift, weight in shifts if math.dist(shift, candidate) < 3.0)
         if agree > support:
             best, support = candidate, agree
-    if support * 2 <= len(shifts):
+    if support * 2 <= total:
         return (0.0, 0.0, 0.0)
     return (best[0], 0.0, best[1])
 
