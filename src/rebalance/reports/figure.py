@@ -26,6 +26,7 @@ import math
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -125,16 +126,26 @@ def _hull(points: list[Point]) -> list[Point]:
     return lower[:-1] + upper[:-1]
 
 
-CIRCLE = [(math.cos(2 * math.pi * i / 20), math.sin(2 * math.pi * i / 20)) for i in range(20)]
+def _circle(count: int) -> list[Point]:
+    return [(math.cos(2 * math.pi * i / count), math.sin(2 * math.pi * i / count)) for i in range(count)]
+
+
+CIRCLES = {count: _circle(count) for count in (10, 14, 20)}
+
+
+def _around(radius: float) -> list[Point]:
+    """A circle's points, fewer for a small one (each outline edge a few pixels long at most)."""
+    return CIRCLES[10 if radius < 4.5 else 14 if radius < 9.0 else 20]
 
 
 def _outline(piece: Piece, cam: Camera) -> list[Point]:
     points: list[Point] = []
     for centre, radius in piece.spheres:
         x, y = cam.flat(centre)
-        points += [(x + radius * c, y + radius * s) for c, s in CIRCLE]
+        points += [(x + radius * c, y + radius * s) for c, s in _around(radius)]
     for centre, a, b in piece.discs:
-        points += [cam.flat(add(centre, mul(c, a), mul(s, b))) for c, s in CIRCLE]
+        around = _around(max(dot(a, a), dot(b, b)) ** 0.5)
+        points += [cam.flat(add(centre, mul(c, a), mul(s, b))) for c, s in around]
     return _hull(points)
 
 
@@ -315,8 +326,11 @@ def _c(value: float) -> str:
 
 
 def _d(points: Sequence[Point], closed: bool = True) -> str:
-    """A path's data through ``points`` (SVG coordinates)."""
-    return "M" + "L".join(f"{_c(x)} {_c(y)}" for x, y in points) + ("Z" if closed else "")
+    """A path's data through ``points`` (SVG coordinates): the first absolute, the rest relative (shorter)."""
+    rounded = [(round(x, 1), round(y, 1)) for x, y in points]
+    steps = [f"{_c(x1 - x0)} {_c(y1 - y0)}" for (x0, y0), (x1, y1) in pairwise(rounded)]
+    start = f"M{_c(rounded[0][0])} {_c(rounded[0][1])}"
+    return start + ("l" + " ".join(steps) if steps else "") + ("z" if closed else "")
 
 
 def _path(polygon: Sequence[Point], place: Place, closed: bool = True) -> str:
@@ -529,6 +543,8 @@ def pose_figure(pose: Pose, *, title: str) -> str:
 def _on_the_working_side(moving: list[Move], working: list[str]) -> list[Move]:
     """A one-sided exercise's arrows: on the body, the working limbs, and another limb only if it moves
     most (the free leg of a one-legged hinge, not the raised leg of a one-legged bridge)."""
+    if not working:
+        return moving
     limbs = {f"{side}_{limb}" for side, _ in SIDES for limb in ("leg", "arm")}
     working_limbs = set(working) | {w.replace("hip", "leg") for w in working}
     return [m for i, m in enumerate(moving) if i == 0 or m.part not in limbs or m.part in working_limbs]

@@ -21,7 +21,8 @@ Bounds = tuple[float, float, float, float]  # x0, x1, y0, y1
 LIMBS = {"leg": ("hip", "knee", "ankle"), "arm": ("shoulder", "elbow", "wrist")}
 FEET = (("heel", "ball"), ("ball", "heel"), ("toe", "ankle"))  # a point of the foot turning about another
 KEEP = 0.55  # a move is shown if it is at least this share of the strongest
-WEIGHT = {"arm": 0.6, "foot": 2.0, "head": 3.5, "pelvis": 1.3, "spine": 4.0}  # how much a shift counts
+WEIGHT = {"arm": 0.7, "foot": 2.0, "head": 3.5, "pelvis": 1.3, "spine": 4.0}  # how much a shift counts
+ARM_TURN = 45.0  # degrees an arm turns before it counts as a move
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class Move:
 def moves(a: dict[str, Point], b: dict[str, Point], resting: frozenset[str] = frozenset()) -> list[Move]:
     """The parts that move most from ``a`` (the start's points) to ``b`` (the end's); ``resting``: the sides
     whose hands rest on something in both positions."""
-    candidates = [*_limb_moves(a, b, resting), *_body_moves(a, b)]
-    candidates = [m for m in candidates if not _carried(m, a, b)]
+    candidates = [m for m in (*_limb_moves(a, b, resting), *_body_moves(a, b)) if not _carried(m, a, b)]
+    swings = [m for m in candidates if m.part.endswith("_arm") and _turn(m, a, b) < ARM_TURN]
+    if len(swings) < len(candidates):  # an arm's small swing (walking) only when nothing else moves
+        candidates = [m for m in candidates if m not in swings]
     best: dict[str, Move] = {}
     for move in sorted(candidates, key=lambda m: -m.score):
         best.setdefault(move.part, move)
@@ -85,9 +88,18 @@ def _body_moves(a: dict[str, Point], b: dict[str, Point]) -> list[Move]:
     if bend >= 3.0:  # the back rounding or arching
         out.append(Move("spine", "waist", None, bend * WEIGHT["spine"]))
     turn = math.dist(_minus(b["neck"], b["pelvis"]), _minus(a["neck"], a["pelvis"]))
-    if turn >= 8.0 and shift("neck") >= 8.0 and shift("pelvis") < 0.5 * shift("neck"):  # about the hips: a hinge
+    if turn >= 5.0 and shift("neck") >= 5.0 and shift("pelvis") < 0.5 * shift("neck"):  # about the hips: a hinge
         out.append(Move("trunk", "neck", "pelvis", turn))
     return out
+
+
+def _turn(move: Move, a: dict[str, Point], b: dict[str, Point]) -> float:
+    """How many degrees a move's point turns about its pivot (a move without one: as if a half turn)."""
+    if move.pivot is None:
+        return 180.0
+    s, e = _minus(a[move.point], a[move.pivot]), _minus(b[move.point], b[move.pivot])
+    sweep = math.atan2(e[1], e[0]) - math.atan2(s[1], s[0])
+    return abs(math.degrees((sweep + math.pi) % (2 * math.pi) - math.pi))
 
 
 def _bow(points: dict[str, Point]) -> Point:
