@@ -217,7 +217,9 @@ def test_a_held_position_is_one_panel_without_arrows(kb: KnowledgeBase) -> None:
     assert list(panels(root)) == ["start"]
     assert not marked(root, "data-arrow")
     assert next(t.text for t in root.iter(f"{SVG}text")) == "Hold"
-    assert root.get("width") == "52%"  # the same scale as a two-panel figure in the same box
+    two = parse(figure.exercise_figure(kb.exercise["glute_bridge"]))
+    assert root.get("width") == two.get("width") == "100%"  # the same size person in the same box ...
+    assert (root.get("viewBox") or "").split()[2] == (two.get("viewBox") or "").split()[2]  # ... in the middle
 
 
 def test_the_description_names_the_position_the_view_the_props_and_the_side(kb: KnowledgeBase) -> None:

@@ -306,9 +306,10 @@ def _places(panels: list[Panel], cam: Camera) -> tuple[list[Place], float]:
     scale = min((PANEL_W - 14) / (x1 - x0), (PANEL_H - 10) / span_y, MAX_SCALE)
     height = max(MIN_PANEL_H, span_y * scale + 12)
     places = []
-    for i, (_, _, y0, y1) in enumerate(boxes):
+    lefts = [0.0, PANEL_W + GAP] if len(panels) == 2 else [(PANEL_W + GAP) / 2]  # one picture in the middle
+    for left, (_, _, y0, y1) in zip(lefts, boxes, strict=True):
         base = TOP + height - 5 + low * scale if cam.grounded else TOP + height / 2 + (y0 + y1) / 2 * scale
-        places.append(Place(i * (PANEL_W + GAP), scale, (x0 + x1) / 2, base))
+        places.append(Place(left, scale, (x0 + x1) / 2, base))
     return places, height
 
 
@@ -527,14 +528,14 @@ def pose_figure(pose: Pose, *, title: str) -> str:
         )
         drawn = _picture("start", "Start", panels[0], places[0], cam)
         drawn += _picture("end", "End", panels[1], places[1], cam, behind=ghosts, over=arrows)
-    width = len(panels) * PANEL_W + (len(panels) - 1) * GAP
+    width = 2 * PANEL_W + GAP  # the same for one picture: the same size person in the same box
     caption = _caption(working, TOP + height) if working else ""
     total = TOP + height + (CAPTION if working else 0.0)
     prefix = "fig-" + hashlib.sha256(repr((pose.model_dump(), title)).encode()).hexdigest()[:10]
     what = "the position to hold" if len(panels) == 1 else "start and end positions"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_c(width)} {_c(total)}" '
-        f'width="{"100%" if len(panels) == 2 else "52%"}" role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
+        f'width="100%" role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
         f'class="pose-figure" font-family="{FONT}"><title id="{prefix}-title">{escape(title)}: {what}</title>'
         f'<desc id="{prefix}-desc">{escape(describe(pose, working))}</desc>{drawn}{caption}</svg>'
     )
@@ -615,7 +616,7 @@ def contact_sheet(figures: Iterable[tuple[str, str]], columns: int = 3) -> str:
         view = svg.split('viewBox="', 1)[1].split('"', 1)[0].split()
         w, h = float(view[2]) * cell_w / full, float(view[3]) * cell_w / full
         inner = svg.replace("<svg ", f'<svg x="{_c(x + (cell_w - w) / 2)}" y="{_c(y + 18)}" height="{_c(h)}" ', 1)
-        inner = inner.replace('width="100%"', f'width="{_c(w)}"', 1).replace('width="52%"', f'width="{_c(w)}"', 1)
+        inner = inner.replace('width="100%"', f'width="{_c(w)}"', 1)
         cells.append(
             f'<rect x="{_c(x - 4)}" y="{_c(y - 4)}" width="{_c(cell_w + 8)}" height="{_c(cell_h + 6)}" fill="#ffffff" '
             f'stroke="#d0d5db"/><text x="{_c(x)}" y="{_c(y + 11)}" font-size="12" font-weight="600" fill="{INK}">'
