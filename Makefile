@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean services browser constraints
+.PHONY: install run test lint bench clean services browser figures-png constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ browser:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint services browser
+# The figures' PNGs (rebalance figures --png, tests/reports/test_figure.py) come from Debian's rsvg-convert.
+RSVG := /usr/bin/rsvg-convert
+figures-png:
+	@test -x $(RSVG) || { echo "installing Debian's librsvg2-bin (rsvg-convert) for the figures' PNGs"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin >/dev/null; }
+
+test: lint services browser figures-png
 	$(BIN)/pytest -q
 
 bench: install services

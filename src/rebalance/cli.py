@@ -206,6 +206,42 @@ def _print_data(data: dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(yaml.dump(data, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=120))
 
 
+def _cmd_figures(args: argparse.Namespace) -> int:
+    import shutil
+
+    from rebalance.reports.figure import RSVG_CONVERT, figure_files, svg_to_png
+
+    folder = Path(args.folder)
+    if args.png and shutil.which(RSVG_CONVERT) is None:
+        raise RebalanceError(f"--png needs {RSVG_CONVERT} (Debian: apt-get install librsvg2-bin); nothing was written")
+    kb = _kb(args)
+    _writable_folder(folder)
+    files = figure_files(kb.exercise.values())
+    for name, svg in files.items():
+        (folder / name).write_text(svg, encoding="utf-8")
+        if args.png:
+            svg_to_png(
+                folder / name, folder / name.replace(".svg", ".png"), zoom=1 if name == "contact-sheet.svg" else 2
+            )
+    kinds = "SVG and PNG" if args.png else "SVG"
+    print(f"{len(files) - 1} exercise figures and contact-sheet.svg ({kinds}) in {folder}")
+    return EXIT_OK
+
+
+def _writable_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) if need be; InvalidInputError if it is not a folder one can write in."""
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError([Problem(str(folder), "", "not a folder")])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise InvalidInputError([Problem(str(folder), "", f"cannot write there: {exc.strerror}")]) from None
+
+
 MAX_WORKERS = 64
 
 
@@ -269,6 +305,26 @@ def _serve_demo(settings: Settings, kb: KnowledgeBase) -> None:
         print(f"  {login.role.value:<9}  {login.name:<14} {login.email:<32} {login.password}")
 
 
+def _video_parser(sub: Any) -> None:
+    """``rebalance video``: its own function, the options being many."""
+    vd = sub.add_parser(
+        "video",
+        help="measure a movement from video: the assessment's test entries it measured (needs rebalance[video])",
+    )
+    vd.add_argument("paths", nargs="+", metavar="FILE|DIR", help="a video, several, or folders of videos")
+    vd.add_argument("--movement", required=True, choices=["overhead_squat", "single_leg_stance", "gait"])
+    vd.add_argument("--view", choices=["front", "side"], help="where the camera stood (default: read from the video)")
+    vd.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    vd.add_argument("-o", dest="out", metavar="DIR", help="also write the per-frame angles (CSV) and key frames (PNG)")
+    vd.add_argument(
+        "--workers", type=_workers, default=2, help=f"processes for several videos, 1 to {MAX_WORKERS} (default 2)"
+    )
+    vd.add_argument(
+        "--timeout", type=float, default=3600.0, help="seconds to wait for Celery workers (REBALANCE_BROKER_URL)"
+    )
+    vd.set_defaults(func=_cmd_video)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rebalance",
@@ -302,6 +358,11 @@ def _parser() -> argparse.ArgumentParser:
     oc.add_argument("--json", action="store_true")
     oc.set_defaults(func=_cmd_outcomes)
 
+    fg = sub.add_parser("figures", help="draw every exercise's figure into a folder, with a contact sheet to review")
+    fg.add_argument("folder", help="where to write <exercise>.svg and contact-sheet.svg (made if need be)")
+    fg.add_argument("--png", action="store_true", help="also write PNGs (needs Debian's rsvg-convert)")
+    fg.set_defaults(func=_cmd_figures)
+
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")
     e.set_defaults(func=_cmd_explain)
@@ -316,22 +377,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sv.set_defaults(func=_cmd_serve)
 
-    vd = sub.add_parser(
-        "video",
-        help="measure a movement from video: the assessment's test entries it measured (needs rebalance[video])",
-    )
-    vd.add_argument("paths", nargs="+", metavar="FILE|DIR", help="a video, several, or folders of videos")
-    vd.add_argument("--movement", required=True, choices=["overhead_squat", "single_leg_stance", "gait"])
-    vd.add_argument("--view", choices=["front", "side"], help="where the camera stood (default: read from the video)")
-    vd.add_argument("--json", action="store_true", help="print JSON instead of YAML")
-    vd.add_argument("-o", dest="out", metavar="DIR", help="also write the per-frame angles (CSV) and key frames (PNG)")
-    vd.add_argument(
-        "--workers", type=_workers, default=2, help=f"processes for several videos, 1 to {MAX_WORKERS} (default 2)"
-    )
-    vd.add_argument(
-        "--timeout", type=float, default=3600.0, help="seconds to wait for Celery workers (REBALANCE_BROKER_URL)"
-    )
-    vd.set_defaults(func=_cmd_video)
+    _video_parser(sub)
 
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

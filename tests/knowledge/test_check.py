@@ -265,3 +265,31 @@ def test_healthy_values_without_a_source_are_refused(data_copy: Path) -> None:
     edit_yaml(data_copy / "tests.yaml", lambda rs: _slr_norm(rs)["healthy"].pop("source"))
     found = messages(data_copy)
     assert any("passive_slr.norms[1].healthy" in m and "without a source" in m for m in found), found
+def test_exercise_whose_figure_cannot_be_drawn_is_reported(data_copy: Path) -> None:
+    def break_clamshell(rs: list[dict[str, Any]]) -> None:
+        pose = record(rs, "clamshell")["pose"]
+        pose["props"] = [{"kind": "mat", "at": "ceiling"}]
+        pose["hands"] = {"right": "wall"}
+
+    edit_yaml(data_copy / "exercises" / "activate.yaml", break_clamshell)
+    found = messages(data_copy)
+    figure = [m for m in found if "clamshell.pose" in m]
+    assert any(
+        m.startswith("exercises/activate.yaml: [")
+        and "clamshell.pose.props: the figure cannot be drawn: a mat cannot be at 'ceiling' (its places: floor)" in m
+        for m in figure
+    ), found
+    assert any(
+        "clamshell.pose.hands: the figure cannot be drawn: the right hand rests on 'wall'" in m
+        and "the figure has no wall there" in m
+        for m in figure
+    ), found
+
+
+def test_exercise_figure_with_an_unknown_prop_is_reported(data_copy: Path) -> None:
+    edit_yaml(
+        data_copy / "exercises" / "activate.yaml",
+        lambda rs: record(rs, "clamshell")["pose"].update(props=[{"kind": "trampoline"}]),
+    )
+    found = messages(data_copy)
+    assert any("clamshell" in m and "pose.props[0].kind" in m and "'mat'" in m for m in found), found

@@ -451,7 +451,18 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
     return [problem for chk in CHECKS for problem in chk(kb)]
 
 
+def check_figures(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Every exercise's figure can be drawn as its pose says (``reports.figure`` knows what it can draw:
+    props in their places, hands that reach, a foot on the other knee ...). Run by :func:`check` only:
+    posing every figure takes longer than loading the base."""
+    from rebalance.reports.figure import figure_problems
+
+    for ex in kb.exercise.values():
+        for path, message in figure_problems(ex.pose):
+            yield _Ref(kb, "exercises", ex.id).problem(path, f"the figure cannot be drawn: {message}")
+
+
 def check(data_dir: Path = DATA_DIR) -> list[Problem]:
-    """Read a data folder and return every problem, sorted by file and path."""
+    """Read a data folder and return every problem, sorted by file and path (the figures' included)."""
     kb, problems = read_knowledge(data_dir)
-    return sorted(set(problems + check_references(kb)))
+    return sorted(set(problems + check_references(kb) + list(check_figures(kb))))

@@ -8,7 +8,7 @@ derives from :class:`Sourced`, so the check can refuse one that does not say whe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -457,6 +457,9 @@ AngleName = Literal[
     "elbow_flexion",
     "neck_flexion",
     "spine_flexion",
+    "shoulder_abduction",
+    "shoulder_rotation",
+    "spine_side_bend",
 ]
 
 
@@ -465,8 +468,49 @@ class SidedAngle(Model):
     right: float
 
 
+class PhasePlace(Model):
+    """A place that differs between the positions (a hand's none: it goes where the angles put it)."""
+
+    start: Id | None = None
+    end: Id | None = None
+
+
+PropKind = Literal[
+    "mat",
+    "pillow",
+    "wall",
+    "chair",
+    "band",
+    "strap",
+    "step",
+    "foam_roller",
+    "swiss_ball",
+    "massage_ball",
+    "dumbbell",
+    "exercise_bike",
+    "pool",
+    "doorway",
+]
+WorkingPart = Literal[
+    "right_leg", "left_leg", "right_arm", "left_arm", "right_hip", "left_hip", "right_side", "left_side"
+]
+
+
+class Prop(Model):
+    """Something the figure draws besides the person: a kind of equipment (or a doorway) and where it is."""
+
+    kind: PropKind
+    at: Id | PhasePlace | None = Field(
+        None, description="where, e.g. behind, right_buttock, knees (reports.figure_props lists each kind's places)"
+    )
+
+
 class Pose(Model):
-    """Key angles (degrees) of the start and end positions, enough to draw a figure."""
+    """Key angles (degrees) of the start and end positions, enough to draw a figure, and what the figure
+    shows besides them: props, where the hands rest, a foot resting on the other knee, the working side.
+
+    ``equipment`` and ``unilateral`` are the exercise's, copied in by :class:`Exercise`: a pose that names no
+    props shows the exercise's equipment, each in its usual place."""
 
     orientation: Literal[
         "supine",
@@ -482,6 +526,12 @@ class Pose(Model):
     view: Literal["side", "front", "top"]
     start: dict[AngleName, float | SidedAngle]
     end: dict[AngleName, float | SidedAngle]
+    props: list[Prop] | None = Field(None, description="none given: the exercise's equipment in its usual places")
+    hands: dict[Side, Id | PhasePlace] = Field({}, description="where each hand rests, e.g. wall, left_knee, waist")
+    feet: dict[Side, Id] = Field({}, description="where a foot rests instead, e.g. right: left_knee")
+    working: list[WorkingPart] | None = Field(None, description="the side marked as working; none: from the angles")
+    equipment: list[Id] = Field([], description="the exercise's equipment (copied in by Exercise)")
+    unilateral: bool = Field(False, description="the exercise's (copied in by Exercise)")
 
 
 DoseKind = Literal["timed", "hold", "reps"]
@@ -538,6 +588,15 @@ class Exercise(Model):
     positions: list[Id] = Field(description="ids in positions.yaml: the positions and loads it puts the body in")
     pose: Pose
     sources: list[Id]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pose_knows_the_exercise(cls, data: Any) -> Any:
+        """The figure draws the exercise's equipment and marks a side when it is one-sided."""
+        if isinstance(data, dict) and isinstance(data.get("pose"), dict):
+            pose = {**data["pose"], "equipment": data.get("equipment", []), "unilateral": data.get("unilateral", False)}
+            return {**data, "pose": pose}
+        return data
 
     @model_validator(mode="after")
     def _timed_in_minutes(self) -> Exercise:
