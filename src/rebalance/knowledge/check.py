@@ -268,6 +268,7 @@ def _check_screens(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _ids(
             kb, "patterns", p.id, "screen.favours", [f.exercise for f in screen.favours], "exercises", "exercise"
         )
+        yield from _imbalances(kb, "patterns", p.id, "screen.explains", screen.explains)
         for i, r in enumerate(screen.rereads):
             for name, fid in [("finding", r.finding), ("as_finding", r.as_finding)] + [("given", g) for g in r.given]:
                 yield from _finding(kb, "patterns", p.id, f"screen.rereads[{i}].{name}", fid)
@@ -343,6 +344,15 @@ def _check_conditions(kb: KnowledgeBase) -> Iterator[Problem]:
         for i, need in enumerate(c.calls_for):
             path = f"calls_for[{i}].exercises"
             yield from _ids(kb, "conditions", c.id, path, need.exercises, "exercises", "exercise")
+        yield from _imbalances(kb, "conditions", c.id, "explains", [e.pattern for e in c.explains])
+
+
+def _imbalances(kb: KnowledgeBase, table: str, rid: str, path: str, ids: list[str]) -> Iterator[Problem]:
+    """Each id names an imbalance pattern (a screen or a condition explains imbalances, not screens)."""
+    yield from _ids(kb, table, rid, path, ids, "patterns", "pattern")
+    for i, pid in enumerate(ids):
+        if pid in kb.pattern and kb.pattern[pid].kind != "imbalance":
+            yield _Ref(kb, table, rid).problem(f"{path}[{i}]", f"'{pid}' is a screen, not an imbalance pattern")
 
 
 def _progression_cycles(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -375,6 +375,9 @@ class Screen(Model):
     implies_conditions: list[Id] = Field([], description="conditions whose precautions the program then keeps")
     favours: list[Favoured] = Field([], description="exercises the program then includes, if the client may do them")
     rereads: list[Rereading] = []
+    explains: list[Id] = Field(
+        [], description="imbalance patterns whose own tests add nothing while it stands: it accounts for the same symptoms"
+    )
 
 
 class Pattern(Model):
@@ -646,6 +649,13 @@ class Need(Sourced):
     why: str
 
 
+class Explained(Sourced):
+    """An imbalance pattern a condition accounts for: its signs are the condition's, not the muscles'."""
+
+    pattern: Id
+    why: str = Field(description="plain words: what the signs mean with this condition")
+
+
 class ClinicalCondition(Model):
     id: Id
     name: str
@@ -655,6 +665,9 @@ class ClinicalCondition(Model):
     precautions: list[str]
     calls_for: list[Need] = []
     forbids: list[Forbid] = Field(description="the positions it rules out; [] when none")
+    explains: list[Explained] = Field(
+        [], description="imbalance patterns not reported for a client with it, nor their tests suggested"
+    )
     sources: list[Id]
 
 

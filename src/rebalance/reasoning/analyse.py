@@ -56,7 +56,8 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     }
     safety = assess_safety(kb, case, ctx)
     withheld = withholds_program(safety["level"])
-    covered = coverage(kb, case, withheld, argued_against(kb, findings))
+    against = argued_against(kb, findings, ctx["screens"], case.assessment.client.conditions)
+    covered = coverage(kb, case, withheld, against)
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,

@@ -133,8 +133,9 @@ def _consistent_with_tilt(patterns: list[dict[str, Any]], tilt: str | None) -> l
 def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
     """The patterns the findings and symptoms are consistent with, strongest first."""
     out: list[dict[str, Any]] = []
+    explained = explained_by_conditions(kb, case.assessment.client.conditions)
     for p in kb.pattern.values():
-        if p.kind != "imbalance":
+        if p.kind != "imbalance" or p.id in explained:
             continue  # screens are recognised by their own items (reasoning.screens)
         confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
@@ -160,11 +161,25 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
     return _consistent_with_tilt(ranked, observed_tilt(findings, case))
 
 
-def argued_against(kb: KnowledgeBase, findings: FindingSet | None) -> set[str]:
-    """Patterns a finding present argues against (their ``weakened_by``): their tests are not worth suggesting."""
-    if findings is None:
-        return set()
-    return {p.id for p in kb.pattern.values() if any(w.finding in findings.by_base for w in p.weakened_by)}
+def explained_by_conditions(kb: KnowledgeBase, conditions: Collection[str]) -> set[str]:
+    """Imbalance patterns one of the client's conditions accounts for (its ``explains``): not reported."""
+    return {e.pattern for c in conditions for e in kb.conditions[c].explains}
+
+
+def argued_against(
+    kb: KnowledgeBase,
+    findings: FindingSet | None,
+    screens: Collection[str] = (),
+    conditions: Collection[str] = (),
+) -> set[str]:
+    """Patterns their tests are not worth suggesting for: a finding present argues against them (their
+    ``weakened_by``), a screen that stands accounts for the same symptoms (its ``explains``), or one of the
+    client's conditions does."""
+    against = explained_by_conditions(kb, conditions)
+    against |= {e for s in screens for e in (kb.pattern[s].screen.explains if kb.pattern[s].screen else ())}
+    if findings is not None:
+        against |= {p.id for p in kb.pattern.values() if any(w.finding in findings.by_base for w in p.weakened_by)}
+    return against
 
 
 def suggest_tests(
@@ -180,7 +195,7 @@ def suggest_tests(
     ``uncovered``: the tests that would answer a question the examination left open (the coverage
     block's ``missing``); among equals they come first.
     """
-    chosen = judge_suggestions(kb, candidate_tests(kb, case), findings, patterns, uncovered)
+    chosen = judge_suggestions(kb, case, candidate_tests(kb, case), findings, patterns, uncovered)
     retest = _squat_retest(kb, case)
     chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen)
     if retest in chosen and len(chosen) > MAX_SUGGESTED_TESTS:  # the re-test keeps its place
@@ -190,20 +205,23 @@ def suggest_tests(
 
 def judge_suggestions(
     kb: KnowledgeBase,
+    case: Case,
     candidates: list[dict[str, Any]],
     findings: FindingSet,
     patterns: list[dict[str, Any]],
     uncovered: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Drop the tests a stronger finding already answers; put the leading pattern's first.
+    """Drop the tests a stronger explanation already answers; put the leading pattern's first.
 
     A pattern whose ``weakened_by`` finding is present has a stronger explanation beside it
     (nerve-root signs explain buttock and leg pain better than the piriformis or the sacroiliac
-    joint), so its provocation tests would only add noise. Then the candidates follow the
+    joint), and so does one a standing screen or a condition of the client's accounts for
+    (:func:`argued_against`), so its provocation tests would only add noise. Then the candidates follow the
     patterns' order (screens first, then the leading imbalance's); within that, a test that answers a
     question the examination left open comes first; the rest keep their relevance order.
     """
-    explained = argued_against(kb, findings)
+    screens = [p["id"] for p in patterns if p["kind"] == "screen"]
+    explained = argued_against(kb, findings, screens, case.assessment.client.conditions)
     order = {p["id"]: i for i, p in enumerate(patterns)}
     kept = [(i, c) for i, c in enumerate(candidates) if c["pattern"] not in explained]
 

@@ -129,7 +129,9 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
     for cond in cautions:
         if RANK[cond.urgency] > RANK[level]:
             level, action = cond.urgency, "; ".join(cond.precautions) + "."
-    have = set(present)
+    # a condition that is also a red flag (osteoporosis) is that fact of the person's history, whichever
+    # list it was written in: the rules weigh it with the other flags
+    have = set(present) | {c for c in conditions if c in kb.red_flags}
     for rule in kb.safety_rules.values():
         # a matching cluster rule raises the level; at the same level the first matching rule's
         # message (rules run from most to least specific) replaces a single flag's
