@@ -18,7 +18,11 @@ Every file in ``tests/cases/clinical/`` is one case::
       says: [...]             never_says: [...]          # case-insensitive text in the document
 
 A case pins what must and must not be said; an unknown key in ``expect`` is an error, so a typo
-cannot make a case pass by checking nothing.
+cannot make a case pass by checking nothing. Together the cases cover the knowledge base
+(:func:`test_the_corpus_covers_the_knowledge_base`): every screen stands in one case and is pinned
+absent in a near miss, every condition is some case's client's, every safety level and every cluster
+rule is reached, every imbalance pattern leads one case, and one case each is acutely distressed and
+unexamined. The ids are read from the knowledge base, so a new one without a case fails.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import pytest
 import yaml
 
 from rebalance.api import analyse_document
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reasoning.safety import LEVELS
 
 CASES = Path(__file__).resolve().parent / "clinical"
 FILES = sorted(CASES.glob("*.yaml"))
@@ -108,3 +114,64 @@ def test_a_wrong_expectation_is_caught() -> None:
     expect = {"safety": "emergency", "leading": "piriformis_syndrome", "patterns_present": ["x"],
               "coverage": "none", "program": "given", "says": ["refer"]}
     assert len(_check_doc(expect, doc)) == 6
+
+
+MIN_CASES = 30
+
+
+def _corpus() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each case's name, its case file and the analysis of its assessment."""
+    out = []
+    for path in FILES:
+        case = _load(path)
+        out.append((path.stem, case, analyse_document(case["assessment"], minutes=case.get("minutes", 20))))
+    return out
+
+
+def _gaps(kb: KnowledgeBase, corpus: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> list[str]:
+    """What the corpus leaves uncovered, in words (empty when it covers everything)."""
+    expects = [case["expect"] for _, case, _ in corpus]
+    docs = [doc for _, _, doc in corpus]
+    gaps = [f"{len(corpus)} cases, at least {MIN_CASES} wanted"] if len(corpus) < MIN_CASES else []
+    for p in kb.pattern.values():
+        if p.kind == "screen":
+            if not any(e.get("leading") == p.id or p.id in e.get("patterns_present", ()) for e in expects):
+                gaps.append(f"no case in which the screen {p.id} stands")
+            if not any(p.id in e.get("patterns_absent", ()) for e in expects):
+                gaps.append(f"no near miss pinning the screen {p.id} absent")
+        elif not any(e.get("leading") == p.id for e in expects):
+            gaps.append(f"no case led by the pattern {p.id}")
+    clients = {c for _, case, _ in corpus for c in case["assessment"]["client"].get("conditions", ())}
+    gaps += [f"no case with the condition {c}" for c in kb.conditions if c not in clients]
+    levels = {e.get("safety") for e in expects}
+    gaps += [f"no case pinned at the safety level {level}" for level in LEVELS if level not in levels]
+    for rule in kb.safety_rules.values():
+        met = [d for d in docs if len({f["id"] for f in d["safety"]["flags"]} & set(rule.any_of)) >= rule.min_count]
+        if not any(d["safety"]["level"] == rule.level for d in met):
+            gaps.append(f"no case reaching the {rule.level} cluster rule {rule.id}")
+    if not any({"high_start_back_risk", "severe_pain"} <= {f["id"] for f in d["safety"]["flags"]} for d in docs):
+        gaps.append("no acutely distressed case (high STarT Back risk with severe pain)")
+    if not any(not d["tests_done"] and d["program"] is not None and d["coverage"]["level"] == "none" for d in docs):
+        gaps.append("no case with an empty examination and a program")
+    return gaps
+
+
+def test_the_corpus_covers_the_knowledge_base(kb: KnowledgeBase) -> None:
+    gaps = _gaps(kb, _corpus())
+    assert not gaps, "the clinical corpus does not cover:\n  " + "\n  ".join(gaps)
+
+
+def test_a_corpus_gap_is_named(kb: KnowledgeBase) -> None:
+    """The coverage check can fail: a corpus of one healthy case misses every screen, condition and level."""
+    doc = {"safety": {"level": "clear", "flags": []}, "tests_done": ["passive_slr"], "program": {"items": []},
+           "coverage": {"level": "full"}}
+    case = {"expect": {"safety": "clear"}, "assessment": {"client": {"conditions": ["pregnancy"]}}}
+    gaps = "\n".join(_gaps(kb, [("one", case, doc)]))
+    assert f"1 cases, at least {MIN_CASES} wanted" in gaps
+    assert "no case in which the screen lumbar_spinal_stenosis stands" in gaps
+    assert "no case led by the pattern piriformis_syndrome" in gaps
+    assert "no case with the condition hip_replacement_posterior" in gaps
+    assert "no case with the condition pregnancy" not in gaps
+    assert "no case pinned at the safety level emergency" in gaps
+    assert "no case reaching the urgent cluster rule fracture_cluster" in gaps
+    assert "no acutely distressed case" in gaps and "no case with an empty examination" in gaps

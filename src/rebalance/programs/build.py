@@ -95,7 +95,7 @@ def item_why(kb: KnowledgeBase, choice: Choice, notes: list[str]) -> str:
         "activate": "Wakes up",
         "strengthen": "Strengthens",
         "integrate": "Trains control of",
-        "nerve_glide": "Glides",
+        "nerve_glide": "Moves the sciatic nerve past",  # a glide moves the nerve, not the muscle
         "relaxation": "Relaxes",
         "aerobic": "Conditions",
     }[ex.intent]

@@ -27,14 +27,36 @@ Context = dict[str, Any]
 STENOSIS = "lumbar_spinal_stenosis"
 
 
+NERVE_TENSION_TESTS = ("passive_slr", "slump")
+SIDES = ("left", "right")
+
+
+def radicular_sides(kb: KnowledgeBase, case: Case, neural: Sequence[Any]) -> set[str]:
+    """The sides whose leg symptoms may come from a nerve root: below the knee, or in the thigh unless a
+    straight-leg raise or slump on that side was done and found no nerve sign. Pain that stays in the
+    thigh with a negative nerve-tension test is somatic referred pain, not sciatica (Bogduk 2009)."""
+    cleared = {side for t in NERVE_TENSION_TESTS if t in case.tests for side in case.tests[t].sides}
+    cleared -= {f.side for f in neural}
+    sides: set[str] = set()
+    for loc in case.assessment.symptoms.locations:
+        region = kb.regions[loc.region]
+        if not region.radicular:
+            continue
+        on = SIDES if loc.side == "both" else (loc.side,) if loc.side in SIDES else ()
+        sides |= {side for side in on if region.below_knee or side not in cleared}
+    return sides
+
+
 def _bilateral(kb: KnowledgeBase, case: Case, ctx: Context) -> bool:
-    """Leg symptoms on both sides, unless long-standing, not getting weaker, with the stenosis picture.
+    """Radicular leg symptoms on both sides, unless long-standing, not getting weaker, with the stenosis
+    picture.
 
     Bilateral sciatica that is new (or, ticked by hand, spreading or worse) can herald cauda equina
     compression; leg symptoms on both sides for months that come with walking and ease with sitting
-    are neurogenic claudication (Finucane 2020; the stenosis screen says where to refer).
+    are neurogenic claudication (Finucane 2020; the stenosis screen says where to refer). Thigh ache on
+    both sides with a negative straight-leg raise on each is referred pain, not bilateral sciatica.
     """
-    if not legs_on_both_sides(kb, case):
+    if not legs_on_both_sides(kb, case) or set(SIDES) - radicular_sides(kb, case, ctx["neural"]):
         return False
     a = case.assessment
     settled = a.symptoms.duration_weeks >= kb.criterion["new_pain_weeks"].value
