@@ -376,7 +376,7 @@ class Screen(Model):
     favours: list[Favoured] = Field([], description="exercises the program then includes, if the client may do them")
     rereads: list[Rereading] = []
     explains: list[Id] = Field(
-        [], description="imbalance patterns whose own tests add nothing while it stands: it accounts for the same symptoms"
+        [], description="imbalance patterns whose tests add nothing while it stands: it accounts for their symptoms"
     )
 
 

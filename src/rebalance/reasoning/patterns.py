@@ -176,7 +176,9 @@ def argued_against(
     ``weakened_by``), a screen that stands accounts for the same symptoms (its ``explains``), or one of the
     client's conditions does."""
     against = explained_by_conditions(kb, conditions)
-    against |= {e for s in screens for e in (kb.pattern[s].screen.explains if kb.pattern[s].screen else ())}
+    for s in screens:
+        screen = kb.pattern[s].screen
+        against |= set(screen.explains if screen else ())
     if findings is not None:
         against |= {p.id for p in kb.pattern.values() if any(w.finding in findings.by_base for w in p.weakened_by)}
     return against
