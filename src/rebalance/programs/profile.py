@@ -48,7 +48,7 @@ class Profile:
     neural: bool  # nerve-root signs: glides, no hamstring stretching
     older: bool
     deconditioned: bool
-    reasons: tuple[str, ...]  # why the level is what it is
+    reasons: tuple[str, ...]  # what makes the start easier than the base level
     screened: frozenset[str] = frozenset()  # conditions a screen implies, kept as precautions until checked
     favoured: tuple[tuple[str, str], ...] = ()  # (exercise, why) a screen asks for, if the client may do them
 
@@ -62,7 +62,7 @@ def _start_level(kb: KnowledgeBase, case: Case, scores: dict[str, Any]) -> tuple
     if a.client.activity_level == "sedentary":
         level, reasons = level - 1, [*reasons, "a sedentary life"]
     if a.client.activity_level == "athlete":
-        level, reasons = level + 1, [*reasons, "athletic training"]
+        level += 1  # a harder start; the reasons name only what makes the start easier
     if a.symptoms.pain_now >= c["moderate_pain_start"].value:
         level, reasons = level - 1, [*reasons, f"pain {a.symptoms.pain_now}/10"]
     risk = (scores.get("start_back") or {}).get("risk")

@@ -5,7 +5,8 @@ whether the hip joint is the source, ... - each with the tests that answer it. A
 when a symptom lies in one of its regions or is made worse by one of its activities (the default
 question when none does). No applicable question answered by a test done: ``none``; some:
 ``partial``; all: ``full``. ``missing`` names the preferred test of each question left open. A
-document whose coverage is ``none`` never says that nothing was found: nothing was looked at.
+document whose coverage is ``none`` never says that nothing was found: nothing was looked at. A test
+done but not read (a squat done in pain: its compensations are pain behaviour) answers nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import CoverageRule
+from rebalance.reasoning.findings import SQUAT, squat_read_as_pain
+
+NOT_READ = " The overhead squat was painful or done in severe pain, so it was not read; repeat it once pain has settled."
 
 
 def applicable(kb: KnowledgeBase, case: Case, against: Collection[str] = ()) -> list[CoverageRule]:
@@ -38,7 +42,8 @@ def coverage(kb: KnowledgeBase, case: Case, withheld: bool = False, against: Col
     ``against``: the patterns a finding argues against (``patterns.argued_against``).
     """
     rules = applicable(kb, case, against)
-    done = set(case.tests)
+    unread = {SQUAT} if squat_read_as_pain(kb, case) else set()
+    done = set(case.tests) - unread
     open_ = [r for r in rules if not done & set(r.tests)]
     level = "full" if not open_ else "none" if len(open_) == len(rules) else "partial"
     missing = list(dict.fromkeys(r.tests[0] for r in open_))
@@ -56,4 +61,6 @@ def coverage(kb: KnowledgeBase, case: Case, withheld: bool = False, against: Col
         )
     else:
         message = f"Examined in part; a test not done is unknown, not normal. Still to examine: {_names(kb, open_)}."
+    if unread and level != "full" and not withheld:
+        message += NOT_READ
     return {"level": level, "message": message, "missing": missing}
