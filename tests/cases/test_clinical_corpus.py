@@ -15,6 +15,7 @@ Every file in ``tests/cases/clinical/`` is one case::
       program: given | withheld
       exercises_present: [...] exercises_absent: [...]   # program item exercise ids
       tests_present: [...]    tests_absent: [...]        # suggested test ids
+      tests_first: test id                               # the suggested test to do first
       says: [...]             never_says: [...]          # case-insensitive text in the document
 
 A case pins what must and must not be said; an unknown key in ``expect`` is an error, so a typo
@@ -43,7 +44,7 @@ FILES = sorted(CASES.glob("*.yaml"))
 KEYS = {
     "safety", "flags_present", "flags_absent", "leading", "patterns_present", "patterns_absent",
     "coverage", "findings_present", "findings_absent", "program", "exercises_present",
-    "exercises_absent", "tests_present", "tests_absent", "says", "never_says",
+    "exercises_absent", "tests_present", "tests_absent", "tests_first", "says", "never_says",
 }
 
 
@@ -91,6 +92,9 @@ def _check_doc(expect: dict[str, Any], doc: dict[str, Any]) -> list[str]:
             problems.append(f"leading pattern {lead!r}, expected {expect['leading']!r}")
     if "coverage" in expect and (doc.get("coverage") or {}).get("level") != expect["coverage"]:
         problems.append(f"coverage {doc.get('coverage')!r}, expected level {expect['coverage']!r}")
+    first = doc["suggested_tests"][0]["test"] if doc["suggested_tests"] else None
+    if "tests_first" in expect and first != expect["tests_first"]:
+        problems.append(f"first suggested test {first!r}, expected {expect['tests_first']!r}")
     if "program" in expect and (doc["program"] is None) != (expect["program"] == "withheld"):
         problems.append(f"program expected {expect['program']}")
     text = json.dumps(doc, ensure_ascii=False).lower()
@@ -112,8 +116,8 @@ def test_a_wrong_expectation_is_caught() -> None:
     doc = {"safety": {"level": "clear", "flags": []}, "patterns": [], "findings": [], "program": None,
            "suggested_tests": [], "coverage": {"level": "full"}}
     expect = {"safety": "emergency", "leading": "piriformis_syndrome", "patterns_present": ["x"],
-              "coverage": "none", "program": "given", "says": ["refer"]}
-    assert len(_check_doc(expect, doc)) == 6
+              "coverage": "none", "program": "given", "says": ["refer"], "tests_first": "passive_slr"}
+    assert len(_check_doc(expect, doc)) == 7
 
 
 MIN_CASES = 30

@@ -220,15 +220,18 @@ def judge_suggestions(
     joint), and so does one a standing screen or a condition of the client's accounts for
     (:func:`argued_against`), so its provocation tests would only add noise. Then the candidates follow the
     patterns' order (screens first, then the leading imbalance's); within that, a test that answers a
-    question the examination left open comes first; the rest keep their relevance order.
+    question the examination left open comes first, in the order of the questions (the nerve first:
+    ``coverage.yaml``); the rest keep their relevance order.
     """
     screens = [p["id"] for p in patterns if p["kind"] == "screen"]
     explained = argued_against(kb, findings, screens, case.assessment.client.conditions)
     order = {p["id"]: i for i, p in enumerate(patterns)}
     kept = [(i, c) for i, c in enumerate(candidates) if c["pattern"] not in explained]
 
-    def rank(ic: tuple[int, dict[str, Any]]) -> tuple[int, bool, int]:
-        return order.get(ic[1]["pattern"], len(order)), ic[1]["test"] not in uncovered, ic[0]
+    open_order = {t: i for i, t in enumerate(uncovered)}
+
+    def rank(ic: tuple[int, dict[str, Any]]) -> tuple[int, int, int]:
+        return order.get(ic[1]["pattern"], len(order)), open_order.get(ic[1]["test"], len(open_order)), ic[0]
 
     return [c for _, c in sorted(kept, key=rank)]
 
