@@ -70,6 +70,18 @@ from rebalance.knowledge.loader import KnowledgeBase
             "examine_hip_joint",
             ["What it asks", "Symptoms in: Groin (groin)", "FADIR test", "never that nothing was", "[sutlive_2008]"],
         ),
+        (
+            "coverage",
+            ["How it works", "the nerve first", "answers nothing", "examine_nerve_tension", "examine_thigh_muscles"],
+        ),
+        ("safety_rules", ["fracture_cluster: urgent when 2 of", "minor_trauma"]),
+        (
+            "hip_replacement_posterior",
+            ["What it accounts for", "Piriformis pattern (piriformis_syndrome): not reported", "[posterior_tha_rotators_2019]"],
+        ),
+        ("lumbar_spinal_stenosis", ["Tests of Piriformis pattern (piriformis_syndrome)", "not suggested while it stands"]),
+        ("straight_leg_raise_held", ["Disc herniation (disc_herniation)", "supine_hamstring_strap_stretch"]),
+        ("minor_trauma", ["fracture", "thin bones"]),
     ],
 )
 def test_explain_shows_what_it_is_and_how_it_connects(cli: Any, rid: str, must_show: list[str]) -> None:

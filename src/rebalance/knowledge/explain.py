@@ -211,6 +211,11 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
             for r in screen.rereads
         ],
     ]
+    if screen.explains:
+        changes.append(
+            f"Tests of {_names(kb, 'patterns', screen.explains)} are not suggested while it stands: it accounts "
+            "for the same symptoms"
+        )
     return [
         (
             "Kind",
@@ -344,6 +349,17 @@ def _condition(kb: KnowledgeBase, c: m.ClinicalCondition) -> list[Section]:
                     f"{n.work}: the first of {_names(kb, 'exercises', n.exercises)} the client may do - "
                     f"{n.why} [source: {n.source}]"
                     for n in c.calls_for
+                ],
+            )
+        )
+    if c.explains:
+        sections.append(
+            (
+                "What it accounts for",
+                [
+                    f"{_names(kb, 'patterns', [e.pattern])}: not reported, nor its tests suggested - {e.why} "
+                    f"[source: {e.source}]"
+                    for e in c.explains
                 ],
             )
         )
@@ -486,6 +502,8 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
         if kind in kb.finding_kinds and kb.find(target):
             return explain_records(kb, kind) + explain_records(kb, target)
     matches = kb.find(record_id)
+    if not matches and record_id in TABLES:
+        return [_table(kb, record_id)]
     if not matches:
         named = _named_by(kb, record_id)
         if named:
@@ -502,6 +520,43 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
         sources = [_source(kb, sid) for sid in dict.fromkeys(cited)]
         blocks.append(Explained(record_id, kind, title, sections, sources))
     return blocks
+
+
+# The tables a whole page can teach (``rebalance explain coverage``): what each record says in a line.
+TABLES = {
+    "coverage": ("The questions an examination answers", "question"),
+    "patterns": ("The patterns: screens first, then the muscle imbalances", "summary"),
+    "conditions": ("The conditions that change a program", "meaning"),
+    "positions": ("The positions and loads exercises and tests use", "summary"),
+    "red_flags": ("The warning signs", "meaning"),
+    "safety_rules": ("How warning signs combine", "message"),
+}
+TABLE_NOTES = {
+    "coverage": [
+        "A question applies when a symptom lies in one of its regions or is made worse by one of its activities "
+        "(the default question when none does). In the order a clinician asks them: the nerve first, because what "
+        "it finds can change what is safe; the missing tests and the suggested tests follow this order.",
+        "An analysis whose questions no test done answers has coverage 'none' and says what to examine, never "
+        "that nothing was found; some answered: 'partial', naming what is missing; all: 'full'. A test done but "
+        "not read (a squat done in pain) answers nothing.",
+    ],
+}
+
+
+def _table(kb: KnowledgeBase, table: str) -> Explained:
+    """A table taught whole: each record in one line, in the knowledge base's order."""
+    title, field = TABLES[table]
+    records = list(kb.records[table].values())
+    if table == "patterns":  # screens first, as an analysis lists them
+        records.sort(key=lambda p: p.kind != "screen")
+    if table == "safety_rules":
+        lines = [f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)} - {r.message}" for r in records]
+    else:
+        lines = [f"{getattr(r, 'name', None) or r.id} ({r.id}): {getattr(r, field)}" for r in records]
+    sections: list[Section] = [("Records", lines)]
+    if table in TABLE_NOTES:
+        sections.insert(0, ("How it works", TABLE_NOTES[table]))
+    return Explained(table, "table", title, sections, [])
 
 
 def _named_by(kb: KnowledgeBase, word: str) -> str | None:
