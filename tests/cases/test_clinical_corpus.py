@@ -42,9 +42,23 @@ from rebalance.reasoning.safety import LEVELS
 CASES = Path(__file__).resolve().parent / "clinical"
 FILES = sorted(CASES.glob("*.yaml"))
 KEYS = {
-    "safety", "flags_present", "flags_absent", "leading", "patterns_present", "patterns_absent",
-    "coverage", "findings_present", "findings_absent", "program", "exercises_present",
-    "exercises_absent", "tests_present", "tests_absent", "tests_first", "says", "never_says",
+    "safety",
+    "flags_present",
+    "flags_absent",
+    "leading",
+    "patterns_present",
+    "patterns_absent",
+    "coverage",
+    "findings_present",
+    "findings_absent",
+    "program",
+    "exercises_present",
+    "exercises_absent",
+    "tests_present",
+    "tests_absent",
+    "tests_first",
+    "says",
+    "never_says",
 }
 
 
@@ -70,8 +84,13 @@ def _ids(doc: dict[str, Any]) -> dict[str, list[str]]:
 
 def _check_sets(expect: dict[str, Any], ids: dict[str, list[str]]) -> list[str]:
     problems = []
-    for key, plural in [("flags", "flags"), ("patterns", "patterns"), ("findings", "findings"),
-                        ("exercises", "exercises"), ("tests", "tests")]:
+    for key, plural in [
+        ("flags", "flags"),
+        ("patterns", "patterns"),
+        ("findings", "findings"),
+        ("exercises", "exercises"),
+        ("tests", "tests"),
+    ]:
         got = set(ids[plural])
         missing = set(expect.get(f"{key}_present", [])) - got
         unwanted = set(expect.get(f"{key}_absent", [])) & got
@@ -113,10 +132,23 @@ def test_clinical_case(path: Path) -> None:
 
 def test_a_wrong_expectation_is_caught() -> None:
     """The checker itself can fail: a healthy case pinned as an emergency with a pattern is refused."""
-    doc = {"safety": {"level": "clear", "flags": []}, "patterns": [], "findings": [], "program": None,
-           "suggested_tests": [], "coverage": {"level": "full"}}
-    expect = {"safety": "emergency", "leading": "piriformis_syndrome", "patterns_present": ["x"],
-              "coverage": "none", "program": "given", "says": ["refer"], "tests_first": "passive_slr"}
+    doc = {
+        "safety": {"level": "clear", "flags": []},
+        "patterns": [],
+        "findings": [],
+        "program": None,
+        "suggested_tests": [],
+        "coverage": {"level": "full"},
+    }
+    expect = {
+        "safety": "emergency",
+        "leading": "piriformis_syndrome",
+        "patterns_present": ["x"],
+        "coverage": "none",
+        "program": "given",
+        "says": ["refer"],
+        "tests_first": "passive_slr",
+    }
     assert len(_check_doc(expect, doc)) == 7
 
 
@@ -167,8 +199,12 @@ def test_the_corpus_covers_the_knowledge_base(kb: KnowledgeBase) -> None:
 
 def test_a_corpus_gap_is_named(kb: KnowledgeBase) -> None:
     """The coverage check can fail: a corpus of one healthy case misses every screen, condition and level."""
-    doc = {"safety": {"level": "clear", "flags": []}, "tests_done": ["passive_slr"], "program": {"items": []},
-           "coverage": {"level": "full"}}
+    doc = {
+        "safety": {"level": "clear", "flags": []},
+        "tests_done": ["passive_slr"],
+        "program": {"items": []},
+        "coverage": {"level": "full"},
+    }
     case = {"expect": {"safety": "clear"}, "assessment": {"client": {"conditions": ["pregnancy"]}}}
     gaps = "\n".join(_gaps(kb, [("one", case, doc)]))
     assert f"1 cases, at least {MIN_CASES} wanted" in gaps

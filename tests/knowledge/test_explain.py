@@ -77,9 +77,16 @@ from rebalance.knowledge.loader import KnowledgeBase
         ("safety_rules", ["fracture_cluster: urgent when 2 of", "minor_trauma"]),
         (
             "hip_replacement_posterior",
-            ["What it accounts for", "Piriformis pattern (piriformis_syndrome): not reported", "[posterior_tha_rotators_2019]"],
+            [
+                "What it accounts for",
+                "Piriformis pattern (piriformis_syndrome): not reported",
+                "[posterior_tha_rotators_2019]",
+            ],
         ),
-        ("lumbar_spinal_stenosis", ["Tests of Piriformis pattern (piriformis_syndrome)", "not suggested while it stands"]),
+        (
+            "lumbar_spinal_stenosis",
+            ["Tests of Piriformis pattern (piriformis_syndrome)", "not suggested while it stands"],
+        ),
         ("straight_leg_raise_held", ["Disc herniation (disc_herniation)", "supine_hamstring_strap_stretch"]),
         ("minor_trauma", ["fracture", "thin bones"]),
     ],

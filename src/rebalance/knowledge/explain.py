@@ -313,8 +313,6 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
     ]
 
 
-
-
 def _position_lines(kb: KnowledgeBase, positions: list[str]) -> list[str]:
     return [f"Puts the body in: {_names(kb, 'positions', positions)}"]
 

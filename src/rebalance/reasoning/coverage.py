@@ -19,7 +19,9 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import CoverageRule
 from rebalance.reasoning.findings import SQUAT, squat_read_as_pain
 
-NOT_READ = " The overhead squat was painful or done in severe pain, so it was not read; repeat it once pain has settled."
+NOT_READ = (
+    " The overhead squat was painful or done in severe pain, so it was not read; repeat it once pain has settled."
+)
 
 
 def applicable(kb: KnowledgeBase, case: Case, against: Collection[str] = ()) -> list[CoverageRule]:
