@@ -162,6 +162,26 @@ def test_a_screen_naming_what_does_not_exist_is_reported(data_copy: Path) -> Non
         assert expected in found, expected
 
 
+def test_what_a_screen_or_a_condition_explains_must_be_an_imbalance_pattern(data_copy: Path) -> None:
+    def break_screens(rs: list[dict[str, Any]]) -> None:
+        _screen(rs, "lumbar_spinal_stenosis")["explains"] = ["piriformis_syndrom", "hip_joint_pathology"]
+
+    def break_conditions(rs: list[dict[str, Any]]) -> None:
+        record(rs, "hip_replacement_posterior")["explains"][0]["pattern"] = "neurological_deficit"
+        record(rs, "hip_osteoarthritis")["explains"][0]["source"] = "nobody_2099"
+
+    edit_yaml(data_copy / "patterns.yaml", break_screens)
+    edit_yaml(data_copy / "conditions.yaml", break_conditions)
+    found = "\n".join(messages(data_copy))
+    for expected in [
+        "lumbar_spinal_stenosis.screen.explains[0]: unknown pattern 'piriformis_syndrom' (did you mean",
+        "lumbar_spinal_stenosis.screen.explains[1]: 'hip_joint_pathology' is a screen, not an imbalance pattern",
+        "hip_replacement_posterior.explains[0]: 'neurological_deficit' is a screen, not an imbalance pattern",
+        "hip_osteoarthritis.explains[0].source: unknown source 'nobody_2099'",
+    ]:
+        assert expected in found, expected
+
+
 def test_a_screen_without_a_referral_or_an_item_with_two_criteria_breaks_its_model(data_copy: Path) -> None:
     def break_model(rs: list[dict[str, Any]]) -> None:
         del record(rs, "lumbar_spinal_stenosis")["refer"]
@@ -265,6 +285,8 @@ def test_healthy_values_without_a_source_are_refused(data_copy: Path) -> None:
     edit_yaml(data_copy / "tests.yaml", lambda rs: _slr_norm(rs)["healthy"].pop("source"))
     found = messages(data_copy)
     assert any("passive_slr.norms[1].healthy" in m and "without a source" in m for m in found), found
+
+
 def test_exercise_whose_figure_cannot_be_drawn_is_reported(data_copy: Path) -> None:
     def break_clamshell(rs: list[dict[str, Any]]) -> None:
         pose = record(rs, "clamshell")["pose"]

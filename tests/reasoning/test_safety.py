@@ -184,10 +184,36 @@ def test_long_standing_bilateral_claudication_with_weakness_getting_worse_is_an_
 
 
 def test_bilateral_symptoms_ticked_as_new_or_worse_escalate_whatever_their_duration() -> None:
-    doc = analysis(
-        client={"age": 72}, symptoms=STABLE_CLAUDICATION, tests=TESTED, red_flags=["bilateral_leg_symptoms"]
-    )
+    doc = analysis(client={"age": 72}, symptoms=STABLE_CLAUDICATION, tests=TESTED, red_flags=["bilateral_leg_symptoms"])
     assert doc["safety"]["level"] == "urgent"
+
+
+THIGHS_BOTH = {"duration_weeks": 3, "locations": [{"region": "posterior_thigh", "side": "both"}]}
+NEGATIVE_RAISES = {"passive_slr": {"left": {"angle_deg": 75}, "right": {"angle_deg": 72}}}
+
+
+def test_thigh_ache_on_both_sides_with_negative_raises_is_referred_pain_not_bilateral_sciatica() -> None:
+    """Radicular means below the knee, or a thigh not cleared by a nerve-tension test (Bogduk 2009)."""
+    assert "bilateral_leg_symptoms" not in flag_ids(analysis(symptoms=THIGHS_BOTH, tests=NEGATIVE_RAISES))
+    assert "bilateral_leg_symptoms" in flag_ids(analysis(symptoms=THIGHS_BOTH))  # not yet tested: it counts
+    one_cleared = {"passive_slr": {"left": {"angle_deg": 75}}}  # the left is referred ache: one side left
+    assert "bilateral_leg_symptoms" not in flag_ids(analysis(symptoms=THIGHS_BOTH, tests=one_cleared))
+    right_radicular = {
+        "passive_slr": {"left": {"angle_deg": 75}, "right": {"angle_deg": 45, "reproduces_leg_pain_below_knee": True}}
+    }  # sciatica on the right, referred ache on the left: one-sided
+    assert "bilateral_leg_symptoms" not in flag_ids(analysis(symptoms=THIGHS_BOTH, tests=right_radicular))
+    calves = {"duration_weeks": 3, "locations": [{"region": "calf", "side": "both"}]}
+    assert level(symptoms=calves, tests=NEGATIVE_RAISES) == "urgent"  # below the knee counts, raises or not
+
+
+def test_a_condition_that_is_a_red_flag_counts_in_the_rules() -> None:
+    """Osteoporosis written as a condition is the same fact as the flag: with new pain after 50 or a minor
+    fall it is the fracture cluster (NICE CKS), not a caution."""
+    new_pain = {"duration_weeks": 3}
+    assert level(client={"age": 71, "conditions": ["osteoporosis"]}, symptoms=new_pain) == "urgent"
+    assert level(client={"age": 45, "conditions": ["osteoporosis"]}, red_flags=["minor_trauma"]) == "urgent"
+    assert level(client={"age": 45}, red_flags=["minor_trauma"]) == "caution"
+    assert level(client={"age": 71, "conditions": ["osteoporosis"]}, symptoms={"duration_weeks": 40}) == "caution"
 
 
 def test_the_weekly_check_in_asks_only_what_can_change() -> None:
