@@ -39,7 +39,7 @@ class Source(Model):
     doi: str | None = None
     note: str | None = Field(None, description="for 'convention': why rebalance chose it")
     short: str | None = Field(
-        None, description="the citation as a sentence cites it ('Fishman et al. 2002') when the author list cannot give it"
+        None, description="the citation as a sentence cites it ('NICE NG59 2016') when its author list cannot give it"
     )
 
 

@@ -19,6 +19,7 @@ the anatomical name. Small pure functions; no state.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def running(name: str) -> str:
     return plain if first.isupper() and len(first) > 1 else plain[:1].lower() + plain[1:]
 
 
-def number(value: float) -> str:
+def number(value: Any) -> str:
     """A number as a person writes it: 64, 0.46, 71.1."""
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -119,6 +120,15 @@ def days(n: int) -> str:
 def minutes(seconds: float) -> str:
     """Time as a person reads it: "3 min", "1.5 min"."""
     return f"{round(seconds / 60, 1):g} min"
+
+
+def date_words(iso: str) -> str:
+    """A date as people write it: "2026-05-12" -> "12 May 2026" (anything else as given)."""
+    try:
+        day = dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return f"{day.day} {day:%B %Y}"
 
 
 def split_finding(finding_id: str) -> tuple[str, str, str | None]:
@@ -187,43 +197,68 @@ def compensation_seen(kb: KnowledgeBase, target: str, side: str | None) -> str:
     return seen + _on(side)
 
 
+def _asymmetry(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    test = test_phrase(kb, target)
+    your = "your" if audience == "patient" else "the"
+    if value is not None and side in OTHER_SIDE:
+        return f"{your} {side} side reaching {value:.0f} % of {your} {OTHER_SIDE[side]} on {test}"
+    if side in OTHER_SIDE:
+        return f"{your} {side} side lagging behind on {test}"
+    return f"a difference between {your} sides on {test}"
+
+
+def _ratio(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    ratio = kb.ratios.get(target)
+    name = running(ratio.name) if ratio else target.replace("_", " ")
+    level = "low" if ratio is None or ratio.op == "lt" else "high"
+    measured = f" of {number(value)}" if value is not None else ""
+    return f"{article(level)} {level} {name.replace(' to ', '-to-')} ratio{measured}{_on(side)}"
+
+
+def _posture(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    return POSTURE.get(target, target.replace("_", " ")).format(side=f"the {side}" if side else "one side")
+
+
+def _movement(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    return f"{compensation_seen(kb, target, side)} in the squat"
+
+
+def _neural(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    if target == "lumbar_nerve_roots":
+        return f"a nerve root{_on(side)} that works less well"
+    body = f"sensitive {_adj(side)}{structure_name(kb, target)}"
+    return f"{article(body)} {body}" + (_on(side) if side == "both" else "")
+
+
+def _joint(kb: KnowledgeBase, target: str, side: str | None, audience: Audience, value: float | None) -> str:
+    where = JOINT.get(target, f"the {{side}}{structure_name(kb, target)}")
+    text = "pain from " + where.format(side=_adj(side)).rstrip(",")
+    return text + (_on(side) if side == "both" else "")
+
+
+PHRASES = {
+    "asymmetry": _asymmetry,
+    "ratio": _ratio,
+    "posture": _posture,
+    "movement": _movement,
+    "neural": _neural,
+    "joint": _joint,
+}
+
+
 def finding_phrase(
     kb: KnowledgeBase, finding_id: str, audience: Audience = "patient", value: float | None = None
 ) -> str:
     """A finding as a noun phrase, article and side in place.
 
     "a tight right piriformis", "tight deep hip rotators on the right", "weak abdominal muscles",
-    "the right side reaching 64 % of the left on the side bridge" (with ``value``, a limb symmetry
+    "your right side reaching 64 % of your left on the side bridge" (with ``value``, a limb symmetry
     index), "the low back arching in the squat", "a sensitive left sciatic nerve"."""
     kind, target, side = split_finding(finding_id)
     if kind in KIND_WORD:
         return _muscle_phrase(kb, kind, target, side, audience)
-    if kind == "asymmetry":
-        test = test_phrase(kb, target)
-        your = "your" if audience == "patient" else "the"
-        if value is not None and side in OTHER_SIDE:
-            return f"{your} {side} side reaching {value:.0f} % of {your} {OTHER_SIDE[side]} on {test}"
-        return f"a difference between {your} sides on {test}" + (f", less on the {side}" if side else "")
-    if kind == "ratio":
-        ratio = kb.ratios.get(target)
-        name = running(ratio.name) if ratio else target.replace("_", " ")
-        level = "low" if ratio is None or ratio.op == "lt" else "high"
-        measured = f" of {number(value)}" if value is not None else ""
-        return f"{article(level)} {level} {name.replace(' to ', '-to-')} ratio{measured}{_on(side)}"
-    if kind == "posture":
-        text = POSTURE.get(target, target.replace("_", " "))
-        return text.format(side=f"the {side}" if side else "one side")
-    if kind == "movement":
-        return f"{compensation_seen(kb, target, side)} in the squat"
-    if kind == "neural":
-        if target == "lumbar_nerve_roots":
-            return f"a nerve root{_on(side)} that works less well"
-        body = f"sensitive {_adj(side)}{structure_name(kb, target)}"
-        return f"{article(body)} {body}" + (_on(side) if side == "both" else "")
-    if kind == "joint":
-        where = JOINT.get(target, f"the {{side}}{structure_name(kb, target)}")
-        text = "pain from " + where.format(side=_adj(side)).rstrip(",")
-        return text + (_on(side) if side == "both" else "")
+    if kind in PHRASES:
+        return PHRASES[kind](kb, target, side, audience, value)
     return target.replace("_", " ") + _on(side)
 
 
@@ -237,6 +272,10 @@ def finding_clause(kb: KnowledgeBase, finding_id: str, audience: Audience = "pat
         return f"{who} {'are' if noun.plural or side == 'both' else 'is'} {KIND_WORD[kind]}"
     if kind == "movement":
         return f"the squat showed {compensation_seen(kb, target, side)}"
+    if kind == "asymmetry" and side in OTHER_SIDE:
+        return f"your {side} side lags behind your {OTHER_SIDE[side]} on {test_phrase(kb, target)}"
+    if kind == "posture":
+        return "your " + finding_phrase(kb, finding_id, audience).removeprefix("a pelvis ").join(("pelvis rests ", ""))
     return f"you have {finding_phrase(kb, finding_id, audience)}"
 
 
@@ -251,7 +290,7 @@ def finding_title(kb: KnowledgeBase, finding_id: str) -> str:
             return name
         return f"{name}, {side}" if noun.plural else f"{capital(side)} {noun.text}"
     if kind == "asymmetry":
-        return f"{capital(test_phrase(kb, target).removeprefix('the '))}: {side or 'one'} side lower"
+        return f"{capital(test_phrase(kb, target).removeprefix('the '))}, {side or 'one'} side lower"
     return capital(finding_phrase(kb, finding_id, "clinician"))
 
 
@@ -299,8 +338,8 @@ def habit_phrase(kb: KnowledgeBase, factor_id: str, finding_side: str | None = N
         return capital(factor_id.replace("_", " "))
     side = habit_side(kb, factor_id, finding_side)
     if side and factor.sided_name:
-        return factor.sided_name.format(side=side)
-    return factor.name
+        return str(factor.sided_name).format(side=side)
+    return str(factor.name)
 
 
 # --- evidence and sources --------------------------------------------------------------------------
@@ -312,7 +351,7 @@ def citation(kb: KnowledgeBase, source_id: str) -> str:
     if src is None:
         return "an unrecorded source"
     if src.short:
-        return src.short
+        return str(src.short)
     if src.kind == "convention":
         return "rebalance's own convention"
     year = re.search(r"\b(19|20)\d\d\b", src.citation)
@@ -363,13 +402,16 @@ def measured(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> st
     if kind in ("asymmetry", "movement") or (kind in KIND_WORD and test == "overhead_squat"):
         return ""  # the reason gives the value (a symmetry index) or what was seen
     if kind == "ratio":
-        return f"The ratio was {number(value)} ({OPS.get('lt', 'under')} {number(threshold)} counts)."
+        ratio = kb.ratios.get(split_finding(finding_id)[1])
+        return f"The ratio was {number(value)} ({OPS[ratio.op if ratio else 'lt']} {number(threshold)} counts)."
     if isinstance(value, bool):
         return f"{capital(test_phrase(kb, test))} was {quantity(value, None)}."
     field, unit = _field_of(kb, test, finding_id, threshold)
     op = _op_of(kb, test, finding_id, threshold)
-    shown = f"grade {number(value)} of 5" if field == "grade" else quantity(value, unit)
-    norm = f" ({OPS[op]} {quantity(threshold, unit)} counts)" if op in OPS and isinstance(threshold, int | float) else ""
+    graded = field == "grade"
+    shown = f"grade {number(value)} of 5" if graded else quantity(value, unit)
+    limit = f"grade {number(threshold)}" if graded else quantity(threshold, unit)
+    norm = f" ({OPS[op]} {limit} counts)" if op in OPS and isinstance(threshold, int | float) else ""
     return f"{capital(test_phrase(kb, test))} measured {shown}{norm}."
 
 

@@ -63,7 +63,11 @@ def program_diff(
             reason = (
                 item["why"]
                 if item["why"].startswith(("Progressed", "Regressed"))
-                else (f"for what the new assessment found: {finding_list(kb, new, 'clinician')}" if new else "selected for the new findings")
+                else (
+                    f"for what the new assessment found: {finding_list(kb, new, 'clinician')}"
+                    if new
+                    else "selected for the new findings"
+                )
             )
             changes.append({"change": "added", "exercise_id": ex_id, "reason": reason})
             continue
