@@ -268,8 +268,8 @@ def finding_clause(kb: KnowledgeBase, finding_id: str, audience: Audience = "pat
     kind, target, side = split_finding(finding_id)
     if kind in KIND_WORD:
         noun = muscle_noun(kb, target, audience)
-        who = f"your {_adj(side)}{noun.text}{_on(side) if side == 'both' else ''}"
-        return f"{who} {'are' if noun.plural or side == 'both' else 'is'} {KIND_WORD[kind]}"
+        verb = "are" if noun.plural else "is"
+        return f"your {_adj(side)}{noun.text} {verb} {KIND_WORD[kind]}{_on(side) if side == 'both' else ''}"
     if kind == "movement":
         return f"the squat showed {compensation_seen(kb, target, side)}"
     if kind == "asymmetry" and side in OTHER_SIDE:

@@ -159,7 +159,7 @@ def _muscle_page(kb: KnowledgeBase, m: Muscle, ids: list[str], program: dict[str
     kinds = [kb.finding_kinds[k] for k in dict.fromkeys(split_finding(f)[0] for f in ids) if k in kb.finding_kinds]
     why = [sentence(k.summary) for k in kinds]
     if m.sciatic_relation:  # without its opening verdict ("Direct.", "Indirect."), a clinician's word
-        why.insert(0, sentence(re.sub(r"^\w+\.\s+", "", m.sciatic_relation)))
+        why.insert(0, sentence(re.sub(r"^(Direct|Indirect|Covers the nerve)\.\s+", "", m.sciatic_relation)))
     found = tuple(sentence(finding_clause(kb, f)) for f in both_sides(ids))
     sections = (
         LearnSection("What it is", (sentence(m.summary),)),
