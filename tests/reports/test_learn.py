@@ -35,7 +35,9 @@ def test_a_page_per_pattern_then_per_muscle_then_the_other_results(kb: Knowledge
 def test_a_page_says_what_the_program_does_about_it(kb: KnowledgeBase) -> None:
     doc = analyse_file(EXAMPLES / "piriformis_right.yaml", kb)
     page = next(p for p in learn_pages(kb, doc) if p.id == "gluteus_medius")
-    assert _section(page, "What your program does about it") == ("Side steps with a band: wakes up the gluteus medius.",)
+    assert _section(page, "What your program does about it") == (
+        "Side steps with a band: wakes up the gluteus medius.",
+    )
     assert any("out of 10" in line for line in _section(page, "What to watch for"))
 
 

@@ -369,29 +369,19 @@ def citation(kb: KnowledgeBase, source_id: str) -> str:
     return f"{who} {year.group(0)}" if year and year.group(0) not in who else who
 
 
-def _field_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -> tuple[str | None, str | None]:
-    """(field name, unit) of the measure a piece of evidence read: the norm of that test for that finding."""
+def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -> tuple[str | None, str | None, str]:
+    """(field, unit, op) of the norm a piece of evidence was read against: that test's norm for that
+    finding with that threshold; (None, None, "") when there is none."""
     test = kb.test.get(test_id)
     if test is None:
-        return None, None
+        return None, None, ""
     kind, target, _ = split_finding(finding_id)
     for norm in test.norms:
         first = norm.when[0]
-        same = norm.finding.kind == kind and norm.finding.target in (target, "self")
-        if same and first.value == threshold:
-            unit = next((f.unit for f in test.fields if f.name == first.field), None)
-            return first.field, unit
-    return None, None
-
-
-def _op_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -> str | None:
-    test = kb.test.get(test_id)
-    kind, target, _ = split_finding(finding_id)
-    for norm in test.norms if test else ():
-        first = norm.when[0]
         if norm.finding.kind == kind and norm.finding.target in (target, "self") and first.value == threshold:
-            return first.op
-    return None
+            unit = next((f.unit for f in test.fields if f.name == first.field), None)
+            return first.field, unit, first.op
+    return None, None, ""
 
 
 def measured(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> str:
@@ -406,8 +396,7 @@ def measured(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> st
         return f"The ratio was {number(value)} ({OPS[ratio.op if ratio else 'lt']} {number(threshold)} counts)."
     if isinstance(value, bool):
         return f"{capital(test_phrase(kb, test))} was {quantity(value, None)}."
-    field, unit = _field_of(kb, test, finding_id, threshold)
-    op = _op_of(kb, test, finding_id, threshold)
+    field, unit, op = _norm_of(kb, test, finding_id, threshold)
     graded = field == "grade"
     shown = f"grade {number(value)} of 5" if graded else quantity(value, unit)
     limit = f"grade {number(threshold)}" if graded else quantity(threshold, unit)
