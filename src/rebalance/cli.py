@@ -87,13 +87,14 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     from rebalance.api import analyse_file
     from rebalance.reports.text import render_text
 
-    doc = analyse_file(Path(args.case), minutes=args.minutes)
+    kb = _kb(args)
+    doc = analyse_file(Path(args.case), kb, minutes=args.minutes)
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif args.fhir:
         sys.stdout.write(json.dumps(_fhir_of(doc, Path(args.case)), indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_text(doc))
+        sys.stdout.write(render_text(doc, kb))
     return EXIT_OK
 
 
@@ -135,7 +136,8 @@ def _cmd_progress(args: argparse.Namespace) -> int:
         result = revise(kb, doc, logs, new_doc)
     else:
         result = progress(kb, doc, logs)
-    sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_progress(result))
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_progress(result, kb)
+    sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -152,7 +154,8 @@ def _cmd_outcomes(args: argparse.Namespace) -> int:
         series.append((case, analyse_case(case, kb).document))
     logs = read_logs(Path(args.logs)) if args.logs else None
     result = outcomes(kb, series, logs)
-    sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_outcomes(result))
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n" if args.json else render_outcomes(result, kb)
+    sys.stdout.write(text)
     return EXIT_OK
 
 

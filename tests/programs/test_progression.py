@@ -232,7 +232,7 @@ def test_weeks_of_progress_then_a_flare_then_maintenance(cli: Any, tmp_path: Pat
     assert diff["mode"] == {"from": "full", "to": "maintenance", "reason": diff["mode"]["reason"]}
     assert "tight:piriformis:right" in diff["resolved_findings"]
     removed = {c["exercise_id"]: c["reason"] for c in diff["items"] if c["change"] == "removed"}
-    assert "findings resolved" in removed["seated_piriformis_stretch"]
+    assert "has resolved: a tight right piriformis" in removed["seated_piriformis_stretch"]
     assert week6["analysis"]["program"]["mode"] == "maintenance"
 
 

@@ -38,6 +38,9 @@ class Source(Model):
     url: str | None = None
     doi: str | None = None
     note: str | None = Field(None, description="for 'convention': why rebalance chose it")
+    short: str | None = Field(
+        None, description="the citation as a sentence cites it ('NICE NG59 2016') when its author list cannot give it"
+    )
 
 
 # --- vocabularies --------------------------------------------------------------------------
@@ -55,6 +58,14 @@ class Term(Model):
 
 class MuscleGroup(Term):
     members_note: str | None = None
+    plural: bool = Field(False, description="the name is grammatically plural ('Hip flexors are tight')")
+
+
+class PlainName(Model):
+    """What a patient reads for a muscle whose anatomical name they would not know."""
+
+    name: str = Field(description="in lower case, as in running text: 'buttock muscles'")
+    plural: bool = Field(False, description="the plain name is grammatically plural")
 
 
 class Region(Term):
@@ -87,6 +98,8 @@ class Muscle(Model):
     aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     latin: str
     region: Literal["lumbar", "abdomen", "pelvis", "hip", "thigh", "leg", "thorax", "shoulder"]
+    plural: bool = Field(False, description="the name is grammatically plural ('the hamstrings are tight')")
+    plain: PlainName | None = Field(None, description="the patient's name for it, when not its anatomical name")
     groups: list[Id] = []
     part_of: Id | None = Field(None, description="the muscle id of the unit this belongs to")
     actions: list[str]
@@ -195,6 +208,9 @@ class Symmetry(Model):
 class Test(Model):
     id: Id
     name: str
+    phrase: str = Field(
+        description="the test as a sentence names it, article included: 'the FAIR test', 'the straight-leg raise'"
+    )
     aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     category: Literal[
         "flexibility",
@@ -260,6 +276,9 @@ class Compensation(Model):
     name: str
     aliases: list[str] = Field([], description="other ways clinicians write it; the parser maps them to the id")
     view: Literal["front", "side", "back"]
+    seen: str = Field(
+        description="what is seen, as a sentence names it after 'in the squat, ...': 'the low back arching'"
+    )
     what_you_see: str
     overactive: list[Id]
     underactive: list[Id]
@@ -429,6 +448,9 @@ class LifestyleFactor(Model):
     tends_to_produce: list[str] = Field(description="finding ids without side")
     sided: Literal["none", "same", "opposite"] = Field(
         "none", description="how the factor's side (e.g. leg stood on) maps to the finding side"
+    )
+    sided_name: str | None = Field(
+        None, description="the name with the side the person does it on: 'Carrying bags on your {side} side'"
     )
     prior_boost: float = Field(ge=0, le=0.5, description="added to those findings' confidence")
     mechanism: str

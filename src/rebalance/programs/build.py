@@ -13,6 +13,7 @@ from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.knowledge.queries import base_id
+from rebalance.knowledge.words import finding_list, join, muscle_names, sentence
 from rebalance.programs import pain_rule
 from rebalance.programs.dose import (
     STRENGTHENING,
@@ -67,47 +68,34 @@ PHASES = {
         },
     ],
 }
-SIDE_WORDS = {"left": "left ", "right": "right ", None: ""}
-
-
-def _finding_phrase(kb: KnowledgeBase, f: dict[str, Any]) -> str:
-    target = kb.muscle[f["target"]].name.lower() if f["target"] in kb.muscle else f["target"].replace("_", " ")
-    label = {
-        "tight": "tight",
-        "weak": "weak",
-        "asymmetry": "weaker side on",
-        "ratio": "low ratio:",
-        "posture": "posture:",
-        "movement": "squat:",
-        "neural": "sensitive",
-        "joint": "painful",
-    }[f["kind"]]
-    return f"{label} {SIDE_WORDS[f['side']]}{target}".replace("  ", " ")
+# What each kind of exercise does, in the words of its "why": a verb for its muscles, or (timed work
+# and nerve glides, whose muscles are not the point) what it does for the person.
+DOES = {
+    "release": "Eases {muscles}",
+    "lengthen": "Stretches {muscles}",
+    "mobility": "Keeps {muscles} moving",
+    "activate": "Wakes up {muscles}",
+    "strengthen": "Strengthens {muscles}",
+    "integrate": "Trains {muscles} to work together in everyday movement",
+    "nerve_glide": "Helps the nerve slide freely, without stretching it hard",
+    "relaxation": "Calms your breathing and eases muscle tension",
+    "aerobic": "Builds your fitness",
+}
 
 
 def item_why(kb: KnowledgeBase, choice: Choice, notes: list[str]) -> str:
-    """Why an item is in the program: what it does, the findings it addresses, any change of dose."""
+    """Why an item is in the program, in the patient's words (``knowledge.words``): what it does,
+    the findings it works on, any reason of its own and any change of dose."""
     ex = choice.exercise
-    verb = {
-        "release": "Releases",
-        "lengthen": "Lengthens",
-        "mobility": "Mobilises",
-        "activate": "Wakes up",
-        "strengthen": "Strengthens",
-        "integrate": "Trains control of",
-        "nerve_glide": "Moves the sciatic nerve past",  # a glide moves the nerve, not the muscle
-        "relaxation": "Relaxes",
-        "aerobic": "Conditions",
-    }[ex.intent]
-    muscles = ", ".join(kb.muscle[m].name.lower() for m in ex.primary)
-    text = f"{verb} {muscles}"
+    parts = [sentence(DOES[ex.intent].format(muscles=muscle_names(kb, ex.primary)))]
     if choice.addresses:
-        text += "; addresses " + "; ".join(_finding_phrase(kb, f) for f in choice.addresses[:4])
+        found = finding_list(kb, [f["id"] for f in choice.addresses[:4]])
+        parts.append(sentence(f"It works on {found}"))
     if choice.reason:
-        text += ". " + choice.reason
+        parts.append(sentence(choice.reason))
     if notes:
-        text += " (" + "; ".join(notes) + ")"
-    return text + ("." if not text.endswith(".") else "")
+        parts.append(sentence("The dose allows for " + join(notes)))
+    return " ".join(parts)
 
 
 def item_document(
@@ -155,7 +143,7 @@ def item_document(
 def _item(kb: KnowledgeBase, choice: Choice, profile: Profile, key_findings: set[str]) -> dict[str, Any]:
     side, weaker = sides(choice)
     extra = (
-        {"side": weaker, "sets": 1, "why": f"one extra set on the weaker {weaker} side to restore symmetry"}
+        {"side": weaker, "sets": 1, "why": f"One extra set on your weaker {weaker} side, to even out the two sides."}
         if weaker
         else None
     )

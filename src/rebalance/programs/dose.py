@@ -90,7 +90,7 @@ def dosage(kb: KnowledgeBase, choice: Choice, profile: Profile) -> tuple[dict[st
         out["minutes"], out["days_per_week"] = _aerobic_start(kb, ex, profile)
     if intent == "lengthen" and profile.older and d.hold_s is not None:
         out["hold_s"] = max(d.hold_s, int(c["stretch_hold_older_s"].value))
-        notes.append(f"longer holds for older adults [{c['stretch_hold_older_s'].source}]")
+        notes.append("longer holds, which suit older muscles better")
     # ACSM's 10-15 repetitions are for dynamic sets; McGill's short endurance holds keep their count
     if intent in STRENGTHENING and d.kind == "reps" and d.hold_s is None and (profile.older or profile.deconditioned):
         low, high = (
@@ -99,9 +99,7 @@ def dosage(kb: KnowledgeBase, choice: Choice, profile: Profile) -> tuple[dict[st
         )
         if d.reps is not None and not low <= d.reps <= high:
             out["reps"] = min(max(d.reps, low), high)
-            notes.append(
-                f"{low}-{high} repetitions for an older or deconditioned start [{c['reps_deconditioned'].source}]"
-            )
+            notes.append(f"{low} to {high} repetitions, a gentler start")
     if intent in STRENGTHENING:
         out["days_per_week"] = min(out["days_per_week"], int(c["strength_days_max"].value))
     if profile.mode == "gentle" and out["sets"] > GENTLE_MAX_SETS:
@@ -233,4 +231,4 @@ def reduced_note(item: dict[str, Any]) -> str | None:
     full = item.get("prescribed")
     if not full or all(full.get(k) == item["dosage"].get(k) for k in DOSE_FIELDS):
         return None
-    return f"the full dose, with more minutes a session: {dose_text(full)}"
+    return f"With more minutes a session, the full dose is {dose_text(full)}."

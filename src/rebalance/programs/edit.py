@@ -33,6 +33,7 @@ from rebalance.errors import InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import TIMED_INTENTS, Dosage, Exercise
 from rebalance.knowledge.queries import addresses_by_exercise, addressing_index, base_id, suggest
+from rebalance.knowledge.words import citation
 from rebalance.programs.build import fit_week, item_document, item_why
 from rebalance.programs.dose import GENTLE_MAX_SETS, STRENGTHENING, normalised, sides
 from rebalance.programs.profile import Profile, exclusion, from_program
@@ -187,7 +188,7 @@ def _caps(kb: KnowledgeBase, ex: Exercise, profile: Profile) -> dict[str, tuple[
     c = kb.criterion
     if ex.intent not in TIMED_INTENTS:
         home = c["dose_caps"]
-        why = f"beyond it the exercise itself should change (dose_caps, {home.source})"
+        why = f"beyond it the exercise itself should change ({citation(kb, str(home.source))})"
         default = ex.dosage
         caps["sets"] = (max(int(home.severe_at or 4), default.sets), f"at most {{}} sets in a home dose: {why}")
         caps["reps"] = (max(int(home.value), default.reps or 0), f"at most {{}} repetitions: {why}")
@@ -196,7 +197,7 @@ def _caps(kb: KnowledgeBase, ex: Exercise, profile: Profile) -> dict[str, tuple[
         days = c["strength_days_max"]
         caps["days_per_week"] = (
             int(days.value),
-            f"at most {{}} strength days a week, for 48 hours' rest between them (strength_days_max, {days.source})",
+            f"at most {{}} strength days a week, for 48 hours' rest between them ({citation(kb, str(days.source))})",
         )
     if profile.mode == "gentle":
         limit = min(GENTLE_MAX_SETS, caps.get("sets", (GENTLE_MAX_SETS, ""))[0])
@@ -225,7 +226,7 @@ def _value_problem(kb: KnowledgeBase, name: str, value: Any, ex: Exercise) -> st
         least = kb.criterion["min_days_per_week"]
         low = max(low, int(least.value))
         if value < low:
-            return f"at least {low} days a week: fewer do not train the muscle (min_days_per_week, {least.source})"
+            return f"at least {low} days a week: fewer do not train the muscle ({citation(kb, str(least.source))})"
     if not low <= value <= high:
         return f"expected {low} to {high}, got {value}"
     return None

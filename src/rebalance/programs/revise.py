@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.knowledge.words import finding_list
 from rebalance.programs.build import fit_week
 from rebalance.programs.logs import Logs
 from rebalance.programs.progress import apply, progress
@@ -33,8 +34,12 @@ def _dose_reason(ex_id: str, earned: dict[str, str], mode: str | None) -> str:
 
 
 def program_diff(
-    old_doc: dict[str, Any], new_doc: dict[str, Any], earned: dict[str, str] | None = None
+    old_doc: dict[str, Any],
+    new_doc: dict[str, Any],
+    earned: dict[str, str] | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> dict[str, Any]:
+    kb = kb or default()
     old_p, new_p = old_doc["program"] or {"items": [], "mode": None}, new_doc["program"] or {"items": [], "mode": None}
     old_f, new_f = _findings(old_doc), _findings(new_doc)
     resolved = sorted(set(old_f) - set(new_f))
@@ -47,7 +52,7 @@ def program_diff(
             continue
         gone = [a for a in item["addresses"] if a in resolved]
         reason = (
-            f"its findings resolved: {', '.join(gone)}"
+            f"what it worked on has resolved: {finding_list(kb, gone, 'clinician')}"
             if gone and len(gone) == len(item["addresses"])
             else "replaced by a better fit for the new findings"
         )
@@ -58,7 +63,11 @@ def program_diff(
             reason = (
                 item["why"]
                 if item["why"].startswith(("Progressed", "Regressed"))
-                else (f"addresses new finding(s): {', '.join(new)}" if new else "selected for the new findings")
+                else (
+                    f"for what the new assessment found: {finding_list(kb, new, 'clinician')}"
+                    if new
+                    else "selected for the new findings"
+                )
             )
             changes.append({"change": "added", "exercise_id": ex_id, "reason": reason})
             continue
@@ -109,6 +118,6 @@ def revise(kb: KnowledgeBase, old_doc: dict[str, Any], logs: Logs, new_doc: dict
         "schema": "rebalance.revision/1",
         "decisions": result["decisions"],
         "adherence": result["adherence"],
-        "diff": program_diff(old_doc, revised),
+        "diff": program_diff(old_doc, revised, kb=kb),
         "analysis": revised,
     }

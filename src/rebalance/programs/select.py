@@ -184,7 +184,7 @@ def select(
         sel.prefer([ex_id], why)
     sel.ensure(
         None,
-        "Core stability protects the lumbar spine under load (McGill; NICE NG59 recommends exercise).",
+        "A steady trunk protects your low back when you lift, carry and bend.",
         CORE_MUSCLES,
     )
     for cid in sorted(profile.conditions & set(kb.conditions)):
@@ -193,9 +193,9 @@ def select(
             sel.prefer(need.exercises, f"{cond.name} calls for {need.work}: {need.why}")
     if profile.neural:
         sel.ensure(
-            "nerve_glide", "Gentle nerve glides keep an irritated sciatic nerve moving without stretching it hard."
+            "nerve_glide", "Gentle nerve glides keep an irritated nerve moving without stretching it hard."
         )
     sel.ensure("relaxation", "Relaxation practice lowers muscle tension and the stress that feeds it.")
-    sel.ensure("aerobic", "Aerobic work such as walking keeps the back moving; NICE NG59 recommends it.")
+    sel.ensure("aerobic", "Walking and other steady activity keep your back moving; back pain guidelines advise it.")
     choices = sorted(sel.chosen.values(), key=lambda c: (ORDER.index(c.exercise.intent), -c.priority, c.exercise.id))
     return choices, hands_on

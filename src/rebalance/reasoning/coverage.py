@@ -53,7 +53,7 @@ def coverage(kb: KnowledgeBase, case: Case, withheld: bool = False, against: Col
         message = "Every question these symptoms raise was examined by at least one test."
     elif withheld:
         message = (
-            "Not every question these symptoms raise has been examined; the examination waits until a "
+            "Some questions these symptoms raise are not examined yet. The examination waits until a "
             "doctor has seen the person."
         )
     elif level == "none":

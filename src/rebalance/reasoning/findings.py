@@ -18,6 +18,7 @@ from typing import Any
 
 from rebalance.assessment.models import Case, TestEntry
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import compensation_seen, muscle_noun, test_phrase
 from rebalance.reasoning.rules import SEVERITY_NAME, CompiledNorm, CompiledTest, Rules
 
 MAX_CONFIDENCE = 0.95
@@ -200,7 +201,7 @@ def _pairs(ct: CompiledTest, entry: TestEntry, fld: str) -> list[tuple[str, dict
     return [("", dict(entry.whole.get(fld) or {}))]
 
 
-def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
+def _symmetry_findings(kb: KnowledgeBase, out: FindingSet, ct: CompiledTest, entry: TestEntry, rules: Rules) -> None:
     if ct.symmetry is None:
         return
     fld, higher_better, target, fmax, normal_difference = ct.symmetry
@@ -219,10 +220,10 @@ def _symmetry_findings(out: FindingSet, ct: CompiledTest, entry: TestEntry, rule
             continue
         weaker = "left" if left < right else "right"
         rank = 3 if lsi < severe else 2 if lsi < moderate else 1
-        what = " ".join(x for x in (ct.id, label, fld) if x).replace("_", " ")
+        what = test_phrase(kb, ct.id) + (f" of the {muscle_noun(kb, label, 'clinician').text}" if label else "")
         reason = (
-            f"{what}: the {weaker} side reaches {lsi:g} % of the other (limb symmetry index "
-            f"under {flag:g} %), consistent with a side-to-side imbalance"
+            f"On {what}, the {weaker} side reaches {lsi:g} % of the other (a limb symmetry index "
+            f"under {flag:g} %), consistent with a side-to-side imbalance."
         )
         out.add("asymmetry", target, weaker, rank, Evidence(ct.id, lsi, flag, reason, source, ASYMMETRY_CONFIDENCE))
 
@@ -295,7 +296,7 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
         # a compensation measured on video carries how far its view can be trusted (0-1)
         seen_confidence = COMPENSATION_CONFIDENCE * float(item.get("confidence", 1.0))
         for side in sides:
-            seen = f"{comp.name} in the overhead squat"
+            seen = f"In the overhead squat, {compensation_seen(kb, comp.id, side)}"
             out.add(
                 "movement",
                 comp.id,
@@ -305,7 +306,7 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                     SQUAT,
                     True,
                     None,
-                    f"{seen}, consistent with a muscle imbalance around the hip and trunk",
+                    f"{seen}: consistent with a muscle imbalance around the hip and trunk.",
                     src,
                     seen_confidence,
                 ),
@@ -317,9 +318,14 @@ def _compensation_findings(out: FindingSet, kb: KnowledgeBase, case: Case, rules
                     (comp.underactive_opposite_side, "weak", OTHER[side]),
                 ]
             for muscles, kind, s in groups:
-                word = "overactive" if kind == "tight" else "underactive"
+                word = "working too hard" if kind == "tight" else "not doing its share"
                 for mu in muscles:
-                    reason = f"{seen}: {kb.muscle[mu].name} is probably {word}; confirm with a specific test"
+                    noun = muscle_noun(kb, mu, "clinician")
+                    does = word.replace("its", "their") if noun.plural else word
+                    reason = (
+                        f"{seen}: the {noun.text} {'are' if noun.plural else 'is'} probably {does}; "
+                        "a specific test should confirm it."
+                    )
                     for ms in _sides_for(mu, s if comp.sided else None, rules):
                         ev = Evidence(SQUAT, comp.id, None, reason, src, COMPENSATION_MUSCLE_CONFIDENCE, inferred=True)
                         out.add(kind, mu, ms, 1, ev)
@@ -364,7 +370,7 @@ def interpret(kb: KnowledgeBase, rules: Rules, case: Case) -> FindingSet:
             _norm_findings(out, ct, _slr_entry(entry, stopped), sex, rules.midline)
             continue  # one side measured the nerve: no left/right comparison of the angles
         _norm_findings(out, ct, entry, sex, rules.midline)
-        _symmetry_findings(out, ct, entry, rules)
+        _symmetry_findings(kb, out, ct, entry, rules)
     _ratio_findings(out, kb, case)
     _compensation_findings(out, kb, case, rules)
     out.drop_refuted_inferences()

@@ -18,42 +18,38 @@ from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
 from rebalance.knowledge.precautions import may_offer
+from rebalance.knowledge.words import finding_list, finding_phrase, join
 from rebalance.reasoning.findings import MAX_CONFIDENCE, SQUAT, Finding, FindingSet, squat_read_as_pain
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
 MAX_SUGGESTED_TESTS = 5  # a clinician's next visit, not a test battery: the most telling few
-KIND_WORDS = {"tight": "tight", "weak": "weak"}
 # The pattern that claims each pelvic tilt (Janda's lower crossed pattern tips the pelvis forward).
 TILT_PATTERN = {"anterior": "lower_crossed_syndrome", "posterior": "posterior_pelvic_tilt"}
 TILT_TEST = "pelvic_tilt"
 
 
+def _value(f: Finding) -> float | None:
+    return f.evidence[0].value if f.kind == "asymmetry" and f.evidence else None
+
+
 def finding_words(kb: KnowledgeBase, f: Finding) -> str:
-    """A finding in plain words: 'a tight right piriformis (fair)'."""
-    side = f"{f.side} " if f.side else ""
-    tests = ", ".join(dict.fromkeys(e.test.replace("_", " ") for e in f.evidence))
-    if f.kind in KIND_WORDS:
-        name = kb.muscle[f.target].name.lower()
-        return f"a {KIND_WORDS[f.kind]} {side}{name} ({tests})"
-    if f.kind == "asymmetry":
-        return f"the {side}side reaching {f.evidence[0].value:g} % of the other on the {f.target.replace('_', ' ')}"
-    if f.kind == "movement":
-        return (
-            f"{kb.compensations[f.target].name.lower()} {('on the ' + f.side) if f.side else ''} in the squat".replace(
-                "  ", " "
-            )
-        )
-    if f.kind == "ratio":
-        return (
-            f"a {f.target.replace('_', ' to ')} ratio of {f.evidence[0].value}{(' on the ' + f.side) if f.side else ''}"
-        )
-    if f.kind == "neural" and f.target == "sciatic_nerve":
-        return f"a sensitive {side}sciatic nerve ({tests})"
-    if f.kind == "neural":
-        return f"reduced {side}nerve-root function ({tests})"
-    if f.kind == "joint":
-        return f"pain from the {side}{kb.structures[f.target].name.lower()} ({tests})"
-    return f"{f.target.replace('_', ' ')} ({tests})"
+    """A finding in plain words for the person (``knowledge.words``): "a tight right piriformis",
+    "your right side reaching 64 % of your left on the side bridge"."""
+    return finding_phrase(kb, f.id, "patient", value=_value(f))
+
+
+def findings_words(kb: KnowledgeBase, found: list[Finding]) -> str:
+    """Several findings in one phrase, one on both sides said once (``knowledge.words.finding_list``)."""
+    values = {f.id: v for f in found if (v := _value(f)) is not None}
+    return finding_list(kb, [f.id for f in found], "patient", values)
+
+
+def tidy(text: str) -> str:
+    """One space between words and none before punctuation (a placeholder filled with nothing)."""
+    text = " ".join(text.split())
+    for mark in ".,:;":
+        text = text.replace(f" {mark}", mark)
+    return text
 
 
 def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
@@ -71,7 +67,7 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
             )
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
-        out.append("pain worse with " + " and ".join(worse))
+        out.append("pain worse with " + join(worse))
     return out
 
 
@@ -141,11 +137,11 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
         strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
-        evidence = "; ".join(finding_words(kb, f) for f in strongest)
+        evidence = findings_words(kb, strongest)
         symptoms = _symptom_phrases(kb, case, p)
         text = " ".join(
             p.explanation_template.format(
-                side=_side(used), evidence=evidence, symptoms=", ".join(symptoms) or "your symptoms"
+                side=_side(used), evidence=evidence, symptoms=join(symptoms) or "your symptoms"
             ).split()
         )
         out.append(
@@ -154,7 +150,7 @@ def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[
                 "kind": p.kind,
                 "confidence": confidence,
                 "findings": [f.id for f in used],
-                "explanation": text.replace(" .", ".").replace(" ,", ","),
+                "explanation": tidy(text),
             }
         )
     ranked = sorted(out, key=lambda d: (-d["confidence"], d["id"]))

@@ -23,8 +23,9 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Screen, ScreenItem
+from rebalance.knowledge.words import join
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
-from rebalance.reasoning.patterns import finding_words
+from rebalance.reasoning.patterns import findings_words, tidy
 
 SIDES = ("left", "right")
 BOTH = frozenset(SIDES)
@@ -175,7 +176,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
     if item.findings:
         found = [f for b in item.findings for f in findings.by_base.get(b, ()) if f.side in (*standing, None)]
         if found:
-            return "; ".join(finding_words(kb, f) for f in sorted(found, key=lambda f: f.id))
+            return findings_words(kb, sorted(found, key=lambda f: f.id))
     if item.measure is not None:
         values = [v for v in _measured(case, item.measure)[1] if isinstance(v, int | float) and not isinstance(v, bool)]
         if values:
@@ -188,7 +189,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
 def _consequence(kb: KnowledgeBase, screen: Screen, findings: FindingSet) -> str:
     muscle = [f for f in findings.ordered() if f.kind in MUSCLE_KINDS][:4]
     if muscle:
-        listed = "; ".join(finding_words(kb, f) for f in muscle)
+        listed = findings_words(kb, muscle)
         return f"The muscle findings here ({listed}) {MAY_BE_CONSEQUENCE}: {screen.consequence}"
     return f"Tight or weak muscles found later {MAY_BE_CONSEQUENCE}: {screen.consequence}"
 
@@ -219,7 +220,7 @@ def _document(
         return None
     items = {i.id: i for i in screen.items}
     confidence = min(MAX_CONFIDENCE, round(sum(items[i].weight for i in met), 2))
-    evidence = "; ".join(_item_words(kb, items[i], case, findings, standing) for i in met)
+    evidence = join([_item_words(kb, items[i], case, findings, standing) for i in met])
     text = p.explanation_template.format(
         side=_side_words(standing, met_by_side),
         evidence=evidence,
@@ -231,7 +232,7 @@ def _document(
         "kind": "screen",
         "confidence": confidence,
         "findings": _used_findings(screen, findings, standing, met),
-        "explanation": " ".join(text.split()).replace(" .", ".").replace(" ,", ","),
+        "explanation": tidy(text),
         "refer": {"to": refer.to, "urgency": refer.urgency, "why": refer.why},
     }
 

@@ -1,0 +1,74 @@
+"""Learn pages: a patient's own patterns and findings, in their words, with what their program does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rebalance.api import analyse_file
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reports.learn import OTHER_RESULTS, LearnPage, learn_pages
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _section(page: LearnPage, heading: str) -> tuple[str, ...]:
+    return next(s.paragraphs for s in page.sections if s.heading == heading)
+
+
+def test_a_page_per_pattern_then_per_muscle_then_the_other_results(kb: KnowledgeBase) -> None:
+    doc = analyse_file(EXAMPLES / "piriformis_right.yaml", kb)
+    pages = learn_pages(kb, doc)
+    assert [p.id for p in pages] == [
+        *(p["id"] for p in doc["patterns"]),
+        "piriformis",
+        "gluteus_medius",
+        OTHER_RESULTS,
+    ]
+    pattern = pages[0]
+    assert pattern.title == "Piriformis pattern"
+    assert pattern.related == ("piriformis", "gluteus_medius")
+    assert pattern.findings == ("Your right piriformis is tight.", "Your right gluteus medius is weak.")
+    assert _section(pattern, "What your tests showed") == (doc["patterns"][0]["explanation"],)
+    assert "Fishman et al. 2002" in [r.citation for r in pattern.references]
+
+
+def test_a_page_says_what_the_program_does_about_it(kb: KnowledgeBase) -> None:
+    doc = analyse_file(EXAMPLES / "piriformis_right.yaml", kb)
+    page = next(p for p in learn_pages(kb, doc) if p.id == "gluteus_medius")
+    assert _section(page, "What your program does about it") == (
+        "Side steps with a band: wakes up the gluteus medius.",
+    )
+    assert any("out of 10" in line for line in _section(page, "What to watch for"))
+
+
+def test_a_muscle_page_uses_the_patients_name_and_teaches_the_anatomical_one(kb: KnowledgeBase) -> None:
+    doc = analyse_file(EXAMPLES / "lower_crossed_desk_worker.yaml", kb)
+    pages = {p.id: p for p in learn_pages(kb, doc)}
+    assert pages["gluteus_maximus"].title == "Buttock muscles (gluteus maximus)"
+    assert pages["gluteus_maximus"].findings == ("Your buttock muscles are weak on both sides.",)
+    assert pages["rectus_femoris"].findings[0] in (
+        "Your rectus femoris is tight on both sides.",
+        "Your right rectus femoris is tight.",
+    )
+    why = " ".join(_section(pages["gluteus_maximus"], "Why it matters for your pain"))
+    assert not why.startswith("Covers the nerve")
+
+
+def test_an_irritated_nerve_says_when_to_stop(kb: KnowledgeBase) -> None:
+    doc = analyse_file(EXAMPLES / "nerve_root_l5_s1.yaml", kb)
+    pages = {p.id: p for p in learn_pages(kb, doc)}
+    assert pages["sciatic_nerve"].findings == ("You have a sensitive left sciatic nerve.",)
+    watch = " ".join(_section(pages["nerve_root_irritation"], "What to watch for"))
+    assert "spreads further down your leg" in watch
+
+
+def test_a_withheld_program_is_said_to_be_on_hold(kb: KnowledgeBase) -> None:
+    doc = analyse_file(EXAMPLES / "piriformis_right.yaml", kb)
+    pages = learn_pages(kb, {**doc, "program": None})  # as when safety withholds it
+    assert pages
+    for page in pages:
+        assert _section(page, "What your program does about it")[0].startswith("Your exercises are on hold")
+
+
+def test_no_finding_no_page(kb: KnowledgeBase) -> None:
+    assert learn_pages(kb, analyse_file(EXAMPLES / "healthy_no_findings.yaml", kb)) == []
