@@ -6,7 +6,7 @@ on the PostgreSQL server (``REBALANCE_BENCH_POSTGRESQL_URL``, default the test d
 is dropped afterwards). The analyses and programs are full-size: an example case's own (about 11 kB
 and 7 kB of JSON). Then, for a typical and for the largest clinician, it times
 
-- ``repo.list_patients_for_clinician``: the list alone — access check, the one query, the audit event,
+- ``patients.list_patients_for_clinician``: the list alone — access check, the one query, the audit event,
   the rows as ``PatientListItem``;
 - the patient list page's data (``clinician_views.patient_page``): its first page of 50 patients with
   their alerts (red flags, pain getting worse, sessions missed) — what the clinician waits for, before
@@ -33,14 +33,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, insert, text
 from sqlalchemy.orm import Session
+from tests.scratch import scratch_schema
 
 from rebalance import yamlio
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
-from rebalance.storage import repo
 from rebalance.storage.db import make_engine
 from rebalance.storage.migrate import upgrade
-from rebalance.storage.scratch import scratch_schema
+from rebalance.storage.repos import patients
 from rebalance.storage.tables import Assessment, Patient, Program, SessionLog, User
 from rebalance.storage.types import ProgramStatus, Role, SafetyLevel
 from rebalance.web.app import tune_for_serving
@@ -205,10 +205,10 @@ def in_a_unit_of_work(engine: Engine, read: Callable[[Session], object]) -> Call
 
 def time_list(engine: Engine, label: str, clinician: int, explain: bool) -> None:
     with capture_sql(engine, "FROM patients") as statements:
-        rows = in_a_unit_of_work(engine, lambda s: repo.list_patients_for_clinician(s, clinician))()
+        rows = in_a_unit_of_work(engine, lambda s: patients.list_patients_for_clinician(s, clinician))()
     sql, params = statements[0]
     assert isinstance(rows, list)
-    p50, p95 = percentiles(in_a_unit_of_work(engine, lambda s: repo.list_patients_for_clinician(s, clinician)), 30)
+    p50, p95 = percentiles(in_a_unit_of_work(engine, lambda s: patients.list_patients_for_clinician(s, clinician)), 30)
     q50, _ = percentiles(in_a_unit_of_work(engine, lambda s: s.connection().exec_driver_sql(sql, params).all()), 30)
     print(
         f"  {label}: {len(rows)} rows  p50 {p50:.1f} ms  p95 {p95:.1f} ms  "

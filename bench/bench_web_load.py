@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.scratch import scratch_schema
 
-from rebalance.storage.scratch import scratch_schema
+from rebalance.demo import DEMO_PASSWORDS, PATIENTS
 from rebalance.storage.types import Role
-from rebalance.web.demo import DEMO_PASSWORDS, PATIENTS
 
 CONCURRENCY, SECONDS = 32, 8.0  # wrk: 2 threads, 32 connections
 WARM_UP_SECONDS = 2.0

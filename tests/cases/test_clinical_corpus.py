@@ -35,9 +35,22 @@ from rebalance.api import analyse_document
 CASES = Path(__file__).resolve().parent / "clinical"
 FILES = sorted(CASES.glob("*.yaml"))
 KEYS = {
-    "safety", "flags_present", "flags_absent", "leading", "patterns_present", "patterns_absent",
-    "coverage", "findings_present", "findings_absent", "program", "exercises_present",
-    "exercises_absent", "tests_present", "tests_absent", "says", "never_says",
+    "safety",
+    "flags_present",
+    "flags_absent",
+    "leading",
+    "patterns_present",
+    "patterns_absent",
+    "coverage",
+    "findings_present",
+    "findings_absent",
+    "program",
+    "exercises_present",
+    "exercises_absent",
+    "tests_present",
+    "tests_absent",
+    "says",
+    "never_says",
 }
 
 
@@ -63,8 +76,13 @@ def _ids(doc: dict[str, Any]) -> dict[str, list[str]]:
 
 def _check_sets(expect: dict[str, Any], ids: dict[str, list[str]]) -> list[str]:
     problems = []
-    for key, plural in [("flags", "flags"), ("patterns", "patterns"), ("findings", "findings"),
-                        ("exercises", "exercises"), ("tests", "tests")]:
+    for key, plural in [
+        ("flags", "flags"),
+        ("patterns", "patterns"),
+        ("findings", "findings"),
+        ("exercises", "exercises"),
+        ("tests", "tests"),
+    ]:
         got = set(ids[plural])
         missing = set(expect.get(f"{key}_present", [])) - got
         unwanted = set(expect.get(f"{key}_absent", [])) & got
@@ -103,8 +121,20 @@ def test_clinical_case(path: Path) -> None:
 
 def test_a_wrong_expectation_is_caught() -> None:
     """The checker itself can fail: a healthy case pinned as an emergency with a pattern is refused."""
-    doc = {"safety": {"level": "clear", "flags": []}, "patterns": [], "findings": [], "program": None,
-           "suggested_tests": [], "coverage": {"level": "full"}}
-    expect = {"safety": "emergency", "leading": "piriformis_syndrome", "patterns_present": ["x"],
-              "coverage": "none", "program": "given", "says": ["refer"]}
+    doc = {
+        "safety": {"level": "clear", "flags": []},
+        "patterns": [],
+        "findings": [],
+        "program": None,
+        "suggested_tests": [],
+        "coverage": {"level": "full"},
+    }
+    expect = {
+        "safety": "emergency",
+        "leading": "piriformis_syndrome",
+        "patterns_present": ["x"],
+        "coverage": "none",
+        "program": "given",
+        "says": ["refer"],
+    }
     assert len(_check_doc(expect, doc)) == 6

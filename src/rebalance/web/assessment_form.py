@@ -31,10 +31,10 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel
 
 from rebalance.assessment.models import SCHEMA, Client, Lifestyle, OneSidedSport, Symptoms
-from rebalance.cli import MINUTES_RANGE
 from rebalance.errors import Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Test, TestField
+from rebalance.programs.minutes import MINUTES_RANGE
 
 Values = Mapping[str, Sequence[str]]
 Kind = Literal["number", "integer", "text", "date", "choice", "boolean", "checkboxes"]
@@ -670,15 +670,6 @@ def to_document(kb: KnowledgeBase, values: Values) -> Submitted:
     if tests:
         doc["tests"] = tests
     return submitted
-
-
-def minutes_problem(minutes: Any) -> str | None:
-    low, high = MINUTES_RANGE
-    if minutes is None:
-        return "required"
-    if not isinstance(minutes, int) or not low <= minutes <= high:
-        return f"expected {low} to {high} whole minutes, got {minutes!r}"
-    return None
 
 
 # --- document → values ------------------------------------------------------------------------------------

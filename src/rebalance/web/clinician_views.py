@@ -10,35 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Depends
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
-from rebalance.errors import InvalidAssessmentError
+from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.explain import finding_words
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
 from rebalance.programs.series import Line, ProgressSeries, progress_series
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.charts import RefLine, Series, line_chart
-from rebalance.storage import overview
-from rebalance.storage.auth_repo import CheckInPublic
-from rebalance.storage.overview import PatientOverview, PublishedProgram
-from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
+from rebalance.storage.repos import overview
+from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
+from rebalance.storage.schemas import AssessmentPublic, CheckInPublic, PatientListItem, ProgramPublic, SessionLogPublic
 
 AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
 
 
-async def today() -> dt.date:
-    """The day the alerts and charts count to (a dependency, so tests can fix it)."""
-    return dt.date.today()
-
-
-TodayDep = Annotated[dt.date, Depends(today)]
 ALERT_LABELS = {"red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed"}
 
 
@@ -382,3 +374,31 @@ def finding_id_label(kb: KnowledgeBase, finding_id: str) -> str:
 
 def body_map_svg(kb: KnowledgeBase, analysis: dict[str, Any]) -> Markup:
     return Markup(body_map(analysis["findings"], kb, title="Tight and weak muscles"))  # noqa: S704
+
+
+# what a page says after a change (``?done=...``)
+
+NOTICES = {
+    "created": "The patient was added.",
+    "saved": "The assessment was saved with its analysis; its program is a draft for you to review.",
+    "swapped": "The exercise was swapped: this is a new draft version.",
+    "dosage": "The dosage was changed: this is a new draft version.",
+    "approved": "This version is approved. Publish it to show it to the patient.",
+    "published": "This version is published: the patient sees it now.",
+}
+Done = Literal["created", "saved", "swapped", "dosage", "approved", "published"]
+
+
+def in_request(exc: InvalidInputError, where: dict[str, str]) -> InvalidInputError:
+    """The library's problems with their paths in the request: ``symptoms.pain_now`` → ``body.symptoms.pain_now``.
+
+    ``where`` says where a problem's first key lives (``{"exercise_id": "path"}``); anything else is in the body.
+    A dosage's fields are the body's own (``dosage.sets`` → ``body.sets``).
+    """
+    problems = []
+    for p in exc.problems:
+        path = p.path.removeprefix("dosage.")
+        head = path.split(".")[0].split("[")[0]
+        prefix = where.get(head, "body")
+        problems.append(Problem(p.file, f"{prefix}.{path}" if path else prefix, p.message))
+    return InvalidInputError(problems)
