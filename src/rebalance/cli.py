@@ -181,7 +181,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from rebalance.config import Settings
     from rebalance.storage.migrate import upgrade
-    from rebalance.web.app import create_app
+    from rebalance.web.app import create_app, freeze_start_up
 
     settings = Settings()
     if "public_url" not in settings.model_fields_set:  # the invitation links: where this server listens
@@ -204,7 +204,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         os.environ["REBALANCE_PUBLIC_URL"] = settings.public_url  # the workers' Settings come from the environment
         uvicorn.run("rebalance.web.app:serving_app", factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        freeze_start_up()
+        uvicorn.run(app, **options)
     return EXIT_OK
 
 

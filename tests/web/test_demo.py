@@ -290,3 +290,16 @@ def test_the_seeded_clinic_is_analyzed_for_the_planner(
     monkeypatch.setattr(demo.clinic, "analyze", analyzed.append)
     _seed(factory, kb)
     assert analyzed == [factory.kw["bind"]]
+
+
+def test_the_demo_is_made_of_the_example_cases_not_copies() -> None:
+    """From a checkout, ``examples/`` itself (a wheel ships the same files as ``rebalance/examples``)."""
+    from rebalance.demo import cases
+    from tests.conftest import EXAMPLES
+
+    assert cases.examples_dir() == EXAMPLES
+    for story in demo.PATIENTS:
+        assert (EXAMPLES / f"{story.case}.yaml").is_file()
+    assert cases.example_case("piriformis_right_week6")["date"]  # a follow-up, in examples/followup
+    with pytest.raises(FileNotFoundError, match="no example case"):
+        cases.example_case("no_such_case")

@@ -16,6 +16,7 @@ listed in ``trusted_proxies`` (none by default), the client address and scheme i
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -26,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rebalance.config import Settings
+from rebalance.knowledge.loader import default
 from rebalance.storage.db import make_engine, make_session_factory
 from rebalance.storage.migrate import upgrade
 from rebalance.web.deps import csrf_protect
@@ -90,4 +92,17 @@ def serving_app() -> FastAPI:
     """The app of one worker process of ``rebalance serve --workers N`` (uvicorn's app factory): on the
     database of ``REBALANCE_DATABASE_URL``, which the command has migrated (and seeded) before the
     workers start; each worker is a process of its own, with its own connections."""
-    return create_app()
+    app = create_app()
+    freeze_start_up()
+    return app
+
+
+def freeze_start_up() -> None:
+    """Load the knowledge base, and keep what a serving process holds from start-up (the knowledge base,
+    the app, the libraries) out of the garbage collector's full passes (``gc.freeze``), for a process that
+    serves (``rebalance serve``; not ``create_app``: tests make many apps in one process). Measured with the
+    clinic-day bench (``bench/README.md``): a full pass over them took 100–210 ms, several a minute,
+    every request waiting meanwhile."""
+    default()
+    gc.collect()
+    gc.freeze()

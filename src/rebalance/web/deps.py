@@ -23,6 +23,10 @@ safe methods through and checks every POST/PUT/PATCH/DELETE. Routes do not add i
 Which records a user may read or change is decided by the repository (``storage/repos``), which raises
 ``PermissionDeniedError`` (→ 403) or ``NotFoundError`` (→ 404): routes pass ``user.id`` as the acting
 user and never check ownership themselves.
+
+The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` in a worker thread, a trip
+that costs more than they do. The session and the sign-in lookup (I/O) are plain ``def``s, and so are the
+routes.
 """
 
 from __future__ import annotations
@@ -54,21 +58,21 @@ def get_db(request: Request) -> Iterator[Session]:
             raise
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_passwords(request: Request) -> security.Passwords:
+async def get_passwords(request: Request) -> security.Passwords:
     passwords: security.Passwords = request.app.state.passwords
     return passwords
 
 
-def get_kb() -> KnowledgeBase:
+async def get_kb() -> KnowledgeBase:
     return default()
 
 
-def today() -> dt.date:
+async def today() -> dt.date:
     """Today, on the server's calendar (a dependency: tests put another day in its place)."""
     return dt.date.today()
 
@@ -94,11 +98,11 @@ def signed_in(request: Request, db: SessionDep, settings: SettingsDep) -> securi
 SignedInDep = Annotated[security.SignedIn | None, Depends(signed_in)]
 
 
-def optional_user(session: SignedInDep) -> UserPublic | None:
+async def optional_user(session: SignedInDep) -> UserPublic | None:
     return None if session is None else session.user
 
 
-def current_user(session: SignedInDep) -> UserPublic:
+async def current_user(session: SignedInDep) -> UserPublic:
     if session is None:
         raise NotAuthenticatedError
     return session.user
@@ -116,15 +120,15 @@ def require_role(role: Role, user: UserPublic, request: Request) -> UserPublic:
     return user
 
 
-def admin_user(user: CurrentUser, request: Request) -> UserPublic:
+async def admin_user(user: CurrentUser, request: Request) -> UserPublic:
     return require_role(Role.ADMIN, user, request)
 
 
-def clinician_user(user: CurrentUser, request: Request) -> UserPublic:
+async def clinician_user(user: CurrentUser, request: Request) -> UserPublic:
     return require_role(Role.CLINICIAN, user, request)
 
 
-def patient_user(user: CurrentUser, request: Request) -> UserPublic:
+async def patient_user(user: CurrentUser, request: Request) -> UserPublic:
     return require_role(Role.PATIENT, user, request)
 
 

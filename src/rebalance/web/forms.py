@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic_core import ErrorDetails
 
+from rebalance.web.errors import field_path
 from rebalance.web.patient_schemas import LIMITS
 
 FormValues = dict[str, list[str]]
@@ -36,12 +37,8 @@ def field_problems(errors: Any, prefix: Loc) -> dict[str, str]:
     problems: dict[str, str] = {}
     for error in errors:
         loc = tuple(error["loc"])[len(prefix) :]
-        problems.setdefault(_field_name(loc), _plain(error))
+        problems.setdefault(field_path(loc), _plain(error))
     return problems
-
-
-def _field_name(loc: Loc) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
 def _plain(error: ErrorDetails | dict[str, Any]) -> str:

@@ -21,9 +21,22 @@ from rebalance.storage.types import AuditAction, EntityType, Role
 _Record = TypeVar("_Record", Assessment, Program)
 
 
+KEPT = "rebalance.kept"
+"""``Session.info`` key: the acting users and patients a unit of work has read (see :func:`keep`)."""
+
+
+def keep(session: Session, record: User | Patient) -> None:
+    """Keep ``record`` in the session's identity map until the unit of work ends: it holds records weakly,
+    and without this the acting user and the patient would be read again by each call of a request
+    (each checks them afresh)."""
+    session.info.setdefault(KEPT, []).append(record)
+
+
 def actor(session: Session, actor_id: int, action: AuditAction, entity: str, entity_id: object) -> User:
     """The acting user, who must exist and be active."""
     user = session.get(User, actor_id)
+    if user is not None:
+        keep(session, user)
     if user is None or not user.active:
         raise PermissionDeniedError(actor_id, action, entity, entity_id, "unknown or inactive user")
     return user
@@ -44,6 +57,7 @@ def patient_for(
     patient = session.get(Patient, patient_id, with_for_update=lock or None)
     if patient is None:
         raise NotFoundError(EntityType.PATIENT, patient_id)
+    keep(session, patient)
     allowed = (
         user.role is Role.ADMIN
         or (user.role is Role.CLINICIAN and patient.clinician_id == user.id)

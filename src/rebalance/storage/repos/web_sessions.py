@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.storage import audit
+from rebalance.storage.repos import access
 from rebalance.storage.schemas import UserPublic, WebSessionPublic
 from rebalance.storage.tables import User, WebSession
 from rebalance.storage.types import AuditAction
@@ -49,6 +50,7 @@ def find_web_session(session: Session, token_hash: str) -> tuple[WebSessionPubli
     if row is None:
         return None
     web_session, user = row
+    access.keep(session, user)  # the request's acting user: its calls need not read it again
     return WebSessionPublic.model_validate(web_session), UserPublic.model_validate(user)
 
 

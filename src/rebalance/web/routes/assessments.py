@@ -1,20 +1,6 @@
-"""The clinician's assessments: the form (the whole contract), validating it, storing it, the result.
-
-    GET  /patients/{patient_id}/assessments/new           the assessment form
-    POST /patients/{patient_id}/assessments/validate      HTMX: the form's problems at their inputs; stores nothing
-    POST /patients/{patient_id}/assessments               store the assessment, its analysis and a draft program
-    GET  /assessment-form/location-row                    HTMX: one more symptom location row
-    GET  /assessment-form/tests/{test_id}/muscle-row      HTMX: one more muscle for a per-muscle test
-    GET  /assessments/{assessment_id}                     the result: safety, body map, findings, patterns, tests
-    POST /api/patients/{patient_id}/assessments?minutes=N   body: an assessment document (contract
-                                                          ``rebalance.assessment/1``); stores it, its analysis
-                                                          and a draft program (201)
-    GET  /api/assessments/{assessment_id}                 an assessment and its analysis
-
-The analysis and the program come from the library (``analyse_case``), checked by the same parser the
-command line uses: an invalid document is 422 with every problem at its path (``body.symptoms.pain_now``
-in the API, next to its input on the form); nothing is stored until it is valid.
-"""
+"""The clinician's assessments: the form (the whole contract, validated inline by the parser the command
+line uses: each problem next to its input), storing it with its analysis and a draft program, the result
+page; and the JSON API (an invalid document is 422 with every problem at its path, nothing stored)."""
 
 from __future__ import annotations
 
@@ -32,10 +18,10 @@ from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, NotFoundError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.minutes import DEFAULT_MINUTES, MINUTES_RANGE, minutes_problem
+from rebalance.reports import analysis_words as words
 from rebalance.storage.repos import assessments, patients, programs
 from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic
 from rebalance.web import assessment_form as af
-from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import AssessmentCreated
 from rebalance.web.clinician_views import NOTICES, Done, in_request
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, TodayDep
@@ -196,11 +182,11 @@ def assessment_page(
         "assessment": assessment,
         "analysis": analysis,
         "program": versions[-1] if versions else None,
-        "body_map": views.body_map_svg(kb, analysis),
+        "body_map": words.body_map_svg(kb, analysis),
         "kb": kb,
-        "label": lambda f: views.finding_label(kb, f),
-        "id_label": lambda fid: views.finding_id_label(kb, fid),
-        "cite": lambda sid: views.citation(kb, sid),
+        "label": lambda f: words.finding_label(kb, f),
+        "id_label": lambda fid: words.finding_id_label(kb, fid),
+        "cite": lambda sid: words.citation(kb, sid),
         "notice": NOTICES[done] if done else None,
     }
     return render(request, "clinician/assessment.html", context)

@@ -1,11 +1,5 @@
-"""The patient's weekly red-flag check-in.
-
-GET  /check-in            the questions, and the result of the latest
-POST /check-in            store it (303 to /check-in?done=1), or the form with what is missing (422)
-GET  /api/me/check-ins    the questions, the latest check-in and its result, whether one is due
-POST /api/me/check-ins    answer every question (201) and get the library's result: urgent or emergency
-                          stops the program and says whom to contact and how soon
-"""
+"""The patient's weekly red-flag check-in: its questions, the latest result, answering it (urgent or
+emergency stops the program and says whom to contact and how soon)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""A patient's record as a FHIR R4B bundle for another system (``reports/fhir.py``, ``application/fhir+json``).
-
-    GET  /api/patients/{patient_id}/fhir   for the patient's clinician
-    GET  /api/me/fhir                      for the patient themselves: the same bundle
-
-In it: the patient, each assessment's scores (LOINC: pain, ODI, STarT Back), red-flag screen and the
-patterns consistent with it (``ClinicalImpression``, never a diagnosis), and the published program
-(``CarePlan``).
-"""
+"""A patient's record as a FHIR R4B bundle for another system (``reports/fhir.py``, ``application/fhir+json``):
+for their clinician and for the patient themselves, the same bundle."""
 
 from __future__ import annotations
 

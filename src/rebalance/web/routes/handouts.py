@@ -1,11 +1,5 @@
-"""The printable home program (``reports/handout.py``, ``templates/handout.html``, ``static/handout.css``).
-
-    GET  /programs/{program_id}/handout   any version of the clinician's patient's program
-    GET  /handout                         the patient's published program (to /today without one)
-
-While the program is stopped (a red flag at the latest assessment, or a check-in since it:
-``programs.stops``), the handout says why and where to go instead of showing the exercises.
-"""
+"""The printable home program (``reports/handout.py``, ``templates/handout.html``): any version for the
+clinician, the published one for the patient; while the program is stopped, why and where to go instead."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Inviting a patient to activate their account: a single-use link, shown to the clinician once.
-
-    POST /api/patients/{patient_id}/invitations   the link as JSON (201)
-    (the page's form posts to /patients/{patient_id}/invitations: ``patients.py``)
-
-The link starts with the configured public address (``Settings.public_url``), never the request's Host
-header; it expires after ``invitation_days``, and issuing one ends the patient's older links. A patient
-whose account is activated is not invited again (409).
-"""
+"""Inviting a patient to activate their account: a single-use link shown once, made from the public address
+(``Settings.public_url``, never the Host header). A newer link ends the older ones; a patient whose account
+is activated is not invited again (409)."""
 
 from __future__ import annotations
 

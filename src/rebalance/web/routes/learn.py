@@ -1,10 +1,5 @@
-"""The patient's "learn" pages: their own patterns and findings, explained.
-
-GET  /learn                  the patterns of their analysis and the muscles and structures involved
-GET  /learn/{topic}          one of them in depth, with sources (404 for a topic not in their analysis)
-GET  /api/me/learn           the same as JSON
-GET  /api/me/learn/{topic}
-"""
+"""The patient's "learn" pages: their own patterns, muscles and structures explained, with sources (404 for a
+topic outside their analysis)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""``GET /api/me``: the signed-in user (any role), and their session's CSRF token.
-
-Authentication is the session cookie of ``POST /login``. Every POST/PUT/PATCH/DELETE carries the
-session's CSRF token in the ``X-CSRF-Token`` header: pages have it (HTMX sends it from
-``hx-headers``), other clients read it from here.
-"""
+"""``GET /api/me``: the signed-in user and their session's CSRF token (the ``X-CSRF-Token`` header of every
+POST/PUT/PATCH/DELETE)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,5 @@
-"""The clinician's patients: the list with its alerts, adding and inviting one, a patient's timeline.
-
-    GET  /patients                              the patients with their alerts; search and filter, 50 a page
-    POST /patients                              add a patient (and invite them, given an email)
-    GET  /patients/{patient_id}                 timeline and progress charts
-    POST /patients/{patient_id}/invitations     invite the patient: the link, shown once
-    GET  /api/patients                          the patients with their alerts (``offset``, ``limit``)
-    POST /api/patients                          add a patient (201)
-    GET  /api/patients/{patient_id}             the patient and their timeline
-    GET  /api/patients/{patient_id}/progress    pain, ODI, adherence, left/right series
-
-The alerts are the library's (``programs/alerts.py``); the repository checks that the patient is the
-clinician's own and writes the audit log.
-"""
+"""The clinician's patients: the list with the library's alerts (search, filter, 50 a page), adding and
+inviting one, a patient's timeline and progress charts; and their JSON API."""
 
 from __future__ import annotations
 
@@ -28,6 +16,7 @@ from sqlalchemy.orm import Session
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.series import ProgressSeries
+from rebalance.reports import progress_charts
 from rebalance.storage.repos import assessments, check_ins, overview, patients, programs, session_logs
 from rebalance.storage.schemas import InvitationCreate, PatientCreate, PatientPublic
 from rebalance.web import clinician_views as views
@@ -172,9 +161,9 @@ def patient_page_response(
     context = {
         "patient": patient,
         "events": views.timeline(kb, found, versions, sessions, checked),
-        "charts": views.charts(kb, series),
-        "side_charts": views.side_charts(series),
-        "side_table": views.side_table(series),
+        "charts": progress_charts.charts(kb, series),
+        "side_charts": progress_charts.side_charts(series),
+        "side_table": progress_charts.side_table(series),
         "latest_program": versions[-1] if versions else None,
         "latest_assessment": found[-1] if found else None,
         "notice": notice,

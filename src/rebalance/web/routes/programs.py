@@ -1,20 +1,6 @@
-"""The clinician's program versions: read, swap an exercise, change a dosage, approve, publish.
-
-    GET  /programs/{program_id}                                     a version, its actions and the version history
-    GET  /programs/{program_id}/items/{exercise_id}/alternatives    HTMX (or a page): what may replace an exercise
-    POST /programs/{program_id}/items/{exercise_id}/swap            a new version with the alternative
-    POST /programs/{program_id}/items/{exercise_id}/dosage          a new version with the dosage
-    POST /programs/{program_id}/approve | /publish                  approve a draft; publish to the patient
-    GET  /api/programs/{program_id}                                 a version
-    GET  /api/programs/{program_id}/items/{exercise_id}/alternatives
-    POST /api/programs/{program_id}/items/{exercise_id}/swap        a new draft version (201)
-    POST /api/programs/{program_id}/items/{exercise_id}/dosage      a new draft version (201)
-    POST /api/programs/{program_id}/approve | /publish
-
-Every edit comes from the library (``programs.edit``: only eligible alternatives, never contraindicated;
-doses within their safe ranges) and is a new version, all kept. An edit the library refuses is 422 with
-its path in the request (``body.new_exercise_id``, ``body.sets``, ``path.exercise_id``).
-"""
+"""The clinician's program versions: read, swap an exercise, change a dosage, approve, publish; and their
+JSON API. Every edit is the library's (``programs.edit``: eligible alternatives only, doses within their safe
+ranges) and a new version; one it refuses is 422 with its path (``body.sets``, ``path.exercise_id``)."""
 
 from __future__ import annotations
 
@@ -28,6 +14,7 @@ from sqlalchemy.orm import Session
 from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import edit
+from rebalance.reports import analysis_words as words
 from rebalance.storage.repos import patients, programs
 from rebalance.storage.schemas import ProgramPublic
 from rebalance.web import clinician_views as views
@@ -62,7 +49,7 @@ def _program_page(
         "doc": program.document,
         "versions": programs.program_versions(db, clinician_id, program.patient_id),
         "kb": kb,
-        "id_label": lambda fid: views.finding_id_label(kb, fid),
+        "id_label": lambda fid: words.finding_id_label(kb, fid),
         "edit_note": lambda document: views.edit_note(kb, document),
         "notice": notice,
         "dosage_problems": dosage_problems or {},
@@ -91,7 +78,7 @@ def alternatives_page(
     program = programs.get_program(db, clinician.id, program_id)
     options = edit.alternatives(kb, program.document, exercise_id)
     context: dict[str, Any] = {"program": program, "exercise_id": exercise_id, "options": options, "kb": kb}
-    context["id_label"] = lambda fid: views.finding_id_label(kb, fid)
+    context["id_label"] = lambda fid: words.finding_id_label(kb, fid)
     if request.headers.get("HX-Request"):
         return render(request, "clinician/_alternatives.html", context)
     context["patient"] = patients.get_patient(db, clinician.id, program.patient_id)

@@ -1,8 +1,4 @@
-"""The patient's progress: sessions done week by week, pain after each, adherence, assessments.
-
-GET  /progress            charts
-GET  /api/me/progress     the numbers behind them
-"""
+"""The patient's progress: sessions done week by week, pain after each, adherence, assessments (charts and JSON)."""
 
 from __future__ import annotations
 

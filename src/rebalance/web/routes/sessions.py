@@ -1,13 +1,6 @@
-"""The patient's logged sessions: the log form, logging a session, and every session logged.
-
-GET  /log            the log form (today's exercises, the morning after the last session) and what
-                     the pain-monitoring model says of the last session
-POST /log            store it (303 to /log?saved=1), or the form again with each field's problem (422)
-GET  /api/me/logs    every logged session, oldest first
-POST /api/me/logs    log a session and the morning after the previous one (201), and what the
-                     pain-monitoring model says; 422 with field paths such as ``body.entries[0].pain_during``;
-                     409 while the program is stopped
-"""
+"""The patient's logged sessions: the log form and ``/api/me/logs``; what the pain-monitoring model says
+of the last session. 422 with each field's problem (``body.entries[0].pain_during``); 409 while the program
+is stopped."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""The patient's today: the published program's exercises for today, or why there are none.
-
-    GET  /today              the page (the patient's start page)
-    GET  /api/me/today       the same as JSON (``status`` says which: exercises, rest day, stopped, no program)
-    GET  /api/me/program     the published program version (404 while there is none; never a draft)
-
-For the signed-in patient only (``PatientDep``): no patient id is ever taken from the URL.
-"""
+"""The patient's today: the published program's exercises for today, or why there are none (``status``)."""
 
 from __future__ import annotations
 
