@@ -162,9 +162,11 @@ def test_a_killed_server_loses_no_acknowledged_write_or_audit_event(server: Serv
     acknowledged: list[int] = []  # patients created (201)
     read: list[int] = []  # patients read (200)
     stop = threading.Event()
+    all_signed_in = threading.Barrier(4)
 
     def write_and_read(n: int) -> None:
         with signed_in(server) as client:
+            all_signed_in.wait()
             for i in range(1000):
                 if stop.is_set():
                     return
