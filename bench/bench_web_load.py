@@ -16,7 +16,7 @@ process and with two: requests a second, and their ratio (target at least 1.3: t
 stops it scaling out; on a 2-core machine the database shares the cores). Beside it, a bare FastAPI
 endpoint under the same client, as information (not a target). Only ever talks to 127.0.0.1.
 
-    python -m bench.bench_web_load [--only sqlite|postgresql] [--seconds 60]
+    python -m bench.bench_web_load [--only sqlite|postgresql] [--seconds 300]
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ def saturation(url: str, clinic: Clinic) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds of the clinic day")
+    parser.add_argument("--seconds", type=float, default=300.0, help="measured seconds of the clinic day")
     args = parser.parse_args()
     if args.only in (None, "sqlite"):
         with sqlite_database() as url:
