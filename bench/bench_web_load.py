@@ -89,14 +89,19 @@ def serving(database_url: str, workers: int) -> Iterator[str]:
     args = [sys.executable, "-m", "rebalance.cli", "serve", "--no-access-log", "--port", str(port)]
     args += ["--workers", str(workers)]
     env = {**os.environ, "REBALANCE_DATABASE_URL": database_url}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(f"{base}/health")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(f"{base}/health")
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.seek(0)
+            errors = [line.rstrip() for line in log if "ERROR" in line or "Error" in line]
+            if errors:
+                print("  the server logged:", *errors[:10], sep="\n    ")
 
 
 @contextmanager
@@ -177,6 +182,7 @@ def patient_request(person: Person, rng: random.Random) -> tuple[str, str, str, 
 class Tally:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # the errors, by what they were
 
     def count(self) -> int:
         return sum(len(v) for v in self.seconds.values())
@@ -192,14 +198,16 @@ async def work(
         started = time.monotonic()
         try:
             response = await person.client.request(method, path, json=body, headers=headers)
-            ok = response.status_code in (200, 201)
-        except httpx.HTTPError:
-            ok = False
+            status = str(response.status_code)
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        ok = status in ("200", "201")
         took = time.monotonic() - started
         if now >= counting_from:
             tally.seconds[kind].append(took)
             if not ok:
                 tally.errors[kind] += 1
+                tally.statuses[f"{kind}: {status}"] += 1
         if think:
             await asyncio.sleep(rng.uniform(*THINK_S))
 
@@ -246,6 +254,8 @@ def report_day(label: str, tally: Tally, seconds: float) -> bool:
             f"  {kind:<20} {len(values):6d}   p50 {statistics.median(values) * 1000:6.1f} ms"
             f"   p99 {worst * 1000:6.1f} ms   ratio to 150 ms target: {worst / P99_TARGET_S:4.2f}   errors {errors}"
         )
+    if tally.statuses:
+        print("  errors:", ", ".join(f"{what} ({n})" for what, n in sorted(tally.statuses.items())))
     print(f"  every kind under 150 ms at p99, no error: {'met' if met else 'NOT MET'}")
     return met
 
