@@ -46,13 +46,13 @@ figures-png:
 test: lint services browser figures-png
 	$(BIN)/pytest -q
 
+# The benchmarks print their figures (bench/README.md); each a module of bench/, run from the checkout.
 bench: install services
-	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
-	$(BIN)/python bench/bench_knowledge.py
-	$(BIN)/python bench/bench_analysis.py
-	$(BIN)/python bench/bench_program.py
-	$(BIN)/python bench/bench_patient_list.py
-	$(BIN)/python bench/bench_web_load.py
+	$(BIN)/python -m bench.bench_knowledge
+	$(BIN)/python -m bench.bench_analysis
+	$(BIN)/python -m bench.bench_program
+	$(BIN)/python -m bench.bench_patient_list
+	$(BIN)/python -m bench.bench_web_load
 
 # Take the newest releases pyproject.toml allows, and pin them in constraints.txt (then run make test).
 constraints:

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import yaml
+from tests.synthetic import random_assessment
 
 from rebalance.assessment.parse import parse_document
 from rebalance.knowledge.loader import default
 from rebalance.reasoning.analyse import analyse
-from rebalance.synthetic import random_assessment
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract_example.yaml"

@@ -13,12 +13,13 @@ import random
 import statistics
 import time
 
+from tests.synthetic import random_assessment
+
 from rebalance.api import analyse_case
 from rebalance.assessment.parse import parse_document
 from rebalance.knowledge.loader import default
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
-from rebalance.synthetic import random_assessment
 
 P99_TARGET_S, YEAR_TARGET_S = 0.005, 0.050
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rebalance.errors import InvalidInputError, KnowledgeBaseError, Problem, RebalanceError, UnknownIdError
-from rebalance.programs.schedule import MINUTES_RANGE
+from rebalance.programs.minutes import DEFAULT_MINUTES, MINUTES_RANGE
 
 if TYPE_CHECKING:
     from rebalance.config import Settings
     from rebalance.knowledge.loader import KnowledgeBase
 
-__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "MINUTES_RANGE", "main"]  # MINUTES_RANGE: the web reads it here
+__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
@@ -260,35 +260,50 @@ def _port(text: str) -> int:
     return int(text)
 
 
+SHUTDOWN_GRACE_S = 3
+"""On SIGTERM or Ctrl+C, requests under way get this long to finish; then the server stops."""
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
     from sqlalchemy import make_url
 
     from rebalance.config import Settings
     from rebalance.storage.migrate import upgrade
-    from rebalance.web import app as web_app
+    from rebalance.web.app import create_app, freeze_start_up
 
     settings = Settings()
+    if "public_url" not in settings.model_fields_set:  # the invitation links: where this server listens
+        settings = settings.model_copy(update={"public_url": f"http://{args.host}:{args.port}"})
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
     print(f"rebalance: database {shown}", flush=True)
     upgrade(settings.database_url)
     if args.demo:
         _serve_demo(settings, _kb(args))
-    options = {"host": args.host, "port": args.port, "access_log": not args.no_access_log}
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": not args.no_access_log,
+        "proxy_headers": False,  # the app trusts forwarded headers from Settings.trusted_proxies only
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_S,
+    }
     processes = f", {args.workers} worker processes" if args.workers > 1 else ""
     print(f"rebalance: serving on http://{args.host}:{args.port}{processes}  (Ctrl+C to stop)", flush=True)
-    if args.workers > 1:  # each worker makes its own app (web_app.serving_app) on the database migrated above
+    if args.workers > 1:  # each worker makes its own app (web.app.serving_app) on the database migrated above
+        os.environ["REBALANCE_PUBLIC_URL"] = settings.public_url  # the workers' Settings come from the environment
         uvicorn.run("rebalance.web.app:serving_app", factory=True, workers=args.workers, **options)
     else:
-        app = web_app.create_app(settings)
-        web_app.tune_for_serving()
+        app = create_app(settings)
+        freeze_start_up()
         uvicorn.run(app, **options)
     return EXIT_OK
 
 
 def _serve_demo(settings: Settings, kb: KnowledgeBase) -> None:
+    from rebalance import demo
     from rebalance.storage.db import make_engine, make_session_factory
-    from rebalance.web import demo
 
     engine = make_engine(settings.database_url)
     try:
@@ -341,7 +356,13 @@ def _parser() -> argparse.ArgumentParser:
     shown = a.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the analysis document as JSON")
     shown.add_argument("--fhir", action="store_true", help="print it as a FHIR R4B bundle (scores, impression, plan)")
-    a.add_argument("--minutes", type=_minutes, default=20, help="minutes a session, 5 to 240 (default 20)")
+    low, high = MINUTES_RANGE
+    a.add_argument(
+        "--minutes",
+        type=_minutes,
+        default=DEFAULT_MINUTES,
+        help=f"minutes a session, {low} to {high} (default {DEFAULT_MINUTES})",
+    )
     a.set_defaults(func=_cmd_assess)
 
     v = sub.add_parser("validate", help="validate an assessment file only")
@@ -374,7 +395,7 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     sv.add_argument("--demo", action="store_true", help="seed a demo clinic into an empty database; print its logins")
-    sv.add_argument("--no-access-log", action="store_true", help="do not log every request (the load benchmark)")
+    sv.add_argument("--no-access-log", action="store_true", help="do not log every request")
     sv.add_argument(
         "--workers", type=_workers, default=1, help=f"worker processes, 1 to {MAX_WORKERS} (default 1; one a core)"
     )

@@ -89,35 +89,31 @@ class Settings(BaseSettings):
         default=False,
         description=(
             "Always mark cookies Secure. Otherwise they are Secure when the request came over https (behind a "
-            "proxy, run uvicorn with --proxy-headers so the scheme is seen)."
+            "proxy listed in trusted_proxies, the scheme it forwards counts)."
         ),
     )
-    reads_in_event_loop: bool = Field(
-        default=True,
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        min_length=1,
+        pattern=r"^https?://[^/\s]+(/[^\s]*)?$",
         description=(
-            "Run a GET request's database reads in the server process's event loop, one request at a time per "
-            "process (serve --workers N for more): no trip to a worker thread, and no threads contending for "
-            "the GIL. Set false for a database far away on the network, whose every query waits long."
+            "The address patients open the app at, such as https://clinic.example.org: the start of every "
+            "invitation link (never taken from a request's Host header). Default: where `rebalance serve` "
+            "listens (http://HOST:PORT)."
         ),
     )
-    batched_sign_ins: bool = Field(
-        default=True,
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
         description=(
-            "On PostgreSQL, look up the sessions of a patient's cached pages (GET /today) awaited in the event "
-            "loop, one statement for the requests that arrive together (web/sign_ins.py), instead of one read "
-            "each that holds the loop for its round trip."
+            'Addresses of the reverse proxies in front of the app (JSON list, e.g. ["127.0.0.1"]). Only a '
+            "request from one of them may say, in X-Forwarded-For and X-Forwarded-Proto, which client it came "
+            "from and over which scheme (the client's address counts for the login limits). Default: none."
         ),
     )
-    writers_per_process: int | None = Field(
-        default=None,
-        ge=1,
-        le=64,
-        description=(
-            "How many requests that change records a server process runs at once, each in a worker thread; "
-            "the others wait their turn in the event loop. Default: 1 on SQLite, which takes one writer at a "
-            "time anyway; 2 on a server database, so that one request's work overlaps another's wait for "
-            "the server. More threads contending for the GIL make every request slower (bench/README.md)."
-        ),
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="The largest request body the app reads, in bytes; a larger one gets 413 (default 1 MiB).",
     )
 
     # many videos at once (rebalance video DIR)

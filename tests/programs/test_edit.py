@@ -16,9 +16,9 @@ from rebalance.knowledge.loader import default
 from rebalance.knowledge.queries import addresses_by_exercise, base_id
 from rebalance.programs.edit import alternatives, dosage_problems, set_dosage, swap
 from rebalance.programs.profile import exclusion, from_program
-from rebalance.synthetic import random_assessment
 from tests.conftest import EXAMPLES
 from tests.factories import ruled_out
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,8 +18,8 @@ from rebalance.programs.edit import alternatives
 from rebalance.programs.profile import Profile
 from rebalance.programs.progress import apply
 from rebalance.programs.select import select
-from rebalance.synthetic import random_assessment
 from tests.factories import ruled_out
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(min_value=0, max_value=2**32 - 1)

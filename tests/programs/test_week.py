@@ -24,9 +24,9 @@ from rebalance.programs.build import fit_week
 from rebalance.programs.dose import STRENGTHENING, seconds_per_session
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
-from rebalance.synthetic import random_assessment
 from tests.conftest import EXAMPLES
 from tests.factories import analysis
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONGEST = 240

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
 from rebalance.reports.text import render_text
-from rebalance.synthetic import random_assessment
 from tests.factories import analysis
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOTHING_FOUND = ("within its norm", "nothing further", "nothing found", "no findings:")

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
 from rebalance.reasoning.patterns import MAX_SUGGESTED_TESTS
-from rebalance.synthetic import random_assessment
 from tests.factories import analysis, finding_ids
+from tests.synthetic import random_assessment
 
 SQUAT_ARCHES = {
     "compensations": [

@@ -14,8 +14,8 @@ from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
 from rebalance.reasoning.rules import SEVERITY_RANK
 from rebalance.reasoning.safety import RANK
-from rebalance.synthetic import random_assessment
 from tests.factories import assessment, mirror
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(min_value=0, max_value=2**32 - 1)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from rebalance.api import analyse_document
 from rebalance.reasoning.safety import since_assessment
-from rebalance.synthetic import random_assessment
 from tests.factories import analysis
+from tests.synthetic import random_assessment
 
 
 def level(**sections: object) -> str:

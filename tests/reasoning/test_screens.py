@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
-from rebalance.synthetic import random_assessment
 from tests.factories import analysis, assessment, finding_ids, mirror
+from tests.synthetic import random_assessment
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(min_value=0, max_value=2**32 - 1)

@@ -23,13 +23,13 @@ from sqlalchemy import Engine, create_engine, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage import repo
 from rebalance.storage.db import make_engine, make_session_factory
 from rebalance.storage.migrate import upgrade
+from rebalance.storage.repos import patients, users
 from rebalance.storage.schemas import PatientCreate, UserCreate
-from rebalance.storage.scratch import scratch_schema
 from rebalance.storage.tables import Base, User
 from rebalance.storage.types import Role, Sex
+from tests.scratch import scratch_schema
 
 POSTGRESQL_URL = os.environ.get("REBALANCE_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -126,17 +126,17 @@ class People:
 
 @pytest.fixture
 def people(session: Session) -> People:
-    admin = repo.create_user(session, None, UserCreate(email="admin@clinic.test", display_name="Ada", role=Role.ADMIN))
+    admin = users.create_user(session, None, UserCreate(email="admin@clinic.test", display_name="Ada", role=Role.ADMIN))
 
     def clinician(name: str) -> int:
         data = UserCreate(email=f"{name.lower()}@clinic.test", display_name=name, role=Role.CLINICIAN)
-        return repo.create_user(session, admin.id, data).id
+        return users.create_user(session, admin.id, data).id
 
     anna, ben = clinician("Anna"), clinician("Ben")
-    patient = repo.create_patient(
+    patient = patients.create_patient(
         session, anna, PatientCreate(display_name="Pat Example", external_ref="c-017", birth_year=1984, sex=Sex.FEMALE)
     )
-    patient_user = repo.create_user(
+    patient_user = users.create_user(
         session,
         anna,
         UserCreate(

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rebalance.storage import repo
+from rebalance.storage.repos import assessments, programs, session_logs
 from rebalance.storage.schemas import (
     AssessmentCreate,
     AssessmentPublic,
@@ -66,7 +66,7 @@ def add_assessment(
         document=assessment_document(on, red_flags),
         analysis=analysis_document(level),
     )
-    return repo.add_assessment(session, actor, patient, data)
+    return assessments.add_assessment(session, actor, patient, data)
 
 
 def add_program(
@@ -79,7 +79,7 @@ def add_program(
 ) -> ProgramPublic:
     document = {"schema": "rebalance.program/1", "note": note, "exercises": [{"id": "cat_camel", "sets": 1}]}
     data = ProgramCreate(assessment_id=assessment_id, document=document, status=status)
-    return repo.add_program_version(session, actor, patient, data)
+    return programs.add_program_version(session, actor, patient, data)
 
 
 def add_log(
@@ -90,4 +90,4 @@ def add_log(
         for i, pain in enumerate(pains)
     ]
     data = SessionLogCreate(program_id=program_id, performed_on=dt.date.fromisoformat(on), entries=entries)
-    return repo.add_session_log(session, actor, patient, data)
+    return session_logs.add_session_log(session, actor, patient, data)

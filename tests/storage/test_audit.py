@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.errors import PermissionDeniedError
-from rebalance.storage import audit, repo
+from rebalance.storage.repos import assessments, audit_log, patients, programs, session_logs
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus
 from tests.storage.conftest import People
@@ -21,17 +20,17 @@ READ, CREATE, UPDATE, PUBLISH = AuditAction.READ, AuditAction.CREATE, AuditActio
 
 def test_reads_and_changes_of_a_patient_record_are_audited(session: Session, people: People) -> None:
     anna, pat = people.clinician, people.patient_user
-    repo.get_patient(session, anna, people.patient)
+    patients.get_patient(session, anna, people.patient)
     assessment = add_assessment(session, anna, people.patient)
     v1 = add_program(session, anna, people.patient, assessment.id, ProgramStatus.PUBLISHED)
     v2 = add_program(session, anna, people.patient, assessment.id)
-    repo.publish_program(session, anna, v2.id)
+    programs.publish_program(session, anna, v2.id)
     log = add_log(session, pat, people.patient, v2.id, on="2026-11-02")
-    repo.latest_program(session, pat, people.patient)
-    repo.session_logs_for_patient(session, pat, people.patient)
+    programs.latest_program(session, pat, people.patient)
+    session_logs.session_logs_for_patient(session, pat, people.patient)
     session.commit()
 
-    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
+    events = audit_log.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
 
     assert [(e.user_id, e.action, e.entity_type, e.entity_id) for e in events] == [
         (anna, CREATE, "patient", people.patient),
@@ -54,88 +53,69 @@ def test_reads_and_changes_of_a_patient_record_are_audited(session: Session, peo
 
 def test_the_events_of_one_record(session: Session, people: People) -> None:
     assessment = add_assessment(session, people.clinician, people.patient)
-    repo.get_assessment(session, people.admin, assessment.id)
-    events = repo.audit_events_for(session, people.admin, EntityType.ASSESSMENT, assessment.id)
+    assessments.get_assessment(session, people.admin, assessment.id)
+    events = audit_log.audit_events_for(session, people.admin, EntityType.ASSESSMENT, assessment.id)
     assert [(e.user_id, e.action) for e in events] == [(people.clinician, CREATE), (people.admin, READ)]
     assert events[0].detail == {"safety_level": "clear"}
 
 
 def test_a_patient_list_is_one_read_event(session: Session, people: People) -> None:
-    repo.list_patients_for_clinician(session, people.clinician)
-    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT_LIST, people.clinician)
+    patients.list_patients_for_clinician(session, people.clinician)
+    events = audit_log.audit_events_for(session, people.admin, EntityType.PATIENT_LIST, people.clinician)
     assert [(e.user_id, e.action, e.detail) for e in events] == [(people.clinician, READ, {"count": 1})]
 
 
 def test_a_refused_read_writes_nothing_and_the_audit_log_is_for_admins(session: Session, people: People) -> None:
     before = session.scalars(select(AuditEvent.id)).all()
     with pytest.raises(PermissionDeniedError):
-        repo.get_patient(session, people.other_clinician, people.patient)
+        patients.get_patient(session, people.other_clinician, people.patient)
     assert session.scalars(select(AuditEvent.id)).all() == before
     with pytest.raises(PermissionDeniedError, match="only an admin reads the audit log"):
-        repo.audit_events_for(session, people.clinician, EntityType.PATIENT, people.patient)
+        audit_log.audit_events_for(session, people.clinician, EntityType.PATIENT, people.patient)
 
 
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs during the test."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
-def test_the_events_of_a_unit_of_work_are_written_together_when_it_commits(
-    session: Session, people: People, statements: list[str]
+def test_the_read_events_of_a_unit_of_work_are_stored_with_it_stamped_when_read(
+    session_factory: sessionmaker[Session], people: People
 ) -> None:
     pat = people.patient_user
-    session.commit()
-    seen = statements
-    seen.clear()
-    repo.latest_program(session, pat, people.patient)
-    repo.latest_assessment(session, pat, people.patient)
-    repo.session_logs_for_patient(session, pat, people.patient)
-    assert audit.pending_count(session) == 3
-    assert not any("audit_events" in sql for sql in seen)  # reading records writes nothing yet
-    session.commit()
-    assert sum(sql.startswith("INSERT INTO audit_events") for sql in seen) == 1  # one statement, three rows
-    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
+    with session_factory() as session:
+        programs.latest_program(session, pat, people.patient)
+        assessments.latest_assessment(session, pat, people.patient)
+        session_logs.session_logs_for_patient(session, pat, people.patient)
+        session.commit()
+    with session_factory() as session:
+        events = audit_log.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
     assert [(e.user_id, e.detail.get("read")) for e in events[-3:]] == [
         (pat, "latest_program"),
         (pat, "latest_assessment"),
         (pat, "session_logs"),
     ]
-    assert events[-3].at < events[-2].at < events[-1].at  # stamped when read, not when written
+    assert events[-3].at < events[-2].at < events[-1].at  # stamped when read
 
 
 def test_the_session_sees_its_own_events_before_it_commits(session: Session, people: People) -> None:
-    repo.get_patient(session, people.clinician, people.patient)
+    patients.get_patient(session, people.clinician, people.patient)
     latest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
     assert (latest.user_id, latest.action, latest.entity_id) == (people.clinician, READ, people.patient)
-    assert audit.pending_count(session) == 0
 
 
 def test_a_rollback_drops_the_events_not_yet_written(session_factory: sessionmaker[Session], people: People) -> None:
     with session_factory() as session:
         before = len(session.scalars(select(AuditEvent.id)).all())
-        repo.get_patient(session, people.clinician, people.patient)
+        patients.get_patient(session, people.clinician, people.patient)
         session.rollback()
-        assert audit.pending_count(session) == 0
         session.commit()
         assert len(session.scalars(select(AuditEvent.id)).all()) == before
 
 
 def test_a_savepoint_rolled_back_drops_only_its_own_events(session: Session, people: People) -> None:
-    repo.get_patient(session, people.clinician, people.patient)  # before the savepoint: kept
+    patients.get_patient(session, people.clinician, people.patient)  # before the savepoint: kept
     with pytest.raises(PermissionDeniedError), session.begin_nested():
-        repo.latest_program(session, people.clinician, people.patient)  # inside: dropped with it
+        programs.latest_program(session, people.clinician, people.patient)  # inside: dropped with it
         raise PermissionDeniedError(people.clinician, READ, EntityType.PATIENT, people.patient, "a test")
     with session.begin_nested():
-        repo.session_logs_for_patient(session, people.clinician, people.patient)  # released: kept
+        session_logs.session_logs_for_patient(session, people.clinician, people.patient)  # released: kept
     session.commit()
-    events = repo.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
+    events = audit_log.audit_events_for(session, people.admin, EntityType.PATIENT, people.patient)
     reads = [(e.entity_type, e.detail.get("read")) for e in events if e.action is READ]
     assert reads == [("patient", None), ("patient", "session_logs")]

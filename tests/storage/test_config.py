@@ -29,15 +29,22 @@ def test_the_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyP
     engine.dispose()
 
 
-@pytest.mark.parametrize("value", ["0", "65", "many"])
-def test_writers_per_process_out_of_range_is_refused_naming_the_setting(
-    monkeypatch: pytest.MonkeyPatch, value: str
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PUBLIC_URL", "clinic.example.org"), ("PUBLIC_URL", "ftp://clinic.example.org"), ("MAX_BODY_BYTES", "10")],
+)
+def test_a_setting_out_of_its_range_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    monkeypatch.setenv("REBALANCE_WRITERS_PER_PROCESS", value)
-    with pytest.raises(ValidationError, match="writers_per_process"):
+    monkeypatch.setenv(f"REBALANCE_{name}", value)
+    with pytest.raises(ValidationError, match=name.lower()):
         Settings()
-    monkeypatch.setenv("REBALANCE_WRITERS_PER_PROCESS", "3")
-    assert Settings().writers_per_process == 3
+
+
+def test_the_trusted_proxies_come_from_the_environment_as_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().trusted_proxies == []  # none by default: no forwarded header is believed
+    monkeypatch.setenv("REBALANCE_TRUSTED_PROXIES", '["127.0.0.1", "10.0.0.2"]')
+    assert Settings().trusted_proxies == ["127.0.0.1", "10.0.0.2"]
 
 
 def test_every_setting_is_described() -> None:

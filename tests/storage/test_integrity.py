@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage import repo
 from rebalance.storage.db import make_engine
 from rebalance.storage.migrate import upgrade
+from rebalance.storage.repos import assessments
 from rebalance.storage.schemas import AssessmentCreate
 from rebalance.storage.tables import Assessment, Patient, SessionLog, User
 from rebalance.storage.types import Role, SafetyLevel
@@ -52,7 +52,7 @@ def test_json_documents_round_trip(session_factory: sessionmaker[Session], peopl
     analysis = {**analysis_document(SafetyLevel.CAUTION), "extra": TRICKY}
     with session_factory() as session:
         data = AssessmentCreate(assessed_on=dt.date(2026, 11, 20), document=document, analysis=analysis)
-        stored_id = repo.add_assessment(session, people.clinician, people.patient, data).id
+        stored_id = assessments.add_assessment(session, people.clinician, people.patient, data).id
         session.commit()
     with session_factory() as session:  # a new session: read from the database, not from memory
         stored = session.get(Assessment, stored_id)
@@ -60,7 +60,7 @@ def test_json_documents_round_trip(session_factory: sessionmaker[Session], peopl
         assert stored.document == document
         assert stored.analysis == analysis
         assert stored.safety_level is SafetyLevel.CAUTION
-        assert repo.get_assessment(session, people.admin, stored_id).document["extra"] == TRICKY
+        assert assessments.get_assessment(session, people.admin, stored_id).document["extra"] == TRICKY
 
 
 def test_timestamps_are_timezone_aware_utc(session_factory: sessionmaker[Session], people: People) -> None:

@@ -12,9 +12,15 @@ from sqlalchemy.orm import Session
 from rebalance.errors import NotFoundError, PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import RED_FLAG_LEVELS, patient_alerts
-from rebalance.storage import auth_repo, overview, repo
-from rebalance.storage.auth_repo import CheckInCreate
-from rebalance.storage.schemas import AssessmentCreate, PatientCreate, ProgramCreate, SessionEntry, SessionLogCreate
+from rebalance.storage.repos import assessments, check_ins, overview, patients, programs, session_logs
+from rebalance.storage.schemas import (
+    AssessmentCreate,
+    CheckInCreate,
+    PatientCreate,
+    ProgramCreate,
+    SessionEntry,
+    SessionLogCreate,
+)
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, SafetyLevel
 from tests.storage.conftest import People
@@ -37,8 +43,8 @@ def test_the_overview_has_each_patients_latest_assessment_published_program_and_
         add_log(session, people.patient_user, people.patient, published.id, f"2026-11-{day:02d}")
     for day in (2, 9, 16, 23, 30, 6):
         data = CheckInCreate(checked_on=dt.date(2026, 11, day), answers=[], level=SafetyLevel.CLEAR)
-        auth_repo.add_check_in(session, people.patient_user, people.patient, data)
-    quiet = repo.create_patient(session, people.clinician, PatientCreate(display_name="Aaron Quiet")).id
+        check_ins.add_check_in(session, people.patient_user, people.patient, data)
+    quiet = patients.create_patient(session, people.clinician, PatientCreate(display_name="Aaron Quiet")).id
     session.commit()
     before = len(events(session))
 
@@ -64,7 +70,7 @@ def test_a_page_of_the_overview_reads_its_patients_only_and_says_how_many_match(
 ) -> None:
     names = [f"Patient {n:02d}" for n in range(12)] + ["Zed Other"]
     for name in names:
-        repo.create_patient(
+        patients.create_patient(
             session, people.clinician, PatientCreate(display_name=name, external_ref=f"ref-{name[-2:]}")
         )
     session.commit()
@@ -100,12 +106,12 @@ def test_a_clinician_reads_their_patients_assessments_and_no_other_clinician_may
 ) -> None:
     later = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
     earlier = add_assessment(session, people.clinician, people.patient, on="2026-10-20")
-    assert [a.id for a in repo.patient_assessments(session, people.clinician, people.patient)] == [
+    assert [a.id for a in assessments.patient_assessments(session, people.clinician, people.patient)] == [
         earlier.id,
         later.id,
     ]
     with pytest.raises(PermissionDeniedError):
-        repo.patient_assessments(session, people.other_clinician, people.patient)
+        assessments.patient_assessments(session, people.other_clinician, people.patient)
 
 
 def test_one_program_version_is_read_by_its_clinician_and_once_published_by_its_patient(
@@ -113,16 +119,16 @@ def test_one_program_version_is_read_by_its_clinician_and_once_published_by_its_
 ) -> None:
     assessment = add_assessment(session, people.clinician, people.patient)
     draft = add_program(session, people.clinician, people.patient, assessment.id)
-    assert repo.get_program(session, people.clinician, draft.id).id == draft.id
+    assert programs.get_program(session, people.clinician, draft.id).id == draft.id
     assert (people.clinician, AuditAction.READ, EntityType.PROGRAM, draft.id) in events(session)
     with pytest.raises(PermissionDeniedError):
-        repo.get_program(session, people.patient_user, draft.id)
+        programs.get_program(session, people.patient_user, draft.id)
     with pytest.raises(PermissionDeniedError):
-        repo.get_program(session, people.other_clinician, draft.id)
-    repo.publish_program(session, people.clinician, draft.id)
-    assert repo.get_program(session, people.patient_user, draft.id).status is ProgramStatus.PUBLISHED
+        programs.get_program(session, people.other_clinician, draft.id)
+    programs.publish_program(session, people.clinician, draft.id)
+    assert programs.get_program(session, people.patient_user, draft.id).status is ProgramStatus.PUBLISHED
     with pytest.raises(NotFoundError):
-        repo.get_program(session, people.clinician, draft.id + 1000)
+        programs.get_program(session, people.clinician, draft.id + 1000)
 
 
 def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
@@ -137,7 +143,7 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
     data = AssessmentCreate(
         assessed_on=dt.date(2026, 10, 1), document=assessment_document("2026-10-01"), analysis=analysis
     )
-    assessment = repo.add_assessment(session, people.clinician, people.patient, data)
+    assessment = assessments.add_assessment(session, people.clinician, people.patient, data)
     document = {
         "schema": "rebalance.program/1",
         "client": {"baseline_pain": 3},
@@ -146,18 +152,18 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
         "schedule": [{"day": day, "items": [{"exercise_id": "cat_camel"}]} for day in ("Mon", "Wed", "Fri")],
         "items": [{"exercise_id": "cat_camel", "dosage": {"sets": 2, "reps": 10}} for _ in range(40)],  # (not read)
     }
-    program = repo.add_program_version(
+    program = programs.add_program_version(
         session, people.clinician, people.patient, ProgramCreate(assessment_id=assessment.id, document=document)
     )
-    repo.publish_program(session, people.clinician, program.id)
+    programs.publish_program(session, people.clinician, program.id)
     for day, pain, morning in ((1, 1, None), (3, 2, None), (5, 4, None), (7, 6, 5)):
         entry = SessionEntry(exercise_id="cat_camel", done=True, sets=2, pain_during=pain, pain_next_morning=morning)
         data_log = SessionLogCreate(program_id=program.id, performed_on=dt.date(2026, 10, day), entries=[entry])
-        repo.add_session_log(session, people.patient_user, people.patient, data_log)
+        session_logs.add_session_log(session, people.patient_user, people.patient, data_log)
     check_in = CheckInCreate(
         checked_on=dt.date(2026, 10, 8), answers=["bladder_dysfunction"], level=SafetyLevel.EMERGENCY
     )
-    auth_repo.add_check_in(session, people.patient_user, people.patient, check_in)
+    check_ins.add_check_in(session, people.patient_user, people.patient, check_in)
     today = dt.date(2026, 11, 1)
 
     (row,) = [r for r in overview.patient_overviews(session, people.clinician).rows if r.patient.id == people.patient]
@@ -182,10 +188,10 @@ def test_the_alerts_from_the_parts_read_are_the_alerts_from_the_whole_records(
         started_on=started,
         assessment_stored_at=stored_at,
     )
-    logs = repo.session_logs_for_patient(session, people.clinician, people.patient)
-    check_ins = auth_repo.check_ins_for_patient(session, people.clinician, people.patient)
+    logs = session_logs.session_logs_for_patient(session, people.clinician, people.patient)
+    checked = check_ins.check_ins_for_patient(session, people.clinician, people.patient)
     whole = patient_alerts(
-        kb, analysis, document, logs, check_ins, today, started_on=started, assessment_stored_at=stored_at
+        kb, analysis, document, logs, checked, today, started_on=started, assessment_stored_at=stored_at
     )
     assert from_parts == whole
     assert {a.kind for a in whole} == {"red_flag", "pain_worse", "sessions_missed"}
@@ -208,7 +214,7 @@ def test_each_recent_sessions_two_figures_are_worked_out_by_the_database(session
             for x, done, during, morning in entries
         ]
         data = SessionLogCreate(program_id=program_id, performed_on=dt.date(2026, 10, day), entries=logged)
-        repo.add_session_log(session, people.patient_user, people.patient, data)
+        session_logs.add_session_log(session, people.patient_user, people.patient, data)
 
     (row,) = [r for r in overview.patient_overviews(session, people.clinician).rows if r.patient.id == people.patient]
 
@@ -223,7 +229,9 @@ def test_only_patients_with_a_level_that_can_raise_a_red_flag_are_kept_when_aske
     database; the rest of the list is as without it. The web's red-flag filter asks it, and the alerts
     then decide (``alerts.RED_FLAG_LEVELS``; the whole filter: tests/web/test_clinician_patients.py)."""
     names = ["caution now", "urgent before, clear now", "urgent check-in", "caution check-in", "nothing"]
-    ids = {name: repo.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names}
+    ids = {
+        name: patients.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names
+    }
     add_assessment(session, people.clinician, ids["caution now"], on="2026-10-01", level=SafetyLevel.CAUTION)
     urgent_before = ids["urgent before, clear now"]
     add_assessment(session, people.clinician, urgent_before, on="2026-09-01", level=SafetyLevel.URGENT)
@@ -231,7 +239,7 @@ def test_only_patients_with_a_level_that_can_raise_a_red_flag_are_kept_when_aske
     for name, level in (("urgent check-in", SafetyLevel.URGENT), ("caution check-in", SafetyLevel.CAUTION)):
         add_assessment(session, people.clinician, ids[name], on="2026-10-01")
         check_in = CheckInCreate(checked_on=dt.date(2026, 10, 8), answers=["bladder_dysfunction"], level=level)
-        auth_repo.add_check_in(session, people.clinician, ids[name], check_in)
+        check_ins.add_check_in(session, people.clinician, ids[name], check_in)
 
     def listed(**flag: Any) -> list[str]:
         rows = overview.patient_overviews(session, people.clinician, **flag).rows
@@ -248,7 +256,9 @@ def test_only_patients_with_a_program_and_no_session_after_a_day_are_kept_when_a
     """``no_session_after``: a published program, and no session performed after the day (one on the day
     itself keeps the patient): those who may have missed sessions, found by the database."""
     names = ["on the day", "the day after", "no program", "no session yet", "draft only"]
-    ids = {name: repo.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names}
+    ids = {
+        name: patients.create_patient(session, people.clinician, PatientCreate(display_name=name)).id for name in names
+    }
     for name in names:
         assessment = add_assessment(session, people.clinician, ids[name], on="2026-10-01")
         status = {"no program": None, "draft only": ProgramStatus.DRAFT}.get(name, ProgramStatus.PUBLISHED)

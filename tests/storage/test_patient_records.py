@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
-from rebalance.storage import repo
+from rebalance.storage.repos import assessments, session_logs
 from rebalance.storage.schemas import SessionEntry, SessionLogCreate
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, EntityType, ProgramStatus
@@ -32,11 +32,11 @@ def test_the_next_morning_attaches_to_every_exercise_done_in_the_session(
         SessionEntry(exercise_id="glute_bridge", done=False),
     ]
     data = SessionLogCreate(program_id=program_id, performed_on=dt.date(2026, 11, 2), entries=entries)
-    log = repo.add_session_log(session, people.patient_user, people.patient, data)
-    updated = repo.set_next_morning(session, people.patient_user, log.id, pain=3, stiffness=4)
+    log = session_logs.add_session_log(session, people.patient_user, people.patient, data)
+    updated = session_logs.set_next_morning(session, people.patient_user, log.id, pain=3, stiffness=4)
     session.commit()
     session.expunge_all()
-    (stored,) = repo.session_logs_for_patient(session, people.clinician, people.patient)
+    (stored,) = session_logs.session_logs_for_patient(session, people.clinician, people.patient)
     assert stored == updated
     done, skipped = stored.entries
     assert (done.pain_next_morning, done.stiffness_next_morning, done.pain_during) == (3, 4, 2)
@@ -48,16 +48,16 @@ def test_the_next_morning_attaches_to_every_exercise_done_in_the_session(
 
 def test_a_value_left_out_keeps_the_one_stored(session: Session, people: People, program_id: int) -> None:
     log = add_log(session, people.patient_user, people.patient, program_id, on="2026-11-02")
-    repo.set_next_morning(session, people.patient_user, log.id, pain=3, stiffness=2)
-    again = repo.set_next_morning(session, people.clinician, log.id, pain=None, stiffness=5)
+    session_logs.set_next_morning(session, people.patient_user, log.id, pain=3, stiffness=2)
+    again = session_logs.set_next_morning(session, people.clinician, log.id, pain=None, stiffness=5)
     assert (again.entries[0].pain_next_morning, again.entries[0].stiffness_next_morning) == (3, 5)
 
 
 def test_a_next_morning_out_of_range_changes_nothing(session: Session, people: People, program_id: int) -> None:
     log = add_log(session, people.patient_user, people.patient, program_id, on="2026-11-02")
     with pytest.raises(ValidationError):
-        repo.set_next_morning(session, people.patient_user, log.id, pain=11, stiffness=None)
-    (stored,) = repo.session_logs_for_patient(session, people.patient_user, people.patient)
+        session_logs.set_next_morning(session, people.patient_user, log.id, pain=11, stiffness=None)
+    (stored,) = session_logs.session_logs_for_patient(session, people.patient_user, people.patient)
     assert stored.entries[0].pain_next_morning is None
 
 
@@ -66,10 +66,10 @@ def test_only_the_patient_their_clinician_or_an_admin_record_the_next_morning(
 ) -> None:
     log = add_log(session, people.patient_user, people.patient, program_id, on="2026-11-02")
     with pytest.raises(PermissionDeniedError):
-        repo.set_next_morning(session, people.other_clinician, log.id, pain=1, stiffness=1)
+        session_logs.set_next_morning(session, people.other_clinician, log.id, pain=1, stiffness=1)
     with pytest.raises(NotFoundError):
-        repo.set_next_morning(session, people.patient_user, log.id + 1000, pain=1, stiffness=1)
-    by_admin = repo.set_next_morning(session, people.admin, log.id, pain=1, stiffness=None)
+        session_logs.set_next_morning(session, people.patient_user, log.id + 1000, pain=1, stiffness=1)
+    by_admin = session_logs.set_next_morning(session, people.admin, log.id, pain=1, stiffness=None)
     assert by_admin.entries[0].pain_next_morning == 1
 
 
@@ -77,27 +77,27 @@ def test_a_patient_reads_their_own_assessments_oldest_first(session: Session, pe
     later = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
     earlier = add_assessment(session, people.clinician, people.patient, on="2026-10-01")
     session.commit()
-    assert [a.id for a in repo.patient_assessments(session, people.patient_user, people.patient)] == [
+    assert [a.id for a in assessments.patient_assessments(session, people.patient_user, people.patient)] == [
         earlier.id,
         later.id,
     ]
     with pytest.raises(PermissionDeniedError):
-        repo.patient_assessments(session, people.other_clinician, people.patient)
+        assessments.patient_assessments(session, people.other_clinician, people.patient)
     event = session.scalars(select(AuditEvent).where(AuditEvent.user_id == people.patient_user)).all()[-1]
     assert event.detail == {"read": "assessments", "ids": [earlier.id, later.id]}
 
 
 def test_a_patient_reads_their_latest_assessment_alone(session: Session, people: People) -> None:
-    assert repo.latest_assessment(session, people.patient_user, people.patient) is None
+    assert assessments.latest_assessment(session, people.patient_user, people.patient) is None
     first = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
     add_assessment(session, people.clinician, people.patient, on="2026-10-01")
     second_that_day = add_assessment(session, people.clinician, people.patient, on="2026-11-20")
     session.commit()
-    latest = repo.latest_assessment(session, people.patient_user, people.patient)
+    latest = assessments.latest_assessment(session, people.patient_user, people.patient)
     assert latest is not None
     assert latest.id == second_that_day.id != first.id
     with pytest.raises(PermissionDeniedError):
-        repo.latest_assessment(session, people.other_clinician, people.patient)
+        assessments.latest_assessment(session, people.other_clinician, people.patient)
     events = session.scalars(select(AuditEvent).where(AuditEvent.user_id == people.patient_user)).all()
     assert [(e.action, e.entity_type, e.entity_id) for e in events] == [
         (AuditAction.READ, EntityType.PATIENT, people.patient),  # none yet

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
-from rebalance.storage import repo
+from rebalance.storage.repos import patients, programs
 from rebalance.storage.schemas import PatientCreate
 from rebalance.storage.tables import AuditEvent, Program
 from rebalance.storage.types import AuditAction, ProgramStatus
@@ -29,7 +29,7 @@ def assessment_id(session: Session, people: People) -> int:
 
 
 def statuses(session: Session, people: People) -> list[tuple[int, ProgramStatus]]:
-    return [(p.version, p.status) for p in repo.program_versions(session, people.clinician, people.patient)]
+    return [(p.version, p.status) for p in programs.program_versions(session, people.clinician, people.patient)]
 
 
 def test_every_version_is_kept_and_numbered_from_one(session: Session, people: People, assessment_id: int) -> None:
@@ -37,12 +37,12 @@ def test_every_version_is_kept_and_numbered_from_one(session: Session, people: P
         add_program(session, people.clinician, people.patient, assessment_id, note=note)
     session.commit()
     session.expunge_all()
-    versions = repo.program_versions(session, people.clinician, people.patient)
+    versions = programs.program_versions(session, people.clinician, people.patient)
     assert [(p.version, p.document["note"]) for p in versions] == [(1, "first"), (2, "second"), (3, "third")]
 
 
 def test_versions_are_numbered_per_patient(session: Session, people: People, assessment_id: int) -> None:
-    other = repo.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
+    other = patients.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
     other_assessment = add_assessment(session, people.clinician, other).id
     add_program(session, people.clinician, people.patient, assessment_id)
     assert add_program(session, people.clinician, other, other_assessment).version == 1
@@ -55,7 +55,7 @@ def test_publishing_a_new_version_supersedes_the_published_one(
     assert (v1.status, v1.approved_by) == (PUBLISHED, people.clinician)  # publishing is approving
     v2 = add_program(session, people.clinician, people.patient, assessment_id)
     assert statuses(session, people) == [(1, PUBLISHED), (2, DRAFT)]
-    repo.publish_program(session, people.clinician, v2.id)
+    programs.publish_program(session, people.clinician, v2.id)
     assert statuses(session, people) == [(1, SUPERSEDED), (2, PUBLISHED)]
     add_program(session, people.clinician, people.patient, assessment_id, PUBLISHED)
     session.commit()
@@ -64,13 +64,13 @@ def test_publishing_a_new_version_supersedes_the_published_one(
 
 def test_approving_records_who_and_when(session: Session, people: People, assessment_id: int) -> None:
     draft = add_program(session, people.clinician, people.patient, assessment_id)
-    approved = repo.approve_program(session, people.clinician, draft.id)
+    approved = programs.approve_program(session, people.clinician, draft.id)
     assert (approved.status, approved.approved_by) == (APPROVED, people.clinician)
     assert approved.approved_at is not None
-    published = repo.publish_program(session, people.admin, draft.id)
+    published = programs.publish_program(session, people.admin, draft.id)
     assert (published.status, published.approved_by) == (PUBLISHED, people.clinician)
     with pytest.raises(ConflictError, match="only a draft is approved"):
-        repo.approve_program(session, people.clinician, draft.id)
+        programs.approve_program(session, people.clinician, draft.id)
 
 
 def test_publishing_an_older_or_superseded_version_is_a_conflict(
@@ -84,12 +84,12 @@ def test_publishing_an_older_or_superseded_version_is_a_conflict(
     assert left is not None and left.status is SUPERSEDED
     left.status = DRAFT  # an older draft left as it was (stored before older drafts were superseded)
     with pytest.raises(ConflictError, match="version 3 is older than the published version 4"):
-        repo.publish_program(session, people.clinician, v3.id)
+        programs.publish_program(session, people.clinician, v3.id)
     with pytest.raises(ConflictError, match="is superseded"):
-        repo.publish_program(session, people.clinician, v1.id)
+        programs.publish_program(session, people.clinician, v1.id)
     with pytest.raises(ConflictError, match="is superseded"):
-        repo.publish_program(session, people.clinician, v2.id)
-    assert repo.publish_program(session, people.clinician, v4.id).status is PUBLISHED  # again: no change
+        programs.publish_program(session, people.clinician, v2.id)
+    assert programs.publish_program(session, people.clinician, v4.id).status is PUBLISHED  # again: no change
 
 
 def test_publishing_a_version_supersedes_the_older_versions_never_published(
@@ -99,10 +99,10 @@ def test_publishing_a_version_supersedes_the_older_versions_never_published(
     superseded (and the change audited), not left as a draft. A newer draft stays a draft."""
     v1 = add_program(session, people.clinician, people.patient, assessment_id)
     v2 = add_program(session, people.clinician, people.patient, assessment_id)
-    repo.approve_program(session, people.clinician, v2.id)
+    programs.approve_program(session, people.clinician, v2.id)
     v3 = add_program(session, people.clinician, people.patient, assessment_id)
     add_program(session, people.clinician, people.patient, assessment_id)
-    repo.publish_program(session, people.clinician, v3.id)
+    programs.publish_program(session, people.clinician, v3.id)
     session.commit()
     assert statuses(session, people) == [(1, SUPERSEDED), (2, SUPERSEDED), (3, PUBLISHED), (4, DRAFT)]
     updates = session.scalars(
@@ -124,12 +124,12 @@ def test_a_stored_program_document_never_changes(session: Session, people: Peopl
 def test_the_patient_sees_only_the_latest_published_version(
     session: Session, people: People, assessment_id: int
 ) -> None:
-    assert repo.latest_program(session, people.patient_user, people.patient) is None
+    assert programs.latest_program(session, people.patient_user, people.patient) is None
     add_program(session, people.clinician, people.patient, assessment_id, PUBLISHED, note="published")
     add_program(session, people.clinician, people.patient, assessment_id, DRAFT, note="draft")
-    for_patient = repo.latest_program(session, people.patient_user, people.patient)
-    for_clinician = repo.latest_program(session, people.clinician, people.patient)
-    published = repo.latest_program(session, people.clinician, people.patient, published_only=True)
+    for_patient = programs.latest_program(session, people.patient_user, people.patient)
+    for_clinician = programs.latest_program(session, people.clinician, people.patient)
+    published = programs.latest_program(session, people.clinician, people.patient, published_only=True)
     assert for_patient is not None
     assert for_clinician is not None
     assert published is not None
@@ -146,18 +146,18 @@ def test_patients_and_other_clinicians_may_not_write_programs(
         add_program(session, people.other_clinician, people.patient, assessment_id)
     draft = add_program(session, people.clinician, people.patient, assessment_id)
     with pytest.raises(PermissionDeniedError):
-        repo.publish_program(session, people.patient_user, draft.id)
+        programs.publish_program(session, people.patient_user, draft.id)
 
 
 def test_a_program_built_on_another_patients_assessment_is_refused(session: Session, people: People) -> None:
-    other = repo.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
+    other = patients.create_patient(session, people.clinician, PatientCreate(display_name="Other")).id
     foreign = add_assessment(session, people.clinician, other).id
     with pytest.raises(ConflictError, match=f"belongs to patient {other}, not {people.patient}"):
         add_program(session, people.clinician, people.patient, foreign)
     with pytest.raises(NotFoundError, match="assessment 999999 not found"):
         add_program(session, people.clinician, people.patient, 999_999)
     with pytest.raises(NotFoundError, match="program 999999 not found"):
-        repo.publish_program(session, people.clinician, 999_999)
+        programs.publish_program(session, people.clinician, 999_999)
 
 
 def _raw_program(people: People, assessment_id: int, version: int, status: ProgramStatus) -> dict[str, object]:

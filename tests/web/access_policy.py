@@ -127,7 +127,8 @@ def new_clinician(world: World, side: str | None) -> dict[str, Any]:
 
 
 def new_invitation(world: World, side: str | None) -> dict[str, Any]:
-    return {"email": f"invitee{next(_unique)}@clinic.test"}
+    """The email of the patient's account (not activated in the world): an invitation is bound to it."""
+    return {"email": f"patient.{(side or 'a').lower()}1@world.test"}
 
 
 POLICY: dict[tuple[str, str], Rule] = {

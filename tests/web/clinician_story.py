@@ -15,12 +15,13 @@ from fastapi.testclient import TestClient
 
 from rebalance import yamlio
 from rebalance.api import analyse_document
-from rebalance.storage import auth_repo, repo
-from rebalance.storage.auth_repo import CheckInCreate
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import assessments, patients, programs, session_logs
+from rebalance.storage.repos import check_ins as check_in_records
 from rebalance.storage.schemas import (
     AssessmentCreate,
     AssessmentPublic,
+    CheckInCreate,
     PatientCreate,
     ProgramCreate,
     ProgramPublic,
@@ -28,7 +29,7 @@ from rebalance.storage.schemas import (
     SessionLogCreate,
 )
 from rebalance.storage.types import ProgramStatus, SafetyLevel
-from rebalance.web import clinician_views
+from rebalance.web import deps
 from tests.conftest import EXAMPLES
 from tests.web.conftest import email, web
 from tests.web.helpers import sign_in
@@ -37,7 +38,7 @@ TODAY = dt.date(2026, 11, 30)
 
 
 def set_today(app: FastAPI, day: dt.date = TODAY) -> None:
-    app.dependency_overrides[clinician_views.today] = lambda: day
+    app.dependency_overrides[deps.today] = lambda: day
 
 
 def days_ago(n: int) -> dt.date:
@@ -76,21 +77,21 @@ def seed(
     analysis = analyse_document(document)
     with session_scope(web(app).session_factory) as db:
         if patient is None:
-            patient = repo.create_patient(db, clinician, PatientCreate(display_name=name)).id
+            patient = patients.create_patient(db, clinician, PatientCreate(display_name=name)).id
         data = AssessmentCreate(assessed_on=days_ago(assessed), document=document, analysis=analysis)
-        assessment = repo.add_assessment(db, clinician, patient, data)
+        assessment = assessments.add_assessment(db, clinician, patient, data)
         program = None
         if analysis["program"] is not None:
             version = ProgramCreate(assessment_id=assessment.id, document=analysis["program"], status=status)
-            program = repo.add_program_version(db, clinician, patient, version)
+            program = programs.add_program_version(db, clinician, patient, version)
             first = analysis["program"]["items"][0]["exercise_id"]
             for ago, pain in pains:
                 entry = SessionEntry(exercise_id=first, done=True, pain_during=pain)
                 log = SessionLogCreate(program_id=program.id, performed_on=days_ago(ago), entries=[entry])
-                repo.add_session_log(db, clinician, patient, log)
+                session_logs.add_session_log(db, clinician, patient, log)
         for ago, level, answers in check_ins:
             check_in = CheckInCreate(checked_on=days_ago(ago), answers=list(answers), level=level)
-            auth_repo.add_check_in(db, clinician, patient, check_in)
+            check_in_records.add_check_in(db, clinician, patient, check_in)
     return Seeded(patient, assessment, program)
 
 

@@ -19,22 +19,23 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
+from starlette.datastructures import State
 
 from rebalance.config import Settings
-from rebalance.storage import repo
 from rebalance.storage.db import make_engine, session_scope
 from rebalance.storage.migrate import upgrade
+from rebalance.storage.repos import patients, users
 from rebalance.storage.schemas import PatientCreate, UserCreate
 from rebalance.storage.tables import Base, User, WebSession
 from rebalance.storage.types import Role
 from rebalance.web.app import create_app
-from rebalance.web.deps import WebContext
 from tests.storage.conftest import backend, db_url, postgresql_server
 
 __all__ = ["backend", "db_url", "postgresql_server"]  # the storage fixtures, for the PostgreSQL runs
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test password
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+PUBLIC_URL = "http://testserver"  # the TestClient's address: the invitation links start with it
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,7 @@ def web_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def settings(web_url: str) -> Settings:
-    return Settings(database_url=web_url, **FAST_HASHING)
+    return Settings(database_url=web_url, public_url=PUBLIC_URL, **FAST_HASHING)
 
 
 def empty_tables(url: str) -> None:
@@ -70,9 +71,7 @@ def empty_tables(url: str) -> None:
 def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
-    web(app).bookkeeping.close()  # as the app's shutdown does: nothing is written after the test
-    if web(app).sign_ins is not None:
-        web(app).sign_ins.discard()  # type: ignore[union-attr]  # its connection (the test's event loop is gone)
+    app.state.engine.dispose()
     empty_tables(settings.database_url)
 
 
@@ -82,22 +81,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def web(app: FastAPI) -> WebContext:
-    context: WebContext = app.state.web
-    return context
+def web(app: FastAPI) -> State:
+    """What the app is made with: ``settings``, ``engine``, ``session_factory``, ``passwords``."""
+    return app.state
 
 
 def age_sessions(app: FastAPI, **values: dt.datetime) -> None:
-    """Set every web session's times (``last_seen_at``, ...), after the activity the app has already
-    handed to its bookkeeping writer is stored (a later mark would otherwise undo it)."""
-    web(app).bookkeeping.flush()
+    """Set every web session's times (``last_seen_at``, ...)."""
     with session_scope(web(app).session_factory) as db:
         db.execute(update(WebSession).values(**values))
 
 
 def last_seen(app: FastAPI) -> dt.datetime:
-    """The latest activity of any web session, once the bookkeeping writer has stored what it was handed."""
-    web(app).bookkeeping.flush()
+    """The latest activity of any web session."""
     with session_scope(web(app).session_factory) as db:
         seen = db.scalar(select(func.max(WebSession.last_seen_at)))
         assert seen is not None
@@ -126,16 +122,16 @@ def cast(app: FastAPI, client: TestClient) -> Cast:
     """Needs ``client``: the app has started (and migrated) before anyone is created."""
     hashed = web(app).passwords.hash(PASSWORD)
     with session_scope(web(app).session_factory) as db:
-        admin = repo.create_user(
+        admin = users.create_user(
             db, None, UserCreate(email=email("admin"), display_name="Ada", role=Role.ADMIN, password_hash=hashed)
         ).id
 
         def clinician(name: str) -> int:
             data = UserCreate(email=email(name.lower()), display_name=name, role=Role.CLINICIAN, password_hash=hashed)
-            return repo.create_user(db, admin, data).id
+            return users.create_user(db, admin, data).id
 
         def patient(clinician_id: int, name: str) -> tuple[int, int]:
-            record = repo.create_patient(db, clinician_id, PatientCreate(display_name=f"Patient {name}")).id
+            record = patients.create_patient(db, clinician_id, PatientCreate(display_name=f"Patient {name}")).id
             data = UserCreate(
                 email=email(name.lower()),
                 display_name=f"Patient {name}",
@@ -144,7 +140,7 @@ def cast(app: FastAPI, client: TestClient) -> Cast:
                 patient_id=record,
                 password_hash=hashed,
             )
-            return record, repo.create_user(db, clinician_id, data).id
+            return record, users.create_user(db, clinician_id, data).id
 
         anna, ben = clinician("Anna"), clinician("Ben")
         (a1, user_a1), (b1, user_b1) = patient(anna, "A1"), patient(ben, "B1")

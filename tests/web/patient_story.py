@@ -19,12 +19,13 @@ from fastapi.testclient import TestClient
 
 from rebalance import yamlio
 from rebalance.api import analyse_document
-from rebalance.storage import auth_repo, repo
-from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import assessments, check_ins, programs, session_logs
 from rebalance.storage.schemas import (
     AssessmentCreate,
     AssessmentPublic,
+    CheckInCreate,
+    CheckInPublic,
     ProgramCreate,
     ProgramPublic,
     SessionEntry,
@@ -32,7 +33,7 @@ from rebalance.storage.schemas import (
     SessionLogPublic,
 )
 from rebalance.storage.types import ProgramStatus, SafetyLevel
-from rebalance.web import patient_views
+from rebalance.web import deps
 from tests.conftest import EXAMPLES
 from tests.web.conftest import Cast, email, web
 from tests.web.helpers import csrf_of, sign_in
@@ -61,7 +62,7 @@ class Story:
 
 
 def set_today(app: FastAPI, day: dt.date) -> None:
-    app.dependency_overrides[patient_views.today] = lambda: day
+    app.dependency_overrides[deps.today] = lambda: day
 
 
 def assess(app: FastAPI, cast: Cast, case: str = "piriformis_right", on: dt.date = ASSESSED) -> AssessmentPublic:
@@ -70,7 +71,7 @@ def assess(app: FastAPI, cast: Cast, case: str = "piriformis_right", on: dt.date
     analysis = analyse_document(document)
     with session_scope(web(app).session_factory) as db:
         data = AssessmentCreate(assessed_on=on, document=document, analysis=analysis)
-        return repo.add_assessment(db, cast.anna, cast.patient_a1, data)
+        return assessments.add_assessment(db, cast.anna, cast.patient_a1, data)
 
 
 def add_version(
@@ -82,7 +83,7 @@ def add_version(
 ) -> ProgramPublic:
     with session_scope(web(app).session_factory) as db:
         data = ProgramCreate(assessment_id=assessment.id, document=document, status=status)
-        return repo.add_program_version(db, cast.anna, cast.patient_a1, data)
+        return programs.add_program_version(db, cast.anna, cast.patient_a1, data)
 
 
 def log_session(
@@ -91,23 +92,23 @@ def log_session(
     """A1 logs a session through the repository."""
     with session_scope(web(app).session_factory) as db:
         data = SessionLogCreate(program_id=program.id, performed_on=on, entries=[SessionEntry(**e) for e in entries])
-        return repo.add_session_log(db, cast.user_a1, cast.patient_a1, data)
+        return session_logs.add_session_log(db, cast.user_a1, cast.patient_a1, data)
 
 
 def add_check_in(app: FastAPI, cast: Cast, on: dt.date, answers: list[str], level: SafetyLevel) -> CheckInPublic:
     with session_scope(web(app).session_factory) as db:
         data = CheckInCreate(checked_on=on, answers=answers, level=level)
-        return auth_repo.add_check_in(db, cast.user_a1, cast.patient_a1, data)
+        return check_ins.add_check_in(db, cast.user_a1, cast.patient_a1, data)
 
 
 def stored_logs(app: FastAPI, cast: Cast) -> list[SessionLogPublic]:
     with session_scope(web(app).session_factory) as db:
-        return repo.session_logs_for_patient(db, cast.anna, cast.patient_a1)
+        return session_logs.session_logs_for_patient(db, cast.anna, cast.patient_a1)
 
 
 def stored_check_ins(app: FastAPI, cast: Cast) -> list[CheckInPublic]:
     with session_scope(web(app).session_factory) as db:
-        return auth_repo.check_ins_for_patient(db, cast.anna, cast.patient_a1)
+        return check_ins.check_ins_for_patient(db, cast.anna, cast.patient_a1)
 
 
 def post_form(client: TestClient, path: str, data: dict[str, str]) -> Any:

@@ -33,7 +33,8 @@ def new_patient(world: World, side: str | None) -> dict[str, Any]:
 
 
 def new_invitation(world: World, side: str | None) -> dict[str, Any]:
-    return {"email": f"invited{next(_unique)}@clinic.test"}
+    """The email of the patient's account (not activated in the world): an invitation is bound to it."""
+    return {"email": f"patient.{(side or 'a').lower()}1@world.test"}
 
 
 def assessment_form(world: World, side: str | None) -> dict[str, Any]:

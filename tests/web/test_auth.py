@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -288,3 +290,56 @@ def test_the_limits_count_in_the_database_so_every_process_sees_them(settings: S
             assert sign_in(one if n % 2 else two, email("anna"), "wrong password").status_code == 400
         assert sign_in(one, email("anna")).status_code == 429
         assert sign_in(two, email("anna")).status_code == 429
+
+
+def test_a_locked_email_still_signs_in_from_an_address_that_has_not_failed(settings: Settings, cast: Cast) -> None:
+    """A stranger's guesses lock the email for the stranger's address only: the real user is not locked out.
+    (Behind a trusted proxy: the client's address is the one it forwards.)"""
+    from rebalance.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"trusted_proxies": ["testclient"]}))
+    with TestClient(app, follow_redirects=False) as client:
+        stranger, owner = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.20"}
+        client.headers.update(stranger)
+        for _ in range(5):
+            assert sign_in(client, email("anna"), "wrong password").status_code == 400
+        assert sign_in(client, email("anna")).status_code == 429
+        client.cookies.clear()
+        client.headers.update(owner)
+        assert sign_in(client, email("anna")).status_code == 303
+
+
+def test_a_forwarded_address_is_not_believed_from_a_client_that_is_no_trusted_proxy(
+    client: TestClient, cast: Cast
+) -> None:
+    """By default no proxy is trusted: rotating X-Forwarded-For does not get around the limits."""
+    for n in range(5):
+        client.headers["X-Forwarded-For"] = f"203.0.113.{n}"
+        assert sign_in(client, email("anna"), "wrong password").status_code == 400
+    client.headers["X-Forwarded-For"] = "198.51.100.99"
+    assert sign_in(client, email("anna")).status_code == 429
+
+
+def test_parallel_attempts_never_get_past_the_limit(app: FastAPI, cast: Cast) -> None:
+    """Twelve wrong passwords for one email at the same moment: five are checked, seven refused (429)."""
+    clients = [TestClient(app, follow_redirects=False) for _ in range(12)]
+    forms = []
+    for client in clients:
+        client.__enter__()
+        forms.append(
+            {"email": email("anna"), "password": "wrong password", "csrf_token": csrf_of(client.get("/login"))}
+        )
+    start = threading.Barrier(len(clients))
+
+    def attempt(n: int) -> int:
+        start.wait()
+        return int(clients[n].post("/login", data=forms[n]).status_code)
+
+    try:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            statuses = sorted(pool.map(attempt, range(len(clients))))
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+    assert statuses == [400] * 5 + [429] * 7
+    assert len(_rows(app, select(LoginAttempt.id))) == 5

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.api import analyse_document
-from rebalance.storage import repo
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import assessments
 from tests.web.clinician_story import TODAY, api, as_anna, days_ago, example, seed, set_today
 from tests.web.conftest import Cast, web
 
@@ -106,7 +106,7 @@ def test_an_invalid_assessment_is_422_with_every_field_path_and_stores_nothing(
     )
     assert api(client, f"/api/patients/{cast.patient_a1}/assessments", token, [1, 2]).status_code == 422
     with session_scope(web(app).session_factory) as db:
-        assert repo.patient_assessments(db, cast.anna, cast.patient_a1) == []
+        assert assessments.patient_assessments(db, cast.anna, cast.patient_a1) == []
 
 
 def test_an_emergency_assessment_has_no_program(client: TestClient, cast: Cast) -> None:

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from rebalance.storage import repo
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import patients
 from rebalance.storage.schemas import PatientCreate
 from rebalance.storage.tables import Invitation, Patient
 from rebalance.storage.types import SafetyLevel
@@ -111,7 +111,7 @@ def test_a_long_list_comes_in_pages_that_keep_the_search_and_the_alert_filter(
     set_today(app)
     with session_scope(web(app).session_factory) as db:
         for n in range(7):
-            repo.create_patient(db, cast.anna, PatientCreate(display_name=f"Quinn {n}"))
+            patients.create_patient(db, cast.anna, PatientCreate(display_name=f"Quinn {n}"))
     seed(app, cast.anna, "Rising Rita", pains=((5, 1), (3, 2), (1, 4)))
     as_anna(client)
     everyone = sorted([f"Quinn {n}" for n in range(7)] + ["Rising Rita", *_already_listed(client)])
@@ -203,11 +203,19 @@ def test_an_email_that_is_taken_adds_neither_patient_nor_invitation(
 
 def test_a_patient_can_be_invited_from_their_page(app: FastAPI, client: TestClient, cast: Cast) -> None:
     token = as_anna(client)
-    response = post(client, f"/patients/{cast.patient_a1}/invitations", token, {"email": "a1.new@clinic.test"})
+    new = seed(app, cast.anna, "Nina New").patient
+    response = post(client, f"/patients/{new}/invitations", token, {"email": "nina@clinic.test"})
     assert response.status_code == 200
-    assert "/invite/" in response.text and "a1.new@clinic.test" in response.text
-    bad = post(client, f"/patients/{cast.patient_a1}/invitations", token, {"email": "not an email"})
+    assert "/invite/" in response.text and "nina@clinic.test" in response.text
+    bad = post(client, f"/patients/{new}/invitations", token, {"email": "not an email"})
     assert bad.status_code == 422 and 'id="invite-email-problem"' in bad.text
+
+
+def test_a_patient_whose_account_is_activated_is_not_invited_again(client: TestClient, cast: Cast) -> None:
+    token = as_anna(client)
+    response = post(client, f"/patients/{cast.patient_a1}/invitations", token, {"email": "a1@clinic.test"})
+    assert response.status_code == 409
+    assert "activated their account already" in response.text and "/invite/" not in response.text
 
 
 def test_the_timeline_lists_everything_newest_first(app: FastAPI, client: TestClient, cast: Cast) -> None:

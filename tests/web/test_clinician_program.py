@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import default
 from rebalance.programs.edit import alternatives
-from rebalance.storage import repo
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import programs
 from rebalance.storage.schemas import ProgramPublic
 from rebalance.storage.types import ProgramStatus
 from tests.factories import ruled_out
@@ -20,7 +20,7 @@ from tests.web.conftest import Cast, web
 
 def versions(app: FastAPI, cast: Cast) -> list[ProgramPublic]:
     with session_scope(web(app).session_factory) as db:
-        return repo.program_versions(db, cast.anna, cast.patient_a1)
+        return programs.program_versions(db, cast.anna, cast.patient_a1)
 
 
 def draft(app: FastAPI, cast: Cast, case: str = "piriformis_right") -> ProgramPublic:
@@ -156,5 +156,5 @@ def test_an_edit_of_a_published_version_is_a_new_draft_and_the_patient_keeps_the
     post(client, f"/programs/{published.id}/items/lateral_band_walk/swap", token, {"new_exercise_id": "clamshell"})
     assert [v.status for v in versions(app, cast)] == [ProgramStatus.PUBLISHED, ProgramStatus.DRAFT]
     with session_scope(web(app).session_factory) as db:
-        shown = repo.latest_program(db, cast.user_a1, cast.patient_a1)
+        shown = programs.latest_program(db, cast.user_a1, cast.patient_a1)
     assert shown is not None and shown.id == published.id

@@ -11,8 +11,8 @@ from markupsafe import escape
 
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
-from rebalance.storage import repo
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import assessments, programs
 from rebalance.storage.types import ProgramStatus
 from rebalance.web.assessment_form import form_values
 from tests.web.clinician_story import as_anna, example, post
@@ -37,8 +37,8 @@ def test_a_valid_assessment_is_stored_with_its_analysis_and_a_draft_program(
     location = response.headers["location"]
     assert re.fullmatch(r"/assessments/\d+\?done=saved", location)
     with session_scope(web(app).session_factory) as db:
-        (assessment,) = repo.patient_assessments(db, cast.anna, cast.patient_a1)
-        (program,) = repo.program_versions(db, cast.anna, cast.patient_a1)
+        (assessment,) = assessments.patient_assessments(db, cast.anna, cast.patient_a1)
+        (program,) = programs.program_versions(db, cast.anna, cast.patient_a1)
     assert assessment.analysis == analyse_document(example("piriformis_right"))  # the library's, unchanged
     assert (program.status, program.version, program.assessment_id) == (ProgramStatus.DRAFT, 1, assessment.id)
     assert program.document == assessment.analysis["program"]
@@ -90,7 +90,7 @@ def test_an_emergency_assessment_withholds_the_program_and_says_where_to_go(
     assert kb.red_flags["saddle_anaesthesia"].where_to_go in page
     assert "Program version" not in page and "/programs/" not in page
     with session_scope(web(app).session_factory) as db:
-        assert repo.program_versions(db, cast.anna, cast.patient_a1) == []
+        assert programs.program_versions(db, cast.anna, cast.patient_a1) == []
 
 
 def test_a_caution_assessment_stores_a_gentle_draft_to_review(app: FastAPI, client: TestClient, cast: Cast) -> None:
@@ -98,7 +98,7 @@ def test_a_caution_assessment_stores_a_gentle_draft_to_review(app: FastAPI, clie
     page = client.get(submit(client, token, cast.patient_a1, "high_start_back_caution").headers["location"]).text
     assert '<section class="safety safety-caution"' in page
     with session_scope(web(app).session_factory) as db:
-        (program,) = repo.program_versions(db, cast.anna, cast.patient_a1)
+        (program,) = programs.program_versions(db, cast.anna, cast.patient_a1)
     assert program.document["mode"] == "gentle" and program.status is ProgramStatus.DRAFT
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import rebalance.web.app as web_app
+from rebalance import demo
 from rebalance.api import analyse_document
 from rebalance.config import Settings
 from rebalance.errors import ConflictError
@@ -20,7 +22,6 @@ from rebalance.storage.db import make_engine, make_session_factory, session_scop
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.tables import Assessment, Patient, Program, SessionLog, User
 from rebalance.storage.types import ProgramStatus, Role
-from rebalance.web import demo
 from rebalance.web.security import Passwords
 from tests.web.conftest import FAST_HASHING, empty_tables
 
@@ -141,12 +142,12 @@ def serve(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, cli: Any) -> Iterato
 
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append({"app": app, **options}))
-    # (gc.freeze and the switch interval are process-wide: not in the test process)
-    monkeypatch.setattr(web_app, "tune_for_serving", lambda: started.append({"tuned": True}))
     monkeypatch.setenv("REBALANCE_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("REBALANCE_PUBLIC_URL", raising=False)
     for name, value in FAST_HASHING.items():
         monkeypatch.setenv(f"REBALANCE_{name.upper()}", str(value))
     yield cli, started
+    os.environ.pop("REBALANCE_PUBLIC_URL", None)  # set by --workers, for the worker processes
     empty_tables(sqlite_url)
 
 
@@ -159,8 +160,8 @@ def test_serve_demo_seeds_an_empty_database_prints_the_logins_and_serves(serve: 
         assert login.email in out
         assert login.password in out
     assert "serving on http://127.0.0.1:8011" in out
-    assert started[0] == {"tuned": True}  # before serving
-    assert [(s["host"], s["port"], s["access_log"]) for s in started[1:]] == [("127.0.0.1", 8011, True)]
+    assert [(s["host"], s["port"], s["access_log"]) for s in started] == [("127.0.0.1", 8011, True)]
+    assert started[0]["app"].state.settings.public_url == "http://127.0.0.1:8011"  # the invitation links
     code, out, _ = cli("serve", "--demo")  # again: the demo is there already
     assert "serving the demo clinic already in it" in out
     assert "seeded" not in out
@@ -199,9 +200,18 @@ def test_serve_with_workers_hands_uvicorn_the_app_factory(serve: Any) -> None:
     assert code == 0
     assert "serving on http://127.0.0.1:8012, 3 worker processes" in out
     assert "seeded the demo clinic" in out  # once, before the workers start
-    (run,) = started  # each worker tunes itself (serving_app), not this process
+    (run,) = started
     assert run["app"] == "rebalance.web.app:serving_app"
     assert (run["factory"], run["workers"], run["port"]) == (True, 3, 8012)
+    assert os.environ["REBALANCE_PUBLIC_URL"] == "http://127.0.0.1:8012"  # what the workers' Settings read
+
+
+def test_serve_trusts_no_forwarded_header_of_its_own_and_stops_in_seconds(serve: Any) -> None:
+    """uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes only ``trusted_proxies``."""
+    cli, started = serve
+    assert cli("serve")[0] == 0
+    assert started[-1]["proxy_headers"] is False
+    assert started[-1]["timeout_graceful_shutdown"] <= 5
 
 
 @pytest.mark.parametrize("workers", ["0", "65", "two", "-1"])
@@ -214,14 +224,11 @@ def test_serve_refuses_a_bad_number_of_workers(serve: Any, workers: str) -> None
     assert started == []
 
 
-def test_serving_app_is_the_app_on_the_configured_database_tuned_for_serving(
-    serve: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_serving_app_is_the_app_on_the_configured_database(serve: Any, sqlite_url: str) -> None:
     from fastapi.testclient import TestClient
 
-    _, started = serve
     app = web_app.serving_app()
-    assert started == [{"tuned": True}]
+    assert app.state.settings.database_url == sqlite_url
     with TestClient(app) as client:
         assert client.get("/health").status_code == 200
 
@@ -280,6 +287,19 @@ def test_the_seeded_clinic_is_analyzed_for_the_planner(
 ) -> None:
     """A bulk load: PostgreSQL plans with its statistics only once they are refreshed (``db.analyze``)."""
     analyzed: list[object] = []
-    monkeypatch.setattr(demo, "analyze", analyzed.append)
+    monkeypatch.setattr(demo.clinic, "analyze", analyzed.append)
     _seed(factory, kb)
     assert analyzed == [factory.kw["bind"]]
+
+
+def test_the_demo_is_made_of_the_example_cases_not_copies() -> None:
+    """From a checkout, ``examples/`` itself (a wheel ships the same files as ``rebalance/examples``)."""
+    from rebalance.demo import cases
+    from tests.conftest import EXAMPLES
+
+    assert cases.examples_dir() == EXAMPLES
+    for story in demo.PATIENTS:
+        assert (EXAMPLES / f"{story.case}.yaml").is_file()
+    assert cases.example_case("piriformis_right_week6")["date"]  # a follow-up, in examples/followup
+    with pytest.raises(FileNotFoundError, match="no example case"):
+        cases.example_case("no_such_case")

@@ -67,7 +67,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     _probes(app)
     yield app
-    app.state.web.bookkeeping.close()
+    app.state.engine.dispose()
     empty_tables(settings.database_url)
 
 

@@ -44,7 +44,6 @@ def test_the_export_is_the_patients_record_and_published_program(
     assert [p["valueInteger"] for p in pain] == [story.assessment.analysis["scores"]["pain_now"]]
     assert [p["effectiveDateTime"] for p in pain] == [story.assessment.assessed_on.isoformat()]
 
-    web(app).bookkeeping.flush()  # read events are written off the request path
     with session_scope(web(app).session_factory) as db:
         reads = db.scalars(
             select(AuditEvent.entity_type).where(

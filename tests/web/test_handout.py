@@ -16,9 +16,9 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
+from rebalance.reports.cards import short_citation
 from rebalance.reports.text import dose_text
 from rebalance.storage.types import ProgramStatus, SafetyLevel
-from rebalance.web.session_views import short_citation
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story

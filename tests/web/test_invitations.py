@@ -1,4 +1,5 @@
-"""Invitations: a clinician invites their patient; the link sets a password once, within seven days."""
+"""Invitations: a clinician invites their patient; the link activates the patient's account once, within seven
+days, for the invited email; a newer link ends the older ones; an activated account is never invited again."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from rebalance.storage.db import session_scope
-from rebalance.storage.tables import AuditEvent, Invitation, User
-from rebalance.storage.types import AuditAction, utc_now
+from rebalance.storage.repos import patients, users
+from rebalance.storage.schemas import PatientCreate, UserCreate
+from rebalance.storage.tables import AuditEvent, Invitation
+from rebalance.storage.types import AuditAction, Role, utc_now
 from rebalance.web.security import token_hash
 from tests.web.conftest import Cast, email, web
 from tests.web.helpers import csrf_of, sign_in
@@ -24,13 +27,15 @@ def _invite(client: TestClient, patient: int, address: str) -> Any:
     return client.post(f"/api/patients/{patient}/invitations", json={"email": address}, headers={"X-CSRF-Token": token})
 
 
-def _link(app: FastAPI, cast: Cast, address: str = "newcomer@clinic.test") -> str:
-    """An invitation link made by Anna for a new patient of hers (who has no user yet)."""
-    from rebalance.storage import repo
-    from rebalance.storage.schemas import PatientCreate
-
+def _newcomer(app: FastAPI, cast: Cast) -> int:
+    """A new patient of Anna's, who has no account yet."""
     with session_scope(web(app).session_factory) as db:
-        patient = repo.create_patient(db, cast.anna, PatientCreate(display_name="Nia Newcomer")).id
+        return patients.create_patient(db, cast.anna, PatientCreate(display_name="Nia Newcomer")).id
+
+
+def _link(app: FastAPI, cast: Cast, address: str = "newcomer@clinic.test", patient: int | None = None) -> str:
+    """An invitation link made by Anna for a new patient of hers (who has no user yet), or for ``patient``."""
+    patient = _newcomer(app, cast) if patient is None else patient
     with TestClient(app, follow_redirects=False) as anna:
         sign_in(anna, email("anna"))
         response = _invite(anna, patient, address)
@@ -47,12 +52,13 @@ def _accept(client: TestClient, link: str, password: str = NEW_PASSWORD, repeat:
 
 
 def test_a_clinician_invites_their_patient_and_gets_the_link_once(app: FastAPI, client: TestClient, cast: Cast) -> None:
+    newcomer = _newcomer(app, cast)
     sign_in(client, email("anna"))
-    response = _invite(client, cast.patient_a1, "A1.New@Clinic.test")
+    response = _invite(client, newcomer, "Nia@Clinic.test")
     assert response.status_code == 201
     body = response.json()
-    assert body["email"] == "a1.new@clinic.test"
-    assert body["patient_id"] == cast.patient_a1
+    assert body["email"] == "nia@clinic.test"
+    assert body["patient_id"] == newcomer
     assert body["url"].startswith("http://testserver/invite/")
     token = body["url"].rsplit("/", 1)[1]
     with session_scope(web(app).session_factory) as db:
@@ -116,16 +122,61 @@ def test_the_passwords_must_match_and_be_long_enough(app: FastAPI, client: TestC
     assert _accept(client, link).status_code == 303  # not used up by the failures
 
 
-def test_an_invitation_to_a_patient_with_a_user_resets_their_password(
+def test_a_patient_who_activated_their_account_is_never_invited_again(
     app: FastAPI, client: TestClient, cast: Cast
 ) -> None:
+    """A new link for an activated patient, sent to any address, would let whoever opens it set their
+    password and sign in as them."""
     sign_in(client, email("anna"))
-    link = _invite(client, cast.patient_a1, email("a1")).json()["url"].removeprefix("http://testserver")
+    for address in (email("a1"), "stranger@elsewhere.test"):
+        refused = _invite(client, cast.patient_a1, address)
+        assert refused.status_code == 409
+        assert "url" not in refused.json()
     client.cookies.clear()
-    assert _accept(client, link).status_code == 303
-    assert client.get("/api/me").json()["id"] == cast.user_a1
+    assert sign_in(client, email("a1")).status_code == 303  # their own password still works
+
+
+def test_an_account_made_without_a_password_is_activated_only_for_its_own_email(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    newcomer = _newcomer(app, cast)
     with session_scope(web(app).session_factory) as db:
-        assert db.scalar(select(User.id).where(User.email == "a1@clinic.test")) == cast.user_a1
+        data = UserCreate(
+            email="nia@clinic.test", display_name="Nia", role=Role.PATIENT, clinician_id=cast.anna, patient_id=newcomer
+        )
+        account = users.create_user(db, cast.anna, data).id
+    sign_in(client, email("anna"))
+    elsewhere = _invite(client, newcomer, "someone.else@clinic.test")
+    assert elsewhere.status_code == 409 and "nia@clinic.test" in elsewhere.text
+    client.cookies.clear()
+    link = _link(app, cast, "nia@clinic.test", patient=newcomer)
+    assert _accept(client, link).status_code == 303
+    assert client.get("/api/me").json()["id"] == account
+
+
+def test_a_newer_invitation_ends_the_older_links(app: FastAPI, client: TestClient, cast: Cast) -> None:
+    newcomer = _newcomer(app, cast)
+    older = _link(app, cast, "nia@clinic.test", patient=newcomer)
+    newer = _link(app, cast, "nia@clinic.test", patient=newcomer)
+    assert client.get(older).status_code == 404
+    assert _accept(client, older).status_code == 404
+    assert _accept(client, newer).status_code == 303
+
+
+def test_the_link_is_made_from_the_public_address_never_the_host_header(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    newcomer = _newcomer(app, cast)
+    sign_in(client, email("anna"))
+    token = client.get("/api/me").json()["csrf_token"]
+    response = client.post(
+        f"/api/patients/{newcomer}/invitations",
+        json={"email": "nia@clinic.test"},
+        headers={"X-CSRF-Token": token, "Host": "attacker.example", "X-Forwarded-Host": "attacker.example"},
+    )
+    assert response.status_code == 201
+    assert response.json()["url"].startswith(f"{web(app).settings.public_url}/invite/")
+    assert "attacker" not in response.text
 
 
 def test_a_clinician_cannot_invite_another_clinicians_patient(client: TestClient, cast: Cast) -> None:

@@ -26,11 +26,21 @@ from sqlalchemy.orm import Session
 
 from rebalance import yamlio
 from rebalance.api import analyse_document
-from rebalance.storage import auth_repo, repo
-from rebalance.storage.auth_repo import CheckInCreate, InvitationCreate
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import (
+    assessments,
+    check_ins,
+    invitations,
+    patients,
+    programs,
+    session_logs,
+    users,
+    web_sessions,
+)
 from rebalance.storage.schemas import (
     AssessmentCreate,
+    CheckInCreate,
+    InvitationCreate,
     PatientCreate,
     ProgramCreate,
     SessionEntry,
@@ -40,7 +50,6 @@ from rebalance.storage.schemas import (
 from rebalance.storage.tables import User, WebSession
 from rebalance.storage.types import ProgramStatus, Role, SafetyLevel, utc_now
 from rebalance.web import security
-from rebalance.web.deps import WebContext
 from tests.conftest import EXAMPLES
 from tests.web.access_policy import ACTORS, Actor
 
@@ -101,9 +110,9 @@ class _Session:
 
 class World:
     def __init__(self, app: FastAPI) -> None:
-        self.web: WebContext = app.state.web
-        with session_scope(self.web.session_factory) as db:
-            self.admin = repo.create_user(
+        self.factory = app.state.session_factory
+        with session_scope(self.factory) as db:
+            self.admin = users.create_user(
                 db, None, UserCreate(email="admin@world.test", display_name="Ada", role=Role.ADMIN)
             ).id
             self.sides = {side: self._side(db, side) for side in ("A", "B")}
@@ -111,11 +120,11 @@ class World:
 
     def _side(self, db: Session, side: str) -> Records:
         name = CLINICIAN_NAMES[side]
-        clinician = repo.create_user(
+        clinician = users.create_user(
             db, self.admin, UserCreate(email=f"{name.lower()}@world.test", display_name=name, role=Role.CLINICIAN)
         ).id
-        patient = repo.create_patient(db, clinician, PatientCreate(display_name=PATIENT_NAMES[side])).id
-        patient_user = repo.create_user(
+        patient = patients.create_patient(db, clinician, PatientCreate(display_name=PATIENT_NAMES[side])).id
+        patient_user = users.create_user(
             db,
             clinician,
             UserCreate(
@@ -128,32 +137,32 @@ class World:
         ).id
         document = yamlio.load((EXAMPLES / "piriformis_right.yaml").read_text(encoding="utf-8"))
         analysis = analyse_document(document)
-        assessment = repo.add_assessment(
+        assessment = assessments.add_assessment(
             db,
             clinician,
             patient,
             AssessmentCreate(assessed_on=dt.date(2026, 4, 14), document=document, analysis=analysis),
         ).id
-        program = repo.add_program_version(
+        program = programs.add_program_version(
             db,
             clinician,
             patient,
             ProgramCreate(assessment_id=assessment, document=analysis["program"], status=ProgramStatus.PUBLISHED),
         ).id
         entry = SessionEntry(exercise_id=analysis["program"]["items"][0]["exercise_id"], done=True, pain_during=2)
-        log = repo.add_session_log(
+        log = session_logs.add_session_log(
             db,
             patient_user,
             patient,
             SessionLogCreate(program_id=program, performed_on=dt.date(2026, 4, 15), entries=[entry]),
         ).id
-        check_in = auth_repo.add_check_in(
+        check_in = check_ins.add_check_in(
             db,
             patient_user,
             patient,
             CheckInCreate(checked_on=dt.date(2026, 4, 20), answers=[], level=SafetyLevel.CLEAR),
         ).id
-        invitation = auth_repo.create_invitation(
+        invitation = invitations.create_invitation(
             db,
             clinician,
             patient,
@@ -183,8 +192,8 @@ class World:
     def _store(self, session: _Session) -> None:
         assert session.user_id is not None and session.token is not None
         now = utc_now()
-        with session_scope(self.web.session_factory) as db:
-            auth_repo.create_web_session(
+        with session_scope(self.factory) as db:
+            web_sessions.create_web_session(
                 db, session.user_id, security.token_hash(session.token), session.csrf, now, now + dt.timedelta(days=7)
             )
 
@@ -200,8 +209,8 @@ class World:
     def fresh_invitation(self, side: str) -> str:
         token = security.new_token()
         records = self.sides[side]
-        with session_scope(self.web.session_factory) as db:
-            auth_repo.create_invitation(
+        with session_scope(self.factory) as db:
+            invitations.create_invitation(
                 db,
                 records.clinician,
                 records.patient,
@@ -212,12 +221,13 @@ class World:
         return token
 
     def restore(self) -> None:
-        """Every cast member active again, every actor's session back (after a logout, a login, a deactivation)."""
-        users = (
-            [self.admin] + [r.clinician for r in self.sides.values()] + [r.patient_user for r in self.sides.values()]
-        )
-        with session_scope(self.web.session_factory) as db:
-            db.execute(update(User).where(User.id.in_(users)).values(active=True))
+        """Every cast member active again, the patients' accounts not activated (an invitation may activate
+        them), every actor's session back (after a logout, a login, a deactivation, an activation)."""
+        cast = [self.admin] + [r.clinician for r in self.sides.values()] + [r.patient_user for r in self.sides.values()]
+        patient_users = [r.patient_user for r in self.sides.values()]
+        with session_scope(self.factory) as db:
+            db.execute(update(User).where(User.id.in_(cast)).values(active=True))
+            db.execute(update(User).where(User.id.in_(patient_users)).values(password_hash=None))
             stored = set(db.scalars(select(WebSession.token_hash)))
         for session in self.sessions.values():
             if session.token is not None and security.token_hash(session.token) not in stored:

@@ -58,7 +58,7 @@ class LoggedSession(Protocol):
 
 
 class CheckInRecord(Protocol):
-    """A weekly red-flag check-in (``storage.auth_repo.CheckInPublic`` fits)."""
+    """A weekly red-flag check-in (``storage.schemas.CheckInPublic`` fits)."""
 
     @property
     def checked_on(self) -> dt.date: ...

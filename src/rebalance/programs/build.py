@@ -24,8 +24,9 @@ from rebalance.programs.dose import (
     seconds_per_session,
     sides,
 )
+from rebalance.programs.minutes import MINUTES_RANGE
 from rebalance.programs.profile import Profile, make_profile
-from rebalance.programs.schedule import MINUTES_RANGE, Need, fit, schedule_document
+from rebalance.programs.schedule import Need, fit, schedule_document
 from rebalance.programs.select import Choice, select
 from rebalance.reasoning.analyse import Analysis
 from rebalance.reasoning.safety import withholds_program

@@ -25,7 +25,6 @@ from itertools import combinations
 from typing import Any
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MINUTES_RANGE = (5, 240)  # minutes a session a program may be built for
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ types        column types (JSON/JSONB, UTC timestamps) and the value sets (roles
 tables       the SQLAlchemy tables
 schemas      what goes in (XCreate) and comes out (XPublic) of the store
 db           engines, session factories, session_scope()
-repo         the operations, each checked against the acting user and written to the audit log
-overview     a clinician's patients with what their alerts need, in a few queries (one audit event)
+audit        an audit event, recorded in the unit of work that reads or changes the record
+repos/       the operations, one module a resource, each checked against the acting user and audited
 migrate      upgrade(url) runs the Alembic migrations in migrations/ to the newest
 """
 

@@ -8,9 +8,7 @@ from the session). Programs have no ``XUpdate``: a change is a new version.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -80,6 +78,12 @@ class PatientBase(_In):
     external_ref: str | None = Field(None, max_length=100)
     birth_year: int | None = Field(None, ge=1900, le=2200)
     sex: Sex | None = None
+
+    @field_validator("external_ref")
+    @classmethod
+    def _blank_is_none(cls, reference: str | None) -> str | None:
+        """A blank reference is no reference (two patients without one are not the same reference)."""
+        return None if reference is None or not reference.strip() else reference
 
 
 class PatientCreate(PatientBase):
@@ -224,23 +228,6 @@ class SessionLogPublic(_Out):
     created_at: dt.datetime
 
 
-class StoredEntries(NamedTuple):
-    """A session's day and its entries as stored: JSON objects with every :class:`SessionEntry` field
-    (``None`` where not given), read without building the records (``repo.recent_session_entries``);
-    read-only (shared by the readers of the same stored text).
-
-    ``text`` is the JSON text they were decoded from, when read as such: with the day, a key for what is
-    worked out from them (the same text, the same entries)."""
-
-    performed_on: dt.date
-    entries: tuple[Mapping[str, Any], ...]
-    text: str | None = None
-
-    @classmethod
-    def of(cls, log: SessionLogPublic) -> StoredEntries:
-        return cls(log.performed_on, tuple(MappingProxyType(entry.model_dump()) for entry in log.entries))
-
-
 # audit events
 
 
@@ -255,3 +242,93 @@ class AuditEventPublic(_Out):
     entity_id: int | None
     patient_id: int | None
     detail: dict[str, Any]
+
+
+# web sessions, logins, invitations, check-ins (the web app's own records)
+
+
+class UserCredentials(_Out):
+    """What a login checks. Never leaves the web layer's security module."""
+
+    id: int
+    email: str
+    role: Role
+    active: bool
+    password_hash: str | None
+
+
+class ClinicianListItem(_Out):
+    """One row of the admin's list of clinicians."""
+
+    id: int
+    email: str
+    display_name: str
+    active: bool
+    created_at: dt.datetime
+    patient_count: int
+
+
+class LoginFailures(_Out):
+    """Failed logins counted for rate limiting, and the oldest counted (when the count starts to fall)."""
+
+    by_email: int
+    by_ip: int
+    oldest_by_email: dt.datetime | None
+    oldest_by_ip: dt.datetime | None
+
+
+class WebSessionPublic(_Out):
+    """A web session as the web layer uses it: never the token (the database holds only its hash)."""
+
+    id: int
+    user_id: int
+    csrf_token: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class InvitationCreate(_In):
+    """A new invitation: the email the patient will sign in with."""
+
+    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")  # as UserBase.email
+
+    @field_validator("email")
+    @classmethod
+    def _lower_case(cls, email: str) -> str:
+        return email.strip().lower()
+
+
+class InvitationPublic(_Out):
+    """An invitation as stored (never the token)."""
+
+    id: int
+    patient_id: int
+    email: str
+    created_by: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+
+
+RedFlagId = str
+"""A red-flag id of the knowledge base (``red_flags.yaml``); the caller checks it against the base."""
+
+
+class CheckInCreate(_In):
+    """A weekly check-in: the red flags answered yes, and the level the library gives them."""
+
+    checked_on: dt.date
+    answers: list[RedFlagId] = Field(max_length=100)
+    level: SafetyLevel
+
+
+class CheckInPublic(_Out):
+    """A check-in as stored."""
+
+    id: int
+    patient_id: int
+    checked_on: dt.date
+    answers: list[RedFlagId]
+    level: SafetyLevel
+    created_at: dt.datetime

@@ -7,7 +7,7 @@
     session_logs   what a patient did in one home session, exercise by exercise
     audit_events   who read or changed which record, and when (append-only)
 
-and, for the web app (``storage/auth_repo.py``):
+and, for the web app (``storage/repos``: web_sessions, invitations, logins, check_ins):
 
     web_sessions   a signed-in browser: the hash of its cookie token, its CSRF token, its expiry
     invitations    a single-use link that lets a patient set their password (only its hash is stored)

@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.programs.alerts import Alert
-from rebalance.storage.auth_repo import CheckInPublic
 from rebalance.storage.schemas import (
     AssessmentPublic,
+    CheckInPublic,
     PatientListItem,
     PatientPublic,
     ProgramPublic,

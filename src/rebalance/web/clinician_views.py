@@ -10,35 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Depends
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
-from rebalance.errors import InvalidAssessmentError
-from rebalance.knowledge.explain import finding_words
+from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
-from rebalance.programs.series import Line, ProgressSeries, progress_series
-from rebalance.reports.bodymap import body_map
-from rebalance.reports.charts import RefLine, Series, line_chart
-from rebalance.storage import overview
-from rebalance.storage.auth_repo import CheckInPublic
-from rebalance.storage.overview import PatientOverview, PublishedProgram
-from rebalance.storage.schemas import AssessmentPublic, PatientListItem, ProgramPublic, SessionLogPublic
+from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.storage.repos import overview
+from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
+from rebalance.storage.schemas import AssessmentPublic, CheckInPublic, PatientListItem, ProgramPublic, SessionLogPublic
 
 AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
 
 
-async def today() -> dt.date:
-    """The day the alerts and charts count to (a dependency, so tests can fix it)."""
-    return dt.date.today()
-
-
-TodayDep = Annotated[dt.date, Depends(today)]
 ALERT_LABELS = {"red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed"}
 
 
@@ -252,133 +240,29 @@ def series_for(
     return progress_series(kb, cases(kb, assessments), sessions, {p.id: p.document for p in programs}, today)
 
 
-@dataclass(frozen=True)
-class Chart:
-    title: str
-    svg: Markup
+# what a page says after a change (``?done=...``)
+
+NOTICES = {
+    "created": "The patient was added.",
+    "saved": "The assessment was saved with its analysis; its program is a draft for you to review.",
+    "swapped": "The exercise was swapped: this is a new draft version.",
+    "dosage": "The dosage was changed: this is a new draft version.",
+    "approved": "This version is approved. Publish it to show it to the patient.",
+    "published": "This version is published: the patient sees it now.",
+}
+Done = Literal["created", "saved", "swapped", "dosage", "approved", "published"]
 
 
-def _series(line: Line, name: str | None = None) -> Series:
-    return Series(name or line.name, [(p.date, p.value) for p in line.points], line.unit)
+def in_request(exc: InvalidInputError, where: dict[str, str]) -> InvalidInputError:
+    """The library's problems with their paths in the request: ``symptoms.pain_now`` → ``body.symptoms.pain_now``.
 
-
-def charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
-    """The progress charts: pain, ODI, adherence."""
-    acceptable = kb.criterion["pain_monitoring_acceptable"].value
-    odi_mic = kb.criterion["odi_mic"].value
-    out = [
-        Chart(
-            "Pain",
-            Markup(  # noqa: S704 - the library's SVG escapes every text it draws
-                line_chart(
-                    [_series(line) for line in series.pain],
-                    title="Pain",
-                    y_label="pain (0-10)",
-                    y_min=0,
-                    y_max=10,
-                    reference=[RefLine(acceptable, f"{acceptable:g}/10: most pain acceptable during exercise")],
-                )
-            ),
-        ),
-        Chart(
-            "Disability (ODI)",
-            Markup(  # noqa: S704
-                line_chart(
-                    [_series(series.odi, "ODI %")],
-                    title=f"Disability (ODI) — an important change is {odi_mic:g} points",
-                    y_label="ODI %",
-                    y_min=0,
-                    y_max=100,
-                )
-            ),
-        ),
-        Chart(
-            "Adherence",
-            Markup(  # noqa: S704
-                line_chart(
-                    [_series(series.adherence, "sessions done, % of prescribed")],
-                    title="Adherence, week by week",
-                    y_label="%",
-                    y_min=0,
-                    y_max=100,
-                )
-            ),
-        ),
-    ]
-    return out
-
-
-def _better(higher: bool | None) -> str:
-    return {True: "higher is better", False: "lower is better", None: ""}[higher]
-
-
-def side_charts(series: ProgressSeries) -> list[Chart]:
-    """A chart of left and right for each measure taken at two assessments or more."""
-    out = []
-    for measure in series.sides:
-        dated = {p.date for p in [*measure.left, *measure.right] if p.value is not None}
-        if len(dated) < 2:
-            continue
-        left = Series("left", [(p.date, p.value) for p in measure.left], measure.unit)
-        right = Series("right", [(p.date, p.value) for p in measure.right], measure.unit)
-        better = _better(measure.higher_is_better)
-        title = f"{measure.name}{f' ({better})' if better else ''}"
-        svg = line_chart([left, right], title=title, y_label=measure.unit or "value", height=240)
-        out.append(Chart(title, Markup(svg)))  # noqa: S704 - the library's SVG escapes every text it draws
-    return out
-
-
-@dataclass(frozen=True)
-class SideRow:
-    name: str
-    unit: str
-    better: str
-    values: list[tuple[float | None, float | None]]  # (left, right) at each assessment
-
-
-def side_table(series: ProgressSeries) -> tuple[list[dt.date], list[SideRow]]:
-    """Every left/right measure at each assessment, as a table (dates, rows)."""
-    dates = sorted({p.date for m in series.sides for p in m.left})
-    rows = []
-    for m in series.sides:
-        left = {p.date: p.value for p in m.left}
-        right = {p.date: p.value for p in m.right}
-        values = [(left.get(d), right.get(d)) for d in dates]
-        rows.append(SideRow(m.name, m.unit, _better(m.higher_is_better), values))
-    return dates, rows
-
-
-# an analysis, in words
-
-
-@dataclass(frozen=True)
-class Citation:
-    id: str
-    text: str
-    url: str | None
-    convention: bool
-
-
-def citation(kb: KnowledgeBase, source_id: str | None) -> Citation | None:
-    if not source_id:
-        return None
-    source = kb.sources.get(source_id)
-    if source is None:
-        return Citation(source_id, source_id, None, False)
-    url = source.url or (f"https://doi.org/{source.doi}" if source.doi else None)
-    return Citation(source_id, source.citation, url, source.kind == "convention")
-
-
-def finding_label(kb: KnowledgeBase, finding: dict[str, Any]) -> str:
-    """A finding of an analysis in words (``explain.finding_words``: "Tight or overactive: Piriformis (right)")."""
-    side = [str(finding["side"])] if finding.get("side") else []
-    return finding_words(kb, ":".join([str(finding["kind"]), str(finding["target"]), *side]))
-
-
-def finding_id_label(kb: KnowledgeBase, finding_id: str) -> str:
-    """A finding id in words: ``tight:piriformis:right`` → "Tight or overactive: Piriformis (right)"."""
-    return finding_words(kb, finding_id)
-
-
-def body_map_svg(kb: KnowledgeBase, analysis: dict[str, Any]) -> Markup:
-    return Markup(body_map(analysis["findings"], kb, title="Tight and weak muscles"))  # noqa: S704
+    ``where`` says where a problem's first key lives (``{"exercise_id": "path"}``); anything else is in the body.
+    A dosage's fields are the body's own (``dosage.sets`` → ``body.sets``).
+    """
+    problems = []
+    for p in exc.problems:
+        path = p.path.removeprefix("dosage.")
+        head = path.split(".")[0].split("[")[0]
+        prefix = where.get(head, "body")
+        problems.append(Problem(p.file, f"{prefix}.{path}" if path else prefix, p.message))
+    return InvalidInputError(problems)

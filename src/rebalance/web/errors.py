@@ -10,6 +10,7 @@
     NotFoundError                404
     PermissionDeniedError        403
     ConflictError                409     the reason
+    IntegrityError (SQLAlchemy)  409     a change two requests made at once, refused by a constraint
     HTTPException (Starlette)    its own status and headers (404 for an unknown path, 405 ...)
     anything else                500     a generic message and an error id (logged with the traceback)
 
@@ -27,6 +28,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rebalance.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
@@ -115,6 +117,12 @@ async def _conflict(request: Request, exc: Exception) -> Response:
     return answer(request, 409, "Not possible", _one(str(cast(ConflictError, exc).reason)))
 
 
+async def _integrity(request: Request, exc: Exception) -> Response:
+    logger.info("a change refused by a constraint on %s %s: %s", request.method, request.url.path, exc)
+    message = "This change conflicts with a record stored meanwhile. Reload and try again."
+    return answer(request, 409, "Not possible", _one(message))
+
+
 async def _http(request: Request, exc: Exception) -> Response:
     http = cast(StarletteHTTPException, exc)
     title = "Not found" if http.status_code == 404 else "Error"
@@ -130,4 +138,5 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(PermissionDeniedError, _denied)
     app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(StarletteHTTPException, _http)

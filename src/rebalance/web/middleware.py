@@ -1,17 +1,25 @@
-"""Two ASGI middlewares: security headers on every response, and a generic 500 for any unhandled error.
+"""Three ASGI middlewares: security headers on every response, a generic 500 for any unhandled error, and
+the limits of what a request may carry.
 
 Security headers: a strict Content-Security-Policy (scripts, styles and forms from this site only;
 no frames), ``nosniff``, no framing, ``Referrer-Policy: same-origin`` (an invitation link's token
 never leaks to another site), and ``Cache-Control: no-store`` on everything but ``/static`` (health
 records stay out of shared caches). ``/docs`` gets no CSP: Swagger UI loads its scripts from a CDN.
+
+Request limits: a body over ``Settings.max_body_bytes`` is refused with 413 (as declared, or as read);
+a path, query, form or JSON body that carries the NUL character (``\\0``, ``%00``, ``\\u0000``) with 422,
+before any route sees it. No text the app takes has a use for NUL, and PostgreSQL cannot store it (a
+stored name, or a JSON document, would fail there and nowhere else). Both answers are the app's usual
+error answers (JSON under ``/api``, a page elsewhere).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -88,3 +96,62 @@ def server_error(request: Request, error_id: str) -> Response:
     except Exception:  # the error page itself failed: plain text, still no details
         logger.exception("the error page failed for error %s", error_id)
         return PlainTextResponse(message, status_code=500)
+
+
+NUL_MESSAGE = "Text may not contain the NUL character (\\0)."
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000 not itself escaped (\\u0000 is text)
+
+
+def has_nul(data: bytes, content_type: str = "") -> bool:
+    """Whether ``data`` (a query string, or a body of ``content_type``) carries the NUL character."""
+    if b"\x00" in data:
+        return True
+    if "json" not in content_type and b"%00" in data:  # a query string, a form
+        return True
+    return _JSON_NUL.search(data) is not None  # JSON (also sent without its content type)
+
+
+class RequestLimitsMiddleware:
+    """Refuse a body over ``max_body_bytes`` (413), and a path, query or body with the NUL character (422)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _refuse(request, 413, self._too_large())(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or has_nul(scope.get("query_string", b"")):
+            await _refuse(request, 422, NUL_MESSAGE)(scope, receive, send)
+            return
+        content_type = request.headers.get("content-type", "")
+        size, tail = 0, b""  # the end of the previous chunk: an escape may be split between two
+
+        async def checked() -> Message:
+            nonlocal size, tail
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                size += len(body)
+                if size > self.max_body_bytes:
+                    raise HTTPException(413, self._too_large())
+                if has_nul(tail + body, content_type):
+                    raise HTTPException(422, NUL_MESSAGE)
+                tail = (tail + body)[-8:]
+            return message
+
+        await self.app(scope, checked, send)
+
+    def _too_large(self) -> str:
+        return f"The request is too large: at most {self.max_body_bytes:,} bytes."
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    title = "Too large" if status == 413 else "Not valid"
+    return answer(request, status, title, [ErrorItem(path="", message=message)])

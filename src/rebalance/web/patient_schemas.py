@@ -4,7 +4,7 @@ Stored things keep their storage schemas (``SessionLogPublic``, ``CheckInPublic`
 these are the inputs and the views made of several records and the library's answers.
 
     in      SessionIn (ExerciseLogged, NextMorning), CheckInIn
-    out     Today (ExerciseToday, Stop), LogPage (LogRow), SessionSaved (Feedback), CheckInStatus
+    out     Today (ExerciseCard, Stop), LogPage (LogRow), SessionSaved (Feedback), CheckInStatus
             (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (LearnPattern, Topic), LearnTopic
 """
 
@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rebalance.storage.auth_repo import CheckInPublic
-from rebalance.storage.schemas import SessionLogPublic
+from rebalance.programs.stops import Stop
+from rebalance.reports.cards import ExerciseCard, Guide
+from rebalance.storage.schemas import CheckInPublic, SessionLogPublic
 
 LIMITS: dict[str, tuple[int, int]] = {
     "sets": (0, 20),
@@ -117,44 +118,7 @@ class SessionSaved(_Out):
     feedback: list[Feedback]
 
 
-class Guide(_Out):
-    """A rule of thumb from the knowledge base, with its source (shown to the patient)."""
-
-    text: str
-    source: str = Field(description="short: first author and year")
-    citation: str = Field(description="the source in full")
-
-
 # --- today ---------------------------------------------------------------------------------------
-
-
-class ExerciseToday(_Out):
-    """One exercise of today, with everything needed to do it well."""
-
-    exercise_id: str
-    name: str
-    intent: str
-    side: str = Field(description="right, left or both")
-    extra_set_side: str | None = Field(None, description="one extra set on this (weaker) side")
-    dose: str
-    dosage: dict[str, Any]
-    minutes: float | None = Field(None, description="about how long it takes today")
-    why: str
-    start: str
-    steps: list[str]
-    cues: list[str]
-    mistakes: list[str]
-    equipment: list[str]
-
-
-class Stop(_Out):
-    """Why the program is stopped: a check-in or an assessment with warning signs, and what to do."""
-
-    source: Literal["check_in", "assessment"]
-    on: dt.date
-    level: Literal["emergency", "urgent"]
-    message: str = Field(description="the library's word: what to do, where to go and how soon")
-    flags: list[str]
 
 
 class Today(_Out):
@@ -165,7 +129,7 @@ class Today(_Out):
     status: Literal["exercises", "rest_day", "stopped", "no_program"]
     program_version: int | None
     pain_rule: str
-    items: list[ExerciseToday]
+    items: list[ExerciseCard]
     stops: list[Stop]
     check_in_due: bool
 

@@ -9,236 +9,133 @@
 The patient's other pages are put together beside it, on ``Me``: logging a session
 (``session_views``), progress (``progress_views``), and the learn pages (``learn_views``).
 
-Every judgement is the library's: a check-in's level and what to do (``safety_for_flags``), whether a
-level stops the program (``withholds_program``); so in the modules beside it. This module reads, stores
-and arranges; it never takes a patient id from a request: the patient is the signed-in user. Only the
-published program is shown.
-
-The program stops (no exercises today, no sessions logged) while the latest assessment's safety level
-withholds it, or a check-in since that assessment came out urgent or emergency: a later check-in with no
-warning sign does not undo it, a new assessment does (the clinician has seen the person since).
+Every judgement is the library's: a check-in's level and what to do (``safety_for_flags``), when the
+program stops and when a check-in is due (``programs.stops``); so in the modules beside it. This module
+reads, stores and arranges; it never takes a patient id from a request: the patient is the signed-in
+user. Only the published program is shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar, overload
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends
 from fastapi.exceptions import RequestValidationError
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError
-from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import check_in_questions, safety_for_flags, since_assessment, withholds_program
-from rebalance.reports.figure import pose_figure
-from rebalance.reports.text import dose_text
-from rebalance.storage import auth_repo, repo
-from rebalance.storage.auth_repo import CheckInCreate, CheckInPublic
-from rebalance.storage.page_state import PageState
+from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, Stop, check_in_due, check_ins_that_count_from, program_stops
+from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
+from rebalance.reports.cards import exercises_for_day
+from rebalance.storage.repos import assessments, check_ins, programs, session_logs
 from rebalance.storage.schemas import (
     AssessmentPublic,
+    CheckInCreate,
+    CheckInPublic,
     ProgramPublic,
     SessionLogPublic,
     UserPublic,
 )
-from rebalance.storage.types import Role, SafetyLevel
-from rebalance.web import security
-from rebalance.web.deps import Deferred, SessionDep, WebContext, signed_in_as
-from rebalance.web.errors import NotAuthenticatedError
-from rebalance.web.page_cache import remembered
+from rebalance.storage.types import SafetyLevel
+from rebalance.web.deps import KnowledgeDep, PatientUser, SessionDep, TodayDep
 from rebalance.web.patient_schemas import (
     CheckInIn,
     CheckInResult,
     CheckInStatus,
-    ExerciseToday,
     FlagMessage,
     Question,
     SafetyResult,
-    Stop,
     Today,
 )
-from rebalance.web.security import SignedIn
-
-CHECK_IN_EVERY_DAYS = 7
-"""A check-in is due when the last one is more than this many days old (or there is none): weekly."""
-
-
-async def today() -> dt.date:
-    """Today, on the server's calendar (a dependency: tests put another day in its place)."""
-    return dt.date.today()
-
-
-async def today_of(app: FastAPI) -> dt.date:
-    """The day the patient's pages are made for: the ``today`` dependency (or what the app put in its
-    place), for the fronts that answer before routing (``page_front.py``, ``log_front.py``)."""
-    provider = app.dependency_overrides.get(today, today)
-    day = provider()
-    return await day if inspect.isawaitable(day) else day  # type: ignore[no-any-return]
-
 
 _T = TypeVar("_T")
 
 
-class _once(Generic[_T]):
-    """A ``Me`` attribute computed on first use and kept for the request.
-
-    ``functools.cached_property`` without its lock: Python 3.11's is one lock per attribute shared by
-    every instance, held while the value is computed, so concurrent requests queue on each other's
-    database reads. A ``Me`` belongs to one request, in one thread.
-    """
-
-    def __init__(self, compute: Callable[[Any], _T]) -> None:
-        self.compute = compute
-        self.name = compute.__name__
-        self.__doc__ = compute.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, me: None, owner: type) -> _once[_T]: ...
-    @overload
-    def __get__(self, me: object, owner: type) -> _T: ...
-    def __get__(self, me: object, owner: type) -> _T | _once[_T]:
-        if me is None:
-            return self
-        value = self.compute(me)
-        me.__dict__[self.name] = value  # found before this (non-data) descriptor from now on
-        return value
-
-
-@dataclass(frozen=True)
-class Me(Deferred):
-    """The signed-in patient and what their pages are made with; each kind of record is read once a request.
-
-    Who is signed in is looked up in the route's own worker thread and unit of work, before the route
-    runs (``check``, called by ``UnitOfWorkRoute``; and on first use of ``user`` in any case): a
-    patient's page costs one trip to a worker thread. A page reads only what it shows: the today page
-    the latest assessment and the recent check-ins (what decides whether the program stops), not the
-    whole history.
-    """
+@dataclass
+class Me:
+    """The signed-in patient and what their pages are made with; each kind of record is read once a request,
+    when first asked for (:meth:`once`). A page reads only what it shows: the today page the latest
+    assessment and the recent check-ins (what decides whether the program stops), not the whole history."""
 
     db: Session
+    kb: KnowledgeBase
+    user: UserPublic
     day: dt.date
-    request: Request
-
-    @property
-    def kb(self) -> KnowledgeBase:
-        return default()
-
-    @property
-    def web(self) -> WebContext:
-        context: WebContext = self.request.app.state.web
-        return context
-
-    def check(self) -> None:
-        """A signed-in patient with their own record, or the usual 401 / 403 / 404."""
-        _ = self.patient_id
-
-    @_once
-    def user(self) -> UserPublic:
-        return signed_in_as(Role.PATIENT, self.db, self.web.settings, self.request)
+    _read: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def user_id(self) -> int:
         return self.user.id
 
     @property
-    def signed_in(self) -> SignedIn:
-        """The user and their web session."""
-        _ = self.user
-        found: SignedIn = self.request.state.signed_in
-        return found
-
-    @_once
     def patient_id(self) -> int:
-        return _own_record(self.user)
+        if self.user.patient_id is None:
+            raise NotFoundError("patient", None)
+        return self.user.patient_id
 
-    @_once
-    def page_state(self) -> PageState:
-        """The ids of the patient's published program, latest assessment and newest check-in: read with
-        the session when it was looked up (a page, logging a session), else now with the access check.
+    def once(self, name: str, read: Callable[[], _T]) -> _T:
+        """``read()`` the first time ``name`` is asked for in this request; what it gave, after."""
+        if name not in self._read:
+            self._read[name] = read()
+        value: _T = self._read[name]
+        return value
 
-        Read with the session, the same row told who the user is: the unit of work takes it as its access
-        check of the patient's own record (``repo.known_own_access``), so logging a session asks the
-        database nothing more about access inside its transaction."""
-        found = self.signed_in
-        if found.page_state is None:
-            return repo.checked_page_state(self.db, self.user_id, self.patient_id)
-        repo.known_own_access(self.db, found.user)
-        return found.page_state
+    def knows(self, name: str) -> bool:
+        return name in self._read
 
-    @_once
+    @property
     def program(self) -> ProgramPublic | None:
-        """The published program version (never a draft): read once per process and version (a stored
-        version never changes; once another is published, the page state names that one)."""
-        published = self.page_state.program_id
+        """The published program version (never a draft)."""
+        return self.once(
+            "program", lambda: programs.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
+        )
 
-        def read() -> ProgramPublic | None:
-            return repo.latest_program(self.db, self.user_id, self.patient_id, published_only=True)
-
-        def is_named(program: ProgramPublic | None) -> bool:
-            return published is not None and program is not None and program.id == published
-
-        return remembered(self.web.pages, self.db, ("program", self.user_id, published), read, keep=is_named)
-
-    def on(self, reads: Session) -> Me:
-        """The same patient and request in another unit of work (``reads``), with this one's page state
-        (and, read with the session, its access check: see :attr:`page_state`)."""
-        other = Me(reads, self.day, self.request)
-        other.__dict__["page_state"] = self.page_state
-        if self.signed_in.page_state is not None:
-            repo.known_own_access(reads, self.signed_in.user)
-        return other
-
-    @_once
+    @property
     def assessments(self) -> list[AssessmentPublic]:
-        return repo.patient_assessments(self.db, self.user_id, self.patient_id)
+        return self.once("assessments", lambda: assessments.patient_assessments(self.db, self.user_id, self.patient_id))
 
-    @_once
+    @property
     def latest_assessment(self) -> AssessmentPublic | None:
-        if "assessments" in self.__dict__:
+        if self.knows("assessments"):
             return self.assessments[-1] if self.assessments else None
-        return repo.latest_assessment(self.db, self.user_id, self.patient_id)
+        return self.once(
+            "latest_assessment", lambda: assessments.latest_assessment(self.db, self.user_id, self.patient_id)
+        )
 
-    @_once
+    @property
     def check_ins(self) -> list[CheckInPublic]:
-        return auth_repo.check_ins_for_patient(self.db, self.user_id, self.patient_id)
+        return self.once("check_ins", lambda: check_ins.check_ins_for_patient(self.db, self.user_id, self.patient_id))
 
-    @_once
+    @property
     def recent_check_ins(self) -> list[CheckInPublic]:
-        """The check-ins that decide whether the program stops and whether one is due: those since the
-        latest assessment's day or in the last week, whichever reaches further back (all without one)."""
+        """The check-ins that decide whether the program stops and whether one is due
+        (``programs.stops.check_ins_that_count_from``: all of them without an assessment)."""
         latest = self.latest_assessment
-        if "check_ins" in self.__dict__ or latest is None:
+        start = check_ins_that_count_from(None if latest is None else latest.assessed_on, self.day)
+        if self.knows("check_ins") or start is None:
             return self.check_ins
-        start = min(latest.assessed_on, self.day - dt.timedelta(days=CHECK_IN_EVERY_DAYS))
-        return auth_repo.check_ins_for_patient(self.db, self.user_id, self.patient_id, start=start)
+        return self.once(
+            "recent_check_ins",
+            lambda: check_ins.check_ins_for_patient(self.db, self.user_id, self.patient_id, start=start),
+        )
 
-    @_once
+    @property
     def sessions(self) -> list[SessionLogPublic]:
-        return repo.session_logs_for_patient(self.db, self.user_id, self.patient_id)
+        return self.once(
+            "sessions", lambda: session_logs.session_logs_for_patient(self.db, self.user_id, self.patient_id)
+        )
 
 
-async def patient_context(request: Request, db: SessionDep, day: Annotated[dt.date, Depends(today)]) -> Me:
-    """(Few dependencies: FastAPI's solving of each costs more than most of them do.)"""
-    if not request.cookies.get(security.SESSION_COOKIE):  # signed out: answered at once, as by PatientUser
-        raise NotAuthenticatedError
-    return Me(db, day, request)
-
-
-def _own_record(user: UserPublic) -> int:
-    if user.patient_id is None:
-        raise NotFoundError("patient", None)
-    return user.patient_id
+def patient_context(db: SessionDep, kb: KnowledgeDep, user: PatientUser, day: TodayDep) -> Me:
+    me = Me(db, kb, user, day)
+    _ = me.patient_id  # a patient user without a record: 404
+    return me
 
 
 PatientDep = Annotated[Me, Depends(patient_context)]
@@ -247,8 +144,8 @@ PatientDep = Annotated[Me, Depends(patient_context)]
 # --- safety: when the program stops --------------------------------------------------------------
 
 
-def _safety(kb: KnowledgeBase, flag_ids: Sequence[str]) -> SafetyResult:
-    result = safety_for_flags(kb, list(flag_ids))
+def _safety(kb: KnowledgeBase, flag_ids: list[str]) -> SafetyResult:
+    result = safety_for_flags(kb, flag_ids)
     return SafetyResult(
         level=result["level"],
         message=result["message"],
@@ -258,62 +155,13 @@ def _safety(kb: KnowledgeBase, flag_ids: Sequence[str]) -> SafetyResult:
 
 
 def stops(me: Me) -> list[Stop]:
-    """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it.
-
-    Worked out once per process and page state (the latest assessment and the newest check-in: records
-    never changed once stored), with the same audit events recorded each time it is asked.
-    """
-    state = me.page_state
-    key = ("stops", me.user_id, me.day, state.assessment_id, state.check_in_id)
-
-    def as_named(_: list[Stop]) -> bool:  # what was read is what the state names (nothing stored since)
-        latest = me.latest_assessment
-        newest = max((c.id for c in me.recent_check_ins), default=None)
-        return (latest and latest.id) == state.assessment_id and (newest or 0) <= (state.check_in_id or 0)
-
-    return remembered(me.web.pages, me.db, key, lambda: _stops(me), keep=as_named)
-
-
-def _stops(me: Me) -> list[Stop]:
-    return stops_of(me.kb, me.latest_assessment, me.recent_check_ins)
-
-
-def stops_of(kb: KnowledgeBase, assessment: AssessmentPublic | None, check_ins: Sequence[CheckInPublic]) -> list[Stop]:
-    """Why a patient's program is stopped, from their latest assessment and their check-ins (any of them:
-    those answered before the assessment do not count)."""
-    found = []
-    if assessment is not None and withholds_program(assessment.safety_level):
-        safety = assessment.analysis["safety"]
-        flags = [flag["message"] for flag in safety.get("flags", [])]
-        found.append(
-            Stop(
-                source="assessment",
-                on=assessment.assessed_on,
-                level=safety["level"],
-                message=safety["message"],
-                flags=flags,
-            )
-        )
-    since = [c for c in check_ins if assessment is None or _after(c, assessment)]
-    stopping = [c for c in since if withholds_program(c.level)]
-    if stopping:
-        check_in = stopping[-1]
-        result = _safety(kb, check_in.answers)
-        flags = [flag.message for flag in result.flags]
-        level = "emergency" if check_in.level is SafetyLevel.EMERGENCY else "urgent"
-        found.append(Stop(source="check_in", on=check_in.checked_on, level=level, message=result.message, flags=flags))
-    return found
-
-
-def _after(check_in: CheckInPublic, assessment: AssessmentPublic) -> bool:
-    """The check-in was answered after the assessment (the library's rule: ``safety.since_assessment``)."""
-    return since_assessment(check_in.checked_on, check_in.created_at, assessment.assessed_on, assessment.created_at)
+    """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it."""
+    return me.once("stops", lambda: program_stops(me.kb, me.latest_assessment, me.recent_check_ins))
 
 
 def _check_in_due(me: Me) -> bool:
-    """No check-in yet, or the latest is more than a week old (``recent_check_ins`` holds the latest if it is not)."""
     recent = me.recent_check_ins
-    return not recent or (me.day - recent[-1].checked_on).days > CHECK_IN_EVERY_DAYS
+    return check_in_due(recent[-1].checked_on if recent else None, me.day)
 
 
 # --- today ---------------------------------------------------------------------------------------
@@ -335,54 +183,6 @@ def today_view(me: Me) -> Today:
         stops=stopped,
         check_in_due=_check_in_due(me),
     )
-
-
-def exercises_for_day(kb: KnowledgeBase, program: dict[str, Any], weekday: str) -> list[ExerciseToday]:
-    """The program's exercises on its schedule for ``weekday`` (Mon … Sun), in the schedule's order."""
-    day = next((d for d in program.get("schedule", []) if d["day"] == weekday), None)
-    if day is None:
-        return []
-    items = {item["exercise_id"]: item for item in program["items"]}
-    return [
-        exercise_card(kb, items[entry["exercise_id"]], entry.get("seconds"))
-        for entry in day["items"]
-        if entry["exercise_id"] in items
-    ]
-
-
-def exercise_card(kb: KnowledgeBase, item: dict[str, Any], seconds: float | None = None) -> ExerciseToday:
-    """A program item with everything needed to do it well (the exercise's record), and how long it takes."""
-    exercise = kb.exercise.get(item["exercise_id"])
-    equipment = exercise.equipment if exercise else []
-    return ExerciseToday(
-        exercise_id=item["exercise_id"],
-        name=item.get("name") or (exercise.name if exercise else item["exercise_id"]),
-        intent=item.get("intent", ""),
-        side=item.get("side", "both"),
-        extra_set_side=(item.get("extra") or {}).get("side"),
-        dose=dose_text(item["dosage"]),
-        dosage=item["dosage"],
-        minutes=None if seconds is None else round(seconds / 60, 1),
-        why=item.get("why", ""),
-        start=exercise.start if exercise else "",
-        steps=list(exercise.steps) if exercise else [],
-        cues=list(exercise.cues) if exercise else [],
-        mistakes=list(exercise.mistakes) if exercise else [],
-        equipment=[kb.equipment[e].name if e in kb.equipment else e.replace("_", " ") for e in equipment],
-    )
-
-
-def exercise_figures(kb: KnowledgeBase, items: Iterable[ExerciseToday]) -> dict[str, Markup]:
-    """Each exercise's start and end positions as an inline SVG, by its id, for those the knowledge base has."""
-    known = [item for item in items if item.exercise_id in kb.exercise]
-    return {item.exercise_id: _figure(kb, item.exercise_id, item.name) for item in known}
-
-
-@functools.lru_cache(maxsize=512)
-def _figure(kb: KnowledgeBase, exercise_id: str, title: str) -> Markup:
-    """Drawn once per exercise and process (``reports.figure``, our own escaped output): it depends only on
-    the knowledge base."""
-    return Markup(pose_figure(kb.exercise[exercise_id].pose, title=title))  # noqa: S704
 
 
 # --- the weekly check-in -------------------------------------------------------------------------
@@ -415,7 +215,6 @@ def record_check_in(me: Me, data: CheckInIn) -> CheckInResult:
         )
     yes = [q for q in asked if data.answers[q]]
     result = _safety(me.kb, yes)
-    stored = auth_repo.add_check_in(
-        me.db, me.user_id, me.patient_id, CheckInCreate(checked_on=me.day, answers=yes, level=SafetyLevel(result.level))
-    )
+    data_in = CheckInCreate(checked_on=me.day, answers=yes, level=SafetyLevel(result.level))
+    stored = check_ins.add_check_in(me.db, me.user_id, me.patient_id, data_in)
     return CheckInResult(check_in=stored, result=result)

@@ -11,12 +11,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from rebalance.programs.progress import adherence
+from rebalance.reports.cards import pain_guide
 from rebalance.reports.charts import RefLine, Series, line_chart
-from rebalance.storage.schemas import (
-    AssessmentPublic,
-    SessionLogPublic,
-    StoredEntries,
-)
+from rebalance.storage.schemas import AssessmentPublic, SessionLogPublic
 from rebalance.web.patient_schemas import (
     Adherence,
     AssessmentScore,
@@ -25,13 +22,13 @@ from rebalance.web.patient_schemas import (
     WeekCount,
 )
 from rebalance.web.patient_views import Me
-from rebalance.web.session_views import library_logs, pain_guide
+from rebalance.web.session_views import library_logs
 
 
 def progress_view(me: Me) -> ProgressView:
     sessions, program = me.sessions, me.program
     current = [s for s in sessions if program is not None and s.program_id == program.id]
-    logs = library_logs([StoredEntries.of(s) for s in current]) if current else None
+    logs = library_logs(current) if current else None
     return ProgressView(
         pain_guide=pain_guide(me.kb),
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],

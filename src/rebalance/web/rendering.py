@@ -61,6 +61,6 @@ def render(
     )
     fresh = getattr(request.state, "new_csrf_cookie", None)
     if fresh is not None:
-        settings = request.app.state.web.settings
+        settings = request.app.state.settings
         security.set_cookie(response, request, settings, security.CSRF_COOKIE, fresh, max_age=60 * 60 * 24)
     return response

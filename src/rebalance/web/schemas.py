@@ -10,8 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from rebalance.storage.auth_repo import InvitationPublic
-from rebalance.storage.schemas import UserPublic
+from rebalance.storage.schemas import InvitationPublic, UserPublic
 
 
 class ErrorItem(BaseModel):

@@ -11,9 +11,9 @@ Sessions
     The cookie ``rebalance_session`` carries a random 256-bit token; the database holds only its
     SHA-256. HttpOnly, SameSite=Lax (Strict would drop the cookie when a patient follows an e-mailed
     link), Secure on https, Path=/. A session ends after ``session_idle_minutes`` without a request
-    (8 h), ``session_absolute_days`` after login (7 days), on logout (the row is deleted) and when the
-    user is deactivated; expired rows are purged at the next successful login. Every login makes a
-    new token and deletes the session the browser had.
+    (8 h), ``session_absolute_days`` after login (7 days), on logout (the row is deleted), when the
+    user is deactivated and when their password is set; expired rows are purged at the next
+    successful login. Every login makes a new token and deletes the session the browser had.
 
 CSRF
     Signed in: the session's own random token, rendered into every form (``csrf_token``) and into
@@ -22,9 +22,14 @@ CSRF
     Compared in constant time; :func:`rebalance.web.deps.csrf_protect` enforces it.
 
 Login rate limits
-    ``login_max_failures_per_email`` (5) failures for one email, or ``login_max_failures_per_ip`` (20)
-    from one address, within ``login_window_minutes`` (15) → 429 with Retry-After, counted in the
-    database so every process sees them. A success resets the email's count (not the address's).
+    ``login_max_failures_per_email`` (5) failures for one email from one address, or
+    ``login_max_failures_per_ip`` (20) from one address, within ``login_window_minutes`` (15) → 429
+    with Retry-After, counted in the database so every process sees them. An email locked from one
+    address still signs in from another that has not failed (a stranger's guesses do not lock the
+    real user out); a success resets the email's count (not the address's). An attempt is counted
+    before its password is checked, with the email's and the address's attempts held
+    (``repos.logins``): parallel attempts never get past a limit. The client's address is the
+    connection's, or what a trusted proxy forwards (``Settings.trusted_proxies``; ``web/app.py``).
 """
 
 from __future__ import annotations
@@ -34,24 +39,16 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import psycopg
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request, Response
-from sqlalchemy import Engine
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from rebalance.config import Settings
-from rebalance.storage import auth_repo, bookkeeping
-from rebalance.storage.auth_repo import WebSessionPublic
-from rebalance.storage.bookkeeping import Bookkeeping
-from rebalance.storage.page_state import PageState
-from rebalance.storage.schemas import UserPublic
+from rebalance.storage.repos import logins, users, web_sessions
+from rebalance.storage.schemas import UserPublic, WebSessionPublic
 from rebalance.storage.types import utc_now
 
 SESSION_COOKIE = "rebalance_session"
@@ -129,9 +126,6 @@ class SignedIn:
 
     user: UserPublic
     web_session: WebSessionPublic
-    page_state: PageState | None = None
-    """What the patient's pages are made of, read in the same statement as the session when asked for
-    (``with_page_state``: a patient's page, logging a session); else None."""
 
 
 def _is_https(request: Request, settings: Settings) -> bool:
@@ -141,114 +135,51 @@ def _is_https(request: Request, settings: Settings) -> bool:
 def set_cookie(response: Response, request: Request, settings: Settings, name: str, value: str, max_age: int) -> None:
     """Set one of the app's cookies: HttpOnly, SameSite=Lax, Path=/, Secure on https."""
     response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_is_https(request, settings),
+        name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=_is_https(request, settings)
     )
+
+
+def find_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
+    """The request's signed-in user, or None (no cookie, unknown token, expired, inactive user): one query.
+
+    An active session is marked seen, at most once a minute, in ``db``'s unit of work. An expired one is
+    only refused: the row is left to the purge at the next login."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = web_sessions.find_web_session(db, token_hash(token))
+    if found is None:
+        return None
+    web_session, user = found
+    now = utc_now()
+    idle = dt.timedelta(minutes=settings.session_idle_minutes)
+    if web_session.expires_at <= now or web_session.last_seen_at + idle <= now or not user.active:
+        return None
+    if now - web_session.last_seen_at >= TOUCH_EVERY:
+        web_sessions.touch_web_session(db, web_session.id, now)
+    return SignedIn(user, web_session)
 
 
 def start_session(
     db: Session, settings: Settings, request: Request, response: Response, user_id: int
 ) -> WebSessionPublic:
     """Sign a user in: a new token in the cookie, and the browser's previous session (if any) deleted."""
-    previous = getattr(request.state, "signed_in", None)
-    if previous is None:
-        previous = load_session(db, settings, request)
+    previous: SignedIn | None = getattr(request.state, "signed_in", None)
     if previous is not None:
-        auth_repo.end_web_session(db, previous.web_session.id)
+        web_sessions.end_web_session(db, previous.web_session.id)
     now = utc_now()
     lifetime = dt.timedelta(days=settings.session_absolute_days)
     token = new_token()
-    web_session = auth_repo.create_web_session(db, user_id, token_hash(token), new_token(), now, now + lifetime)
+    web_session = web_sessions.create_web_session(db, user_id, token_hash(token), new_token(), now, now + lifetime)
     set_cookie(response, request, settings, SESSION_COOKIE, token, int(lifetime.total_seconds()))
     request.state.signed_in = None  # this request was made signed out; the next one carries the new cookie
     return web_session
 
 
-def load_session(db: Session, settings: Settings, request: Request) -> SignedIn | None:
-    """The request's signed-in user, or None (no cookie, unknown token, expired, inactive user).
-
-    An active session is marked seen (at most once a minute), in ``db``'s unit of work (by the
-    bookkeeping writer for a reading one). An expired one
-    is only refused: the row is left to :func:`log_in`'s purge (of every expired session).
-    """
-    found = find_session(db, settings, request, with_page_state=True)
-    if found is not None and needs_touch(found):
-        writer: Bookkeeping | None = db.info.get(bookkeeping.KEY)
-        if writer is not None:  # a reading unit of work: the writer marks it
-            writer.touch(found.web_session.id, utc_now())
-        else:
-            auth_repo.touch_web_session(db, found.web_session.id, utc_now())
-    return found
-
-
-def find_session(
-    db: Session | Engine, settings: Settings, request: Request, *, with_page_state: bool = False
-) -> SignedIn | None:
-    """:func:`load_session` without marking the session seen: one read, in ``db``'s unit of work or on its
-    own on the reading engine (``db.reading_engine``; the web app's check of every request).
-    ``with_page_state``: the same read also gives the patient's page state (``SignedIn.page_state``)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    hashed = token_hash(token)
-    found: tuple[WebSessionPublic, UserPublic, PageState | None] | None
-    if with_page_state:
-        found = auth_repo.web_session_with_page_state(db, hashed)
-    else:
-        pair = auth_repo.web_session_by_token_hash(db, hashed)
-        found = None if pair is None else (*pair, None)
-    if found is None:
-        return None
-    web_session, user, state = found
-    return SignedIn(user, web_session, state) if _in_force(web_session, user, settings, utc_now()) else None
-
-
-def find_sessions(engine: Engine, settings: Settings, token_hashes: Sequence[str]) -> dict[str, SignedIn]:
-    """:func:`find_session` with the page state for several requests at once (by their tokens' hashes),
-    standing alone on the reading engine: one statement on PostgreSQL (the log writer's). The sessions
-    found and in force, by token hash."""
-    return _in_force_of(auth_repo.web_sessions_with_page_state(engine, token_hashes), settings)
-
-
-async def find_sessions_async(
-    connection: psycopg.AsyncConnection[Any], dialect: Dialect, settings: Settings, token_hashes: Sequence[str]
-) -> dict[str, SignedIn]:
-    """:func:`find_sessions` on PostgreSQL, awaited on ``connection``, an event loop's own (``sign_ins.py``)."""
-    found = await auth_repo.web_sessions_with_page_state_async(connection, dialect, token_hashes)
-    return _in_force_of(found, settings)
-
-
-def _in_force_of(
-    found: Mapping[str, tuple[WebSessionPublic, UserPublic, PageState]], settings: Settings
-) -> dict[str, SignedIn]:
-    now = utc_now()
-    return {
-        hashed: SignedIn(user, web_session, state)
-        for hashed, (web_session, user, state) in found.items()
-        if _in_force(web_session, user, settings, now)
-    }
-
-
-def _in_force(web_session: WebSessionPublic, user: UserPublic, settings: Settings, now: dt.datetime) -> bool:
-    """Not past its end, not idle too long, and its user active."""
-    idle = dt.timedelta(minutes=settings.session_idle_minutes)
-    return web_session.expires_at > now and web_session.last_seen_at + idle > now and user.active
-
-
-def needs_touch(signed_in: SignedIn) -> bool:
-    """Whether the session's activity is to be recorded now (at most once a minute: fewer writes)."""
-    return utc_now() - signed_in.web_session.last_seen_at >= TOUCH_EVERY
-
-
 def end_session(db: Session, response: Response, signed_in: SignedIn | None) -> None:
     """Sign out: delete the session row and the cookie."""
     if signed_in is not None:
-        auth_repo.end_web_session(db, signed_in.web_session.id, signed_in.user.id)
+        web_sessions.end_web_session(db, signed_in.web_session.id, signed_in.user.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -292,7 +223,7 @@ def client_address(request: Request) -> str:
 def retry_after(db: Session, settings: Settings, email: str, ip: str, now: dt.datetime) -> int | None:
     """Seconds until another attempt is allowed, or None when it is allowed now."""
     window = dt.timedelta(minutes=settings.login_window_minutes)
-    failures = auth_repo.login_failures(db, email, ip, now - window)
+    failures = logins.login_failures(db, email, ip, now - window)
     waits = []
     if failures.by_email >= settings.login_max_failures_per_email and failures.oldest_by_email:
         waits.append(failures.oldest_by_email + window - now)
@@ -304,24 +235,25 @@ def retry_after(db: Session, settings: Settings, email: str, ip: str, now: dt.da
 
 
 def log_in(db: Session, settings: Settings, passwords: Passwords, email: str, password: str, ip: str) -> LoginOutcome:
-    """Check a login: rate limit first, then the password (constant time); record and audit the attempt."""
+    """Check a login: the rate limit first, the attempt counted, then the password (constant time).
+
+    Counting is its own short transaction, committed before the password is checked: the check takes a
+    tenth of a second by design, and no lock is held meanwhile (on SQLite, no other request waits)."""
     now = utc_now()
+    logins.hold_login_keys(db, email, ip)
     wait = retry_after(db, settings, email, ip, now)
     if wait is not None:
         return LoginOutcome(retry_after=wait)
-    credentials = auth_repo.credentials_for(db, email)
+    attempt = logins.add_attempt(db, email, ip, now)
+    credentials = users.credentials_for(db, email)
+    db.commit()
     stored = credentials.password_hash if credentials is not None and credentials.active else None
     if not passwords.verify(stored, password) or credentials is None or stored is None:
-        auth_repo.record_login_failure(db, email, ip, now, credentials.id if credentials else None)
+        logins.login_failed(db, email, ip, credentials.id if credentials else None)
         return LoginOutcome()
     if passwords.needs_rehash(stored):
-        auth_repo.set_password_hash(db, credentials.id, passwords.hash(password))
-    auth_repo.record_login(db, credentials.id, email, ip, now)
-    _purge(db, settings, now)
+        users.rehash_password(db, credentials.id, passwords.hash(password))
+    logins.login_succeeded(db, attempt, credentials.id, ip)
+    logins.purge_login_attempts(db, now - dt.timedelta(minutes=settings.login_window_minutes))
+    web_sessions.purge_web_sessions(db, now, now - dt.timedelta(minutes=settings.session_idle_minutes))
     return LoginOutcome(user_id=credentials.id)
-
-
-def _purge(db: Session, settings: Settings, now: dt.datetime) -> None:
-    """Forget what can no longer matter: attempts out of the window, sessions past their expiry."""
-    auth_repo.purge_login_attempts(db, now - dt.timedelta(minutes=settings.login_window_minutes))
-    auth_repo.purge_web_sessions(db, now, now - dt.timedelta(minutes=settings.session_idle_minutes))

@@ -9,7 +9,7 @@ A page route, thin — validate, call the repository as the acting user, render 
 
     @router.get("/clinicians")
     def clinicians_page(request: Request, db: SessionDep, admin: AdminUser) -> HTMLResponse:
-        return render(request, "admin/clinicians.html", {"clinicians": auth_repo.list_clinicians(db, admin.id)})
+        return render(request, "admin/clinicians.html", {"clinicians": users.list_clinicians(db, admin.id)})
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError
-from rebalance.storage import auth_repo, repo
+from rebalance.storage.repos import users
 from rebalance.storage.schemas import UserCreate
 from rebalance.storage.types import Role
-from rebalance.web.deps import AdminUser, SessionDep, UnitOfWorkRoute, WebContextDep
+from rebalance.web.deps import AdminUser, PasswordsDep, RecordId, SessionDep
 from rebalance.web.rendering import render
 
-router = APIRouter(prefix="/admin", include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(prefix="/admin", include_in_schema=False)
 
 NOTICES = {
     "created": "The clinician was created. Give them their email and password.",
@@ -39,7 +40,7 @@ Done = Literal["created", "deactivated", "activated"]
 
 def _page(
     request: Request,
-    db: SessionDep,
+    db: Session,
     admin_id: int,
     *,
     notice: str | None = None,
@@ -48,7 +49,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     context = {
-        "clinicians": auth_repo.list_clinicians(db, admin_id),
+        "clinicians": users.list_clinicians(db, admin_id),
         "notice": notice,
         "form": form or {"email": "", "display_name": ""},
         "problems": problems or {},
@@ -65,7 +66,7 @@ def clinicians_page(request: Request, db: SessionDep, admin: AdminUser, done: Do
 def create_clinician(
     request: Request,
     db: SessionDep,
-    web: WebContextDep,
+    passwords: PasswordsDep,
     admin: AdminUser,
     email: Annotated[str, Form(max_length=320)] = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
@@ -77,13 +78,13 @@ def create_clinician(
         data = UserCreate(email=email, display_name=display_name, role=Role.CLINICIAN)
     except ValidationError as exc:
         problems = {str(e["loc"][0]): _plain(e["msg"]) for e in exc.errors()}
-    password_problem = web.passwords.problem(password, password)
+    password_problem = passwords.problem(password, password)
     if password_problem:
         problems["password"] = password_problem
     if problems:
         return _page(request, db, admin.id, form=form, problems=problems, status_code=422)
     try:
-        repo.create_user(db, admin.id, data.model_copy(update={"password_hash": web.passwords.hash(password)}))
+        users.create_user(db, admin.id, data.model_copy(update={"password_hash": passwords.hash(password)}))
     except ConflictError:
         problems = {"email": "A user with this email already exists."}
         return _page(request, db, admin.id, form=form, problems=problems, status_code=409)
@@ -97,12 +98,12 @@ def _plain(message: str) -> str:
 
 
 @router.post("/clinicians/{user_id}/deactivate")
-def deactivate_clinician(db: SessionDep, admin: AdminUser, user_id: int) -> Response:
-    auth_repo.set_clinician_active(db, admin.id, user_id, active=False)
+def deactivate_clinician(db: SessionDep, admin: AdminUser, user_id: RecordId) -> Response:
+    users.set_clinician_active(db, admin.id, user_id, active=False)
     return RedirectResponse("/admin/clinicians?done=deactivated", status_code=303)
 
 
 @router.post("/clinicians/{user_id}/activate")
-def activate_clinician(db: SessionDep, admin: AdminUser, user_id: int) -> Response:
-    auth_repo.set_clinician_active(db, admin.id, user_id, active=True)
+def activate_clinician(db: SessionDep, admin: AdminUser, user_id: RecordId) -> Response:
+    users.set_clinician_active(db, admin.id, user_id, active=True)
     return RedirectResponse("/admin/clinicians?done=activated", status_code=303)

@@ -5,7 +5,8 @@
                            303 to ``next`` (a path on this site) or the role's start page
     POST /logout           deletes the session; 303 to /login
     GET  /invite/{token}   the patient sets a password (404 page for a used, expired or unknown link)
-    POST /invite/{token}   uses the link once, signs the patient in; 303 to their start page
+    POST /invite/{token}   uses the link once, activates the patient's account and signs them in (their
+                           other sessions end); 303 to their start page
 
 The policy (hashing, sessions, limits) is :mod:`rebalance.web.security`; these routes only call it.
 """
@@ -18,14 +19,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from rebalance.storage import auth_repo
+from rebalance.storage.repos import invitations
+from rebalance.storage.schemas import InvitationPublic
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
-from rebalance.web.deps import OptionalUser, SessionDep, SignedInDep, UnitOfWorkRoute, WebContextDep
+from rebalance.web.deps import OptionalUser, PasswordsDep, SessionDep, SettingsDep, SignedInDep
 from rebalance.web.rendering import render
 from rebalance.web.routes.home import HOME_BY_ROLE
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 
 Email = Annotated[str, Form(max_length=320)]
 Password = Annotated[str, Form(max_length=1024)]  # a bound on what Argon2 is asked to hash
@@ -54,13 +56,14 @@ def login_page(request: Request, user: OptionalUser, next: str | None = None) ->
 def login(
     request: Request,
     db: SessionDep,
-    web: WebContextDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
     email: Email = "",
     password: Password = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     address = security.client_address(request)
-    outcome = security.log_in(db, web.settings, web.passwords, email, password, address)
+    outcome = security.log_in(db, settings, passwords, email, password, address)
     page = {"next": safe_next(next) or "", "email": email}
     if outcome.retry_after is not None:
         minutes = math.ceil(outcome.retry_after / 60)
@@ -71,7 +74,7 @@ def login(
         problem = "The email or the password is not right."
         return render(request, "login.html", {**page, "problem": problem}, status_code=400)
     response = RedirectResponse(safe_next(next) or "/", status_code=303)
-    security.start_session(db, web.settings, request, response, outcome.user_id)
+    security.start_session(db, settings, request, response, outcome.user_id)
     return response
 
 
@@ -84,35 +87,36 @@ def logout(db: SessionDep, session: SignedInDep) -> Response:
 
 def _invitation_page(
     request: Request,
-    web: WebContextDep,
-    invitation: auth_repo.InvitationPublic | None,
+    passwords: security.Passwords,
+    invitation: InvitationPublic | None,
     problem: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    context = {"invitation": invitation, "problem": problem, "min_length": web.passwords.min_length}
+    context = {"invitation": invitation, "problem": problem, "min_length": passwords.min_length}
     return render(request, "invite.html", context, status_code=404 if invitation is None else status_code)
 
 
 @router.get("/invite/{token}")
-def invitation_page(request: Request, db: SessionDep, web: WebContextDep, token: Token) -> Response:
-    return _invitation_page(request, web, auth_repo.open_invitation(db, security.token_hash(token), utc_now()))
+def invitation_page(request: Request, db: SessionDep, passwords: PasswordsDep, token: Token) -> Response:
+    return _invitation_page(request, passwords, invitations.open_invitation(db, security.token_hash(token), utc_now()))
 
 
 @router.post("/invite/{token}")
 def accept_invitation(
     request: Request,
     db: SessionDep,
-    web: WebContextDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
     token: Token,
     password: Password = "",
     password_repeat: Password = "",
 ) -> Response:
     hashed_token = security.token_hash(token)
-    invitation = auth_repo.open_invitation(db, hashed_token, utc_now())
-    problem = web.passwords.problem(password, password_repeat)
+    invitation = invitations.open_invitation(db, hashed_token, utc_now())
+    problem = passwords.problem(password, password_repeat)
     if invitation is None or problem is not None:
-        return _invitation_page(request, web, invitation, problem, status_code=400)
-    user = auth_repo.accept_invitation(db, hashed_token, utc_now(), web.passwords.hash(password))
+        return _invitation_page(request, passwords, invitation, problem, status_code=400)
+    user = invitations.accept_invitation(db, hashed_token, utc_now(), passwords.hash(password))
     response = RedirectResponse(HOME_BY_ROLE[Role.PATIENT], status_code=303)
-    security.start_session(db, web.settings, request, response, user.id)
+    security.start_session(db, settings, request, response, user.id)
     return response

@@ -1,8 +1,4 @@
-"""The start page: where each role lands after signing in.
-
-:data:`HOME_BY_ROLE` is the one place that says it. The clinician and patient start pages are
-placeholders until their pages exist: point the role at its page here, or replace :func:`home`.
-"""
+"""The start page: where each role lands after signing in (:data:`HOME_BY_ROLE` is the one place that says it)."""
 
 from __future__ import annotations
 
@@ -10,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from rebalance.storage.types import Role
-from rebalance.web.deps import CurrentUser, UnitOfWorkRoute
+from rebalance.web.deps import CurrentUser
 from rebalance.web.rendering import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 
 HOME_BY_ROLE: dict[Role, str] = {
     Role.ADMIN: "/admin/clinicians",

@@ -9,20 +9,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from rebalance.web.deps import SessionDep, UnitOfWorkRoute
+from rebalance.web.deps import SessionDep
 from rebalance.web.schemas import Health
 
-router = APIRouter(tags=["system"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["system"])
 logger = logging.getLogger("rebalance.web")
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 def health(db: SessionDep) -> Health | JSONResponse:
-    """Whether the app can serve: the database answers a query.
-
-    Uses the request's own session: a second connection would wait on the write lock the
-    request's first one may hold (SQLite).
-    """
+    """Whether the app can serve: the database answers a query (in the request's own unit of work)."""
     try:
         db.execute(text("SELECT 1"))
     except SQLAlchemyError:

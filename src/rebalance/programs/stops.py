@@ -1,0 +1,101 @@
+"""When a patient's program stops, and when their weekly red-flag check-in is due.
+
+    program_stops(kb, assessment, check_ins)   why the program is stopped now (empty: it is not)
+    check_in_due(latest_checked_on, today)      whether the patient should answer the check-in now
+    CHECK_IN_EVERY_DAYS                         the check-in's period: weekly
+
+The program stops (no exercises, no sessions logged, the handout shows where to go instead) while the
+latest assessment's safety level withholds it, or a check-in since that assessment came out urgent or
+emergency (``safety.withholds_program``; "since" as ``safety.since_assessment`` reads it). A later
+check-in with no warning sign does not undo it; a new assessment does: the clinician has seen the
+person since. The clinician's red-flag alert reads check-ins the same way (``alerts.py``).
+
+The inputs are duck-typed: the stored assessments and check-ins of :mod:`rebalance.storage` fit them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.alerts import CheckInRecord
+from rebalance.reasoning.safety import safety_for_flags, since_assessment, withholds_program
+
+CHECK_IN_EVERY_DAYS = 7
+"""A check-in is due when the last one is more than this many days old, or there is none: weekly
+(rebalance's convention for how often a person at home is asked about warning signs)."""
+
+
+class AssessedRecord(Protocol):
+    """A stored assessment, as far as the stop rule reads it (``storage.schemas.AssessmentPublic`` fits)."""
+
+    @property
+    def assessed_on(self) -> dt.date: ...
+    @property
+    def created_at(self) -> dt.datetime | None: ...
+    @property
+    def analysis(self) -> Mapping[str, Any]: ...
+
+
+class Stop(BaseModel):
+    """Why the program is stopped: a check-in or an assessment with warning signs, and what to do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["check_in", "assessment"]
+    on: dt.date
+    level: Literal["emergency", "urgent"]
+    message: str = Field(description="the library's word: what to do, where to go and how soon")
+    flags: list[str]
+
+
+def program_stops(
+    kb: KnowledgeBase, assessment: AssessedRecord | None, check_ins: Sequence[CheckInRecord]
+) -> list[Stop]:
+    """Why the program is stopped, from the latest assessment and the check-ins (those answered before the
+    assessment do not count; give them all or only the recent ones)."""
+    found = []
+    safety = assessment.analysis["safety"] if assessment is not None else None
+    if assessment is not None and safety is not None and withholds_program(safety["level"]):
+        flags = [flag["message"] for flag in safety.get("flags", [])]
+        found.append(
+            Stop(
+                source="assessment",
+                on=assessment.assessed_on,
+                level=safety["level"],
+                message=safety["message"],
+                flags=flags,
+            )
+        )
+    since = [c for c in check_ins if assessment is None or _after(c, assessment)]
+    stopping = [c for c in since if withholds_program(str(c.level))]
+    if stopping:
+        check_in = stopping[-1]
+        result = safety_for_flags(kb, list(check_in.answers))
+        flags = [flag["message"] for flag in result["flags"]]
+        level = "emergency" if str(check_in.level) == "emergency" else "urgent"
+        found.append(
+            Stop(source="check_in", on=check_in.checked_on, level=level, message=result["message"], flags=flags)
+        )
+    return found
+
+
+def _after(check_in: CheckInRecord, assessment: AssessedRecord) -> bool:
+    return since_assessment(check_in.checked_on, check_in.created_at, assessment.assessed_on, assessment.created_at)
+
+
+def check_in_due(latest_checked_on: dt.date | None, today: dt.date) -> bool:
+    """No check-in yet, or the latest is more than :data:`CHECK_IN_EVERY_DAYS` old."""
+    return latest_checked_on is None or (today - latest_checked_on).days > CHECK_IN_EVERY_DAYS
+
+
+def check_ins_that_count_from(assessed_on: dt.date | None, today: dt.date) -> dt.date | None:
+    """The first day whose check-ins can stop the program or tell whether one is due: the latest
+    assessment's day or a period ago, whichever is earlier (None without an assessment: all of them)."""
+    if assessed_on is None:
+        return None
+    return min(assessed_on, today - dt.timedelta(days=CHECK_IN_EVERY_DAYS))

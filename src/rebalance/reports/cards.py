@@ -1,0 +1,118 @@
+"""What a person reads of an exercise of their program, and of the rule that keeps the pain in check.
+
+    exercise_card(kb, item, seconds)   a program item with everything needed to do it well
+    exercises_for_day(kb, program, weekday)   the cards of the program's exercises on one day of its week
+    exercise_figures(kb, cards)        each exercise's start and end positions, drawn (SVG text)
+    pain_guide(kb)                     the pain-monitoring model in words, with its source
+    short_citation(citation)           "Silbernagel et al. 2007" for a source's full citation
+
+Everything comes from the program document the library built and the knowledge base; nothing here
+decides. The today page, the log page, the printable handout and the JSON API show these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reports.figure import pose_figure
+from rebalance.reports.text import dose_text
+
+
+class ExerciseCard(BaseModel):
+    """One exercise of the program, with everything needed to do it well."""
+
+    model_config = ConfigDict(frozen=True)
+
+    exercise_id: str
+    name: str
+    intent: str
+    side: str = Field(description="right, left or both")
+    extra_set_side: str | None = Field(None, description="one extra set on this (weaker) side")
+    dose: str
+    dosage: dict[str, Any]
+    minutes: float | None = Field(None, description="about how long it takes today")
+    why: str
+    start: str
+    steps: list[str]
+    cues: list[str]
+    mistakes: list[str]
+    equipment: list[str]
+
+
+class Guide(BaseModel):
+    """A rule of thumb from the knowledge base, with its source (shown to the patient)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    source: str = Field(description="short: first author and year")
+    citation: str = Field(description="the source in full")
+
+
+def exercise_card(kb: KnowledgeBase, item: Mapping[str, Any], seconds: float | None = None) -> ExerciseCard:
+    """A program item with the exercise's record (start, steps, cues, mistakes, equipment), and how long
+    it takes on a day (``seconds``, from the program's schedule)."""
+    exercise = kb.exercise.get(item["exercise_id"])
+    equipment = exercise.equipment if exercise else []
+    return ExerciseCard(
+        exercise_id=item["exercise_id"],
+        name=item.get("name") or (exercise.name if exercise else item["exercise_id"]),
+        intent=item.get("intent", ""),
+        side=item.get("side", "both"),
+        extra_set_side=(item.get("extra") or {}).get("side"),
+        dose=dose_text(item["dosage"]),
+        dosage=item["dosage"],
+        minutes=None if seconds is None else round(seconds / 60, 1),
+        why=item.get("why", ""),
+        start=exercise.start if exercise else "",
+        steps=list(exercise.steps) if exercise else [],
+        cues=list(exercise.cues) if exercise else [],
+        mistakes=list(exercise.mistakes) if exercise else [],
+        equipment=[kb.equipment[e].name if e in kb.equipment else e.replace("_", " ") for e in equipment],
+    )
+
+
+def exercises_for_day(kb: KnowledgeBase, program: Mapping[str, Any], weekday: str) -> list[ExerciseCard]:
+    """The program's exercises on its schedule for ``weekday`` (Mon … Sun), in the schedule's order."""
+    day = next((d for d in program.get("schedule", []) if d["day"] == weekday), None)
+    if day is None:
+        return []
+    items = {item["exercise_id"]: item for item in program["items"]}
+    return [
+        exercise_card(kb, items[entry["exercise_id"]], entry.get("seconds"))
+        for entry in day["items"]
+        if entry["exercise_id"] in items
+    ]
+
+
+def exercise_figures(kb: KnowledgeBase, cards: Iterable[ExerciseCard]) -> dict[str, str]:
+    """Each exercise's start and end positions as inline SVG (``reports.figure``: every text escaped), by
+    its id, for those the knowledge base has."""
+    return {
+        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name)
+        for card in cards
+        if card.exercise_id in kb.exercise
+    }
+
+
+def pain_guide(kb: KnowledgeBase) -> Guide:
+    """The pain-monitoring model in words (``criteria.yaml``), and its source."""
+    criterion = kb.criterion["pain_monitoring_acceptable"]
+    source = kb.sources.get(criterion.source or "")
+    citation = source.citation if source else str(criterion.source)
+    return Guide(text=criterion.summary, source=short_citation(citation), citation=citation)
+
+
+def short_citation(citation: str) -> str:
+    """ "Silbernagel KG, Thomee R, … 2007;35(6)…" → "Silbernagel et al. 2007" (the full one stays alongside)."""
+    year = re.search(r"\b(19|20)\d\d\b", citation)
+    first = citation.split(" ", 1)[0].rstrip(",.")
+    if year is None:
+        return citation
+    others = " et al." if "," in citation.split(".", 1)[0] else ""
+    return f"{first}{others} {year[0]}"

@@ -1,0 +1,225 @@
+"""The clinician's assessments: the form (the whole contract, validated inline by the parser the command
+line uses: each problem next to its input), storing it with its analysis and a draft program, the result
+page; and the JSON API (an invalid document is 422 with every problem at its path, nothing stored)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from rebalance.api import analyse_case
+from rebalance.assessment.models import Case
+from rebalance.assessment.parse import parse_document
+from rebalance.errors import InvalidAssessmentError, NotFoundError, Problem
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.minutes import DEFAULT_MINUTES, MINUTES_RANGE, minutes_problem
+from rebalance.reports import analysis_words as words
+from rebalance.storage.repos import assessments, patients, programs
+from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic
+from rebalance.web import assessment_form as af
+from rebalance.web.clinician_schemas import AssessmentCreated
+from rebalance.web.clinician_views import NOTICES, Done, in_request
+from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, TodayDep
+from rebalance.web.forms import FormValues, FormValuesDep
+from rebalance.web.rendering import render
+from rebalance.web.schemas import API_ERRORS
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["clinician"], responses=API_ERRORS)
+
+EXAMPLE = {
+    "schema": "rebalance.assessment/1",
+    "date": "2026-11-20",
+    "client": {"id": "c-017", "age": 42, "sex": "female"},
+    "symptoms": {"pain_now": 6, "duration_weeks": 6, "locations": [{"region": "buttock", "side": "right"}]},
+    "tests": {"fair": {"right": {"positive": True}}},
+}
+AssessmentDocument = Annotated[
+    dict[str, Any],
+    Body(description="an assessment document, contract rebalance.assessment/1", examples=[EXAMPLE]),
+]
+Minutes = Annotated[int, Query(ge=MINUTES_RANGE[0], le=MINUTES_RANGE[1], description="minutes a home session")]
+
+
+# the form
+
+
+def _defaults(kb: KnowledgeBase, patient: PatientPublic, latest: dict[str, Any] | None, today: dt.date) -> FormValues:
+    """A new form: today, 20 minutes, what the patient record says, and the last assessment's client and lifestyle."""
+    values: FormValues = {"date": [today.isoformat()], af.MINUTES: [str(DEFAULT_MINUTES)]}
+    if latest is not None:
+        previous = af.form_values(kb, {k: latest[k] for k in ("client", "lifestyle") if k in latest})
+        values.update({k: v for k, v in previous.items() if k.startswith(("client.", "lifestyle."))})
+    values.setdefault("client.id", [patient.external_ref or ""])
+    if patient.birth_year and not values.get("client.age", [""])[0]:
+        values["client.age"] = [str(today.year - patient.birth_year)]
+    if patient.sex and not values.get("client.sex", [""])[0]:
+        values["client.sex"] = [patient.sex.value]
+    return values
+
+
+def _form_page(
+    request: Request,
+    kb: KnowledgeBase,
+    patient: PatientPublic,
+    values: FormValues,
+    problems: Mapping[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    form = af.build_form(kb, values)
+    problems = problems or {}
+    context = {"patient": patient, "form": form, "values": values, "problems": problems, "slot_id": af.slot_id}
+    context["open_tests"] = {".".join(slot.split(".")[:2]) for slot in problems if slot.startswith("tests.")}
+    return render(request, "clinician/assessment_form.html", context, status_code=status_code)
+
+
+def _validated(kb: KnowledgeBase, values: FormValues) -> tuple[af.Submitted, Case | None, list[Problem]]:
+    submitted = af.to_document(kb, values)
+    problems: list[Problem] = []
+    case = None
+    try:
+        case = parse_document(submitted.document, kb, source="form")
+    except InvalidAssessmentError as exc:
+        problems = list(exc.problems)
+    minutes = minutes_problem(submitted.minutes)
+    if minutes:
+        problems.append(Problem("form", af.MINUTES, minutes))
+    return submitted, case, problems
+
+
+@router.get("/patients/{patient_id}/assessments/new")
+def new_assessment(
+    request: Request, db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, today: TodayDep, patient_id: RecordId
+) -> HTMLResponse:
+    patient = patients.get_patient(db, clinician.id, patient_id)
+    latest = assessments.patient_assessments(db, clinician.id, patient_id)
+    return _form_page(request, kb, patient, _defaults(kb, patient, latest[-1].document if latest else None, today))
+
+
+@router.post("/patients/{patient_id}/assessments/validate")
+def validate_assessment(
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    patient_id: RecordId,
+    values: FormValuesDep,
+) -> HTMLResponse:
+    patients.get_patient(db, clinician.id, patient_id)
+    submitted, _, problems = _validated(kb, values)
+    form = af.build_form(kb, values)
+    context = {"form": form, "problems": af.place(problems, form, submitted), "slot_id": af.slot_id}
+    return render(request, "clinician/_validation.html", context)
+
+
+@router.post("/patients/{patient_id}/assessments")
+def add_assessment(
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    patient_id: RecordId,
+    values: FormValuesDep,
+) -> Response:
+    patient = patients.get_patient(db, clinician.id, patient_id)
+    submitted, case, problems = _validated(kb, values)
+    if problems or case is None:
+        placed = af.place(problems, af.build_form(kb, values), submitted)
+        return _form_page(request, kb, patient, values, placed, status_code=422)
+    analysis = analyse_case(case, kb, int(submitted.minutes)).document
+    data = AssessmentCreate(assessed_on=case.assessment.date, document=submitted.document, analysis=analysis)
+    assessment, _ = assessments.add_assessment_with_draft(db, clinician.id, patient_id, data)
+    return RedirectResponse(f"/assessments/{assessment.id}?done=saved", status_code=303)
+
+
+@router.get("/assessment-form/location-row")
+def location_row(
+    request: Request, kb: KnowledgeDep, clinician: ClinicianUser, index: Annotated[int, Query(ge=0, le=50)] = 0
+) -> HTMLResponse:
+    context = {"row": af.location_row(kb, index), "values": {}, "problems": {}, "slot_id": af.slot_id, "oob": True}
+    return render(request, "clinician/_location_row.html", context)
+
+
+@router.get("/assessment-form/tests/{test_id}/muscle-row")
+def muscle_row(
+    request: Request,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    test_id: str,
+    muscle: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    test = kb.test.get(test_id)
+    if test is None or test.layout != "per_muscle":
+        raise NotFoundError("test", test_id)
+    row = af.muscle_row(kb, test, muscle) if muscle in kb.muscle else None
+    context: dict[str, Any] = {"row": row, "values": {}, "problems": {}, "slot_id": af.slot_id}
+    return render(request, "clinician/_muscle_row.html", context)
+
+
+# the result
+
+
+@router.get("/assessments/{assessment_id}")
+def assessment_page(
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    assessment_id: RecordId,
+    done: Done | None = None,
+) -> HTMLResponse:
+    assessment = assessments.get_assessment(db, clinician.id, assessment_id)
+    patient = patients.get_patient(db, clinician.id, assessment.patient_id)
+    versions = [p for p in programs.program_versions(db, clinician.id, patient.id) if p.assessment_id == assessment.id]
+    analysis = assessment.analysis
+    context = {
+        "patient": patient,
+        "assessment": assessment,
+        "analysis": analysis,
+        "program": versions[-1] if versions else None,
+        "body_map": words.body_map_svg(kb, analysis),
+        "kb": kb,
+        "label": lambda f: words.finding_label(kb, f),
+        "id_label": lambda fid: words.finding_id_label(kb, fid),
+        "cite": lambda sid: words.citation(kb, sid),
+        "notice": NOTICES[done] if done else None,
+    }
+    return render(request, "clinician/assessment.html", context)
+
+
+# the JSON API
+
+
+@api.post("/patients/{patient_id}/assessments", status_code=201)
+def create_assessment(
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    patient_id: RecordId,
+    document: AssessmentDocument,
+    minutes: Minutes = DEFAULT_MINUTES,
+) -> AssessmentCreated:
+    """Validate and analyse an assessment; store it, its analysis and the program as a draft version.
+
+    An invalid document is 422 with every problem at its path (``body.symptoms.pain_now``); nothing is stored.
+    """
+    patients.get_patient(db, clinician.id, patient_id)  # another's patient: 403 before the body is looked at
+    try:
+        case = parse_document(copy.deepcopy(document), kb, source="body")
+    except InvalidAssessmentError as exc:
+        raise in_request(exc, {}) from None
+    analysis = analyse_case(case, kb, minutes).document
+    data = AssessmentCreate(assessed_on=case.assessment.date, document=document, analysis=analysis)
+    assessment, program = assessments.add_assessment_with_draft(db, clinician.id, patient_id, data)
+    return AssessmentCreated(assessment=assessment, program=program)
+
+
+@api.get("/assessments/{assessment_id}")
+def get_assessment(db: SessionDep, clinician: ClinicianUser, assessment_id: RecordId) -> AssessmentPublic:
+    """An assessment: the document as entered and its analysis (contract ``rebalance.analysis/1``)."""
+    return assessments.get_assessment(db, clinician.id, assessment_id)
