@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test lint bench clean services browser figures-png constraints
 
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
+	@# A .venv that is not a working environment (a dangling or looping link, a half-made folder) is made anew.
+	@$(BIN)/python -c '' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,video]" -c constraints.txt
 	touch $(STAMP)
