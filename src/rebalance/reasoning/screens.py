@@ -16,8 +16,7 @@ strengthen.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from rebalance.assessment.models import Case
@@ -26,18 +25,12 @@ from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Sc
 from rebalance.knowledge.words import join
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
 from rebalance.reasoning.patterns import findings_words, tidy
+from rebalance.reasoning.rules import OPS
 
 SIDES = ("left", "right")
 BOTH = frozenset(SIDES)
 MUSCLE_KINDS = ("tight", "weak", "asymmetry", "ratio", "posture", "movement")
 MAY_BE_CONSEQUENCE = "may be a consequence of this rather than its cause"
-OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "lt": operator.lt,
-    "le": operator.le,
-    "eq": operator.eq,
-}
 
 
 def screens(kb: KnowledgeBase) -> list[tuple[Pattern, Screen, Referral]]:
