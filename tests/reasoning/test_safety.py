@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -228,6 +229,12 @@ def test_the_weekly_check_in_asks_only_what_can_change() -> None:
     assert {"progressive_weakness", "bilateral_leg_symptoms", "night_pain", "unexplained_weight_loss"} <= asked
     question = next(q["question"] for q in check_in_questions(kb) if q["id"] == "bilateral_leg_symptoms")
     assert "newly" in question or "worse" in question
+    questions = {q["id"]: q["question"] for q in check_in_questions(kb)}
+    for flag in ("significant_trauma", "minor_trauma", "immunosuppression"):
+        assert questions[flag].startswith("Since your last check-in"), flag
+    assert not [q for q in questions.values() if q.startswith("Did the pain start")]
+    # asked of everyone, so in words that fit every body
+    assert not [q for q in questions.values() if re.search(r"erection|ejaculat|vagina|period", q, re.I)]
 
 
 @pytest.mark.parametrize(

@@ -650,6 +650,11 @@ class RedFlag(Model):
     lifetime: bool = Field(
         False, description="a fact of the person's history: asked at assessment, not in the weekly check-in"
     )
+    check_in: str | None = Field(
+        None,
+        description="the weekly check-in's question where the assessment's asks how the pain began: what can have"
+        " happened since the last check-in",
+    )
     program_advice: bool = Field(
         False, description="advice on running the program: left out when the program is withheld"
     )

@@ -186,9 +186,10 @@ def check_in_questions(kb: KnowledgeBase) -> list[dict[str, str]]:
     """The weekly red-flag check-in: every flag a person can answer themselves that can change from one
     week to the next, in plain words. A fact of their history (a past cancer, injected drugs, long-term
     steroids, osteoporosis) is weighed at the assessment with age and the other flags, not asked weekly:
-    answered yes every week it would stop the program for good."""
+    answered yes every week it would stop the program for good. A flag whose question asks how the pain
+    began is asked as what has happened since the last check-in (``check_in``)."""
     return [
-        {"id": f.id, "question": f.question, "category": f.category}
+        {"id": f.id, "question": f.check_in or f.question, "category": f.category}
         for f in kb.red_flags.values()
         if (not f.derived or f.id == "bilateral_leg_symptoms") and not f.lifetime
     ]
