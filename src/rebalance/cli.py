@@ -288,7 +288,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rebalance.reports.clinician_report import case_report, report_pdf
 
     from rebalance.api import analyse_case, validate_file
-    from rebalance.programs.logs import read_logs
 
     out = Path(args.out)
     paper.check_writable(out)
@@ -297,8 +296,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for case_path in args.cases:
         case = validate_file(case_path, kb)
         series.append((case, analyse_case(case, kb, args.minutes).document))
-    logs = read_logs(Path(args.logs)) if args.logs else None
-    paper.write_file(report_pdf(case_report(kb, series, logs, dt.date.today())), out)
+    paper.write_file(report_pdf(case_report(kb, series, dt.date.today())), out)
     print(f"{out}: the clinician's report")
     return EXIT_OK
 
@@ -433,7 +431,6 @@ def _paper_parsers(sub: Any) -> None:
     r = sub.add_parser("report", help="the clinician's report as a PDF (A4): the latest assessment, charts over all")
     r.add_argument("cases", nargs="+", help="assessment files of one client, any order (the latest is reported)")
     r.add_argument("-o", dest="out", required=True, metavar="FILE.pdf", help="where to write the PDF")
-    r.add_argument("--logs", help="session logs, for pain during exercise and adherence in the charts")
     r.add_argument("--minutes", type=_minutes, default=DEFAULT_MINUTES, help=minutes_help)
     r.set_defaults(func=_cmd_report)
 
