@@ -284,10 +284,9 @@ def _cmd_handout(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from rebalance.api import analyse_case, validate_file
     from rebalance.reports import paper
     from rebalance.reports.clinician_report import case_report, report_pdf
-
-    from rebalance.api import analyse_case, validate_file
 
     out = Path(args.out)
     paper.check_writable(out)

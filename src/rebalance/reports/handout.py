@@ -2,6 +2,8 @@
 
     handout(kb, program, patient_name, issued_on=..., today=..., clinic=..., version=..., status=..., stops=...)
                                 one program version (its document), arranged for paper
+    version_handout(kb, record, patient_name, stops, clinic, today)   a stored version's (the web app's)
+    case_handout(kb, analysis, patient_name, clinic, today)    an analysis document's (``rebalance handout``)
     handout_pdf(sheet)          the same page as a PDF (``reports.paper``: WeasyPrint, A4)
     reassessment(program, today) when the clinician means to reassess: never a day already past
 
@@ -11,8 +13,9 @@ the program's phases and everyday habits, when the clinician means to reassess, 
 that mean stopping and getting help, with where to go (the knowledge base's red flags a person can
 notice themselves: those of the weekly check-in), and whom to call: the clinic's name and phone
 (``Clinic``, from the settings ``REBALANCE_CLINIC_NAME`` and ``REBALANCE_CLINIC_PHONE``; without them the
-page leaves a line to write them in). Dates are written as on a letter ("Monday 14 December 2026"). Everything comes from the program document the library
-built and the knowledge base; nothing here decides. The web app renders it (``web/templates/handout.html``).
+page leaves a line to write them in). Dates are written as on a letter ("Monday 14 December 2026").
+Everything comes from the program document the library built and the knowledge base; nothing here
+decides. The web app renders it (``web/templates/handout.html``); ``handout_pdf`` prints the same template.
 
 While the program is stopped (a red flag at the latest assessment, or a check-in since it:
 ``programs.stops.program_stops``), the handout shows why and where to go, and no exercises. A version
@@ -25,8 +28,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Protocol
 
+from rebalance.config import Settings
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import long_date
 from rebalance.programs.build import PAIN_RULE
@@ -55,6 +60,25 @@ class Clinic:
     def of(cls, name: str | None, phone: str | None) -> Clinic | None:
         """The clinic, or None when neither its name nor its phone is known."""
         return cls(name, phone) if name or phone else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Clinic | None:
+        return cls.of(settings.clinic_name, settings.clinic_phone)
+
+
+class ProgramRecord(Protocol):
+    """A stored program version, as far as the handout reads it (``storage.schemas.ProgramPublic`` fits)."""
+
+    @property
+    def document(self) -> dict[str, Any]: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def status(self) -> Enum: ...
+    @property
+    def approved_at(self) -> dt.datetime | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +171,16 @@ def handout(
         phases=[{key: str(value) for key, value in phase.items()} for phase in document.get("phases", [])],
         habits=[habit["advice"] for habit in document.get("habits", []) if habit.get("advice")],
     )
+
+
+def version_handout(
+    kb: KnowledgeBase, program: ProgramRecord, patient_name: str, stops: Sequence[Stop], clinic: Clinic | None,
+    today: dt.date,
+) -> Handout:  # fmt: skip
+    """The handout of a stored program version (the web app's), issued when it was approved, else made."""
+    issued_on = (program.approved_at or program.created_at).date()
+    return handout(kb, program.document, patient_name, issued_on=issued_on, today=today, clinic=clinic,
+                   version=program.version, status=str(program.status.value), stops=stops)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from rebalance.reports.paper import PAGES, STATIC_DIR
+from rebalance.reports.paper import PAGES
 from rebalance.web import security
-
-__all__ = ["STATIC_DIR", "render"]
 
 
 def _page_context(request: Request) -> dict[str, Any]:
