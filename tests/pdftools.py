@@ -30,8 +30,8 @@ def pages(pdf: Path, folder: Path, dpi: int = 30) -> list[Path]:
 
 
 def text(pdf: Path) -> str:
-    """The PDF's words, in reading order, spaces and line ends as one space."""
-    out = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    """The PDF's words in the order they were drawn (a table cell's lines together), any white space as one space."""
+    out = subprocess.run([PDFTOTEXT, "-raw", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     return re.sub(r"\s+", " ", out)
 
 
