@@ -216,7 +216,7 @@ def reassessment(document: Mapping[str, Any], today: dt.date) -> dt.date | None:
 
 def handout_pdf(sheet: Handout) -> bytes:
     """The handout as a PDF: the web page's template and stylesheet, laid out for A4."""
-    return paper.pdf(paper.render_page("handout.html", {"h": sheet, "back": None}), ["handout.css"])
+    return paper.pdf(paper.render_page("handout.html", {"h": sheet, "back": None, "pdf": None}), ["handout.css"])
 
 
 def _name(item: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 def _answer(request: Request, sheet: Handout, back: str) -> Response:
     if request.url.path.endswith(".pdf"):
         return _pdf(handout_pdf(sheet), "home-program.pdf")
-    return render(request, "handout.html", {"h": sheet, "back": back, "layout": "base.html"})
+    return render(request, "handout.html", {"h": sheet, "back": back, "pdf": f"{request.url.path}.pdf"})
 
 
 def _pdf(data: bytes, name: str) -> Response:
