@@ -59,6 +59,7 @@ bench: install services
 	$(BIN)/python -m bench.bench_knowledge
 	$(BIN)/python -m bench.bench_analysis
 	$(BIN)/python -m bench.bench_program
+	$(BIN)/python -m bench.bench_handout
 	$(BIN)/python -m bench.bench_patient_list
 	$(BIN)/python -m bench.bench_web_load
 

@@ -2,23 +2,26 @@
 
     PAGES                     the Jinja2 environment of ``web/templates`` (the web app renders with it too)
     render_page(name, ctx)    a template laid out for paper: it extends ``print.html`` instead of ``base.html``
-    pdf(html, stylesheets)    the PDF's bytes, by WeasyPrint, with the stylesheets of ``web/static`` named
+    pdf(page, stylesheets)    the PDF's bytes, by WeasyPrint, with the stylesheets of ``web/static`` named
+    svg_image(svg, alt)       a drawing as an image for paper (WeasyPrint draws it without styling it as HTML)
     write_file(data, path)    write it whole or not at all
     check_writable(path)      refuse, before any work, a path that cannot take the file
 
 One template serves the screen and paper: a page template extends ``layout`` (``base.html`` on the web,
 ``print.html`` here), and its stylesheet's ``@media print`` rules lay it out for A4. WeasyPrint reads
-nothing from outside: the figures and charts are inline SVG, and any URL a page names is refused.
+nothing from outside: the figures and charts are in the page (inline SVG or data URIs), any other URL refused.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import jinja2
 
@@ -45,20 +48,24 @@ def render_page(name: str, context: Mapping[str, Any]) -> str:
     return PAGES.get_template(name).render({**context, "layout": "print.html"})
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
-    raise ValueError(f"a printed page reads nothing from outside ({url})")
-
-
-def pdf(html: str, stylesheets: Sequence[str]) -> bytes:
+def pdf(page: str, stylesheets: Sequence[str]) -> bytes:
     """The page as a PDF; ``stylesheets`` are files of ``web/static`` (their ``@media print`` rules apply)."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
         raise RebalanceError(f"{PDF_HINT} ({exc})") from None
+
+    # the page's own data: URIs (its figures), nothing from outside: no file, no network
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     sheets = [weasyprint.CSS(filename=str(STATIC_DIR / name)) for name in stylesheets]
-    document = weasyprint.HTML(string=html, url_fetcher=_refuse)
-    data: bytes = document.write_pdf(stylesheets=sheets)
+    data: bytes = weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf(stylesheets=sheets)
     return data
+
+
+def svg_image(svg: str, alt: str) -> str:
+    """An SVG drawing as an ``<img>`` of it (a data URI), ``alt`` escaped: on paper, drawn without HTML styling."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}">'
 
 
 def check_writable(path: Path) -> None:
