@@ -12,6 +12,7 @@ the charts. Every name comes from the phrase builder (``knowledge.words``): no i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -178,6 +179,10 @@ def case_report(kb: KnowledgeBase, cases: Sequence[tuple[Case, dict[str, Any]]],
 
 
 def report_pdf(report: Report) -> bytes:
-    """The report as a PDF (A4)."""
-    html = paper.render_page("clinician/report.html", {"r": report})
-    return paper.pdf(html, ["report.css"])
+    """The report as a PDF (A4); the body map and the charts go in as images of their SVG (``paper.svg_image``)."""
+    printed = dataclasses.replace(
+        report,
+        body_map=paper.svg_image(report.body_map, "Tight and weak muscles"),
+        charts=[Chart(chart.title, paper.svg_image(chart.svg, chart.title)) for chart in report.charts],
+    )
+    return paper.pdf(paper.render_page("clinician/report.html", {"r": printed}), ["report.css"])
