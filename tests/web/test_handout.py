@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import citation
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
@@ -50,7 +51,7 @@ def test_the_clinicians_handout_holds_the_whole_program(
         assert all(step in text for step in exercise.steps)
         source = item["dosage"].get("source")
         if source:
-            assert f"dose: {short_citation(kb.sources[source].citation)}" in text
+            assert f"dose: {citation(kb, source)}" in text
     assert PAIN_RULE in text
     guide = kb.criterion["pain_monitoring_acceptable"]
     assert short_citation(kb.sources[str(guide.source)].citation) in text

@@ -33,13 +33,13 @@ from typing import Any, Protocol
 
 from rebalance.config import Settings
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.words import long_date
+from rebalance.knowledge.words import citation, long_date
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import Stop, program_stops
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports import paper
-from rebalance.reports.cards import ExerciseCard, Guide, exercise_card, exercise_figures, pain_guide, short_citation
+from rebalance.reports.cards import ExerciseCard, Guide, exercise_card, exercise_figures, pain_guide
 
 STATUS_NOTES = {
     "draft": "Draft: not approved yet. Do not hand this version out.",
@@ -240,8 +240,6 @@ def warning_signs(kb: KnowledgeBase) -> list[WarningSign]:
 
 
 def _dose_source(kb: KnowledgeBase, item: Mapping[str, Any]) -> str | None:
+    """The dose's source as a sentence cites it ("ACSM 2021", ``knowledge.words.citation``), if it has one."""
     source_id = (item.get("dosage") or {}).get("source")
-    if not source_id:
-        return None
-    source = kb.sources.get(source_id)
-    return short_citation(source.citation) if source else str(source_id)
+    return citation(kb, str(source_id)) if source_id else None
