@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean services browser figures-png constraints
+.PHONY: install run test lint bench clean services browser figures-png pdf-tools constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	@# A .venv that is not a working environment (a dangling or looping link, a half-made folder) is made anew.
@@ -44,7 +44,14 @@ figures-png:
 	@test -x $(RSVG) || { echo "installing Debian's librsvg2-bin (rsvg-convert) for the figures' PNGs"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin >/dev/null; }
 
-test: lint services browser figures-png
+# The PDF tests (tests/reports/test_paper.py) turn pages into PNGs and text with Debian's poppler-utils
+# (pdftoppm, pdftotext). WeasyPrint itself needs Debian's Pango, which the machine images ship.
+PDFTOPPM := /usr/bin/pdftoppm
+pdf-tools:
+	@test -x $(PDFTOPPM) || { echo "installing Debian's poppler-utils (pdftoppm, pdftotext) for the PDF tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+
+test: lint services browser figures-png pdf-tools
 	$(BIN)/pytest -q
 
 # The benchmarks print their figures (bench/README.md); each a module of bench/, run from the checkout.
@@ -52,6 +59,7 @@ bench: install services
 	$(BIN)/python -m bench.bench_knowledge
 	$(BIN)/python -m bench.bench_analysis
 	$(BIN)/python -m bench.bench_program
+	$(BIN)/python -m bench.bench_handout
 	$(BIN)/python -m bench.bench_patient_list
 	$(BIN)/python -m bench.bench_web_load
 

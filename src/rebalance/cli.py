@@ -245,6 +245,77 @@ def _writable_folder(folder: Path) -> None:
         raise InvalidInputError([Problem(str(folder), "", f"cannot write there: {exc.strerror}")]) from None
 
 
+def _analysis_of(path: str, kb: KnowledgeBase, minutes: int) -> dict[str, Any]:
+    """An analysis document (``assess --json``: its program as it was built) or an assessment file, analysed."""
+    from rebalance.api import analyse_file
+
+    if path.endswith(".json") and '"rebalance.analysis/1"' in _head(path):
+        return _load_json(path)
+    return analyse_file(Path(path), kb, minutes=minutes)
+
+
+def _head(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(200)
+    except OSError:
+        return ""  # the assessment reader says why
+
+
+def _cmd_handout(args: argparse.Namespace) -> int:
+    from rebalance.config import Settings
+    from rebalance.reports import paper
+    from rebalance.reports.handout import Clinic, case_handout, handout_pdf
+
+    out = Path(args.out)
+    paper.check_writable(out)
+    kb = _kb(args)
+    doc = _analysis_of(args.case, kb, args.minutes)
+    settings = Settings()
+    clinic = Clinic.of(args.clinic_name or settings.clinic_name, args.clinic_phone or settings.clinic_phone)
+    if clinic is None:
+        print("rebalance: no clinic name or phone (--clinic-name, --clinic-phone or REBALANCE_CLINIC_NAME, "
+              "REBALANCE_CLINIC_PHONE): the handout leaves a line to write them in", file=sys.stderr)  # fmt: skip
+    name = args.patient if args.patient is not None else str(doc.get("client_id") or "")
+    sheet = case_handout(kb, doc, name, clinic, dt.date.today())
+    paper.write_file(handout_pdf(sheet), out)
+    print(f"{out}: the home program{' (stopped: where to go instead)' if sheet.stops else ''}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rebalance.api import analyse_case, validate_file
+    from rebalance.reports import paper
+    from rebalance.reports.clinician_report import case_report, report_pdf
+
+    out = Path(args.out)
+    paper.check_writable(out)
+    kb = _kb(args)
+    series = []
+    for case_path in args.cases:
+        case = validate_file(case_path, kb)
+        series.append((case, analyse_case(case, kb, args.minutes).document))
+    paper.write_file(report_pdf(case_report(kb, series, dt.date.today())), out)
+    print(f"{out}: the clinician's report")
+    return EXIT_OK
+
+
+def _clinic_phone(text: str) -> str:
+    import re
+
+    from rebalance.config import PHONE_PATTERN
+
+    if not re.fullmatch(PHONE_PATTERN, text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a phone number (digits, spaces, + - ( ) .), got {text!r}")
+    return text.strip()
+
+
+def _clinic_name(text: str) -> str:
+    if not text.strip() or len(text) > 120:
+        raise argparse.ArgumentTypeError("expected the clinic's name, 1 to 120 characters")
+    return text.strip()
+
+
 MAX_WORKERS = 64
 
 
@@ -343,6 +414,26 @@ def _video_parser(sub: Any) -> None:
     vd.set_defaults(func=_cmd_video)
 
 
+def _paper_parsers(sub: Any) -> None:
+    """``rebalance handout`` and ``rebalance report``: the PDFs."""
+    low, high = MINUTES_RANGE
+    minutes_help = f"minutes a session for an assessment's program, {low} to {high} (default {DEFAULT_MINUTES})"
+    h = sub.add_parser("handout", help="the patient's home program as a PDF (A4), from an assessment")
+    h.add_argument("case", help="assessment file (YAML or JSON), or an analysis document (rebalance assess --json)")
+    h.add_argument("-o", dest="out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    h.add_argument("--minutes", type=_minutes, default=DEFAULT_MINUTES, help=minutes_help)
+    h.add_argument("--patient", help="the name printed on it (default: the assessment's client id)")
+    h.add_argument("--clinic-name", type=_clinic_name, help="whom to call (default: REBALANCE_CLINIC_NAME)")
+    h.add_argument("--clinic-phone", type=_clinic_phone, help="their phone (default: REBALANCE_CLINIC_PHONE)")
+    h.set_defaults(func=_cmd_handout)
+
+    r = sub.add_parser("report", help="the clinician's report as a PDF (A4): the latest assessment, charts over all")
+    r.add_argument("cases", nargs="+", help="assessment files of one client, any order (the latest is reported)")
+    r.add_argument("-o", dest="out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    r.add_argument("--minutes", type=_minutes, default=DEFAULT_MINUTES, help=minutes_help)
+    r.set_defaults(func=_cmd_report)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rebalance",
@@ -386,6 +477,8 @@ def _parser() -> argparse.ArgumentParser:
     fg.add_argument("folder", help="where to write <exercise>.svg and contact-sheet.svg (made if need be)")
     fg.add_argument("--png", action="store_true", help="also write PNGs (needs Debian's rsvg-convert)")
     fg.set_defaults(func=_cmd_figures)
+
+    _paper_parsers(sub)
 
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")

@@ -14,6 +14,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./rebalance.db"
+PHONE_PATTERN = r"^\+?[0-9(][0-9 ().-]{4,30}$"
+"""A phone number as people write it: digits, spaces, + - ( ) and dots."""
 
 
 class Settings(BaseSettings):
@@ -114,6 +116,19 @@ class Settings(BaseSettings):
         1_048_576,
         ge=1024,
         description="The largest request body the app reads, in bytes; a larger one gets 413 (default 1 MiB).",
+    )
+
+    # the clinic, on what patients take home (the handout: whom to call)
+    clinic_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="The clinic's name, printed on every handout as whom to call. Default: none (a line to fill in).",
+    )
+    clinic_phone: str | None = Field(
+        default=None,
+        pattern=PHONE_PATTERN,
+        description="The clinic's phone number, printed beside its name on every handout (digits, spaces, + - ( ) .).",
     )
 
     # many videos at once (rebalance video DIR)

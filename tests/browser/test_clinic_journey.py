@@ -385,6 +385,7 @@ def she_swaps_an_exercise_approves_and_publishes(desktop: Page, shot: Shot, stor
     expect(desktop.get_by_role("heading", name="Home exercise program")).to_be_visible()
     expect(desktop.locator("section.exercise h3")).to_have_count(len(story.items))
     expect(desktop.get_by_role("heading", name="Stop the exercises and get help")).to_be_visible()
+    _the_page_downloads_as_a_pdf(desktop)
     shot(desktop, "program-handout")
     desktop.emulate_media(media="print")  # as printed: the site's header and the hints gone
     expect(desktop.locator(".site-header")).to_be_hidden()
@@ -397,6 +398,12 @@ def she_swaps_an_exercise_approves_and_publishes(desktop: Page, shot: Shot, stor
     row = desktop.locator("ul.patient-list > li", has_text=PATIENT_NAME)
     expect(row).to_contain_text("version 2")
     expect(row.locator(".badge")).to_have_text("clear")
+
+
+def _the_page_downloads_as_a_pdf(page: Page) -> None:
+    link = page.get_by_role("link", name="download it as a PDF")  # the same page as a PDF
+    answer = page.request.get(str(link.get_attribute("href")))
+    assert answer.ok and answer.headers["content-type"] == "application/pdf" and answer.body().startswith(b"%PDF-")
 
 
 def she_signs_out(desktop: Page, shot: Shot) -> None:

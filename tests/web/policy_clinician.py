@@ -87,6 +87,8 @@ CLINICIAN_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{PROGRAM}/approve"): Rule(OWN_CLINICIAN, ok={303, 409}),
     ("POST", f"{PROGRAM}/publish"): Rule(OWN_CLINICIAN, ok={303}),
     ("GET", f"{PROGRAM}/handout"): Rule(OWN_CLINICIAN),
+    ("GET", f"{PROGRAM}/handout.pdf"): Rule(OWN_CLINICIAN),
+    ("GET", "/assessments/{assessment_id}/report.pdf"): Rule(OWN_CLINICIAN),
     # the JSON API
     ("GET", "/api/patients"): Rule(CLINICIANS),
     ("POST", "/api/patients"): Rule(CLINICIANS, ok={201}, json=new_patient),

@@ -60,6 +60,7 @@ PATIENT_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/learn"): Rule(PATIENTS),
     ("GET", "/learn/{topic}"): Rule(PATIENTS),
     ("GET", "/handout"): Rule(PATIENTS),
+    ("GET", "/handout.pdf"): Rule(PATIENTS),
     # JSON
     ("GET", "/api/me/program"): Rule(PATIENTS),
     ("GET", "/api/me/today"): Rule(PATIENTS),

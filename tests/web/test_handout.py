@@ -8,17 +8,21 @@ published one says so; while the program is stopped, the stop and no exercise.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import citation
 from rebalance.programs.build import PAIN_RULE
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports.cards import short_citation
 from rebalance.reports.text import dose_text
 from rebalance.storage.types import ProgramStatus, SafetyLevel
+from tests.pdftools import id_tokens, needs_poppler
+from tests.pdftools import text as pdf_text
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story
@@ -47,7 +51,7 @@ def test_the_clinicians_handout_holds_the_whole_program(
         assert all(step in text for step in exercise.steps)
         source = item["dosage"].get("source")
         if source:
-            assert f"dose: {short_citation(kb.sources[source].citation)}" in text
+            assert f"dose: {citation(kb, source)}" in text
     assert PAIN_RULE in text
     guide = kb.criterion["pain_monitoring_acceptable"]
     assert short_citation(kb.sources[str(guide.source)].citation) in text
@@ -112,3 +116,51 @@ def test_a_patient_without_a_published_program_is_sent_to_today(client: TestClie
     assert sign_in(client, email("a1")).status_code == 303
     page = client.get("/handout", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/today"
+
+
+def _pdf_words(data: bytes, tmp_path: Path) -> str:
+    assert data.startswith(b"%PDF-")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(data)
+    return pdf_text(pdf)
+
+
+def _with_clinic(app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"clinic_name": "Northside Physio", "clinic_phone": "0161 496 0000"}
+    )
+
+
+@needs_poppler
+def test_the_handout_downloads_as_a_pdf_with_the_clinic_to_call(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story, tmp_path: Path
+) -> None:
+    _with_clinic(app)
+    for who, path in (("anna", f"/programs/{story.program.id}/handout"), ("a1", "/handout")):
+        assert sign_in(client, email(who)).status_code == 303
+        assert f'href="{path}.pdf"' in client.get(path).text  # the page offers it
+        answer = client.get(f"{path}.pdf")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        assert answer.headers["content-disposition"] == "attachment; filename=home-program.pdf"
+        words = _pdf_words(answer.content, tmp_path)
+        assert "Northside Physio" in words and "0161 496 0000" in words and "Patient A1" in words
+        assert all(item["name"] in words for item in story.document["items"]), who
+        assert id_tokens(words) == [], who
+        client.cookies.clear()
+
+
+@needs_poppler
+def test_the_clinicians_report_downloads_as_a_pdf(
+    client: TestClient, cast: Cast, story: Story, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    assert sign_in(client, email("anna")).status_code == 303
+    path = f"/assessments/{story.assessment.id}/report.pdf"
+    assert f'href="{path}"' in client.get(f"/assessments/{story.assessment.id}").text
+    answer = client.get(path)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    words = _pdf_words(answer.content, tmp_path)
+    assert "Assessment report" in words and "Patient A1" in words and id_tokens(words) == []
+    assert all(item["name"] in words for item in story.document["items"])
+    client.cookies.clear()
+    assert sign_in(client, email("ben")).status_code == 303  # another clinician
+    assert client.get(path).status_code in (403, 404)

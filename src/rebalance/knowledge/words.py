@@ -131,6 +131,11 @@ def date_words(iso: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def long_date(day: dt.date) -> str:
+    """A date as people write it on a letter: "Monday 14 December 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def split_finding(finding_id: str) -> tuple[str, str, str | None]:
     """``tight:piriformis:right`` -> ("tight", "piriformis", "right")."""
     kind, _, rest = finding_id.partition(":")

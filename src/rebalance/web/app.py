@@ -28,12 +28,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rebalance.config import Settings
 from rebalance.knowledge.loader import default
+from rebalance.reports.paper import STATIC_DIR
 from rebalance.storage.db import make_engine, make_session_factory
 from rebalance.storage.migrate import upgrade
 from rebalance.web.deps import csrf_protect
 from rebalance.web.errors import register_error_handlers
 from rebalance.web.middleware import RequestLimitsMiddleware, SecurityHeadersMiddleware, UnhandledErrorMiddleware
-from rebalance.web.rendering import STATIC_DIR
 from rebalance.web.routes import ROUTERS
 from rebalance.web.security import Passwords
 

@@ -7,26 +7,21 @@ Every template gets, besides its own context:
                   (``base.html`` also sends it on every HTMX request, in ``hx-headers``)
     request       the request
 
-Templates extend ``base.html`` and fill ``{% block title %}`` and ``{% block content %}``. Undefined
-variables are errors (StrictUndefined): pass everything a template uses.
+Templates extend ``base.html`` (those printed extend ``layout``: ``print.html`` on paper, see ``reports.paper``)
+and fill ``{% block title %}`` and ``{% block content %}``. Undefined variables are errors: pass all a template uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from rebalance.reports.paper import PAGES
 from rebalance.web import security
-
-WEB_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -37,14 +32,7 @@ def _page_context(request: Request) -> dict[str, Any]:
     }
 
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates = Jinja2Templates(env=_env, context_processors=[_page_context])
+templates = Jinja2Templates(env=PAGES, context_processors=[_page_context])  # the pages printed use them too
 
 
 def render(

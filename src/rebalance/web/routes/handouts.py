@@ -1,51 +1,68 @@
-"""The printable home program (``reports/handout.py``, ``templates/handout.html``): any version for the
-clinician, the published one for the patient; while the program is stopped, why and where to go instead."""
+"""The printable home program (``reports/handout.py``, ``templates/handout.html``), as a page or at ``….pdf`` a PDF:
+any version for the clinician, the published one for the patient; while the program is stopped, why and where to
+go. The clinician's report of an assessment as a PDF (``reports/clinician_report.py``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.stops import Stop, program_stops
-from rebalance.reports.handout import Handout, handout
-from rebalance.storage.repos import assessments, check_ins, patients, programs
-from rebalance.storage.schemas import ProgramPublic
-from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep
+from rebalance.programs.stops import program_stops
+from rebalance.reports.clinician_report import clinician_report, report_pdf
+from rebalance.reports.handout import Clinic, Handout, handout_pdf, version_handout
+from rebalance.storage.repos import assessments, check_ins, patients, programs, session_logs
+from rebalance.web.clinician_views import series_for
+from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, SettingsDep, TodayDep
 from rebalance.web.patient_views import PatientDep, stops
 from rebalance.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _sheet(kb: KnowledgeBase, program: ProgramPublic, name: str, stopped: list[Stop]) -> Handout:
-    issued_on = (program.approved_at or program.created_at).date()
-    status = program.status.value
-    return handout(
-        kb, program.document, name, issued_on=issued_on, version=program.version, status=status, stops=stopped
-    )
+def _answer(request: Request, sheet: Handout, back: str) -> Response:
+    if request.url.path.endswith(".pdf"):
+        return _pdf(handout_pdf(sheet), "home-program.pdf")
+    return render(request, "handout.html", {"h": sheet, "back": back, "pdf": f"{request.url.path}.pdf"})
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, media_type="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @router.get("/programs/{program_id}/handout")
+@router.get("/programs/{program_id}/handout.pdf")
 def program_handout(
-    request: Request, db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, program_id: RecordId
-) -> HTMLResponse:
-    """The version as a printable home program; while the patient's program is stopped (their latest
-    assessment, or a check-in since it), why and where to go instead of the exercises."""
+    request: Request, db: SessionDep, kb: KnowledgeDep, settings: SettingsDep, today: TodayDep,
+    clinician: ClinicianUser, program_id: RecordId,
+) -> Response:  # fmt: skip
+    """The version to print; while the patient's program is stopped (``program_stops``), why and where to go."""
     program = programs.get_program(db, clinician.id, program_id)
     patient = patients.get_patient(db, clinician.id, program.patient_id)
     assessment = assessments.latest_assessment(db, clinician.id, patient.id)
     since = None if assessment is None else assessment.assessed_on  # earlier check-ins do not count
     stopped = program_stops(kb, assessment, check_ins.check_ins_for_patient(db, clinician.id, patient.id, start=since))
-    sheet = _sheet(kb, program, patient.display_name, stopped)
-    return render(request, "handout.html", {"h": sheet, "back": f"/programs/{program.id}"})
+    sheet = version_handout(kb, program, patient.display_name, stopped, Clinic.from_settings(settings), today)
+    return _answer(request, sheet, f"/programs/{program.id}")
 
 
 @router.get("/handout")
-def my_handout(request: Request, me: PatientDep) -> Response:
+@router.get("/handout.pdf")
+def my_handout(request: Request, me: PatientDep, settings: SettingsDep) -> Response:
     """The published program to print; while it is stopped, why and where to go instead of the exercises."""
-    program = me.program
-    if program is None:
+    if me.program is None:
         return RedirectResponse("/today", status_code=303)  # "your program is on its way"
-    sheet = _sheet(me.kb, program, me.user.display_name, stops(me))
-    return render(request, "handout.html", {"h": sheet, "back": "/today"})
+    sheet = version_handout(me.kb, me.program, me.user.display_name, stops(me), Clinic.from_settings(settings), me.day)
+    return _answer(request, sheet, "/today")
+
+
+@router.get("/assessments/{assessment_id}/report.pdf")
+def assessment_report(
+    db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, today: TodayDep, assessment_id: RecordId
+) -> Response:
+    """The clinician's report of the assessment, charted over the patient's assessments up to it, as a PDF."""
+    patient_id = (assessment := assessments.get_assessment(db, clinician.id, assessment_id)).patient_id
+    found = [a for a in assessments.patient_assessments(db, clinician.id, patient_id) if a.id <= assessment.id]
+    sessions = session_logs.session_logs_for_patient(db, clinician.id, patient_id)
+    series = series_for(kb, found, sessions, programs.program_versions(db, clinician.id, patient_id), today)
+    name = patients.get_patient(db, clinician.id, patient_id).display_name
+    return _pdf(report_pdf(clinician_report(kb, assessment.analysis, name, today, series)), "assessment-report.pdf")

@@ -1,0 +1,188 @@
+"""The clinician's report of an assessment, for paper: what ``rebalance report`` and the app's report PDF print.
+
+    clinician_report(kb, analysis, client, today, series=None)   the report of one analysis document
+    case_report(kb, cases, today)      the latest of a client's assessments, charted over all of them
+    report_pdf(report)                 the report as a PDF (``templates/clinician/report.html``, ``reports.paper``)
+
+Safety first, then the scores, the body map, the findings grouped (tight, weak, left-right, other) with each
+piece of evidence a sentence with its value, norm and author-year citation, the patterns with their
+explanation, the tests to do next, the program (or why it is withheld) and, with more than one assessment,
+the charts. Every name comes from the phrase builder (``knowledge.words``): no id reaches the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rebalance.assessment.models import Case
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import (
+    capital,
+    date_words,
+    evidence_sentence,
+    finding_title,
+    habit_phrase,
+    long_date,
+    sentence,
+    test_phrase,
+)
+from rebalance.programs.dose import dose_text
+from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.reports import paper
+from rebalance.reports.bodymap import body_map
+from rebalance.reports.progress_charts import Chart, charts, side_charts
+from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, _scores
+
+
+@dataclass(frozen=True)
+class Finding:
+    title: str
+    severity: str
+    confidence: int  # percent
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    confidence: int  # percent
+    explanation: str
+    refer: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    side: str
+    dose: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Report:
+    client: str
+    assessed_on: str
+    printed_on: str
+    level: str
+    level_title: str
+    safety_message: str
+    flags: list[str]
+    scores: list[str]
+    body_map: str  # the library's SVG: every text escaped
+    groups: list[tuple[str, list[Finding]]]
+    patterns: list[Pattern]
+    suggested: list[str]
+    habits: list[str]
+    program_summary: str | None  # None: withheld
+    items: list[Item] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+def _findings(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Finding]]]:
+    groups = []
+    for heading, kinds in GROUPS:
+        group = [
+            Finding(
+                title=finding_title(kb, f["id"]),
+                severity=f["severity"],
+                confidence=round(100 * f["confidence"]),
+                evidence=list(dict.fromkeys(evidence_sentence(kb, f["id"], e) for e in f["evidence"])),
+            )
+            for f in findings
+            if f["kind"] in kinds
+        ]
+        if group:
+            groups.append((heading, group))
+    return groups
+
+
+def _patterns(kb: KnowledgeBase, patterns: Sequence[Mapping[str, Any]]) -> list[Pattern]:
+    out = []
+    for p in patterns:
+        record = kb.pattern.get(p["id"])
+        refer = p.get("refer")
+        out.append(
+            Pattern(
+                name=record.name if record else str(p["id"]).replace("_", " "),
+                confidence=round(100 * p["confidence"]),
+                explanation=p["explanation"],
+                refer=f"Refer ({refer['urgency']}) to {refer['to']}: {refer['why']}" if refer else None,
+            )
+        )
+    return out
+
+
+def _program(program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]:
+    if not program:
+        return None, []
+    summary = (
+        f"{capital(MODE_WORDS.get(program['mode'], program['mode']))}: {program['minutes_per_session']} minutes, "
+        f"{program['sessions_per_week']} days a week; reassess after {program['reassess_after_weeks']} weeks."
+    )
+    items = [
+        Item(i["name"], "both sides" if i["side"] == "both" else f"{i['side']} side", dose_text(i["dosage"]), i["why"])
+        for i in program["items"]
+    ]
+    return summary, items
+
+
+def _charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
+    """The progress charts that have something to show (adherence only with logged sessions)."""
+    drawn = {"Pain": True, "Disability (ODI)": any(p.value is not None for p in series.odi.points)}
+    drawn["Adherence"] = bool(series.adherence.points)
+    return [c for c in charts(kb, series) if drawn.get(c.title, True)] + side_charts(series)
+
+
+def clinician_report(
+    kb: KnowledgeBase,
+    analysis: Mapping[str, Any],
+    client: str,
+    today: dt.date,
+    series: ProgressSeries | None = None,
+) -> Report:
+    """The report of ``analysis`` (an analysis document) for the client named ``client``, printed ``today``;
+    ``series``: the client's history, charted when it holds more than one assessment."""
+    safety = analysis["safety"]
+    summary, items = _program(analysis.get("program"))
+    history = series is not None and len(series.pain[0].points) > 1
+    return Report(
+        client=client,
+        assessed_on=date_words(str(analysis["date"])),
+        printed_on=long_date(today),
+        level=safety["level"],
+        level_title=capital(LEVEL_TITLE[safety["level"]].lower()),
+        safety_message=safety["message"],
+        flags=[sentence(flag["message"]) for flag in safety["flags"]],
+        scores=[line.strip() for line in _scores(analysis["scores"])],
+        body_map=body_map(list(analysis["findings"]), kb, title="Tight and weak muscles"),
+        groups=_findings(kb, analysis["findings"]),
+        patterns=_patterns(kb, analysis["patterns"]),
+        suggested=[f"{capital(test_phrase(kb, t['test']))}: {t['why']}" for t in analysis["suggested_tests"]],
+        habits=[habit_phrase(kb, x["id"], x.get("side")) for x in analysis.get("lifestyle_factors") or []],
+        program_summary=summary,
+        items=items,
+        charts=_charts(kb, series) if series is not None and history else [],
+    )
+
+
+def case_report(kb: KnowledgeBase, cases: Sequence[tuple[Case, dict[str, Any]]], today: dt.date) -> Report:
+    """The report of the latest of a client's assessments (validated case, analysis document), with charts over
+    them all when there are several (``rebalance report``)."""
+    ordered = sorted(cases, key=lambda pair: pair[0].assessment.date)
+    case, analysis = ordered[-1]
+    series = progress_series(kb, ordered, [], {}, today) if len(ordered) > 1 else None
+    return clinician_report(kb, analysis, case.assessment.client.id or "", today, series)
+
+
+def report_pdf(report: Report) -> bytes:
+    """The report as a PDF (A4); the body map and the charts go in as images of their SVG (``paper.svg_image``)."""
+    printed = dataclasses.replace(
+        report,
+        body_map=paper.svg_image(report.body_map, "Tight and weak muscles"),
+        charts=[Chart(chart.title, paper.svg_image(chart.svg, chart.title)) for chart in report.charts],
+    )
+    return paper.pdf(paper.render_page("clinician/report.html", {"r": printed}), ["report.css"])

@@ -1,0 +1,48 @@
+"""Reading a PDF as a person would, with Debian's poppler-utils (``make pdf-tools``): its pages as PNGs
+(pdftoppm) and its words (pdftotext); whether a page is blank (no pixel differs from the paper)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+PDFTOPPM, PDFTOTEXT = "pdftoppm", "pdftotext"
+
+needs_poppler = pytest.mark.skipif(
+    shutil.which(PDFTOPPM) is None or shutil.which(PDFTOTEXT) is None,
+    reason="needs Debian's poppler-utils (make pdf-tools installs it)",
+)
+
+SNAKE_ID = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+"""An internal id as the knowledge base spells them (``tight_piriformis``, ``acsm_2021``)."""
+FINDING_ID = re.compile(r"\b(?:tight|weak|asymmetry|ratio|posture|movement|neural|joint):[a-z_]+")
+
+
+def pages(pdf: Path, folder: Path, dpi: int = 30) -> list[Path]:
+    """The PDF's pages as PNGs in ``folder``, in order."""
+    subprocess.run([PDFTOPPM, "-r", str(dpi), "-png", str(pdf), str(folder / "page")], check=True)
+    return sorted(folder.glob("page-*.png"))
+
+
+def text(pdf: Path) -> str:
+    """The PDF's words in the order they were drawn (a table cell's lines together), any white space as one space."""
+    out = subprocess.run([PDFTOTEXT, "-raw", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return re.sub(r"\s+", " ", out)
+
+
+def ink(png: Path) -> float:
+    """How much a page varies from a blank sheet: the standard deviation of its grey levels (0: blank)."""
+    with Image.open(png) as image:
+        return float(ImageStat.Stat(image.convert("L")).stddev[0])
+
+
+def id_tokens(words: str) -> list[str]:
+    """The ids, finding ids, source tags and weights in ``words`` (none belongs on a page people read)."""
+    found = SNAKE_ID.findall(words) + FINDING_ID.findall(words)
+    found += re.findall(r"\[[^\]]*\]|\bweight \d", words)
+    return found
