@@ -3,6 +3,7 @@ ones set apart to confirm, each piece of evidence a sentence with its citation.
 
     assessment_view(kb, analysis)   the page's findings: groups (tight, weak, left-right, other) and
                                     "to confirm", each finding with its evidence in words
+    flags(kb, analysis)             the safety flags by name, with their messages
     stops(analysis)                 whether the page says only the safety message (emergency, urgent)
 
 A finding goes "to confirm" when it is an inference the assessment barely supports: its confidence
@@ -31,6 +32,7 @@ __all__ = [
     "FindingView",
     "assessment_view",
     "confirm_sentence",
+    "flags",
     "stops",
 ]
 
@@ -78,6 +80,17 @@ class AssessmentView:
 def stops(analysis: dict[str, Any]) -> bool:
     """The safety level withholds the program (emergency, urgent): the page says the safety message only."""
     return withholds_program(analysis["safety"]["level"])
+
+
+def flags(kb: KnowledgeBase, analysis: dict[str, Any]) -> list[tuple[str, str]]:
+    """The safety flags as (name, message): a red flag's or a condition's name ("Saddle numbness"), none
+    when the message starts with it already or the flag has no record."""
+    out = []
+    for flag in analysis["safety"]["flags"]:
+        record = kb.red_flags.get(flag["id"]) or kb.conditions.get(flag["id"])
+        name = str(record.name) if record is not None else ""
+        out.append(("" if flag["message"].startswith(name) else name, flag["message"]))
+    return out
 
 
 def _url(kb: KnowledgeBase, source_id: str | None) -> str | None:

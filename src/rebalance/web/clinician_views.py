@@ -175,7 +175,7 @@ def timeline(
             "assessment",
             "Assessment",
             f"{len(a.analysis['findings'])} findings; patterns: "
-            + (", ".join(p["id"].replace("_", " ") for p in a.analysis["patterns"]) or "none"),
+            + (join([kb.pattern[p["id"]].name for p in a.analysis["patterns"] if p["id"] in kb.pattern]) or "none"),
             f"/assessments/{a.id}",
             a.safety_level.value,
         )
@@ -197,7 +197,7 @@ def timeline(
         pain = "" if s.pain_during_max is None else f"; worst pain during {s.pain_during_max}/10"
         events.append(Event(s.performed_on, "session", "Session logged", f"{done} of {len(s.entries)} done{pain}"))
     for c in check_ins:
-        answers = ", ".join(a.replace("_", " ") for a in c.answers) or "no warning sign"
+        answers = join([str(kb.red_flags[a].name) for a in c.answers if a in kb.red_flags]) or "no warning sign"
         events.append(Event(c.checked_on, "check_in", "Weekly check-in", answers, level=c.level.value))
     return sorted(events, key=lambda e: (e.day, -ORDER[e.kind]), reverse=True)
 

@@ -190,7 +190,7 @@ def assessment_page(
         "body_map": words.body_map_svg(kb, analysis),
         "kb": kb,
         "id_label": lambda fid: words.finding_id_label(kb, fid),
-        "flag_name": lambda flag_id: kb.red_flags[flag_id].name if flag_id in kb.red_flags else "Warning sign",
+        "flags": assessment_view.flags(kb, analysis),
         "habit": lambda lf: habit_phrase(kb, lf["id"], lf.get("side")),
         "notice": NOTICES[done] if done else None,
     }
