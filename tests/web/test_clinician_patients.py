@@ -247,7 +247,7 @@ def test_the_patient_page_draws_the_progress_charts(app: FastAPI, client: TestCl
     seed(app, cast.anna, "", "followup/piriformis_right_week6", assessed=5, pains=((3, 1),), patient=cast.patient_a1)
     as_anna(client)
     page = client.get(f"/patients/{cast.patient_a1}").text
-    for title in ("Pain", "Disability (ODI)", "Adherence, week by week", "Hip internal rotation range"):
+    for title in ("Pain", "Disability (ODI)", "Adherence, complete weeks", "Hip internal rotation range"):
         assert f">{title}" in page, title
     assert page.count("<svg") >= 4
     assert 'data-series="left"' in page and 'data-series="right"' in page
