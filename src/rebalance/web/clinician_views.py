@@ -18,10 +18,10 @@ from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.words import citation, date_words, finding_list, join
+from rebalance.knowledge.words import join
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
-from rebalance.programs.dose import dose_text, reduced_note
 from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.reports.program_view import edit_note
 from rebalance.storage.repos import overview
 from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
 from rebalance.storage.schemas import AssessmentPublic, CheckInPublic, PatientListItem, ProgramPublic, SessionLogPublic
@@ -200,42 +200,6 @@ def timeline(
         answers = join([str(kb.red_flags[a].name) for a in c.answers if a in kb.red_flags]) or "no warning sign"
         events.append(Event(c.checked_on, "check_in", "Weekly check-in", answers, level=c.level.value))
     return sorted(events, key=lambda e: (e.day, -ORDER[e.kind]), reverse=True)
-
-
-def edit_note(kb: KnowledgeBase, document: dict[str, Any]) -> str:
-    """What the clinician changed to make this program version, by the exercises' names ("Side steps with
-    a band swapped for Clamshell", "dosage of Clamshell changed"); "" for a version the library built."""
-    edit = document.get("last_edit")
-    if not edit:
-        return ""
-
-    def name(exercise_id: str) -> str:
-        found = kb.exercise.get(exercise_id)
-        return found.name if found is not None else exercise_id.replace("_", " ")
-
-    if edit.get("change") == "swap":
-        return f"{name(edit['exercise_id'])} swapped for {name(edit['new_exercise_id'])}"
-    return f"dosage of {name(edit['exercise_id'])} changed"
-
-
-# the program page
-
-
-MODE_WORDS = {"full": "full program", "gentle": "gentle program", "maintenance": "maintenance program"}
-
-
-def program_words(kb: KnowledgeBase, document: dict[str, Any]) -> dict[str, Any]:
-    """The library's phrase builders a program page uses: the dose in words (``programs.dose``), its
-    source as author-year, the findings an item left out would address, dates as people write them."""
-    return {
-        "mode_words": MODE_WORDS.get(document.get("mode", "full"), "program"),
-        "dose_text": dose_text,
-        "reduced": reduced_note,
-        "cite": lambda source_id: citation(kb, source_id),
-        "findings": lambda ids: finding_list(kb, ids, "clinician"),
-        "date_words": date_words,
-        "join": join,
-    }
 
 
 # progress

@@ -16,9 +16,9 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import join
 from rebalance.programs import edit
 from rebalance.reports import analysis_words as words
+from rebalance.reports import program_view
 from rebalance.storage.repos import patients, programs
 from rebalance.storage.schemas import ProgramPublic
-from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import Alternative, DosageIn, SwapIn
 from rebalance.web.clinician_views import NOTICES, Done, in_request
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep
@@ -49,10 +49,10 @@ def _program_page(
         "program": program,
         "doc": program.document,
         "versions": programs.program_versions(db, clinician_id, program.patient_id),
-        **views.program_words(kb, program.document),
+        **program_view.program_words(kb, program.document),
         "kb": kb,
         "id_label": lambda fid: words.finding_id_label(kb, fid),
-        "edit_note": lambda document: views.edit_note(kb, document),
+        "edit_note": lambda document: program_view.edit_note(kb, document),
         "notice": notice,
         "dosage_problems": dosage_problems or {},
         "open_item": open_item,
