@@ -181,7 +181,8 @@ def test_the_program_page_says_what_was_left_out_for_time_which_items_are_key_an
     assert "Left out for time" in page
     for left in program["left_out"]:
         assert f"<strong>{left['name']}</strong>: {left['minutes_to_fit']} minutes a session would fit it" in page
-    assert page.count('<span class="badge key">key</span>') == sum(1 for i in program["items"] if i["key"])
+    key_items = sum(1 for i in program["items"] if i["key"])
+    assert page.count('<span class="badge key">key</span>') == key_items + 1  # each key item, and the legend
     for item in program["items"]:
         assert f"(dose after {citation(kb, item['dosage']['source'])})" in page
         assert item["dosage"]["source"] not in page  # never the source's id
