@@ -120,7 +120,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "server.log"
-    env = {**os.environ, "REBALANCE_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    # the server runs in another folder: a relative PYTHONPATH (``PYTHONPATH=src`` in a worktree) made absolute,
+    # so it serves the code under test and not whichever copy is installed
+    paths = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = {
+        **os.environ,
+        "REBALANCE_DATABASE_URL": database_url,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(paths),
+    }
     command = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)

@@ -29,6 +29,7 @@ import yaml
 
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import citation, sentence
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags
@@ -321,15 +322,19 @@ def she_reads_the_result(desktop: Page, shot: Shot, story: Story) -> None:
     for region in body_map.locator('path[data-muscle="gluteus_medius"][data-side="right"]').all():
         expect(region).to_have_attribute("data-state", "weak")
 
-    expect(desktop.locator("ol.findings > li.finding")).to_have_count(len(expected["findings"]))
-    piriformis = desktop.locator("li.finding.kind-tight", has=desktop.get_by_role("heading", name="Piriformis (right)"))
+    # every finding one line, grouped (or folded under "To confirm"); its evidence folded until opened
+    expect(desktop.locator("ul.findings > li.finding")).to_have_count(len(expected["findings"]))
+    piriformis = desktop.locator("li.finding", has=desktop.locator(".finding-title", has_text="Right piriformis"))
     expect(piriformis.locator(".badge")).to_have_text(tight["severity"])
-    rows = piriformis.locator("table.evidence tbody tr")
+    rows = piriformis.locator("ul.evidence > li")
+    expect(rows.first).to_be_hidden()
+    piriformis.locator("summary").click()
     expect(rows).to_have_count(len(tight["evidence"]))
     for row, evidence in zip(rows.all(), tight["evidence"], strict=True):
-        expect(row.locator("td").first).to_have_text(kb.test[evidence["test"]].name)
+        expect(row).to_be_visible()
+        expect(row).to_contain_text(sentence(evidence["reason"]))
+        expect(row.locator(".source")).to_contain_text(citation(kb, evidence["source"]))  # author-year
         source = kb.sources[evidence["source"]]
-        expect(row.locator(".source")).to_contain_text(f"Source: {source.citation}")
         if source.url or source.doi:
             expect(row.locator(".source a")).to_have_attribute("href", source.url or f"https://doi.org/{source.doi}")
 
@@ -337,7 +342,8 @@ def she_reads_the_result(desktop: Page, shot: Shot, story: Story) -> None:
     article = desktop.locator("article.pattern").first  # the leading pattern
     expect(article.get_by_role("heading")).to_contain_text(kb.pattern["piriformis_syndrome"].name)
     expect(article).to_contain_text(f"{round(pattern['confidence'] * 100)} %")
-    expect(article).to_contain_text(pattern["explanation"])
+    article.locator("summary").click()
+    expect(article.get_by_text(pattern["explanation"])).to_be_visible()
     shot(desktop, "assessment-result")
     story.analysis = desktop.request.get(f"/api/assessments/{story.assessment_id}").json()["analysis"]
     assert story.analysis["safety"] == expected["safety"]

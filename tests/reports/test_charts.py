@@ -191,3 +191,28 @@ def test_the_same_input_gives_the_same_svg() -> None:
 def test_an_empty_given_range_is_refused() -> None:
     with pytest.raises(ValueError, match="y_max"):
         line_chart(pain_and_bridges(), title="P", y_label="v", y_min=5, y_max=5)
+
+
+def y_ticks(svg: str) -> list[float]:
+    return [float(t) for t in ticks(parse(svg), "y")]
+
+
+def test_a_least_span_draws_a_small_change_small() -> None:
+    one_degree = [Series("left", [(WEEKS[0], 47.0), (WEEKS[1], 48.0)], "deg")]
+    plain = y_ticks(line_chart(one_degree, title="Hip", y_label="deg"))
+    spanned = y_ticks(line_chart(one_degree, title="Hip", y_label="deg", min_span=20))
+    assert plain[-1] - plain[0] < 5  # without it, 47 to 48 fills the whole height
+    assert spanned[-1] - spanned[0] >= 20 and spanned[0] <= 47 and spanned[-1] >= 48
+
+
+def test_a_least_span_never_takes_an_axis_of_positive_values_below_zero() -> None:
+    small = [Series("seconds", [(WEEKS[0], 2.0), (WEEKS[1], 3.0)], "s")]
+    spanned = y_ticks(line_chart(small, title="Hold", y_label="s", min_span=20))
+    assert spanned[0] == 0 and spanned[-1] >= 20
+
+
+def test_a_wide_range_is_not_narrowed_by_a_least_span() -> None:
+    wide = [Series("deg", [(WEEKS[0], 10.0), (WEEKS[1], 70.0)], "deg")]
+    assert y_ticks(line_chart(wide, title="Hip", y_label="deg", min_span=20)) == y_ticks(
+        line_chart(wide, title="Hip", y_label="deg")
+    )

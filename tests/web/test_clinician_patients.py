@@ -80,8 +80,8 @@ def test_the_list_shows_only_her_own_patients_each_with_its_alerts(
         "Feverish Fred": {"red_flag"},
     }
     assert "Pain during exercise rose from 1/10 to 4/10 over the last 3 sessions." in listed["Rising Rita"]
-    assert f"No session logged for 10 days (since {days_ago(10).isoformat()})" in listed["Gone Gordon"]
-    assert "answered yes to fever, immunosuppression" in listed["Feverish Fred"]
+    assert "No session logged for 10 days (since 20 November 2026)" in listed["Gone Gordon"]  # dates in words
+    assert "answered yes to fever and weakened immune system" in listed["Feverish Fred"]  # warning signs by name
     assert "No alerts" in listed["Quiet Quentin"]
     flagged = client.get("/patients", params={"alert": "red_flag"}).text  # worked out for those who may have one
     assert set(rows(flagged)) == {"Careful Carla", "Feverish Fred"}
@@ -247,7 +247,7 @@ def test_the_patient_page_draws_the_progress_charts(app: FastAPI, client: TestCl
     seed(app, cast.anna, "", "followup/piriformis_right_week6", assessed=5, pains=((3, 1),), patient=cast.patient_a1)
     as_anna(client)
     page = client.get(f"/patients/{cast.patient_a1}").text
-    for title in ("Pain", "Disability (ODI)", "Adherence, week by week", "Hip internal rotation range"):
+    for title in ("Pain", "Disability (ODI)", "Adherence, complete weeks", "Hip internal rotation range"):
         assert f">{title}" in page, title
     assert page.count("<svg") >= 4
     assert 'data-series="left"' in page and 'data-series="right"' in page

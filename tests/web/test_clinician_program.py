@@ -43,9 +43,7 @@ def test_the_program_page_shows_items_schedule_habits_and_versions(
     assert f'action="/programs/{program.id}/approve"' in page and f'action="/programs/{program.id}/publish"' in page
 
 
-def test_the_alternatives_are_the_librarys_and_never_ruled_out(
-    app: FastAPI, client: TestClient, cast: Cast
-) -> None:
+def test_the_alternatives_are_the_librarys_and_never_ruled_out(app: FastAPI, client: TestClient, cast: Cast) -> None:
     kb = default()
     program = draft(app, cast, "pregnancy_pelvic_girdle_caution")
     as_anna(client)
@@ -158,3 +156,33 @@ def test_an_edit_of_a_published_version_is_a_new_draft_and_the_patient_keeps_the
     with session_scope(web(app).session_factory) as db:
         shown = programs.latest_program(db, cast.user_a1, cast.patient_a1)
     assert shown is not None and shown.id == published.id
+
+
+def test_the_program_page_says_what_was_left_out_for_time_which_items_are_key_and_whose_dose(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    from rebalance.api import analyse_document
+    from rebalance.knowledge.words import citation
+    from rebalance.storage.repos import assessments
+    from rebalance.storage.schemas import AssessmentCreate, ProgramCreate
+    from tests.web.clinician_story import TODAY, example
+
+    kb = default()
+    analysis = analyse_document(example("lower_crossed_desk_worker"), minutes=5)  # too short for every item
+    program = analysis["program"]
+    assert program["left_out"]
+    with session_scope(web(app).session_factory) as db:
+        data = AssessmentCreate(assessed_on=TODAY, document=example("lower_crossed_desk_worker"), analysis=analysis)
+        stored = assessments.add_assessment(db, cast.anna, cast.patient_a1, data)
+        version = ProgramCreate(assessment_id=stored.id, document=program, status=ProgramStatus.DRAFT)
+        program_id = programs.add_program_version(db, cast.anna, cast.patient_a1, version).id
+    as_anna(client)
+    page = client.get(f"/programs/{program_id}").text
+    assert "Left out for time" in page
+    for left in program["left_out"]:
+        assert f"<strong>{left['name']}</strong>: {left['minutes_to_fit']} minutes a session would fit it" in page
+    key_items = sum(1 for i in program["items"] if i["key"])
+    assert page.count('<span class="badge key">key</span>') == key_items + 1  # each key item, and the legend
+    for item in program["items"]:
+        assert f"(dose after {citation(kb, item['dosage']['source'])})" in page
+        assert item["dosage"]["source"] not in page  # never the source's id

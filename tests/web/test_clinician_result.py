@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import default
+from rebalance.knowledge.words import citation, sentence
 from rebalance.storage.db import session_scope
 from rebalance.storage.repos import assessments, programs
 from rebalance.storage.types import ProgramStatus
@@ -63,12 +64,10 @@ def test_the_result_page_shows_safety_body_map_findings_with_sources_patterns_an
         and 'data-view="back"' in text
     )
     for finding in analysis["findings"]:
-        for evidence in finding["evidence"]:
-            source = kb.sources[evidence["source"]]  # a convention of ours is named as such, not cited
-            shown = "rebalance's convention" if source.kind == "convention" else source.citation
-            assert html(shown) in text, evidence["source"]
-            assert html(evidence["reason"]) in text
-    assert "Tight or overactive: Piriformis (right)" in text
+        for evidence in finding["evidence"]:  # author-year; a convention of ours is named as such
+            assert html(citation(kb, evidence["source"])) in text, evidence["source"]
+            assert html(sentence(evidence["reason"])) in text
+    assert "Right piriformis" in text
     for pattern in analysis["patterns"]:
         assert kb.pattern[pattern["id"]].name in text
         assert html(pattern["explanation"]) in text
@@ -89,6 +88,10 @@ def test_an_emergency_assessment_withholds_the_program_and_says_where_to_go(
     assert "The exercise program is withheld." in page
     assert kb.red_flags["saddle_anaesthesia"].where_to_go in page
     assert "Program version" not in page and "/programs/" not in page
+    # it says one thing: no "draft for you to review", no scores, findings, body map or tests above or below
+    main = page[page.index("<main") : page.index("</main>")]
+    for other in ("draft", "review", "Scores", "Findings", "Body map", "Tests to do next", "Patterns", "<svg"):
+        assert other not in main, other
     with session_scope(web(app).session_factory) as db:
         assert programs.program_versions(db, cast.anna, cast.patient_a1) == []
 

@@ -29,6 +29,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import date_words, join, running
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, withholds_program
 
@@ -83,6 +84,16 @@ class Alert(BaseModel):
     criteria: list[str] = Field(description="ids of the knowledge base's criteria that set the thresholds")
 
 
+def _day(day: dt.date) -> str:
+    return date_words(day.isoformat())  # "20 November 2026"
+
+
+def _flag_words(kb: KnowledgeBase, flag_id: str) -> str:
+    """A check-in answer by its red flag's name, as running text ("saddle numbness")."""
+    flag = kb.red_flags.get(flag_id)
+    return running(str(flag.name)) if flag is not None else "a warning sign"
+
+
 def patient_alerts(
     kb: KnowledgeBase,
     latest_analysis: dict[str, Any] | None,
@@ -105,7 +116,7 @@ def patient_alerts(
     """
     ordered = sorted(sessions, key=lambda s: s.performed_on)
     alerts = [
-        *_red_flags(latest_analysis, check_ins, assessed_on or _assessed_on(latest_analysis), assessment_stored_at),
+        *_red_flags(kb, latest_analysis, check_ins, assessed_on or _assessed_on(latest_analysis), assessment_stored_at),
         *_pain_worse(kb, latest_analysis, program, ordered),
         *_missed(kb, program, ordered, today, started_on),
     ]
@@ -135,6 +146,7 @@ to red flags needs to work out the alerts of only those who have one of them (``
 
 
 def _red_flags(
+    kb: KnowledgeBase,
     analysis: dict[str, Any] | None,
     check_ins: Sequence[CheckInRecord],
     since: dt.date | None,
@@ -160,12 +172,12 @@ def _red_flags(
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
         counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
         if str(check_in.level) in RED_FLAG_LEVELS.check_in and counts:
-            answered = ", ".join(a.replace("_", " ") for a in check_in.answers) or "no answer recorded"
+            answered = join([_flag_words(kb, a) for a in check_in.answers]) or "no answer recorded"
             out.append(
                 Alert(
                     kind="red_flag",
                     severity="high",
-                    message=f"Weekly check-in on {check_in.checked_on.isoformat()} came out {check_in.level}: "
+                    message=f"Weekly check-in on {_day(check_in.checked_on)} came out {check_in.level}: "
                     f"answered yes to {answered}. Contact the patient today.",
                     dates=[check_in.checked_on],
                     values=[str(check_in.level), *check_in.answers],
@@ -225,7 +237,7 @@ def _pain_worse(
             Alert(
                 kind="pain_worse",
                 severity="medium",
-                message=f"Pain during exercise reached {pain}/10 on {day.isoformat()}: over {acceptable:g}/10 is too "
+                message=f"Pain during exercise reached {pain}/10 on {_day(day)}: over {acceptable:g}/10 is too "
                 "much; the exercise should be eased.",
                 dates=[day],
                 values=[pain],
@@ -250,7 +262,7 @@ def _next_morning(
         Alert(
             kind="pain_worse",
             severity="medium",
-            message=f"Pain the morning after the session of {day.isoformat()} was {pain}/10, above the {baseline}/10 "
+            message=f"Pain the morning after the session of {_day(day)} was {pain}/10, above the {baseline}/10 "
             "at the assessment: the load was too high.",
             dates=[day],
             values=[pain, baseline],
@@ -292,11 +304,11 @@ def _missed(
     per_week = int(program["sessions_per_week"])
     if ordered:
         last = ordered[-1].performed_on
-        since = f"since {last.isoformat()}"
+        since = f"since {_day(last)}"
     else:
         based_on = program.get("based_on")
         last = started_on or (dt.date.fromisoformat(based_on) if based_on else today)
-        since = f"since the program started on {last.isoformat()}"
+        since = f"since the program started on {_day(last)}"
     days = (today - last).days
     if days < allowed:
         return []

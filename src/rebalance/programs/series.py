@@ -18,6 +18,7 @@ A value of None is a gap: a questionnaire not filled in, a side not measured, a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -158,7 +159,8 @@ def _label(kb: KnowledgeBase, measure: str, cases: list[Case]) -> tuple[str, str
         return f"{test.name}: {muscle}", str(unit)
     field = next(f for f in test.fields if f.name == rest)
     numeric = [f for f in test.fields if f.type in ("number", "integer", "sided_number")]
-    name = test.name if len(numeric) == 1 else f"{test.name}: {field.name.replace('_', ' ')}"
+    words = re.sub(r" (deg|s|mm|pct)$", "", field.name.replace("_", " "))  # the unit is said apart
+    name = test.name if len(numeric) == 1 else f"{test.name}: {words}"
     return name, field.unit or ""
 
 

@@ -127,10 +127,29 @@ def _nice_step(span: float, ticks: int = 5) -> float:
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
 
 
-def _y_range(values: list[float], y_min: float | None, y_max: float | None) -> tuple[float, float, float]:
-    """(low, high, tick step): the caller's limits as given, the rest rounded out to a tick."""
+def _spread(lo: float, hi: float, span: float, floor: float | None) -> tuple[float, float]:
+    """``lo`` to ``hi`` widened about their middle to at least ``span``, kept above ``floor``."""
+    if hi - lo >= span:
+        return lo, hi
+    middle = (lo + hi) / 2
+    lo, hi = middle - span / 2, middle + span / 2
+    if floor is not None and lo < floor:
+        lo, hi = floor, floor + span
+    return lo, hi
+
+
+def _y_range(
+    values: list[float], y_min: float | None, y_max: float | None, min_span: float = 0.0
+) -> tuple[float, float, float]:
+    """(low, high, tick step): the caller's limits as given, the rest rounded out to a tick; an axis not
+    fixed at both ends spans at least ``min_span`` about the data (never below 0 for data that is not)."""
     lo = y_min if y_min is not None else min(values)
     hi = y_max if y_max is not None else max(values)
+    if min_span and (y_min is None or y_max is None):
+        floor = y_min if y_min is not None else (0.0 if min(values) >= 0 else None)
+        lo, hi = _spread(lo, hi, min_span, floor)
+        if y_max is not None and hi > y_max:
+            lo, hi = max(y_max - min_span, floor if floor is not None else -math.inf), y_max
     if hi <= lo:
         if y_min is not None and y_max is not None:
             raise ValueError(f"y_max ({y_max}) must be greater than y_min ({y_min})")
@@ -371,11 +390,12 @@ def _frame(
     bounds: tuple[float, float, float, float],
     y_min: float | None,
     y_max: float | None,
+    min_span: float,
 ) -> tuple[Frame, float]:
     values = [v for s in series for _, v in s.points if v is not None]
     low, high = -math.inf if y_min is None else y_min, math.inf if y_max is None else y_max
     in_view = [r.value for r in reference if low <= r.value <= high]
-    lo, hi, step = _y_range(values + in_view, y_min, y_max)
+    lo, hi, step = _y_range(values + in_view, y_min, y_max, min_span)
     days = [d.toordinal() for s in series for d, _ in s.points]
     d0, d1 = min(days), max(days)
     if d0 == d1:  # one date: put it in the middle
@@ -390,12 +410,17 @@ def line_chart(
     y_label: str,
     y_min: float | None = None,
     y_max: float | None = None,
+    min_span: float = 0.0,
     reference: Sequence[RefLine] = (),
     width: int = 640,
     height: int = 280,
 ) -> str:
-    """An accessible SVG line chart of values over dates; "No data yet" when nothing has a value."""
-    prefix = _prefix(series, title, y_label, y_min, y_max, list(reference), width, height)
+    """An accessible SVG line chart of values over dates; "No data yet" when nothing has a value.
+
+    ``y_min`` and ``y_max``: a scale's own limits (0 and 5 for a muscle grade, 0 and 10 for pain);
+    ``min_span``: the least the value axis spans where it is not fixed (20 for a range of motion in
+    degrees), so a small change is drawn small."""
+    prefix = _prefix(series, title, y_label, y_min, y_max, min_span, list(reference), width, height)
     if not any(v is not None for s in series for _, v in s.points):
         message = (
             f'<rect x="12" y="32" width="{width - 24}" height="{height - 44}" fill="#fafafa" stroke="{GRID}"/>'
@@ -406,7 +431,7 @@ def line_chart(
     left = 58.0
     rows = _legend_rows(series, width, left)
     bottom = height - 30 - LEGEND_ROW * len(rows)
-    frame, step = _frame(series, reference, (left, width - 16.0, 34.0, bottom), y_min, y_max)
+    frame, step = _frame(series, reference, (left, width - 16.0, 34.0, bottom), y_min, y_max, min_span)
     days = [d for s in series for d, _ in s.points]
     shown = [r for r in reference if frame.y0 <= r.value <= frame.y1]
     outside = [r for r in reference if r not in shown]

@@ -1,7 +1,10 @@
 """The clinician's progress charts of a patient (``programs.series.ProgressSeries``), as SVG.
 
-    charts(kb, series)      pain (with the pain-monitoring model's acceptable line), ODI, adherence
-    side_charts(series)     left and right of each measure taken at two assessments or more
+    charts(kb, series, today)  pain (with the pain-monitoring model's acceptable line), ODI, adherence
+                               over complete weeks (the week under way is not drawn as a low share)
+    side_charts(kb, series)    left and right of each measure taken at two assessments or more, on the
+                               scale's own limits (a muscle grade 0-5) or an axis of a least span
+                               (a range of motion at least 20°), so a small change is drawn small
     side_table(series)      every left/right measure at each assessment, as a table
 
 Drawn by ``reports.charts.line_chart``, which escapes every text it draws.
@@ -13,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.series import Line, ProgressSeries
+from rebalance.programs.series import Line, Point, ProgressSeries
 from rebalance.reports.charts import RefLine, Series, line_chart
 
 
@@ -27,8 +30,21 @@ def _series(line: Line, name: str | None = None) -> Series:
     return Series(name or line.name, [(p.date, p.value) for p in line.points], line.unit)
 
 
-def charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
-    """The progress charts: pain, ODI, adherence."""
+SCALE_TOP = 10.0
+"""A unitless field whose whole range is 0 to at most this is a grade or a score (MRC 0-5, the active
+straight-leg raise 0-10): its chart runs over that whole scale."""
+MIN_SPAN = {"deg": 20.0, "s": 20.0, "mm": 10.0, "%": 20.0}
+"""The least a measure's axis spans, by unit (rebalance's convention for drawing, not a clinical
+threshold): 1° between two visits is drawn as 1° in 20."""
+
+
+def _complete_weeks(line: Line, today: dt.date) -> list[Point]:
+    """The weeks (by their Monday) that have ended by ``today``."""
+    return [p for p in line.points if p.date + dt.timedelta(days=7) <= today]
+
+
+def charts(kb: KnowledgeBase, series: ProgressSeries, today: dt.date) -> list[Chart]:
+    """The progress charts: pain, ODI, adherence (complete weeks)."""
     acceptable = kb.criterion["pain_monitoring_acceptable"].value
     odi_mic = kb.criterion["odi_mic"].value
     out = [
@@ -56,8 +72,14 @@ def charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
         Chart(
             "Adherence",
             line_chart(
-                [_series(series.adherence, "sessions done, % of prescribed")],
-                title="Adherence, week by week",
+                [
+                    Series(
+                        "sessions done, % of prescribed",
+                        [(p.date, p.value) for p in _complete_weeks(series.adherence, today)],
+                        "%",
+                    )
+                ],
+                title="Adherence, complete weeks",
                 y_label="%",
                 y_min=0,
                 y_max=100,
@@ -71,7 +93,27 @@ def _better(higher: bool | None) -> str:
     return {True: "higher is better", False: "lower is better", None: ""}[higher]
 
 
-def side_charts(series: ProgressSeries) -> list[Chart]:
+@dataclass(frozen=True)
+class Axis:
+    y_min: float | None = None
+    y_max: float | None = None
+    min_span: float = 0.0
+
+
+def axis(kb: KnowledgeBase, measure: str, unit: str) -> Axis:
+    """The value axis of a left/right measure (``test.field`` or ``test.muscle``): a grade's or a
+    score's own limits, else the least span of its unit (none for a unit without one)."""
+    test_id, rest = measure.split(".", 1)
+    test = kb.test.get(test_id)
+    fields = [f for f in test.fields if f.name == rest or test.layout == "per_muscle"] if test else []
+    field = fields[0] if fields else None
+    scale = field is not None and field.unit is None and field.min == 0 and field.max is not None
+    if field is not None and field.max is not None and scale and field.max <= SCALE_TOP:
+        return Axis(0.0, float(field.max))
+    return Axis(min_span=MIN_SPAN.get(unit, 0.0))
+
+
+def side_charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
     """A chart of left and right for each measure taken at two assessments or more."""
     out = []
     for measure in series.sides:
@@ -82,7 +124,11 @@ def side_charts(series: ProgressSeries) -> list[Chart]:
         right = Series("right", [(p.date, p.value) for p in measure.right], measure.unit)
         better = _better(measure.higher_is_better)
         title = f"{measure.name}{f' ({better})' if better else ''}"
-        svg = line_chart([left, right], title=title, y_label=measure.unit or "value", height=240)
+        a = axis(kb, measure.measure, measure.unit)
+        label = measure.unit or "value"
+        svg = line_chart(
+            [left, right], title=title, y_label=label, y_min=a.y_min, y_max=a.y_max, min_span=a.min_span, height=240
+        )
         out.append(Chart(title, svg))
     return out
 

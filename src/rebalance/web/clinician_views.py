@@ -18,8 +18,10 @@ from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import join
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
 from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.reports.program_view import edit_note
 from rebalance.storage.repos import overview
 from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
 from rebalance.storage.schemas import AssessmentPublic, CheckInPublic, PatientListItem, ProgramPublic, SessionLogPublic
@@ -173,7 +175,7 @@ def timeline(
             "assessment",
             "Assessment",
             f"{len(a.analysis['findings'])} findings; patterns: "
-            + (", ".join(p["id"].replace("_", " ") for p in a.analysis["patterns"]) or "none"),
+            + (join([kb.pattern[p["id"]].name for p in a.analysis["patterns"] if p["id"] in kb.pattern]) or "none"),
             f"/assessments/{a.id}",
             a.safety_level.value,
         )
@@ -195,25 +197,9 @@ def timeline(
         pain = "" if s.pain_during_max is None else f"; worst pain during {s.pain_during_max}/10"
         events.append(Event(s.performed_on, "session", "Session logged", f"{done} of {len(s.entries)} done{pain}"))
     for c in check_ins:
-        answers = ", ".join(a.replace("_", " ") for a in c.answers) or "no warning sign"
+        answers = join([str(kb.red_flags[a].name) for a in c.answers if a in kb.red_flags]) or "no warning sign"
         events.append(Event(c.checked_on, "check_in", "Weekly check-in", answers, level=c.level.value))
     return sorted(events, key=lambda e: (e.day, -ORDER[e.kind]), reverse=True)
-
-
-def edit_note(kb: KnowledgeBase, document: dict[str, Any]) -> str:
-    """What the clinician changed to make this program version, by the exercises' names ("Side steps with
-    a band swapped for Clamshell", "dosage of Clamshell changed"); "" for a version the library built."""
-    edit = document.get("last_edit")
-    if not edit:
-        return ""
-
-    def name(exercise_id: str) -> str:
-        found = kb.exercise.get(exercise_id)
-        return found.name if found is not None else exercise_id.replace("_", " ")
-
-    if edit.get("change") == "swap":
-        return f"{name(edit['exercise_id'])} swapped for {name(edit['new_exercise_id'])}"
-    return f"dosage of {name(edit['exercise_id'])} changed"
 
 
 # progress

@@ -17,8 +17,10 @@ from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, NotFoundError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import habit_phrase
 from rebalance.programs.minutes import DEFAULT_MINUTES, MINUTES_RANGE, minutes_problem
 from rebalance.reports import analysis_words as words
+from rebalance.reports import assessment_view
 from rebalance.storage.repos import assessments, patients, programs
 from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic
 from rebalance.web import assessment_form as af
@@ -182,11 +184,14 @@ def assessment_page(
         "assessment": assessment,
         "analysis": analysis,
         "program": versions[-1] if versions else None,
+        "stop": assessment_view.stops(analysis),
+        "view": assessment_view.assessment_view(kb, analysis),
+        "confirm_below": assessment_view.CONFIRM_BELOW,
         "body_map": words.body_map_svg(kb, analysis),
         "kb": kb,
-        "label": lambda f: words.finding_label(kb, f),
         "id_label": lambda fid: words.finding_id_label(kb, fid),
-        "cite": lambda sid: words.citation(kb, sid),
+        "flags": assessment_view.flags(kb, analysis),
+        "habit": lambda lf: habit_phrase(kb, lf["id"], lf.get("side")),
         "notice": NOTICES[done] if done else None,
     }
     return render(request, "clinician/assessment.html", context)

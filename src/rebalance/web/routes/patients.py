@@ -161,8 +161,8 @@ def patient_page_response(
     context = {
         "patient": patient,
         "events": views.timeline(kb, found, versions, sessions, checked),
-        "charts": progress_charts.charts(kb, series),
-        "side_charts": progress_charts.side_charts(series),
+        "charts": progress_charts.charts(kb, series, today),
+        "side_charts": progress_charts.side_charts(kb, series),
         "side_table": progress_charts.side_table(series),
         "latest_program": versions[-1] if versions else None,
         "latest_assessment": found[-1] if found else None,

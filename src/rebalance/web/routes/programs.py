@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import join
 from rebalance.programs import edit
 from rebalance.reports import analysis_words as words
+from rebalance.reports import program_view
 from rebalance.storage.repos import patients, programs
 from rebalance.storage.schemas import ProgramPublic
-from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import Alternative, DosageIn, SwapIn
 from rebalance.web.clinician_views import NOTICES, Done, in_request
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep
@@ -48,9 +49,10 @@ def _program_page(
         "program": program,
         "doc": program.document,
         "versions": programs.program_versions(db, clinician_id, program.patient_id),
+        **program_view.program_words(kb, program.document),
         "kb": kb,
         "id_label": lambda fid: words.finding_id_label(kb, fid),
-        "edit_note": lambda document: views.edit_note(kb, document),
+        "edit_note": lambda document: program_view.edit_note(kb, document),
         "notice": notice,
         "dosage_problems": dosage_problems or {},
         "open_item": open_item,
@@ -78,7 +80,7 @@ def alternatives_page(
     program = programs.get_program(db, clinician.id, program_id)
     options = edit.alternatives(kb, program.document, exercise_id)
     context: dict[str, Any] = {"program": program, "exercise_id": exercise_id, "options": options, "kb": kb}
-    context["id_label"] = lambda fid: words.finding_id_label(kb, fid)
+    context["equipment"] = lambda ids: join([kb.equipment[e].name.lower() if e in kb.equipment else e for e in ids])
     if request.headers.get("HX-Request"):
         return render(request, "clinician/_alternatives.html", context)
     context["patient"] = patients.get_patient(db, clinician.id, program.patient_id)
