@@ -43,9 +43,7 @@ def test_the_program_page_shows_items_schedule_habits_and_versions(
     assert f'action="/programs/{program.id}/approve"' in page and f'action="/programs/{program.id}/publish"' in page
 
 
-def test_the_alternatives_are_the_librarys_and_never_ruled_out(
-    app: FastAPI, client: TestClient, cast: Cast
-) -> None:
+def test_the_alternatives_are_the_librarys_and_never_ruled_out(app: FastAPI, client: TestClient, cast: Cast) -> None:
     kb = default()
     program = draft(app, cast, "pregnancy_pelvic_girdle_caution")
     as_anna(client)
