@@ -12,8 +12,8 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports.cards import short_citation
@@ -22,6 +22,8 @@ from rebalance.storage.types import ProgramStatus, SafetyLevel
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story
+
+PAIN_RULE = pain_rule.text(default())
 
 __all__ = ["story"]  # the fixture
 

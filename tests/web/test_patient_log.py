@@ -21,6 +21,7 @@ from tests.web.patient_story import (
     MONDAY,
     Story,
     add_check_in,
+    api_post,
     log_session,
     patient,
     post_form,
@@ -249,3 +250,20 @@ def test_while_the_program_is_stopped_no_session_is_logged(
     response = patient.post("/log", data={"csrf_token": patient.get("/api/me").json()["csrf_token"], **session(story)})
     assert response.status_code == 409
     assert stored_logs(app, cast) == []
+
+
+def test_the_api_stores_minutes_and_a_day_logged_again_replaces_its_log(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    walk = {"exercise_id": "walking", "done": True, "minutes": 15, "pain_during": 2}
+    first = api_post(patient, "/api/me/logs", {"entries": [walk]})
+    assert first.status_code == 201
+    assert first.json()["log"]["entries"][0]["minutes"] == 15
+    again = api_post(patient, "/api/me/logs", {"entries": [{**walk, "minutes": 22}]})
+    assert again.status_code == 201
+    (log,) = stored_logs(app, cast)
+    assert (log.id, log.entries[0].minutes) == (first.json()["log"]["id"], 22)
+    too_long = api_post(patient, "/api/me/logs", {"entries": [{**walk, "minutes": 601}]})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["path"] == "body.entries[0].minutes"
+    assert stored_logs(app, cast)[0].entries[0].minutes == 22

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import Stop
 from rebalance.reasoning.safety import RANK, check_in_questions
@@ -103,7 +103,7 @@ def handout(
         reassess_on=document.get("reassess_on"),
         sessions_per_week=document.get("sessions_per_week"),
         minutes_per_session=document.get("minutes_per_session"),
-        pain_rule=PAIN_RULE,
+        pain_rule=pain_rule.text(kb),
         pain_guide=pain_guide(kb),
         stops=list(stops),
         warning_signs=warning_signs(kb),
