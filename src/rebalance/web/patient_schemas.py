@@ -5,7 +5,7 @@ these are the inputs and the views made of several records and the library's ans
 
     in      SessionIn (ExerciseLogged, NextMorning), CheckInIn
     out     Today (ExerciseCard, Stop), LogPage (LogRow), SessionSaved (Feedback), CheckInStatus
-            (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (LearnPattern, Topic), LearnTopic
+            (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (the library's LearnPage)
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from rebalance.programs.stops import Stop
 from rebalance.reports.cards import ExerciseCard, Guide
+from rebalance.reports.learn import LearnPage
 from rebalance.storage.schemas import CheckInPublic, SessionLogPublic
 
 LIMITS: dict[str, tuple[int, int]] = {
@@ -267,49 +268,11 @@ class ProgressView(_Out):
 # --- learn ---------------------------------------------------------------------------------------
 
 
-class Topic(_Out):
-    id: str
-    name: str
-    kind: Literal["pattern", "muscle", "structure"]
-
-
-class LearnPattern(_Out):
-    id: str
-    name: str
-    explanation: str = Field(description="why this person's findings are consistent with the pattern")
-    findings: list[str] = Field(description="the findings, in words")
-    topics: list[Topic]
-
-
 class LearnIndex(_Out):
-    """The latest assessment's patterns and other findings; when it shows none, the last patterns found before."""
+    """The latest assessment's learn pages (``reports.learn``); when it shows no pattern, the pattern pages
+    of the last assessment that did (``earlier``). A page's ``id`` is for its link only."""
 
     assessed_on: dt.date | None
-    patterns: list[LearnPattern]
-    other_topics: list[Topic]
+    pages: list[LearnPage]
     earlier_on: dt.date | None = None
-    earlier: list[LearnPattern] = []
-
-
-class SourceOut(_Out):
-    id: str
-    citation: str | None
-    url: str | None
-    doi: str | None
-
-
-class SectionOut(_Out):
-    heading: str
-    lines: list[str]
-
-
-class ExplainedOut(_Out):
-    title: str
-    kind: str
-    sections: list[SectionOut]
-    sources: list[SourceOut]
-
-
-class LearnTopic(_Out):
-    topic: Topic
-    blocks: list[ExplainedOut]
+    earlier: list[LearnPage] = []
