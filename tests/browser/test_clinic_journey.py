@@ -466,8 +466,8 @@ def she_logs_a_session(phone: Page, shot: Shot, story: Story) -> None:
     expect(entries.locator("> legend")).to_have_text(logged)
     for entry in entries.all():
         entry.get_by_role("radio", name="Yes").check()
-        entry.get_by_label("Effort (0–10)").fill(str(EFFORT))
-        entry.get_by_label("Pain during (0–10)").fill(str(PAIN_DURING))
+        entry.get_by_label("How hard it felt (0-10)").fill(str(EFFORT))
+        entry.get_by_label("Pain during the exercise (0-10)").fill(str(PAIN_DURING))
     shot(phone, "patient-log-filled")
     phone.get_by_role("button", name="Save my session").click()
     expect(phone).to_have_url(re.compile(r"/log\?saved=1$"))
@@ -502,6 +502,33 @@ def she_logs_a_session(phone: Page, shot: Shot, story: Story) -> None:
         reason = decision["reason"]
         expect(shown).to_contain_text(reason[:1].upper() + reason[1:])
     shot(phone, "patient-log-saved")
+    her_day_shows_as_done(phone, shot, len(logged))
+
+
+def her_day_shows_as_done(phone: Page, shot: Shot, logged: int) -> None:
+    """7b. Today shows the day done with what she logged; "change" opens the same entries, filled in."""
+    nav(phone, "Today").click()
+    done = phone.locator("section.done")
+    expect(done.get_by_role("heading")).to_contain_text("Done today")
+    expect(done.locator("ul.logged > li")).to_have_count(logged)
+    expect(done).to_contain_text(f"pain {PAIN_DURING}/10")
+    expect(phone.get_by_role("link", name="Log today’s session")).to_have_count(0)
+    shot(phone, "patient-today-done")
+    done.get_by_role("link", name="Change what you logged").click()
+    expect(phone).to_have_url(re.compile(r"/log\?edit=1$"))
+    entries = phone.locator("fieldset.entry")
+    expect(entries).to_have_count(logged)
+    for entry in entries.all():
+        expect(entry.get_by_role("radio", name="Yes")).to_be_checked()
+        expect(entry.get_by_label("Pain during the exercise (0-10)")).to_have_value(str(PAIN_DURING))
+    expect(phone.get_by_role("button", name="Save my changes")).to_be_visible()
+    shot(phone, "patient-log-edit")
+    nav(phone, "Learn").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Learn about your back")
+    shot(phone, "patient-learn")
+    phone.locator("section.card h2 a").first.click()
+    expect(phone.get_by_role("heading", name="What your tests showed")).to_be_visible()
+    shot(phone, "patient-learn-page")
 
 
 def the_chart_has_the_new_points(

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.programs.minutes import MINUTES_RANGE, minutes_problem
-from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, check_in_due, check_ins_that_count_from, program_stops
+from rebalance.programs.stops import (
+    CHECK_IN_EVERY_DAYS,
+    check_in_due,
+    check_in_safety,
+    check_ins_that_count_from,
+    conditions_of,
+    program_stops,
+)
 from rebalance.reasoning.safety import safety_for_flags
 
 DAY = dt.date(2026, 11, 16)
@@ -24,6 +31,7 @@ class Assessed:
     assessed_on: dt.date
     created_at: dt.datetime | None
     analysis: dict[str, Any]
+    document: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,3 +111,19 @@ def test_a_sessions_minutes_are_refused_outside_their_range_in_plain_words() -> 
     assert minutes_problem(None) == "required"
     for wrong in (low - 1, high + 1, 20.5, True, "20"):
         assert f"expected {low} to {high} whole minutes" in str(minutes_problem(wrong))
+
+
+def test_a_check_in_is_weighed_with_the_conditions_of_the_assessment() -> None:
+    kb = default()
+    assert conditions_of(kb, {"client": {"conditions": ["osteoporosis", "hip_replacement", "not a condition"]}}) == [
+        "osteoporosis",
+        "hip_replacement",
+    ]
+    assert conditions_of(kb, {}) == []
+    assert check_in_safety(kb, ["minor_trauma"], [])["level"] == "caution"
+    assert check_in_safety(kb, ["minor_trauma"], ["osteoporosis"])["level"] == "urgent"  # a fracture risk
+    assert check_in_safety(kb, [], ["osteoporosis", "pregnancy"])["level"] == "clear"  # weighed at the assessment
+    document = {"client": {"conditions": ["osteoporosis"]}}
+    urgent = CheckedIn(DAY + dt.timedelta(days=3), None, "urgent", ["minor_trauma"])
+    (stop,) = program_stops(kb, Assessed(DAY, NOON, {"safety": None}, document), [urgent])
+    assert "vertebral fracture" in stop.message

@@ -11,11 +11,13 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from rebalance.api import analyse_file
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.programs import pain_rule
 from rebalance.reports import fhir
 from rebalance.reports.text import dose_text
 from tests.conftest import EXAMPLES
+
+PAIN_RULE = pain_rule.text(default())
 
 NOW = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
 ASSESSED = dt.date(2026, 11, 2)

@@ -20,7 +20,7 @@ from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.storage.db import make_engine, make_session_factory, session_scope
 from rebalance.storage.migrate import upgrade
-from rebalance.storage.tables import Assessment, Patient, Program, SessionLog, User
+from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
 from rebalance.storage.types import ProgramStatus, Role
 from rebalance.web.security import Passwords
 from tests.web.conftest import FAST_HASHING, empty_tables
@@ -105,6 +105,51 @@ def test_the_demo_tells_the_stories_the_pages_will_show(factory: sessionmaker[Se
     assert tom_logs[-1][1] > tom_logs[0][1] + 2  # pain rising
     daniel_logs = shape["Daniel Okafor"][2]
     assert TODAY - daniel_logs[-1][0] >= dt.timedelta(days=14)  # stopped logging
+
+
+def test_the_demo_dates_its_history_across_the_weeks_it_tells(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    """First assessments weeks ago, each version on the day it was made, each session on its day, the
+    follow-up later; nothing stamped with the seeding time, nothing in the future."""
+    _seed(factory, kb)
+    end = dt.datetime.combine(TODAY, dt.time(23, 59), tzinfo=dt.UTC)
+    with session_scope(factory) as db:
+        stamps = [
+            t
+            for table in (User, Patient, Assessment, Program, SessionLog)
+            for t in db.scalars(select(table.created_at))
+        ]
+        events = list(db.scalars(select(AuditEvent.at)))
+        assert all(t <= end for t in [*stamps, *events])  # none in the future
+        assert max(stamps) - min(stamps) >= dt.timedelta(weeks=4)  # spread over the weeks told
+        assert len({t.date() for t in events}) > 20  # the audit trail tells the same weeks
+        for log in db.scalars(select(SessionLog)):
+            assert log.created_at.date() == log.performed_on  # logged on the day it was done
+        for assessment in db.scalars(select(Assessment)):
+            assert assessment.created_at.date() == assessment.assessed_on
+        for patient in db.scalars(select(Patient)):
+            first = db.scalars(
+                select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.id)
+            ).all()
+            assert (TODAY - first[0].assessed_on).days >= 14  # the first assessment, weeks ago
+            assert patient.created_at.date() == first[0].assessed_on
+            versions = db.scalars(
+                select(Program).where(Program.patient_id == patient.id).order_by(Program.version)
+            ).all()
+            made = [v.created_at for v in versions]
+            assert made == sorted(made) and versions[0].created_at.date() == first[0].assessed_on
+            for version in versions:
+                assessed = next(a for a in first if a.id == version.assessment_id)
+                assert version.created_at.date() >= assessed.assessed_on
+                if version.status is not ProgramStatus.DRAFT:
+                    assert version.approved_at == version.created_at
+            logs = db.scalars(select(SessionLog).where(SessionLog.patient_id == patient.id)).all()
+            for log in logs:  # each session against the version published by then
+                version = next(v for v in versions if v.id == log.program_id)
+                assert version.created_at.date() <= log.performed_on
+        maria = db.scalars(select(Assessment).join(Patient).where(Patient.display_name == "Maria Lopez")).all()
+        assert [(TODAY - a.assessed_on).days for a in maria] == [35, 3]  # a reassessment later
 
 
 def test_the_demo_is_deterministic(

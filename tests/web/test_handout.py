@@ -13,9 +13,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.knowledge.words import citation
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports.cards import short_citation
@@ -26,6 +26,8 @@ from tests.pdftools import text as pdf_text
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
 from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story
+
+PAIN_RULE = pain_rule.text(default())
 
 __all__ = ["story"]  # the fixture
 

@@ -10,10 +10,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from rebalance import yamlio
+from rebalance.api import analyse_document
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs import pain_rule
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags
+from rebalance.storage.db import session_scope
+from rebalance.storage.repos import assessments
+from rebalance.storage.schemas import AssessmentCreate
 from rebalance.storage.types import SafetyLevel
-from tests.web.conftest import Cast, email
+from tests.conftest import EXAMPLES
+from tests.web.conftest import Cast, email, web
 from tests.web.helpers import sign_in
 from tests.web.patient_story import (
     MONDAY,
@@ -73,7 +80,9 @@ def test_a_clear_check_in_keeps_the_program(
     response = post_form(patient, "/check-in", answers(kb))
     assert response.status_code == 303
     assert stored_check_ins(app, cast)[0].level is SafetyLevel.CLEAR
-    assert "Thank you: no warning signs" in patient.get("/check-in?done=1").text
+    done = html.unescape(patient.get("/check-in?done=1").text)
+    assert "Thank you: no warning signs" in done
+    assert pain_rule.text(kb) in done  # the one pain rule, in the words of the today and log pages
     assert exercises_today(patient) == len(story.items_on("Mon")) > 0
     assert "Your weekly check-in is due" not in patient.get("/today").text
 
@@ -144,3 +153,28 @@ def test_a_same_day_check_in_stops_the_program_and_alerts_the_clinician_alike(
     stopped = exercises_today(patient) == 0
     assert stopped is (not check_in_first)
     assert bool(from_check_in) is stopped
+
+
+@pytest.mark.parametrize(("conditions", "level"), [([], SafetyLevel.CAUTION), (["osteoporosis"], SafetyLevel.URGENT)])
+def test_the_check_in_weighs_the_answers_with_the_conditions_of_the_assessment(
+    app: FastAPI,
+    cast: Cast,
+    patient: TestClient,
+    story: Story,
+    kb: KnowledgeBase,
+    conditions: list[str],
+    level: SafetyLevel,
+) -> None:
+    """A small fall is weighed with a known osteoporosis (a fracture risk: the program stops), as the
+    assessment's safety gate weighs it; without it, the clinician is told."""
+    document = yamlio.load((EXAMPLES / "piriformis_right.yaml").read_text(encoding="utf-8"))
+    document["client"]["conditions"] = conditions
+    with session_scope(web(app).session_factory) as db:
+        data = AssessmentCreate(
+            assessed_on=MONDAY - dt.timedelta(days=2), document=document, analysis=analyse_document(document, kb)
+        )
+        assessments.add_assessment(db, cast.anna, cast.patient_a1, data)
+    assert post_form(patient, "/check-in", answers(kb, "minor_trauma")).status_code == 303
+    assert stored_check_ins(app, cast)[-1].level is level
+    stopped = "Stop: no exercises for now" in patient.get("/today").text
+    assert stopped is (level is SafetyLevel.URGENT)

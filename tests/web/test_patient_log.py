@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.logs import parse_logs
+from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.programs.logs import log_fields, parse_logs
 from rebalance.programs.progress import progress
-from rebalance.storage.types import SafetyLevel
-from tests.web.conftest import Cast
+from rebalance.storage.db import session_scope
+from rebalance.storage.repos import audit_log
+from rebalance.storage.types import AuditAction, EntityType, SafetyLevel
+from tests.web.conftest import Cast, web
 from tests.web.patient_story import (
     MONDAY,
     Story,
     add_check_in,
+    api_post,
     log_session,
     patient,
     post_form,
@@ -31,18 +35,15 @@ SUNDAY = MONDAY - dt.timedelta(days=1)
 
 
 def session(story: Story, **changes: str) -> dict[str, str]:
-    """Monday's exercises all done with little pain, as the form sends them."""
+    """Monday's exercises all done as asked with little pain, as the form sends them (each in its own unit)."""
     form = {}
+    kb = default()
     for i, exercise_id in enumerate(story.items_on("Mon")):
-        dose = story.item(exercise_id)["dosage"]
-        form |= {
-            f"entries[{i}].exercise_id": exercise_id,
-            f"entries[{i}].done": "yes",
-            f"entries[{i}].pain_during": "1",
-        }
-        form[f"entries[{i}].sets"] = str(dose["sets"])
-        if dose.get("hold_s"):
-            form[f"entries[{i}].hold_s"] = str(dose["hold_s"])
+        form |= {f"entries[{i}].exercise_id": exercise_id, f"entries[{i}].done": "yes"}
+        for field in log_fields(kb, story.item(exercise_id)):
+            if field.default is not None:
+                form[f"entries[{i}].{field.name}"] = str(field.default)
+        form[f"entries[{i}].pain_during"] = "1"
     return form | changes
 
 
@@ -56,9 +57,64 @@ def test_the_log_form_asks_about_todays_exercises(patient: TestClient, story: St
     assert page.status_code == 200
     for i, exercise_id in enumerate(story.items_on("Mon")):
         assert f'name="entries[{i}].exercise_id" value="{exercise_id}"' in page.text
-        assert f'<label for="e{i}-pain">Pain during (0–10)</label>' in page.text
+        assert f'<label for="e{i}-pain_during">Pain during the exercise (0-10)</label>' in page.text
     assert 'name="csrf_token"' in page.text
     assert "The morning after your last session" not in page.text  # no earlier session yet
+
+
+def test_the_log_form_asks_each_exercise_in_its_own_unit_and_prefills_nothing(
+    patient: TestClient, story: Story
+) -> None:
+    monday = story.items_on("Mon")
+    assert monday == ["bird_dog", "walking"]
+    page = patient.get("/log").text
+    walk = page[page.index('name="entries[1].exercise_id"') :]
+    assert '<label for="e1-minutes">Minutes done</label>' in walk
+    assert "e1-sets" not in page and "e1-hold_s" not in page and "Hold reached" not in page  # a walk is not a hold
+    assert '<label for="e0-reps">Repetitions in the last set</label>' in page  # a bird dog: reps, and its hold
+    assert '<label for="e0-hold_s">Longest hold (seconds)</label>' in page
+    numbers = re.findall(r'<input id="e\d-\w+" name="[^"]+" type="number"[^>]*value="([^"]*)"', page)
+    assert len(numbers) == 8 and set(numbers) == {""}  # nothing prefilled with the dose
+
+
+def test_a_walk_is_logged_in_minutes(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
+    form = session(story, **{"entries[1].minutes": "25"})
+    assert post_form(patient, "/log", form).status_code == 303
+    (log,) = stored_logs(app, cast)
+    walk = log.entries[1]
+    assert (walk.exercise_id, walk.minutes, walk.hold_s, walk.sets) == ("walking", 25, None, None)
+    refused = post_form(patient, "/log", session(story, **{"entries[1].minutes": "601"}))
+    assert refused.status_code == 422
+    assert '<p id="e1-minutes-problem" class="field-problem">' in refused.text
+
+
+def test_a_logged_day_shows_done_and_its_edit_replaces_it(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    post_form(patient, "/log", session(story, **{"entries[1].minutes": "20", "entries[0].reps": "6"}))
+    today = html.unescape(patient.get("/today").text)
+    assert "Done today" in today and "Brisk walking: 20 minutes, pain 1/10" in today
+    assert "Log today’s session" not in today and 'href="/log?edit=1"' in today
+    logged = html.unescape(patient.get("/log").text)
+    assert "Done today" in logged and "Brisk walking: 20 minutes" in logged
+    assert 'name="entries[0].done"' not in logged  # never a second blank form
+    edit = patient.get("/log?edit=1").text
+    assert re.search(r'name="entries\[1\]\.minutes"[^>]*value="20"', edit)
+    assert re.search(r'name="entries\[0\]\.done" value="yes"\s+checked', edit)
+    assert re.search(r'name="entries\[0\]\.reps"[^>]*value="6"', edit)
+    first = stored_logs(app, cast)[0]
+    changed = session(story, **{"entries[1].minutes": "30", "entries[0].done": "no"})
+    assert post_form(patient, "/log?edit=1", changed).status_code == 303
+    (log,) = stored_logs(app, cast)  # replaced, not a second log of the day
+    assert log.id == first.id
+    assert (log.entries[0].done, log.entries[0].reps, log.entries[1].minutes) == (False, None, 30)
+    assert "Brisk walking: 30 minutes" in html.unescape(patient.get("/today").text)
+    with session_scope(web(app).session_factory) as db:
+        events = audit_log.audit_events_for(db, cast.admin, EntityType.SESSION_LOG, log.id)
+    assert [(e.action, e.user_id) for e in events] == [
+        (AuditAction.CREATE, cast.user_a1),
+        (AuditAction.UPDATE, cast.user_a1),
+    ]
 
 
 def test_logging_a_session_stores_it(app: FastAPI, cast: Cast, patient: TestClient, story: Story) -> None:
@@ -89,14 +145,14 @@ def test_pain_eleven_is_refused_next_to_its_field_and_nothing_is_stored(
     earlier = log_session(
         app, cast, story.program, SUNDAY, [{"exercise_id": "walking", "done": True, "pain_during": 1}]
     )
-    form = session(story, **{"entries[0].pain_during": "11", "entries[1].sets": "lots", "next_morning.pain": "2"})
+    form = session(story, **{"entries[0].pain_during": "11", "entries[1].minutes": "lots", "next_morning.pain": "2"})
     del form["entries[1].done"]
     response = post_form(patient, "/log", form)
     assert response.status_code == 422
     page = response.text
-    assert '<p id="e0-pain-problem" class="field-problem">Enter a number from 0 to 10.</p>' in page
-    assert 'aria-describedby="e0-pain-hint e0-pain-problem"' in page
-    assert '<p id="e1-sets-problem" class="field-problem">Enter a whole number, such as 3.</p>' in page
+    assert '<p id="e0-pain_during-problem" class="field-problem">Enter a number from 0 to 10.</p>' in page
+    assert 'aria-describedby="e0-pain_during-hint e0-pain_during-problem"' in page
+    assert '<p id="e1-minutes-problem" class="field-problem">Enter a whole number, such as 3.</p>' in page
     assert '<p id="e1-done-problem" class="field-problem">Choose yes or no.</p>' in page
     assert 'value="11"' in page  # what was typed stays
     assert stored_logs(app, cast) == [earlier]  # nothing saved, not even the morning after
@@ -194,3 +250,20 @@ def test_while_the_program_is_stopped_no_session_is_logged(
     response = patient.post("/log", data={"csrf_token": patient.get("/api/me").json()["csrf_token"], **session(story)})
     assert response.status_code == 409
     assert stored_logs(app, cast) == []
+
+
+def test_the_api_stores_minutes_and_a_day_logged_again_replaces_its_log(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    walk = {"exercise_id": "walking", "done": True, "minutes": 15, "pain_during": 2}
+    first = api_post(patient, "/api/me/logs", {"entries": [walk]})
+    assert first.status_code == 201
+    assert first.json()["log"]["entries"][0]["minutes"] == 15
+    again = api_post(patient, "/api/me/logs", {"entries": [{**walk, "minutes": 22}]})
+    assert again.status_code == 201
+    (log,) = stored_logs(app, cast)
+    assert (log.id, log.entries[0].minutes) == (first.json()["log"]["id"], 22)
+    too_long = api_post(patient, "/api/me/logs", {"entries": [{**walk, "minutes": 601}]})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["path"] == "body.entries[0].minutes"
+    assert stored_logs(app, cast)[0].entries[0].minutes == 22

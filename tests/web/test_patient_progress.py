@@ -9,8 +9,8 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rebalance.knowledge.explain import explain_records
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reports.learn import learn_pages
 from tests.web.conftest import Cast
 from tests.web.patient_story import MONDAY, Story, assess, log_session, patient, story
 
@@ -55,31 +55,33 @@ def test_progress_without_sessions_says_so(patient: TestClient, story: Story) ->
     assert "No data yet" in page  # the session charts are empty until the first log
 
 
-def test_learn_explains_the_patients_own_patterns(patient: TestClient, story: Story) -> None:
+def test_learn_explains_the_patients_own_patterns(patient: TestClient, story: Story, kb: KnowledgeBase) -> None:
     page = html.unescape(patient.get("/learn").text)
-    (pattern,) = story.assessment.analysis["patterns"]
-    assert pattern["explanation"] in page
     assert "consistent with" in page
-    assert '<a href="/learn/piriformis_syndrome">Piriformis pattern</a>' in page
-    assert '<a href="/learn/piriformis">Piriformis</a>' in page
-    assert '<a href="/learn/gluteus_medius">Gluteus medius</a>' in page
-    assert "Tight or overactive: Piriformis (right)" in page
+    pages = learn_pages(kb, {**story.assessment.analysis, "program": story.document})
+    assert [p.id for p in pages] == ["piriformis_syndrome", "piriformis", "gluteus_medius", "other_results"]
+    for learn in pages:
+        assert f'<a href="/learn/{learn.id}">{learn.title}</a>' in page
+        assert learn.summary in page
+    assert page.index("Piriformis pattern") < page.index("Also from your tests") < page.index("Gluteus medius")
 
 
-def test_a_learn_page_renders_explains_sections_and_sources(
+def test_a_learn_page_is_written_to_the_patient_about_their_own_results(
     patient: TestClient, story: Story, kb: KnowledgeBase
 ) -> None:
     page = patient.get("/learn/piriformis")
     assert page.status_code == 200
     text = html.unescape(page.text)
-    (block,) = explain_records(kb, "piriformis")
-    for heading, lines in block.sections:
-        assert f"<h2>{heading}</h2>" in text
-        assert lines[0] in text
-    assert "<h2>Sources</h2>" in text
-    for source in block.sources:
-        assert source.citation is not None and source.citation in text
-    assert "smoll_2010" in text  # sources keep their ids as anchors
+    (learn,) = [
+        p for p in learn_pages(kb, {**story.assessment.analysis, "program": story.document}) if p.id == "piriformis"
+    ]
+    for section in learn.sections:
+        assert f"<h2>{section.heading}</h2>" in text
+        assert all(paragraph in text for paragraph in section.paragraphs)
+    assert "Your right piriformis is tight." in text
+    assert "What your program does about it" in text and story.item("seated_piriformis_stretch")["name"] in text
+    assert '<a href="https://doi.org/10.1002/ca.20893" rel="noopener noreferrer">Smoll 2010</a>' in text
+    assert "smoll_2010" not in text  # a source by its citation, never its id
 
 
 def test_learn_pages_are_only_for_topics_of_the_patients_own_analysis(patient: TestClient, story: Story) -> None:
@@ -88,11 +90,8 @@ def test_learn_pages_are_only_for_topics_of_the_patients_own_analysis(patient: T
     assert patient.get("/learn/iliopsoas").status_code == 404  # a muscle not in their findings
     assert patient.get("/learn/no_such_thing").status_code == 404
     assert patient.get("/api/me/learn/lower_crossed_syndrome").status_code == 404
-    assert patient.get("/api/me/learn/piriformis").json()["topic"] == {
-        "id": "piriformis",
-        "name": "Piriformis",
-        "kind": "muscle",
-    }
+    body = patient.get("/api/me/learn/piriformis").json()
+    assert (body["id"], body["kind"], body["title"]) == ("piriformis", "muscle", "Piriformis")
 
 
 def test_when_the_latest_assessment_shows_no_pattern_the_earlier_ones_stay(

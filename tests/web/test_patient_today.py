@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.storage.types import ProgramStatus
 from tests.web.conftest import Cast, email
@@ -52,7 +52,8 @@ def test_today_shows_the_published_programs_exercises_for_the_weekday_with_instr
     stretch = story.item("seated_piriformis_stretch")["dosage"]  # its dose, as the week holds it
     assert f"3 sets, hold 30 s, {stretch['days_per_week']} days a week" in text
     assert "right side" in text
-    assert PAIN_RULE in text  # the one pain rule (programs.pain_rule)
+    assert pain_rule.text(kb) in text  # the one pain rule (programs.pain_rule)
+    assert "stop if it brings on or increases your pain" not in text  # and no second one beside it
 
 
 def test_another_weekday_shows_that_days_exercises(app: FastAPI, patient: TestClient, story: Story) -> None:

@@ -14,6 +14,9 @@ Every patient can sign in. The assessments are the realistic cases of ``examples
 :func:`rebalance.demo.cases.examples_dir` finds them) with their dates moved into the past few weeks;
 the analyses, programs and progressions come from the library (``analyse_document``, ``progress``,
 ``revise``). Dates are relative to today (so "last session 16 days ago" stays true); everything else is deterministic.
+Every record, and its audit event, is dated on the day of the story it tells (:func:`_dated`): the first
+assessment weeks ago, each program version on the day it was made, each session on the day it was done,
+the follow-up later; nothing carries the time the demo was seeded.
 The passwords are public (:data:`DEMO_PASSWORDS`): a demo is never a real clinic.
 """
 
@@ -23,9 +26,9 @@ import copy
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebalance.api import analyse_document
@@ -46,8 +49,8 @@ from rebalance.storage.schemas import (
     SessionLogCreate,
     UserCreate,
 )
-from rebalance.storage.tables import Patient, User
-from rebalance.storage.types import ProgramStatus, Role, Sex
+from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
+from rebalance.storage.types import EntityType, ProgramStatus, Role, Sex
 from rebalance.web.security import Passwords
 
 SEED = 20261121
@@ -93,6 +96,10 @@ PATIENTS = (
     DemoPatient("James Holt", "golfer_lateral_asymmetry", 21, 1, (2, 2, 1), 7),
     DemoPatient("Aisha Khan", "sacroiliac_postpartum", 14, 2, (3, 2, 2)),
 )
+HOURS = {EntityType.USER: 8, EntityType.PATIENT: 8, EntityType.ASSESSMENT: 9, EntityType.PROGRAM: 10}
+"""The hour of the day each kind of record is made in the demo's story (sessions: :data:`SESSION_HOUR`)."""
+SESSION_HOUR = 18
+OPENED_DAYS_AGO = 60  # the clinic's accounts: before any patient's story
 ADMIN = ("Ada Admin", f"admin@{DOMAIN}")
 CLINICIAN = ("Clara Reyes", f"clara.reyes@{DOMAIN}")
 
@@ -136,6 +143,8 @@ def seed_demo(
     with session_scope(session_factory) as session:
         admin = _user(session, None, passwords, Role.ADMIN, *ADMIN)
         clinician = _user(session, admin, passwords, Role.CLINICIAN, *CLINICIAN)
+        for user in (admin, clinician):
+            _dated(session, User, EntityType.USER, user, today - dt.timedelta(days=OPENED_DAYS_AGO))
         for index, story in enumerate(PATIENTS):
             rng = random.Random(SEED + index)  # noqa: S311 - demo data, not a secret
             _seed_patient(session, kb, passwords, clinician, story, today, rng)
@@ -196,6 +205,9 @@ def _seed_patient(
     analysis = analyse_document(copy.deepcopy(document), kb)
     data = AssessmentCreate(assessed_on=started, document=document, analysis=analysis)
     assessment = assessments.add_assessment(session, clinician, patient, data).id
+    _dated(session, Patient, EntityType.PATIENT, patient, started)
+    _dated(session, User, EntityType.USER, user, started)
+    _dated(session, Assessment, EntityType.ASSESSMENT, assessment, started)
     _History(session, kb, clinician, (patient, user), story, today, rng).run(assessment, analysis)
 
 
@@ -222,12 +234,12 @@ class _History:
         program = analysis["program"]
         if program is None:  # safety withheld it: nothing to log
             return
-        program_id = self._publish(assessment, program)
+        program_id = self._publish(assessment, program, self.today - dt.timedelta(days=self.story.started_days_ago))
         progress_on = self._days_ago(self.story.progressed_days_ago)
         for n, day in enumerate(self.days):
             if progress_on is not None and day >= progress_on:
                 program = progress(self.kb, {**analysis, "program": program}, self._logs())["program"]
-                program_id = self._publish(assessment, program)
+                program_id = self._publish(assessment, program, day)
                 self.logged, progress_on = [], None
             self._log(program_id, program, day, self._pain(n))
         if self.story.follow_up is not None:
@@ -236,9 +248,15 @@ class _History:
     def _days_ago(self, days: int | None) -> dt.date | None:
         return None if days is None else self.today - dt.timedelta(days=days)
 
-    def _publish(self, assessment: int, program: dict[str, Any]) -> int:
+    def _publish(self, assessment: int, program: dict[str, Any], on: dt.date) -> int:
         data = ProgramCreate(assessment_id=assessment, document=program, status=ProgramStatus.PUBLISHED)
-        return programs.add_program_version(self.session, self.clinician, self.patient, data).id
+        since = self.session.scalar(select(func.max(AuditEvent.id))) or 0
+        made = programs.add_program_version(self.session, self.clinician, self.patient, data).id
+        stored = _dated(self.session, Program, EntityType.PROGRAM, made, on)
+        superseding = update(AuditEvent).where(AuditEvent.id > since)  # the version it supersedes, too
+        self.session.execute(superseding.values(at=stored.created_at))
+        stored.approved_by, stored.approved_at = self.clinician, stored.created_at  # published as it was made
+        return made
 
     def _pain(self, n: int) -> int:
         anchors = self.story.pain
@@ -252,7 +270,8 @@ class _History:
         entries = [_entry(item, pain, self.rng) for item in program["items"]]
         self.logged.append({"date": day, "entries": entries})
         data = SessionLogCreate(program_id=program_id, performed_on=day, entries=[SessionEntry(**e) for e in entries])
-        session_logs.add_session_log(self.session, self.patient_user, self.patient, data)  # the patient logs their own
+        log = session_logs.add_session_log(self.session, self.patient_user, self.patient, data)  # the patient's own
+        _dated(self.session, SessionLog, EntityType.SESSION_LOG, log.id, day, SESSION_HOUR)
 
     def _logs(self) -> Logs:
         return parse_logs({"schema": "rebalance.logs/1", "sessions": self.logged}, "demo")
@@ -263,10 +282,28 @@ class _History:
         analysis = analyse_document(copy.deepcopy(document), self.kb)
         new = AssessmentCreate(assessed_on=on, document=document, analysis=analysis)
         assessment = assessments.add_assessment(self.session, self.clinician, self.patient, new).id
+        _dated(self.session, Assessment, EntityType.ASSESSMENT, assessment, on)
         revised = revise(self.kb, current, self._logs(), analysis)["analysis"]["program"]
         if revised is not None:  # a draft for the clinician to review and publish
             draft = ProgramCreate(assessment_id=assessment, document=revised, status=ProgramStatus.DRAFT)
-            programs.add_program_version(self.session, self.clinician, self.patient, draft)
+            made = programs.add_program_version(self.session, self.clinician, self.patient, draft).id
+            _dated(self.session, Program, EntityType.PROGRAM, made, on)
+
+
+_Dated = TypeVar("_Dated", User, Patient, Assessment, Program, SessionLog)
+
+
+def _dated(
+    session: Session, table: type[_Dated], entity: EntityType, record_id: int, day: dt.date, hour: int = 0
+) -> _Dated:
+    """Date a record just made, and its audit events, on the story's day (at the hour of its kind)."""
+    when = dt.datetime.combine(day, dt.time(hour or HOURS[entity]), tzinfo=dt.UTC)
+    record = session.get_one(table, record_id)
+    record.created_at = when
+    events = update(AuditEvent).where(AuditEvent.entity_type == entity, AuditEvent.entity_id == record_id)
+    session.execute(events.values(at=when))
+    session.flush()
+    return record
 
 
 def _session_days(started: dt.date, story: DemoPatient, today: dt.date) -> list[dt.date]:
@@ -287,7 +324,8 @@ def _entry(item: dict[str, Any], pain: int, rng: random.Random) -> dict[str, Any
     return {
         "exercise_id": item["exercise_id"],
         "done": done,
-        "sets": int(dose["sets"]) if done else 0,
+        "sets": None if dose.get("minutes") else int(dose["sets"]) if done else 0,
+        "minutes": int(dose["minutes"]) if dose.get("minutes") and done else None,
         "reps": (int(reps) + (2 if pain <= 2 else 0)) if reps and done else None,
         "hold_s": int(dose["hold_s"]) if dose.get("hold_s") and done else None,
         "effort": 5 if done else None,

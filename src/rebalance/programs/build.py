@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import base_id
 from rebalance.knowledge.words import finding_list, join, muscle_names, sentence
 from rebalance.programs import pain_rule
@@ -382,10 +382,3 @@ def attach_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> 
     analysis.document["program"] = build_program(kb, analysis, minutes)
     return analysis
 
-
-def __getattr__(name: str) -> str:
-    """``PAIN_RULE``: the pain rule's text (:func:`rebalance.programs.pain_rule.text`), for callers that
-    imported it as a constant before the rule was built from the knowledge base."""
-    if name == "PAIN_RULE":
-        return pain_rule.text(default())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

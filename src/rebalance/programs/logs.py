@@ -24,12 +24,15 @@ Each entry records what its exercise is dosed in (:func:`~rebalance.programs.dos
 minutes for a timed activity, the hold in seconds for a hold, sets and repetitions for the rest.
 ``minutes`` was added compatibly: older logs that gave a walk's length as ``hold_s`` (seconds) stay
 valid and are read as minutes (:func:`minutes_done`). :func:`log_fields` lists what a log form asks
-for each program item, with labels, units, limits and the dose as the default.
+for each program item, with labels, units, limits and the dose as the default;
+:func:`session_words` says what a logged session holds, in the same units ("Brisk walking: 20 minutes,
+pain 1/10").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast
@@ -127,6 +130,38 @@ def log_fields(kb: KnowledgeBase, item: dict[str, Any]) -> list[LogField]:
         if dose.get("hold_s"):
             fields.append(LogField("hold_s", "Longest hold", "s", *limits["hold_s"], dose.get("hold_s")))
     return [*fields, *PAIN_FIELDS]
+
+
+AMOUNTS = {
+    "minutes": "{} minutes",
+    "sets": "{} sets",
+    "reps": "{} repetitions",
+    "hold_s": "held {} s",
+    "pain_during": "pain {}/10",
+    "effort": "effort {}/10",
+}
+
+
+def entry_words(kb: KnowledgeBase, item: dict[str, Any], entry: Mapping[str, Any]) -> str:
+    """One logged exercise in words, in the units its log form asks (:func:`log_fields`): "Brisk walking:
+    20 minutes, pain 1/10", "Glute bridge: 2 sets, 12 repetitions, pain 2/10", "Clamshell: not done"."""
+    name = item.get("name") or item["exercise_id"]
+    if not entry.get("done"):
+        return f"{name}: not done"
+    said = [AMOUNTS[f.name].format(entry[f.name]) for f in log_fields(kb, item) if entry.get(f.name) is not None]
+    return f"{name}: {', '.join(said) or 'done'}"
+
+
+def session_words(kb: KnowledgeBase, program: dict[str, Any], entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each exercise of a logged session in words (:func:`entry_words`), read against the program's items
+    (an exercise no longer in it by its catalogue name)."""
+    items = {item["exercise_id"]: item for item in program.get("items", [])}
+    out = []
+    for entry in entries:
+        ex = kb.exercise.get(entry["exercise_id"])
+        fallback = {"exercise_id": entry["exercise_id"], "name": ex.name if ex else None, "dosage": {}}
+        out.append(entry_words(kb, items.get(entry["exercise_id"], fallback), entry))
+    return out
 
 
 def _bounds(name: str) -> tuple[int, int]:

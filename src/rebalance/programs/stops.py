@@ -1,6 +1,8 @@
 """When a patient's program stops, and when their weekly red-flag check-in is due.
 
     program_stops(kb, assessment, check_ins)   why the program is stopped now (empty: it is not)
+    check_in_safety(kb, answered_yes, conditions)   a check-in through the safety gate, with the person's conditions
+    conditions_of(kb, document)                 the conditions an assessment file names (knowledge-base ids)
     check_in_due(latest_checked_on, today)      whether the patient should answer the check-in now
     CHECK_IN_EVERY_DAYS                         the check-in's period: weekly
 
@@ -21,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import CheckInRecord
 from rebalance.reasoning.safety import safety_for_flags, since_assessment, withholds_program
@@ -39,6 +42,8 @@ class AssessedRecord(Protocol):
     def created_at(self) -> dt.datetime | None: ...
     @property
     def analysis(self) -> Mapping[str, Any]: ...
+    @property
+    def document(self) -> Mapping[str, Any]: ...
 
 
 class Stop(BaseModel):
@@ -75,13 +80,31 @@ def program_stops(
     stopping = [c for c in since if withholds_program(str(c.level))]
     if stopping:
         check_in = stopping[-1]
-        result = safety_for_flags(kb, list(check_in.answers))
+        conditions = conditions_of(kb, assessment.document) if assessment is not None else []
+        result = check_in_safety(kb, list(check_in.answers), conditions)
         flags = [flag["message"] for flag in result["flags"]]
         level = "emergency" if str(check_in.level) == "emergency" else "urgent"
         found.append(
             Stop(source="check_in", on=check_in.checked_on, level=level, message=result["message"], flags=flags)
         )
     return found
+
+
+def check_in_safety(kb: KnowledgeBase, answered_yes: Sequence[str], conditions: Sequence[str]) -> dict[str, Any]:
+    """A weekly check-in's reading by the one safety gate (``safety_for_flags``), with the conditions the
+    person's assessment names: a small fall with a known osteoporosis is a fracture risk (urgent), where it
+    alone is not. A condition alone was weighed at the assessment: with no warning sign answered yes the
+    check-in is clear."""
+    return safety_for_flags(kb, list(answered_yes), conditions if answered_yes else ())
+
+
+def conditions_of(kb: KnowledgeBase, document: Mapping[str, Any]) -> list[str]:
+    """The conditions an assessment file's ``client.conditions`` names, as knowledge-base ids (aliases
+    resolved; a word the knowledge base does not know is left out)."""
+    client = document.get("client")
+    words = client.get("conditions") if isinstance(client, Mapping) else None
+    found = [vocabulary.resolve(kb, "conditions", w) for w in words or [] if isinstance(w, str)]
+    return [c for c in found if c is not None]
 
 
 def _after(check_in: CheckInRecord, assessment: AssessedRecord) -> bool:

@@ -130,11 +130,11 @@ def _program(program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]
     return summary, items
 
 
-def _charts(kb: KnowledgeBase, series: ProgressSeries) -> list[Chart]:
+def _charts(kb: KnowledgeBase, series: ProgressSeries, today: dt.date) -> list[Chart]:
     """The progress charts that have something to show (adherence only with logged sessions)."""
     drawn = {"Pain": True, "Disability (ODI)": any(p.value is not None for p in series.odi.points)}
     drawn["Adherence"] = bool(series.adherence.points)
-    return [c for c in charts(kb, series) if drawn.get(c.title, True)] + side_charts(series)
+    return [c for c in charts(kb, series, today) if drawn.get(c.title, True)] + side_charts(kb, series)
 
 
 def clinician_report(
@@ -165,7 +165,7 @@ def clinician_report(
         habits=[habit_phrase(kb, x["id"], x.get("side")) for x in analysis.get("lifestyle_factors") or []],
         program_summary=summary,
         items=items,
-        charts=_charts(kb, series) if series is not None and history else [],
+        charts=_charts(kb, series, today) if series is not None and history else [],
     )
 
 

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from rebalance.config import Settings
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import citation, long_date
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import Stop, program_stops
 from rebalance.reasoning.safety import RANK, check_in_questions
@@ -151,7 +151,7 @@ def handout(
         clinic=clinic,
         sessions_per_week=document.get("sessions_per_week"),
         minutes_per_session=document.get("minutes_per_session"),
-        pain_rule=PAIN_RULE,
+        pain_rule=pain_rule.text(kb),
         pain_guide=pain_guide(kb),
         stops=list(stops),
         warning_signs=warning_signs(kb),
@@ -188,6 +188,7 @@ class _Assessed:  # an analysis document as the stop rule reads a stored assessm
     assessed_on: dt.date
     analysis: Mapping[str, Any]
     created_at: dt.datetime | None = None
+    document: Mapping[str, Any] = field(default_factory=dict)  # its conditions weigh check-ins: none here
 
 
 def case_handout(

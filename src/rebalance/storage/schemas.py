@@ -193,6 +193,7 @@ class SessionEntry(_In):
     sets: int | None = Field(None, ge=0, le=100)
     reps: int | None = Field(None, ge=0, le=1000)
     hold_s: float | None = Field(None, ge=0, le=3600, allow_inf_nan=False)
+    minutes: int | None = Field(None, ge=0, le=600)
     effort: Scale10 | None = None
     pain_during: Scale10 | None = None
     pain_next_morning: Scale10 | None = None

@@ -5,7 +5,7 @@ these are the inputs and the views made of several records and the library's ans
 
     in      SessionIn (ExerciseLogged, NextMorning), CheckInIn
     out     Today (ExerciseCard, Stop), LogPage (LogRow), SessionSaved (Feedback), CheckInStatus
-            (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (LearnPattern, Topic), LearnTopic
+            (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (the library's LearnPage)
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from rebalance.programs.stops import Stop
 from rebalance.reports.cards import ExerciseCard, Guide
+from rebalance.reports.learn import LearnPage
 from rebalance.storage.schemas import CheckInPublic, SessionLogPublic
 
 LIMITS: dict[str, tuple[int, int]] = {
     "sets": (0, 20),
     "reps": (0, 200),
     "hold_s": (0, 3600),
+    "minutes": (0, 600),
     "effort": (0, 10),
     "pain_during": (0, 10),
     "pain": (0, 10),
@@ -62,6 +64,7 @@ class ExerciseLogged(_In):
     sets: int | None = _number("sets", "sets completed")
     reps: int | None = _number("reps", "repetitions in the last set")
     hold_s: int | None = _number("hold_s", "the hold reached, in seconds")
+    minutes: int | None = _number("minutes", "minutes done (walking, cycling, swimming, breathing practice)")
     effort: int | None = _number("effort", "how hard it felt")
     pain_during: Annotated[int | None, Field(validate_default=True)] = _number(
         "pain_during", "pain during the exercise, 0 none, 10 the worst imaginable; needed when done"
@@ -88,7 +91,9 @@ class SessionIn(_In):
     At least one exercise done, or the morning after: a session with nothing done is not stored.
     """
 
-    performed_on: dt.date | None = Field(None, description="the day of the session; default today, never later")
+    performed_on: dt.date | None = Field(
+        None, description="the day of the session; default today, never later; a day logged already is replaced"
+    )
     entries: list[ExerciseLogged] = Field(default_factory=list, max_length=50)
     next_morning: NextMorning | None = Field(
         None, description="attached to the latest earlier session with an exercise done"
@@ -132,23 +137,29 @@ class Today(_Out):
     items: list[ExerciseCard]
     stops: list[Stop]
     check_in_due: bool
+    logged: list[str] = Field(description="what today's session log holds, in words (empty: nothing logged today)")
 
 
 # --- the log page --------------------------------------------------------------------------------
 
 
+class FieldAsked(_Out):
+    """One number the form asks of an exercise, in its own unit (``programs.logs.log_fields``)."""
+
+    name: str
+    label: str
+    low: int
+    high: int
+
+
 class LogRow(_Out):
-    """One exercise the log form asks about."""
+    """One exercise the log form asks about: minutes for a walk, the hold for a stretch, repetitions for the rest."""
 
     exercise_id: str
     name: str
     side: str
     dose: str
-    asks_reps: bool
-    asks_hold: bool
-    target_sets: int
-    target_reps: int | None
-    target_hold_s: int | None
+    fields: list[FieldAsked]
 
 
 class LogPage(_Out):
@@ -164,6 +175,8 @@ class LogPage(_Out):
     feedback: list[Feedback]
     stops: list[Stop] = Field(description="while the program is stopped, no session is logged")
     pain_guide: Guide
+    logged: SessionLogPublic | None = Field(description="the session logged today, if any: the form edits it")
+    logged_words: list[str]
 
 
 # --- check-ins -----------------------------------------------------------------------------------
@@ -203,6 +216,7 @@ class CheckInStatus(_Out):
     latest_result: SafetyResult | None
     due: bool
     due_after_days: int
+    pain_rule: str
     stops: list[Stop] = Field(description="why the program is stopped now, if it is (a check-in or an assessment)")
 
 
@@ -254,49 +268,11 @@ class ProgressView(_Out):
 # --- learn ---------------------------------------------------------------------------------------
 
 
-class Topic(_Out):
-    id: str
-    name: str
-    kind: Literal["pattern", "muscle", "structure"]
-
-
-class LearnPattern(_Out):
-    id: str
-    name: str
-    explanation: str = Field(description="why this person's findings are consistent with the pattern")
-    findings: list[str] = Field(description="the findings, in words")
-    topics: list[Topic]
-
-
 class LearnIndex(_Out):
-    """The latest assessment's patterns and other findings; when it shows none, the last patterns found before."""
+    """The latest assessment's learn pages (``reports.learn``); when it shows no pattern, the pattern pages
+    of the last assessment that did (``earlier``). A page's ``id`` is for its link only."""
 
     assessed_on: dt.date | None
-    patterns: list[LearnPattern]
-    other_topics: list[Topic]
+    pages: list[LearnPage]
     earlier_on: dt.date | None = None
-    earlier: list[LearnPattern] = []
-
-
-class SourceOut(_Out):
-    id: str
-    citation: str | None
-    url: str | None
-    doi: str | None
-
-
-class SectionOut(_Out):
-    heading: str
-    lines: list[str]
-
-
-class ExplainedOut(_Out):
-    title: str
-    kind: str
-    sections: list[SectionOut]
-    sources: list[SourceOut]
-
-
-class LearnTopic(_Out):
-    topic: Topic
-    blocks: list[ExplainedOut]
+    earlier: list[LearnPage] = []

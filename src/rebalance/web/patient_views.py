@@ -28,11 +28,13 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.build import PAIN_RULE
+from rebalance.programs import pain_rule
+from rebalance.programs import stops as stop_rule
+from rebalance.programs.logs import session_words
 from rebalance.programs.schedule import DAYS
-from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, Stop, check_in_due, check_ins_that_count_from, program_stops
-from rebalance.reasoning.safety import check_in_questions, safety_for_flags, withholds_program
-from rebalance.reports.cards import exercises_for_day
+from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, Stop, check_in_due
+from rebalance.reasoning.safety import check_in_questions, withholds_program
+from rebalance.reports.cards import Guide, exercises_for_day, pain_guide
 from rebalance.storage.repos import assessments, check_ins, programs, session_logs
 from rebalance.storage.schemas import (
     AssessmentPublic,
@@ -117,13 +119,21 @@ class Me:
         """The check-ins that decide whether the program stops and whether one is due
         (``programs.stops.check_ins_that_count_from``: all of them without an assessment)."""
         latest = self.latest_assessment
-        start = check_ins_that_count_from(None if latest is None else latest.assessed_on, self.day)
+        start = stop_rule.check_ins_that_count_from(None if latest is None else latest.assessed_on, self.day)
         if self.knows("check_ins") or start is None:
             return self.check_ins
         return self.once(
             "recent_check_ins",
             lambda: check_ins.check_ins_for_patient(self.db, self.user_id, self.patient_id, start=start),
         )
+
+    def logged_on(self, day: dt.date) -> SessionLogPublic | None:
+        """The session logged for ``day``, if any (a day has one log: logging it again edits it)."""
+        found = self.once(
+            f"logged {day}",
+            lambda: session_logs.session_logs_for_patient(self.db, self.user_id, self.patient_id, day, day),
+        )
+        return found[-1] if found else None
 
     @property
     def sessions(self) -> list[SessionLogPublic]:
@@ -144,8 +154,9 @@ PatientDep = Annotated[Me, Depends(patient_context)]
 # --- safety: when the program stops --------------------------------------------------------------
 
 
-def _safety(kb: KnowledgeBase, flag_ids: list[str]) -> SafetyResult:
-    result = safety_for_flags(kb, flag_ids)
+def _safety(kb: KnowledgeBase, flag_ids: list[str], assessment: AssessmentPublic | None) -> SafetyResult:
+    conditions = stop_rule.conditions_of(kb, assessment.document) if assessment is not None else []
+    result = stop_rule.check_in_safety(kb, flag_ids, conditions)
     return SafetyResult(
         level=result["level"],
         message=result["message"],
@@ -156,7 +167,12 @@ def _safety(kb: KnowledgeBase, flag_ids: list[str]) -> SafetyResult:
 
 def stops(me: Me) -> list[Stop]:
     """Why the program is stopped now (empty: it is not): the latest assessment, or a check-in since it."""
-    return me.once("stops", lambda: program_stops(me.kb, me.latest_assessment, me.recent_check_ins))
+    return me.once("stops", lambda: stop_rule.program_stops(me.kb, me.latest_assessment, me.recent_check_ins))
+
+
+def pain_rule_guide(kb: KnowledgeBase) -> Guide:
+    """The one pain rule in words (``programs.pain_rule``), with the model's source."""
+    return pain_guide(kb).model_copy(update={"text": pain_rule.text(kb)})
 
 
 def _check_in_due(me: Me) -> bool:
@@ -172,16 +188,19 @@ def today_view(me: Me) -> Today:
     stopped = stops(me)
     weekday = DAYS[me.day.weekday()]
     items = [] if program is None or stopped else exercises_for_day(me.kb, program.document, weekday)
+    logged = me.logged_on(me.day) if program is not None and not stopped else None
+    done = [] if logged is None or program is None else [e.model_dump() for e in logged.entries]
     status = "no_program" if program is None else "stopped" if stopped else "exercises" if items else "rest_day"
     return Today(
         date=me.day,
         weekday=weekday,
         status=status,
         program_version=None if program is None else program.version,
-        pain_rule=PAIN_RULE,
+        pain_rule=pain_rule.text(me.kb),
         items=items,
         stops=stopped,
         check_in_due=_check_in_due(me),
+        logged=session_words(me.kb, program.document, done) if program is not None else [],
     )
 
 
@@ -197,15 +216,17 @@ def check_in_status(me: Me) -> CheckInStatus:
     return CheckInStatus(
         questions=questions(me.kb),
         latest=latest,
-        latest_result=None if latest is None else _safety(me.kb, latest.answers),
+        latest_result=None if latest is None else _safety(me.kb, latest.answers, me.latest_assessment),
         due=_check_in_due(me),
         due_after_days=CHECK_IN_EVERY_DAYS,
+        pain_rule=pain_rule.text(me.kb),
         stops=stops(me),
     )
 
 
 def record_check_in(me: Me, data: CheckInIn) -> CheckInResult:
-    """Store the check-in with the library's level; urgent or emergency stop the program (see :func:`stops`)."""
+    """Store the check-in with the level the safety gate gives it with the conditions of the latest assessment
+    (``programs.stops.check_in_safety``); urgent or emergency stop the program (see :func:`stops`)."""
     asked = [q.id for q in questions(me.kb)]
     problems = [(("answers", q), "answer yes or no") for q in asked if q not in data.answers]
     problems += [(("answers", k), "not a question of the check-in") for k in data.answers if k not in asked]
@@ -214,7 +235,7 @@ def record_check_in(me: Me, data: CheckInIn) -> CheckInResult:
             [{"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": None} for loc, msg in problems]
         )
     yes = [q for q in asked if data.answers[q]]
-    result = _safety(me.kb, yes)
+    result = _safety(me.kb, yes, me.latest_assessment)
     data_in = CheckInCreate(checked_on=me.day, answers=yes, level=SafetyLevel(result.level))
     stored = check_ins.add_check_in(me.db, me.user_id, me.patient_id, data_in)
     return CheckInResult(check_in=stored, result=result)

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from rebalance.programs.progress import adherence
-from rebalance.reports.cards import pain_guide
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.storage.schemas import AssessmentPublic, SessionLogPublic
 from rebalance.web.patient_schemas import (
@@ -21,7 +20,7 @@ from rebalance.web.patient_schemas import (
     SessionSummary,
     WeekCount,
 )
-from rebalance.web.patient_views import Me
+from rebalance.web.patient_views import Me, pain_rule_guide
 from rebalance.web.session_views import library_logs
 
 
@@ -30,7 +29,7 @@ def progress_view(me: Me) -> ProgressView:
     current = [s for s in sessions if program is not None and s.program_id == program.id]
     logs = library_logs(current) if current else None
     return ProgressView(
-        pain_guide=pain_guide(me.kb),
+        pain_guide=pain_rule_guide(me.kb),
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],
         weeks=_weeks(sessions, me.day),
         planned_per_week=None if program is None else program.document.get("sessions_per_week"),

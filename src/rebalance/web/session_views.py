@@ -1,7 +1,7 @@
 """Logging a session: what the log form asks, storing a session, and the pain-monitoring model's word on it.
 
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
-    record_session(me, data)    store a session and the morning after the previous one (all or nothing)
+    record_session(me, data)    store a session (a day logged already: replaced) and the morning after the previous one
     feedback(me, program, recent)   progress, hold or regress for each exercise of the latest session
     library_logs(sessions)      stored sessions as the library's ``rebalance.logs/1`` (the progress view too)
 
@@ -20,15 +20,23 @@ from fastapi.exceptions import RequestValidationError
 
 from rebalance.errors import ConflictError, InvalidInputError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.logs import Logs, logs_of, parse_session
+from rebalance.programs.logs import Logs, log_fields, logs_of, parse_session, session_words
 from rebalance.programs.progress import decided_by_recent, decisions
 from rebalance.programs.schedule import DAYS
-from rebalance.reports.cards import exercises_for_day, pain_guide
+from rebalance.reports.cards import exercises_for_day
 from rebalance.reports.text import dose_text
 from rebalance.storage.repos import session_logs
 from rebalance.storage.schemas import ProgramPublic, SessionEntry, SessionLogCreate, SessionLogPublic
-from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT, Feedback, LogPage, LogRow, SessionIn, SessionSaved
-from rebalance.web.patient_views import Me, stops
+from rebalance.web.patient_schemas import (
+    FEEDBACK_LOOKS_AT,
+    Feedback,
+    FieldAsked,
+    LogPage,
+    LogRow,
+    SessionIn,
+    SessionSaved,
+)
+from rebalance.web.patient_views import Me, pain_rule_guide, stops
 
 logger = logging.getLogger("rebalance.web")
 
@@ -55,9 +63,10 @@ def log_page(me: Me) -> LogPage | None:
     previous = _previous_session(me, me.day)
     current = _recent_of_program(me, program)
     morning = [e for e in previous.entries if e.done] if previous else []
+    logged = me.logged_on(me.day)
     return LogPage(
         date=me.day,
-        rows=[_log_row(item) for item in chosen],
+        rows=[_log_row(me.kb, item) for item in chosen],
         rest_day=not todays,
         previous=previous,
         previous_pain=_first([e.pain_next_morning for e in morning]),
@@ -65,26 +74,42 @@ def log_page(me: Me) -> LogPage | None:
         latest=current[-1] if current else None,
         feedback=feedback(me, program, current),
         stops=stops(me),
-        pain_guide=pain_guide(me.kb),
+        pain_guide=pain_rule_guide(me.kb),
+        logged=logged,
+        logged_words=session_words(me.kb, program.document, [e.model_dump() for e in logged.entries]) if logged else [],
     )
+
+
+def edit_values(page: LogPage) -> dict[str, str]:
+    """The log form filled in with what today's log holds (the same entries, to change)."""
+    if page.logged is None:
+        return {}
+    entries = {entry.exercise_id: entry.model_dump() for entry in page.logged.entries}
+    values = {}
+    for i, row in enumerate(page.rows):
+        entry = entries.get(row.exercise_id)
+        if entry is not None:
+            values[f"entries[{i}].done"] = "yes" if entry["done"] else "no"
+            values |= {
+                f"entries[{i}].{f.name}": str(round(entry[f.name])) for f in row.fields if entry[f.name] is not None
+            }
+    return values
 
 
 def _first(values: Sequence[int | None]) -> int | None:
     return next((v for v in values if v is not None), None)
 
 
-def _log_row(item: dict[str, Any]) -> LogRow:
-    dose = item["dosage"]
+def _log_row(kb: KnowledgeBase, item: dict[str, Any]) -> LogRow:
     return LogRow(
         exercise_id=item["exercise_id"],
         name=item.get("name", item["exercise_id"]),
         side=item.get("side", "both"),
-        dose=dose_text(dose),
-        asks_reps=bool(dose.get("reps")),
-        asks_hold=bool(dose.get("hold_s")),
-        target_sets=int(dose["sets"]),
-        target_reps=dose.get("reps"),
-        target_hold_s=dose.get("hold_s"),
+        dose=dose_text(item["dosage"]),
+        fields=[
+            FieldAsked(name=f.name, label=f.label + (" (seconds)" if f.unit == "s" else ""), low=f.low, high=f.high)
+            for f in log_fields(kb, item)
+        ],
     )
 
 
@@ -128,7 +153,11 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
     if any(entry.done for entry in data.entries):
         entries = [SessionEntry(**entry.model_dump()) for entry in data.entries]
         new = SessionLogCreate(program_id=program.id, performed_on=day, entries=entries)
-        log = session_logs.add_session_log(me.db, me.user_id, me.patient_id, new)
+        logged = me.logged_on(day)
+        if logged is None:
+            log = session_logs.add_session_log(me.db, me.user_id, me.patient_id, new)
+        else:  # the day logged again: an edit of its log
+            log = session_logs.replace_session_log(me.db, me.user_id, logged.id, new)
     said = feedback(me, program, _recent_of_program(me, program))
     return SessionSaved(log=log, next_morning_for=morning_for, feedback=said)
 
@@ -230,19 +259,12 @@ def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]
 
 
 def _next_time(kb: KnowledgeBase, decision: dict[str, Any]) -> str | None:
-    """The library's suggested step in words: the easier version on regress; on progress, for the clinician."""
-    new_id, new_dose = decision.get("new_exercise_id"), decision.get("new_dosage")
-    if decision["decision"] == "hold" or (new_id is None and new_dose is None):
+    """The library's suggested step in words (``next_step``): the easier version on regress; on progress,
+    for the clinician."""
+    new_id, step = decision.get("new_exercise_id"), decision.get("next_step")
+    if decision["decision"] == "hold" or (new_id is None and step is None):
         return None
-    step = kb.exercise[new_id].name if new_id in kb.exercise else _dose_words(new_dose or {})
+    step = kb.exercise[new_id].name if new_id in kb.exercise else step
     if decision["decision"] == "regress":
         return f"Next time: {step}. If the pain does not settle, stop this exercise and tell your clinician."
     return f"Suggested next step: {step}. Your clinician sees your log and updates your program."
-
-
-def _dose_words(dose: dict[str, Any]) -> str:
-    sets = dose.get("sets")
-    parts = [f"{sets} set{'s' if sets != 1 else ''}" if sets else ""]
-    parts.append(f"{dose['reps']} repetitions" if dose.get("reps") else "")
-    parts.append(f"hold {dose['hold_s']} s" if dose.get("hold_s") else "")
-    return ", ".join(p for p in parts if p)

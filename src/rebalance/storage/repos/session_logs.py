@@ -1,6 +1,7 @@
 """Session logs: what a patient did in a home session, exercise by exercise, and how it felt.
 
     add_session_log            store a session against a program version of the patient's
+    replace_session_log        a day's session logged again: its entries replaced (an edit)
     session_logs_for_patient   the sessions performed in a date range, oldest first
     recent_session_logs        the latest few of a program version, or before a day (one walk down an index)
     set_next_morning           how the morning after a session felt, on each exercise done in it
@@ -40,6 +41,20 @@ def add_session_log(session: Session, actor_id: int, patient_id: int, data: Sess
     session.add(log)
     session.flush()
     audit.record(session, actor.id, AuditAction.CREATE, EntityType.SESSION_LOG, log.id, patient.id)
+    return SessionLogPublic.model_validate(log)
+
+
+def replace_session_log(session: Session, actor_id: int, log_id: int, data: SessionLogCreate) -> SessionLogPublic:
+    """The session ``log_id`` as ``data`` now says (its day stays); the change is audited."""
+    log = session.get(SessionLog, log_id)
+    if log is None:
+        raise NotFoundError(EntityType.SESSION_LOG, log_id)
+    actor, patient = access.patient_for(session, actor_id, log.patient_id, AuditAction.UPDATE, patient_may=True)
+    access.of_patient(session, Program, EntityType.PROGRAM, data.program_id, patient.id)
+    log.program_id, log.pain_during_max = data.program_id, data.pain_during_max
+    log.entries = [entry.model_dump(mode="json") for entry in data.entries]
+    session.flush()
+    audit.record(session, actor.id, AuditAction.UPDATE, EntityType.SESSION_LOG, log.id, patient.id, replaced=True)
     return SessionLogPublic.model_validate(log)
 
 

@@ -1,13 +1,13 @@
-"""The patient's "learn" pages: their own patterns, muscles and structures explained, with sources (404 for a
-topic outside their analysis)."""
+"""The patient's "learn" pages about their own results, from ``reports.learn`` (404 for a page outside them)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from rebalance.reports.learn import LearnPage
 from rebalance.web.learn_views import learn_index, learn_topic
-from rebalance.web.patient_schemas import LearnIndex, LearnTopic
+from rebalance.web.patient_schemas import LearnIndex
 from rebalance.web.patient_views import PatientDep
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
@@ -23,16 +23,17 @@ def learn_page(request: Request, me: PatientDep) -> HTMLResponse:
 
 @router.get("/learn/{topic}")
 def learn_topic_page(request: Request, me: PatientDep, topic: str) -> HTMLResponse:
-    return render(request, "patient/learn_topic.html", {"learn": learn_topic(me, topic)})
+    index = learn_index(me)
+    return render(request, "patient/learn_topic.html", {"page": learn_topic(index, topic), "index": index})
 
 
 @api.get("/learn")
 def my_learn(me: PatientDep) -> LearnIndex:
-    """The patient's own patterns (with why their findings fit) and the muscles and structures involved."""
+    """Pages about the patient's own patterns, and the muscles and structures their findings name."""
     return learn_index(me)
 
 
 @api.get("/learn/{topic}")
-def my_learn_topic(me: PatientDep, topic: str) -> LearnTopic:
-    """One pattern, muscle or structure of the patient's own analysis, explained, with sources."""
-    return learn_topic(me, topic)
+def my_learn_topic(me: PatientDep, topic: str) -> LearnPage:
+    """One page about the patient's own results, in their words, with its references."""
+    return learn_topic(learn_index(me), topic)

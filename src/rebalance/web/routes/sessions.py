@@ -19,7 +19,7 @@ from rebalance.web.patient_schemas import SessionIn, SessionSaved
 from rebalance.web.patient_views import PatientDep
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
-from rebalance.web.session_views import log_page, record_session
+from rebalance.web.session_views import edit_values, log_page, record_session
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS)
@@ -28,8 +28,11 @@ ENTRY_FIELD = re.compile(r"entries\[(\d{1,2})\]\.(\w+)")
 
 
 @router.get("/log")
-def log_form(request: Request, me: PatientDep, saved: Literal["1"] | None = None) -> HTMLResponse:
-    return _log_form(request, me, saved=saved is not None)
+def log_form(
+    request: Request, me: PatientDep, saved: Literal["1"] | None = None, edit: Literal["1"] | None = None
+) -> HTMLResponse:
+    """The log form; once today is logged, what was logged (``edit=1``: the same entries, to change)."""
+    return _log_form(request, me, saved=saved is not None, edit=edit is not None)
 
 
 def _log_form(
@@ -37,11 +40,15 @@ def _log_form(
     me: PatientDep,
     *,
     saved: bool = False,
+    edit: bool = False,
     values: Mapping[str, str] | None = None,
     problems: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    context = {"page": log_page(me), "saved": saved, "values": values or {}, "problems": problems or {}}
+    page = log_page(me)
+    editing = edit or values is not None
+    filled = values if values is not None else edit_values(page) if page is not None and edit else {}
+    context = {"page": page, "saved": saved, "edit": editing, "values": filled, "problems": problems or {}}
     return render(request, "patient/log.html", context, status_code=status_code)
 
 
@@ -66,7 +73,7 @@ def _session_data(form: Mapping[str, str]) -> dict[str, Any]:
             entries.setdefault(int(match[1]), {})[match[2]] = value.strip() or None
     for entry in entries.values():
         if entry.get("done") == "no":  # not done: the dose boxes (filled in with the plan) say nothing
-            for name in ("sets", "reps", "hold_s", "effort", "pain_during"):
+            for name in ("sets", "reps", "hold_s", "minutes", "effort", "pain_during"):
                 entry.pop(name, None)
     morning = {name: (form.get(f"next_morning.{name}") or "").strip() or None for name in ("pain", "stiffness")}
     data: dict[str, Any] = {"entries": [entries[i] for i in sorted(entries)]}
@@ -83,5 +90,6 @@ def my_logs(me: PatientDep) -> list[SessionLogPublic]:
 
 @api.post("/logs", status_code=201)
 def log_session(me: PatientDep, body: SessionIn) -> SessionSaved:
-    """Log a session (at least one exercise done) and/or the morning after the previous session."""
+    """Log a session (at least one exercise done) and/or the morning after the previous session; a day
+    logged already has its log replaced (an edit, audited)."""
     return record_session(me, body)
