@@ -47,7 +47,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 15_000  # any single wait in a page; the whole browser suite takes seconds
+TIMEOUT_MS = 45_000  # any single wait in a page: seconds on an idle machine, 15-30 s seen at a load of 15 on 2 cores
 SERVER_START_S = 60
 
 Shot = Callable[[Any, str], Path]
