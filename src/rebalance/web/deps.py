@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from rebalance.config import Settings
 from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.storage.db import session_scope
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role
 from rebalance.web import security
@@ -49,13 +50,8 @@ from rebalance.web.errors import CsrfError, NotAuthenticatedError
 
 def get_db(request: Request) -> Iterator[Session]:
     """One unit of work a request (the app's session factory: ``app.state.session_factory``)."""
-    with request.app.state.session_factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
 
 
 async def get_settings(request: Request) -> Settings:

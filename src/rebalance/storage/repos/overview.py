@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,7 +33,7 @@ from rebalance.storage import audit
 from rebalance.storage.repos import patients as patient_records
 from rebalance.storage.schemas import CheckInPublic, PatientListItem
 from rebalance.storage.tables import Assessment, CheckIn, Patient, Program, SessionLog
-from rebalance.storage.types import AuditAction, EntityType, ProgramStatus
+from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, SafetyLevel
 
 RECENT_SESSIONS = 10
 RECENT_CHECK_INS = 5
@@ -91,6 +91,18 @@ def _worst(dialect: str, field: str, *, done_only: bool) -> Any:
 
 
 @dataclass(frozen=True)
+class SafetyRecord:
+    """What a red-flag alert is raised from (``alerts.has_red_flag``): the latest assessment's level, day
+    and stored time (None before the first), and the most recent check-ins (rows: day, level, answers,
+    stored time)."""
+
+    level: SafetyLevel | None
+    assessed_on: dt.date | None
+    assessment_stored_at: dt.datetime | None
+    check_ins: list[Any]
+
+
+@dataclass(frozen=True)
 class Overviews:
     """One page of a clinician's patients, and how many patients match the search in all."""
 
@@ -122,6 +134,7 @@ def patient_overviews(
     limit: int | None = None,
     flagged: tuple[Sequence[str], Sequence[str]] | None = None,
     no_session_after: dt.date | None = None,
+    keep: Callable[[SafetyRecord], bool] | None = None,
 ) -> Overviews:
     """The clinician's patients (``clinician_id``, default the acting clinician; admins any) by name: those
     whose name or reference contains ``search`` (any case), ``limit`` of them from ``offset`` (default all).
@@ -131,14 +144,23 @@ def patient_overviews(
     check-in) keeps only the patients with one of them: those who may have a red-flag alert
     (``alerts.RED_FLAG_LEVELS``), found by the database; ``no_session_after`` (a day), only those with
     a published program and no session performed after it: those who may have missed sessions.
+    ``keep`` then keeps only the matching patients it holds for, decided from their safety records before
+    the page is cut (``alerts.has_red_flag``: those who have a red flag, without working out the rest of
+    their alerts).
     """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = patient_records.may_list(session, actor_id, owner_id)
-    page, matching = _matching(session, owner_id, search, offset, limit, flagged, no_session_after)
+    dialect = session.get_bind().dialect.name
+    if keep is None:
+        page, matching = _matching(session, owner_id, search, offset, limit, flagged, no_session_after)
+    else:
+        candidates, _ = _matching(session, owner_id, search, 0, None, flagged, no_session_after)
+        records = _safety_records(session, dialect, candidates)
+        kept = [i for i in candidates if keep(records[i])]
+        page, matching = kept[offset : None if limit is None else offset + limit], len(kept)
     patients = patient_records.patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     analyses = _parts(Assessment.analysis, ANALYSIS_PARTS)
-    dialect = session.get_bind().dialect.name
     newest_assessments = _newest(dialect, Assessment, ids, 1, Assessment.created_at, *analyses)
     latest = {row.patient_id: row for row in session.execute(newest_assessments)}
     published = session.execute(
@@ -208,6 +230,22 @@ def _matching(
     )
     found = [i for i, name, ref in names if needle in f"{name} {ref or ''}".casefold()]
     return found[offset : None if limit is None else offset + limit], len(found)
+
+
+def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int, SafetyRecord]:
+    """The patients' safety records: two queries, none of the large documents read."""
+    stored = Assessment.safety_level, Assessment.created_at
+    latest = {row.patient_id: row for row in session.execute(_newest(dialect, Assessment, ids, 1, *stored))}
+    check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
+    check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
+    out = {}
+    for i in ids:
+        row = latest.get(i)
+        if row is None:
+            out[i] = SafetyRecord(None, None, None, check_ins.get(i, []))
+        else:
+            out[i] = SafetyRecord(row.safety_level, row.assessed_on, row.created_at, check_ins.get(i, []))
+    return out
 
 
 def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -> Any:
