@@ -110,14 +110,12 @@ def patient_page(
     """
     size = size or PAGE_SIZE
     start = (page - 1) * size
-    if alert == "any":
-        found = overview.patient_overviews(db, clinician_id, search=query, offset=start, limit=size)
-        return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
-    if alert == "red_flag":
-        red = overview.patient_overviews(
-            db, clinician_id, search=query, offset=start, limit=size, flagged=RED_FLAG_LEVELS, keep=has_red_flag
+    if alert in ("any", "red_flag"):
+        flagged, keep = (RED_FLAG_LEVELS, has_red_flag) if alert == "red_flag" else (None, None)
+        found = overview.patient_overviews(
+            db, clinician_id, search=query, offset=start, limit=size, flagged=flagged, keep=keep
         )
-        return PatientPage(patient_rows(kb, red.rows, today), red.matching, page, size)
+        return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
     idle = today - dt.timedelta(days=missed_after_days(kb)) if alert == "sessions_missed" else None
     found = overview.patient_overviews(db, clinician_id, search=query, no_session_after=idle)
     rows = patient_rows(kb, found.rows, today, alert)

@@ -92,9 +92,7 @@ def _worst(dialect: str, field: str, *, done_only: bool) -> Any:
 
 @dataclass(frozen=True)
 class SafetyRecord:
-    """What a red-flag alert is raised from (``alerts.has_red_flag``): the latest assessment's level, day
-    and stored time (None before the first), and the most recent check-ins (rows: day, level, answers,
-    stored time)."""
+    """What a red-flag alert is raised from (``alerts.has_red_flag``): the latest assessment's, and recent check-ins."""
 
     level: SafetyLevel | None
     assessed_on: dt.date | None
@@ -144,9 +142,8 @@ def patient_overviews(
     check-in) keeps only the patients with one of them: those who may have a red-flag alert
     (``alerts.RED_FLAG_LEVELS``), found by the database; ``no_session_after`` (a day), only those with
     a published program and no session performed after it: those who may have missed sessions.
-    ``keep`` then keeps only the matching patients it holds for, decided from their safety records before
-    the page is cut (``alerts.has_red_flag``: those who have a red flag, without working out the rest of
-    their alerts).
+    ``keep`` (``alerts.has_red_flag``) then keeps those it holds for, from their safety records, before the
+    page is cut: only the page's patients are read in full.
     """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = patient_records.may_list(session, actor_id, owner_id)
@@ -241,10 +238,8 @@ def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int,
     out = {}
     for i in ids:
         row = latest.get(i)
-        if row is None:
-            out[i] = SafetyRecord(None, None, None, check_ins.get(i, []))
-        else:
-            out[i] = SafetyRecord(row.safety_level, row.assessed_on, row.created_at, check_ins.get(i, []))
+        level, day, stored_at = (row.safety_level, row.assessed_on, row.created_at) if row else (None, None, None)
+        out[i] = SafetyRecord(level, day, stored_at, check_ins.get(i, []))
     return out
 
 
