@@ -51,6 +51,8 @@ WARM_UP_S = 10.0
 P99_TARGET_S = 0.150
 SATURATION_CLIENTS, SATURATION_S = 16, 20.0
 SCALE_OUT_TARGET = 1.3
+LIMITS = httpx.Limits(keepalive_expiry=4.0)  # under uvicorn's 5 s keep-alive: a think time of 2-8 s would
+# otherwise send requests down connections the server is closing (ReadError), which a browser retries
 
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
@@ -154,7 +156,7 @@ class Person:
 
 
 async def sign_in(base: str, email: str) -> Person:
-    client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False)
+    client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False, limits=LIMITS)
     page = await client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, "no CSRF token on the login page"

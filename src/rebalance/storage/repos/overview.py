@@ -230,17 +230,21 @@ def _matching(
 
 
 def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int, SafetyRecord]:
-    """The patients' safety records: two queries, none of the large documents read."""
-    stored = Assessment.safety_level, Assessment.created_at
-    latest = {row.patient_id: row for row in session.execute(_newest(dialect, Assessment, ids, 1, *stored))}
+    """The patients' safety records. The latest assessment's id, day and level come from the index; its
+    row (the large documents before its stored time) is read only where a check-in on its day needs it."""
+    newest = select(Assessment).where(Assessment.patient_id == Patient.id)
+    newest = newest.order_by(Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)
+    parts = [newest.with_only_columns(c).scalar_subquery() for c in (Assessment.id, Assessment.assessed_on)]
+    level = newest.with_only_columns(Assessment.safety_level).scalar_subquery()
+    query = select(Patient.id, parts[0].label("assessment"), parts[1].label("day"), level.label("level"))
+    latest = session.execute(query.where(Patient.id.in_(ids))).all()
     check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
     check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
-    out = {}
-    for i in ids:
-        row = latest.get(i)
-        level, day, stored_at = (row.safety_level, row.assessed_on, row.created_at) if row else (None, None, None)
-        out[i] = SafetyRecord(level, day, stored_at, check_ins.get(i, []))
-    return out
+    same_day = [a.assessment for a in latest if any(c.checked_on == a.day for c in check_ins.get(a.id, []))]
+    stored_at = dict(
+        session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day))).tuples().all()
+    )
+    return {a.id: SafetyRecord(a.level, a.day, stored_at.get(a.assessment), check_ins.get(a.id, [])) for a in latest}
 
 
 def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -> Any:
