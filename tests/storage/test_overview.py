@@ -256,6 +256,7 @@ def test_keep_decides_from_the_safety_records_before_the_page_is_cut(session: Se
     candidate without a red flag (an urgent check-in before the latest assessment) takes no place on a
     page, and only the page's patients are read in full. One audit event, as for any list read."""
     names = ["Zed a caution", "Zed b urgent before", "Zed c urgent after", "Zed d emergency after", "Zed e clear"]
+    names += ["Zed f urgent after that day's", "Zed g urgent that morning"]  # a check-in on the assessment's day
     ids = {n: patients.create_patient(session, people.clinician, PatientCreate(display_name=n)).id for n in names}
     add_assessment(session, people.clinician, ids["Zed a caution"], on="2026-10-01", level=SafetyLevel.CAUTION)
     for name, day, level in (
@@ -267,6 +268,13 @@ def test_keep_decides_from_the_safety_records_before_the_page_is_cut(session: Se
         add_assessment(session, people.clinician, ids[name], on="2026-10-01")
         check_in = CheckInCreate(checked_on=day, answers=["bladder_dysfunction"], level=level)
         check_ins.add_check_in(session, people.clinician, ids[name], check_in)
+    on_the_day = CheckInCreate(
+        checked_on=dt.date(2026, 10, 1), answers=["bladder_dysfunction"], level=SafetyLevel.URGENT
+    )
+    check_ins.add_check_in(session, people.clinician, ids["Zed g urgent that morning"], on_the_day)  # then assessed
+    add_assessment(session, people.clinician, ids["Zed g urgent that morning"], on="2026-10-01")
+    add_assessment(session, people.clinician, ids["Zed f urgent after that day's"], on="2026-10-01")
+    check_ins.add_check_in(session, people.clinician, ids["Zed f urgent after that day's"], on_the_day)
     seen: list[overview.SafetyRecord] = []
 
     def keep(record: overview.SafetyRecord) -> bool:
@@ -278,15 +286,17 @@ def test_keep_decides_from_the_safety_records_before_the_page_is_cut(session: Se
         session, people.clinician, search="zed", limit=2, flagged=RED_FLAG_LEVELS, keep=keep
     )
     assert [r.patient.display_name for r in first.rows] == ["Zed a caution", "Zed c urgent after"]
-    assert first.matching == 3
-    assert len(seen) == 4  # the candidates: not the clear one
+    assert first.matching == 4
+    assert len(seen) == 6  # the candidates: not the clear one
     assert {str(r.level) for r in seen} == {"caution", "clear"}
-    assert sorted(str(c.level) for r in seen for c in r.check_ins) == ["emergency", "urgent", "urgent"]
+    assert sorted(str(c.level) for r in seen for c in r.check_ins) == ["emergency"] + ["urgent"] * 4
+    assert [r.assessment_stored_at is not None for r in seen] == [False] * 4 + [True] * 2  # read for f and g only
     assert [c.level for c in first.rows[1].check_ins] == [SafetyLevel.URGENT]  # the page's rows read in full
     second = overview.patient_overviews(
         session, people.clinician, search="zed", offset=2, limit=2, flagged=RED_FLAG_LEVELS, keep=has_red_flag
     )
-    assert [r.patient.display_name for r in second.rows] == ["Zed d emergency after"] and second.matching == 3
+    assert [r.patient.display_name for r in second.rows] == ["Zed d emergency after", "Zed f urgent after that day's"]
+    assert second.matching == 4
     assert len(events(session)) == before + 2
 
 

@@ -241,9 +241,8 @@ def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int,
     check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
     check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
     same_day = [a.assessment for a in latest if any(c.checked_on == a.day for c in check_ins.get(a.id, []))]
-    stored_at = dict(
-        session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day))).tuples().all()
-    )
+    stored = session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day)))
+    stored_at = {row.id: row.created_at for row in stored}
     return {a.id: SafetyRecord(a.level, a.day, stored_at.get(a.assessment), check_ins.get(a.id, [])) for a in latest}
 
 
