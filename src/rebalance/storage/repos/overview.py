@@ -232,32 +232,23 @@ def _matching(
 def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int, SafetyRecord]:
     """The patients' safety records. The latest assessment's id, day and level come from the index; its
     row (the large documents before its stored time) is read only where a check-in on its day needs it."""
-    newest = select(Assessment).where(Assessment.patient_id == Patient.id)
-    newest = newest.order_by(Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)
-    parts = [newest.with_only_columns(c).scalar_subquery() for c in (Assessment.id, Assessment.assessed_on)]
-    level = newest.with_only_columns(Assessment.safety_level).scalar_subquery()
-    query = select(Patient.id, parts[0].label("assessment"), parts[1].label("day"), level.label("level"))
-    latest = session.execute(query.where(Patient.id.in_(ids))).all()
+    parts = {"assessment": Assessment.id, "day": Assessment.assessed_on, "level": Assessment.safety_level}
+    of_each = (patient_records.of_latest_assessment(c).label(name) for name, c in parts.items())
+    latest = session.execute(select(Patient.id, *of_each).where(Patient.id.in_(ids))).all()
     check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
     check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
     same_day = [a.assessment for a in latest if any(c.checked_on == a.day for c in check_ins.get(a.id, []))]
-    stored = session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day)))
-    stored_at = {row.id: row.created_at for row in stored}
+    stored_at = dict(
+        session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day))).all()
+    )
     return {a.id: SafetyRecord(a.level, a.day, stored_at.get(a.assessment), check_ins.get(a.id, [])) for a in latest}
 
 
 def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -> Any:
     """The patient's latest assessment (by day, then the last stored) has one of ``assessment_levels``,
     or one of their check-ins has one of ``check_in_levels``."""
-    latest = (
-        select(Assessment.safety_level)
-        .where(Assessment.patient_id == Patient.id)
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     checked = exists().where(CheckIn.patient_id == Patient.id, CheckIn.level.in_(check_in_levels))
-    return or_(latest.in_(assessment_levels), checked)
+    return or_(patient_records.of_latest_assessment(Assessment.safety_level).in_(assessment_levels), checked)
 
 
 def _quiet(day: dt.date) -> Any:
