@@ -8,9 +8,10 @@ fresh PostgreSQL schema. Then, for a typical and for the largest clinician, it t
   the rows as ``PatientListItem``;
 - the patient list page's data (``clinician_views.patient_page``): its first page of 50 patients with
   their alerts (red flags, pain getting worse, sessions missed) — what the clinician waits for, before
-  the HTML — and the same filtered to red flags, which works out the alerts of every patient whose
-  records carry a level that can raise one (24 % of the seeded assessments are caution or worse), and
-  to sessions missed (those with a published program and no session in the last 7 days).
+  the HTML — and the same filtered to red flags, which decides who has one from the safety records of
+  every patient whose records carry a level that can raise one (24 % of the seeded assessments are
+  caution or worse) and then reads the page's, and to sessions missed (those with a published program
+  and no session in the last 7 days).
 
     python -m bench.bench_patient_list [--only sqlite|postgresql] [--explain]
 """
@@ -92,7 +93,7 @@ def time_list(engine: Engine, label: str, clinician: int, explain: bool) -> None
     )
     red_flags = in_a_unit_of_work(engine, lambda s: patient_page(kb, s, clinician, today, alert="red_flag"))
     filtered = percentiles(red_flags, 5)
-    print(f"  {label}, filtered to red flags (the alerts of those who may have one): p50 {filtered[0]:.1f} ms")
+    print(f"  {label}, filtered to red flags (who has one, then the page): p50 {filtered[0]:.1f} ms")
     missed = in_a_unit_of_work(engine, lambda s: patient_page(kb, s, clinician, today, alert="sessions_missed"))
     print(f"  {label}, filtered to sessions missed (the same): p50 {percentiles(missed, 5)[0]:.1f} ms")
     if explain:

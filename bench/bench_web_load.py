@@ -51,6 +51,8 @@ WARM_UP_S = 10.0
 P99_TARGET_S = 0.150
 SATURATION_CLIENTS, SATURATION_S = 16, 20.0
 SCALE_OUT_TARGET = 1.3
+LIMITS = httpx.Limits(keepalive_expiry=4.0)  # under uvicorn's 5 s keep-alive: a think time of 2-8 s would
+# otherwise send requests down connections the server is closing (ReadError), which a browser retries
 
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
@@ -82,9 +84,31 @@ def wait_ready(url: str, seconds: float = 120.0) -> None:
     raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
 
 
+def cpu_seconds(root: int) -> float:
+    """The CPU time (user and system) process ``root`` and its children have used so far (Linux ``/proc``)."""
+    parents, used = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
+        except OSError:
+            continue
+        if fields:
+            parents[int(entry.name)], used[int(entry.name)] = int(fields[1]), int(fields[11]) + int(fields[12])
+    tree, ticks = [root], 0
+    while tree:
+        pid = tree.pop()
+        ticks += used.get(pid, 0)
+        tree += [child for child, parent in parents.items() if parent == pid]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return "load average {:.1f} {:.1f} {:.1f} (1, 5, 15 min)".format(*os.getloadavg())
+
+
 @contextmanager
-def serving(database_url: str, workers: int) -> Iterator[str]:
-    """``rebalance serve`` on ``database_url`` with ``workers`` processes; its base URL."""
+def serving(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """``rebalance serve`` on ``database_url`` with ``workers`` processes; its base URL and process id."""
     port = free_port()
     args = [sys.executable, "-m", "rebalance.cli", "serve", "--no-access-log", "--port", str(port)]
     args += ["--workers", str(workers)]
@@ -94,7 +118,7 @@ def serving(database_url: str, workers: int) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(f"{base}/health")
-            yield base
+            yield base, proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -132,7 +156,7 @@ class Person:
 
 
 async def sign_in(base: str, email: str) -> Person:
-    client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False)
+    client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False, limits=LIMITS)
     page = await client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, "no CSRF token on the login page"
@@ -183,6 +207,7 @@ class Tally:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # the errors, by what they were
+    server_cpu_s: float = 0.0  # the server's CPU time while counting
 
     def count(self) -> int:
         return sum(len(v) for v in self.seconds.values())
@@ -212,12 +237,23 @@ async def work(
             await asyncio.sleep(rng.uniform(*THINK_S))
 
 
-async def drive(base: str, clinic: Clinic, people: int, seconds: float, *, think: bool, warm_up: float) -> Tally:
+async def server_cpu(server: int, counting_from: float, until: float, tally: Tally) -> None:
+    await asyncio.sleep(max(0.0, counting_from - time.monotonic()))
+    started = cpu_seconds(server)
+    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    tally.server_cpu_s = cpu_seconds(server) - started
+
+
+async def drive(
+    server: tuple[str, int], clinic: Clinic, people: int, seconds: float, *, think: bool, warm_up: float
+) -> Tally:
     rng = random.Random(20261207)
     clinicians = clinic.clinicians[: max(1, people * CLINICIANS // (CLINICIANS + PATIENTS))]
     patients = rng.sample(clinic.patients, people - len(clinicians))
     turns = asyncio.Semaphore(4)  # people arrive over the morning: an attempt counts against the address's
     # limit until its password is checked (security.py), and 20 at one instant from one address would be 429
+
+    base, pid = server
 
     async def arrive(email: str) -> Person:
         async with turns:
@@ -234,7 +270,7 @@ async def drive(base: str, clinic: Clinic, people: int, seconds: float, *, think
     tasks = [
         work(p, start + warm_up + seconds, start + warm_up, tally, think, random.Random(rng.random())) for p in signed
     ]
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*tasks, server_cpu(pid, start + warm_up, start + warm_up + seconds, tally))
     await asyncio.gather(*(p.client.aclose() for p in signed))
     return tally
 
@@ -245,7 +281,10 @@ def p99(values: list[float]) -> float:
 
 
 def report_day(label: str, tally: Tally, seconds: float) -> bool:
-    print(f"{label}: {tally.count()} requests in {seconds:.0f} s ({tally.count() / seconds:.0f} a second)")
+    rate = tally.count() / seconds
+    print(f"{label}: {tally.count()} requests in {seconds:.0f} s ({rate:.1f} a second), {load_average()}")
+    cpu_ms = tally.server_cpu_s / max(1, tally.count()) * 1000
+    print(f"  the server's CPU: {cpu_ms:.0f} ms a request, {tally.server_cpu_s / seconds:.2f} of a core on average")
     met = True
     for kind, values in sorted(tally.seconds.items()):
         worst, errors = p99(values), tally.errors[kind]
@@ -280,8 +319,8 @@ def clinic_day(name: str, url: str, workers: int, seconds: float) -> Clinic:
     clinic = seed_clinic(url)
     took = time.perf_counter() - started
     print(f"{name}: seeded 10,000 patients, 20,000 assessments, 1,000,000 session logs in {took:.0f} s")
-    with serving(url, workers) as base:
-        tally = asyncio.run(drive(base, clinic, CLINICIANS + PATIENTS, seconds, think=True, warm_up=WARM_UP_S))
+    with serving(url, workers) as server:
+        tally = asyncio.run(drive(server, clinic, CLINICIANS + PATIENTS, seconds, think=True, warm_up=WARM_UP_S))
     processes = f"{workers} process{'es' if workers > 1 else ''}"
     report_day(f"{name}, {processes}, a clinic day of 50 people", tally, seconds)
     return clinic
@@ -290,11 +329,14 @@ def clinic_day(name: str, url: str, workers: int, seconds: float) -> Clinic:
 def saturation(url: str, clinic: Clinic) -> None:
     rates = {}
     for workers in (1, 2):
-        with serving(url, workers) as base:
-            tally = asyncio.run(drive(base, clinic, SATURATION_CLIENTS, SATURATION_S, think=False, warm_up=3.0))
+        with serving(url, workers) as server:
+            tally = asyncio.run(drive(server, clinic, SATURATION_CLIENTS, SATURATION_S, think=False, warm_up=3.0))
         rates[workers] = tally.count() / SATURATION_S
-        errors = sum(tally.errors.values())
-        print(f"  PostgreSQL at saturation, {workers} process(es): {rates[workers]:.0f} req/s   errors {errors}")
+        errors, cores = sum(tally.errors.values()), tally.server_cpu_s / SATURATION_S
+        print(
+            f"  PostgreSQL at saturation, {workers} process(es): {rates[workers]:.0f} req/s   errors {errors}"
+            f"   the server's CPU: {cores:.2f} cores, {load_average()}"
+        )
     ratio = rates[2] / rates[1]
     verdict = "met" if ratio >= SCALE_OUT_TARGET else "NOT MET"
     print(f"  two processes / one: {ratio:.2f}   target at least {SCALE_OUT_TARGET}: {verdict}")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from rebalance.api import analyse_file
 from rebalance.knowledge.loader import default, load
-from rebalance.programs.alerts import longest_gap, patient_alerts
+from rebalance.programs.alerts import has_red_flag, longest_gap, patient_alerts
 from tests.conftest import EXAMPLES, edit_yaml, record
 from tests.factories import analysis
 
@@ -228,3 +232,55 @@ def test_alerts_come_most_severe_first() -> None:
     alerts = patient_alerts(default(), doc, daily_program(), pains(1, 3, 5, last_days_ago=9), [urgent], TODAY)
     assert [a.severity for a in alerts] == sorted((a.severity for a in alerts), key=["high", "medium", "low"].index)
     assert kinds(alerts) == ["red_flag", "red_flag", "pain_worse", "sessions_missed"]
+
+
+# who has a red flag, from the safety records alone (the patient list's red-flag filter)
+
+
+@dataclass(frozen=True)
+class Records:
+    level: str | None
+    assessed_on: dt.date | None
+    assessment_stored_at: dt.datetime | None
+    check_ins: list[CheckIn]
+
+
+ASSESSED = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
+
+
+@functools.cache
+def assessed_analysis() -> dict[str, Any]:
+    return analysis(date=ASSESSED.date().isoformat())
+
+
+STORED_AT = st.none() | st.sampled_from([ASSESSED - dt.timedelta(hours=4), ASSESSED, ASSESSED + dt.timedelta(hours=4)])
+CHECK_INS = st.builds(
+    CheckIn,
+    checked_on=st.integers(-3, 3).map(lambda d: ASSESSED.date() + dt.timedelta(days=d)),
+    level=st.sampled_from(["clear", "caution", "urgent", "emergency"]),
+    answers=st.just(["fever"]),
+    created_at=STORED_AT,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    level=st.none() | st.sampled_from(["clear", "caution", "urgent", "emergency"]),
+    stored_at=STORED_AT,
+    check_ins=st.lists(CHECK_INS, max_size=5),
+)
+def test_has_red_flag_says_what_the_alerts_say(
+    level: str | None, stored_at: dt.datetime | None, check_ins: Any
+) -> None:
+    """``has_red_flag`` decides the red-flag filter of the patient list from the stored levels without the
+    analysis document: whenever the alerts raise a red flag it says so, and only then (the same rule:
+    the latest assessment's level, a check-in that stops the program since it, on its day only if stored
+    after it)."""
+    base = assessed_analysis()
+    doc = None if level is None else {**base, "safety": {**base["safety"], "level": level}}
+    assessed_on = None if level is None else ASSESSED.date()
+    stored = None if level is None else stored_at
+    alerts = patient_alerts(
+        default(), doc, None, [], check_ins, TODAY, assessed_on=assessed_on, assessment_stored_at=stored
+    )
+    assert has_red_flag(Records(level, assessed_on, stored, check_ins)) == ("red_flag" in kinds(alerts))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.alerts import RED_FLAG_LEVELS, patient_alerts
+from rebalance.programs.alerts import RED_FLAG_LEVELS, has_red_flag, patient_alerts
 from rebalance.storage.repos import assessments, check_ins, overview, patients, programs, session_logs
 from rebalance.storage.schemas import (
     AssessmentCreate,
@@ -202,7 +202,7 @@ def test_each_recent_sessions_two_figures_are_worked_out_by_the_database(session
     pain the next morning of any exercise, as the alerts read them; none where none was given."""
     assessment = add_assessment(session, people.clinician, people.patient)
     program_id = add_program(session, people.clinician, people.patient, assessment.id, ProgramStatus.PUBLISHED).id
-    sessions = {
+    sessions: dict[int, list[tuple[str, bool, int | None, int | None]]] = {
         1: [("a", True, 3, None), ("b", False, 9, None), ("c", True, None, 2)],
         2: [("a", False, 8, 7), ("b", False, None, None)],
         3: [("a", True, None, None)],
@@ -248,6 +248,56 @@ def test_only_patients_with_a_level_that_can_raise_a_red_flag_are_kept_when_aske
     assert listed(flagged=RED_FLAG_LEVELS) == ["caution now", "urgent check-in"]
     assert listed(flagged=RED_FLAG_LEVELS, search="check") == ["urgent check-in"]
     assert listed() == sorted(names)
+
+
+def test_keep_decides_from_the_safety_records_before_the_page_is_cut(session: Session, people: People) -> None:
+    """``keep`` (the red-flag filter's ``alerts.has_red_flag``) is given each candidate's latest assessment
+    level, day and stored time and recent check-ins; the page and the count are of those it keeps, so a
+    candidate without a red flag (an urgent check-in before the latest assessment) takes no place on a
+    page, and only the page's patients are read in full. One audit event, as for any list read."""
+    names = ["Zed a caution", "Zed b urgent before", "Zed c urgent after", "Zed d emergency after", "Zed e clear"]
+    names += ["Zed f urgent after that day's", "Zed g urgent that morning"]  # a check-in on the assessment's day
+    ids = {n: patients.create_patient(session, people.clinician, PatientCreate(display_name=n)).id for n in names}
+    add_assessment(session, people.clinician, ids["Zed a caution"], on="2026-10-01", level=SafetyLevel.CAUTION)
+    for name, day, level in (
+        ("Zed b urgent before", dt.date(2026, 9, 20), SafetyLevel.URGENT),
+        ("Zed c urgent after", dt.date(2026, 10, 8), SafetyLevel.URGENT),
+        ("Zed d emergency after", dt.date(2026, 10, 9), SafetyLevel.EMERGENCY),
+        ("Zed e clear", dt.date(2026, 10, 9), SafetyLevel.CLEAR),
+    ):
+        add_assessment(session, people.clinician, ids[name], on="2026-10-01")
+        check_in = CheckInCreate(checked_on=day, answers=["bladder_dysfunction"], level=level)
+        check_ins.add_check_in(session, people.clinician, ids[name], check_in)
+    on_the_day = CheckInCreate(
+        checked_on=dt.date(2026, 10, 1), answers=["bladder_dysfunction"], level=SafetyLevel.URGENT
+    )
+    check_ins.add_check_in(session, people.clinician, ids["Zed g urgent that morning"], on_the_day)  # then assessed
+    add_assessment(session, people.clinician, ids["Zed g urgent that morning"], on="2026-10-01")
+    add_assessment(session, people.clinician, ids["Zed f urgent after that day's"], on="2026-10-01")
+    check_ins.add_check_in(session, people.clinician, ids["Zed f urgent after that day's"], on_the_day)
+    seen: list[overview.SafetyRecord] = []
+
+    def keep(record: overview.SafetyRecord) -> bool:
+        seen.append(record)
+        return has_red_flag(record)
+
+    before = len(events(session))
+    first = overview.patient_overviews(
+        session, people.clinician, search="zed", limit=2, flagged=RED_FLAG_LEVELS, keep=keep
+    )
+    assert [r.patient.display_name for r in first.rows] == ["Zed a caution", "Zed c urgent after"]
+    assert first.matching == 4
+    assert len(seen) == 6  # the candidates: not the clear one
+    assert {str(r.level) for r in seen} == {"caution", "clear"}
+    assert sorted(str(c.level) for r in seen for c in r.check_ins) == ["emergency"] + ["urgent"] * 4
+    assert [r.assessment_stored_at is not None for r in seen] == [False] * 4 + [True] * 2  # read for f and g only
+    assert [c.level for c in first.rows[1].check_ins] == [SafetyLevel.URGENT]  # the page's rows read in full
+    second = overview.patient_overviews(
+        session, people.clinician, search="zed", offset=2, limit=2, flagged=RED_FLAG_LEVELS, keep=has_red_flag
+    )
+    assert [r.patient.display_name for r in second.rows] == ["Zed d emergency after", "Zed f urgent after that day's"]
+    assert second.matching == 4
+    assert len(events(session)) == before + 2
 
 
 def test_only_patients_with_a_program_and_no_session_after_a_day_are_kept_when_asked(

@@ -145,6 +145,34 @@ weekly check-in (those that stop the program). A patient with neither has no red
 to red flags needs to work out the alerts of only those who have one of them (``storage/overview.py``)."""
 
 
+class SafetyRecord(Protocol):
+    """What a red-flag alert is raised from: the latest assessment's safety level, day and stored time
+    (None before the first), and the recent check-ins (``storage.repos.overview.SafetyRecord`` fits)."""
+
+    @property
+    def level(self) -> str | None: ...
+    @property
+    def assessed_on(self) -> dt.date | None: ...
+    @property
+    def assessment_stored_at(self) -> dt.datetime | None: ...
+    @property
+    def check_ins(self) -> Sequence[CheckInRecord]: ...
+
+
+def has_red_flag(record: SafetyRecord) -> bool:
+    """Whether :func:`patient_alerts` raises a red flag from these records: the same rule, without the
+    analysis document or the sessions (a list filtered to red flags decides with it who is on it)."""
+    if record.level is not None and str(record.level) in RED_FLAG_LEVELS.assessment:
+        return True
+    return any(_check_in_flags(c, record.assessed_on, record.assessment_stored_at) for c in record.check_ins)
+
+
+def _check_in_flags(check_in: CheckInRecord, since: dt.date | None, assessment_stored_at: dt.datetime | None) -> bool:
+    """A check-in at a level that stops the program, answered since the latest assessment."""
+    counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
+    return str(check_in.level) in RED_FLAG_LEVELS.check_in and counts
+
+
 def _red_flags(
     kb: KnowledgeBase,
     analysis: dict[str, Any] | None,
@@ -170,8 +198,7 @@ def _red_flags(
                 )
             )
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
-        counts = since_assessment(check_in.checked_on, check_in.created_at, since, assessment_stored_at)
-        if str(check_in.level) in RED_FLAG_LEVELS.check_in and counts:
+        if _check_in_flags(check_in, since, assessment_stored_at):
             answered = join([_flag_words(kb, a) for a in check_in.answers]) or "no answer recorded"
             out.append(
                 Alert(

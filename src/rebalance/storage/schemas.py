@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rebalance.storage.types import AuditAction, ProgramStatus, Role, SafetyLevel, Sex
 
 Scale10 = Annotated[int, Field(ge=0, le=10)]
 """A 0–10 rating, as the contract's pain scores (0 none, 10 worst imaginable)."""
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(lambda e: e.strip().lower())]
+"""An email address, kept lower-cased: how a user signs in, and whom an invitation is for."""
 
 
 class _In(BaseModel):
@@ -32,14 +34,9 @@ class _Out(BaseModel):
 class UserBase(_In):
     """A user's own fields."""
 
-    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email
     display_name: str = Field(min_length=1, max_length=200)
     role: Role
-
-    @field_validator("email")
-    @classmethod
-    def _lower_case(cls, email: str) -> str:
-        return email.strip().lower()
 
 
 class UserCreate(UserBase):
@@ -292,12 +289,7 @@ class WebSessionPublic(_Out):
 class InvitationCreate(_In):
     """A new invitation: the email the patient will sign in with."""
 
-    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")  # as UserBase.email
-
-    @field_validator("email")
-    @classmethod
-    def _lower_case(cls, email: str) -> str:
-        return email.strip().lower()
+    email: Email
 
 
 class InvitationPublic(_Out):

@@ -19,7 +19,7 @@ from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import join
-from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, missed_after_days, patient_alerts
+from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, has_red_flag, missed_after_days, patient_alerts
 from rebalance.programs.series import ProgressSeries, progress_series
 from rebalance.reports.program_view import edit_note
 from rebalance.storage.repos import overview
@@ -103,20 +103,23 @@ def patient_page(
     """Page ``page`` of the clinician's patients whose name or reference contains ``query`` and (unless
     ``any``) who have an alert of that kind, with their alerts.
 
-    Without an alert filter only the page's patients are read beyond their names; with one, the alerts
-    of the matching patients who may have it are worked out to find those who have it: for red flags
-    those whose records carry a level that can raise one (``alerts.RED_FLAG_LEVELS``), for sessions
-    missed those with a published program and no session in the fewest days that can raise it
-    (``alerts.missed_after_days``), for pain getting worse every one.
+    Without an alert filter only the page's patients are read beyond their names. Red flags: who has one
+    is decided from the safety records of those whose records carry a level that can raise one
+    (``alerts.RED_FLAG_LEVELS``, ``alerts.has_red_flag``), then only the page's patients are read. Other
+    filters work out the alerts of the matching patients who may have one: for sessions missed those with
+    a published program and no session in the fewest days that can raise it (``alerts.missed_after_days``),
+    for pain getting worse every one.
     """
     size = size or PAGE_SIZE
     start = (page - 1) * size
-    if alert == "any":
-        found = overview.patient_overviews(db, clinician_id, search=query, offset=start, limit=size)
+    if alert in ("any", "red_flag"):
+        flagged, keep = (RED_FLAG_LEVELS, has_red_flag) if alert == "red_flag" else (None, None)
+        found = overview.patient_overviews(
+            db, clinician_id, search=query, offset=start, limit=size, flagged=flagged, keep=keep
+        )
         return PatientPage(patient_rows(kb, found.rows, today), found.matching, page, size)
-    flagged = RED_FLAG_LEVELS if alert == "red_flag" else None
     idle = today - dt.timedelta(days=missed_after_days(kb)) if alert == "sessions_missed" else None
-    found = overview.patient_overviews(db, clinician_id, search=query, flagged=flagged, no_session_after=idle)
+    found = overview.patient_overviews(db, clinician_id, search=query, no_session_after=idle)
     rows = patient_rows(kb, found.rows, today, alert)
     return PatientPage(rows[start : start + size], len(rows), page, size)
 

@@ -3,7 +3,6 @@
     SessionDep      the request's unit of work: committed when the route returns, before the response
                     is sent; rolled back at once if anything raises (then the error is answered)
     SignedInDep     the signed-in user and their web session, or None (one query, in that unit of work)
-    OptionalUser    the signed-in user, or None
     CurrentUser     the signed-in user (any role)
     AdminUser       ... who is an admin
     ClinicianUser   ... who is a clinician (admins are not clinicians: they manage accounts, not patients)
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from rebalance.config import Settings
 from rebalance.errors import PermissionDeniedError
 from rebalance.knowledge.loader import KnowledgeBase, default
+from rebalance.storage.db import session_scope
 from rebalance.storage.schemas import UserPublic
 from rebalance.storage.types import Role
 from rebalance.web import security
@@ -49,13 +49,8 @@ from rebalance.web.errors import CsrfError, NotAuthenticatedError
 
 def get_db(request: Request) -> Iterator[Session]:
     """One unit of work a request (the app's session factory: ``app.state.session_factory``)."""
-    with request.app.state.session_factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
 
 
 async def get_settings(request: Request) -> Settings:
@@ -98,17 +93,12 @@ def signed_in(request: Request, db: SessionDep, settings: SettingsDep) -> securi
 SignedInDep = Annotated[security.SignedIn | None, Depends(signed_in)]
 
 
-async def optional_user(session: SignedInDep) -> UserPublic | None:
-    return None if session is None else session.user
-
-
 async def current_user(session: SignedInDep) -> UserPublic:
     if session is None:
         raise NotAuthenticatedError
     return session.user
 
 
-OptionalUser = Annotated[UserPublic | None, Depends(optional_user)]
 CurrentUser = Annotated[UserPublic, Depends(current_user)]
 
 

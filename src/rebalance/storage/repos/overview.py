@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,7 +33,7 @@ from rebalance.storage import audit
 from rebalance.storage.repos import patients as patient_records
 from rebalance.storage.schemas import CheckInPublic, PatientListItem
 from rebalance.storage.tables import Assessment, CheckIn, Patient, Program, SessionLog
-from rebalance.storage.types import AuditAction, EntityType, ProgramStatus
+from rebalance.storage.types import AuditAction, EntityType, ProgramStatus, SafetyLevel
 
 RECENT_SESSIONS = 10
 RECENT_CHECK_INS = 5
@@ -91,6 +91,16 @@ def _worst(dialect: str, field: str, *, done_only: bool) -> Any:
 
 
 @dataclass(frozen=True)
+class SafetyRecord:
+    """What a red-flag alert is raised from (``alerts.has_red_flag``): the latest assessment's, and recent check-ins."""
+
+    level: SafetyLevel | None
+    assessed_on: dt.date | None
+    assessment_stored_at: dt.datetime | None
+    check_ins: list[Any]
+
+
+@dataclass(frozen=True)
 class Overviews:
     """One page of a clinician's patients, and how many patients match the search in all."""
 
@@ -122,6 +132,7 @@ def patient_overviews(
     limit: int | None = None,
     flagged: tuple[Sequence[str], Sequence[str]] | None = None,
     no_session_after: dt.date | None = None,
+    keep: Callable[[SafetyRecord], bool] | None = None,
 ) -> Overviews:
     """The clinician's patients (``clinician_id``, default the acting clinician; admins any) by name: those
     whose name or reference contains ``search`` (any case), ``limit`` of them from ``offset`` (default all).
@@ -131,14 +142,22 @@ def patient_overviews(
     check-in) keeps only the patients with one of them: those who may have a red-flag alert
     (``alerts.RED_FLAG_LEVELS``), found by the database; ``no_session_after`` (a day), only those with
     a published program and no session performed after it: those who may have missed sessions.
+    ``keep`` (``alerts.has_red_flag``) then keeps those it holds for, from their safety records, before the
+    page is cut: only the page's patients are read in full.
     """
     owner_id = actor_id if clinician_id is None else clinician_id
     actor = patient_records.may_list(session, actor_id, owner_id)
-    page, matching = _matching(session, owner_id, search, offset, limit, flagged, no_session_after)
+    dialect = session.get_bind().dialect.name
+    if keep is None:
+        page, matching = _matching(session, owner_id, search, offset, limit, flagged, no_session_after)
+    else:
+        candidates, _ = _matching(session, owner_id, search, 0, None, flagged, no_session_after)
+        records = _safety_records(session, dialect, candidates)
+        kept = [i for i in candidates if keep(records[i])]
+        page, matching = kept[offset : None if limit is None else offset + limit], len(kept)
     patients = patient_records.patient_list(session, owner_id, include_archived=False, only=page)
     ids = [p.id for p in patients]
     analyses = _parts(Assessment.analysis, ANALYSIS_PARTS)
-    dialect = session.get_bind().dialect.name
     newest_assessments = _newest(dialect, Assessment, ids, 1, Assessment.created_at, *analyses)
     latest = {row.patient_id: row for row in session.execute(newest_assessments)}
     published = session.execute(
@@ -210,18 +229,26 @@ def _matching(
     return found[offset : None if limit is None else offset + limit], len(found)
 
 
+def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int, SafetyRecord]:
+    """The patients' safety records. The latest assessment's id, day and level come from the index; its
+    row (the large documents before its stored time) is read only where a check-in on its day needs it."""
+    parts = {"assessment": Assessment.id, "day": Assessment.assessed_on, "level": Assessment.safety_level}
+    of_each = (patient_records.of_latest_assessment(c).label(name) for name, c in parts.items())
+    latest = session.execute(select(Patient.id, *of_each).where(Patient.id.in_(ids))).all()
+    check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
+    check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
+    same_day = [a.assessment for a in latest if any(c.checked_on == a.day for c in check_ins.get(a.id, []))]
+    stored_at = dict(
+        session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day))).all()
+    )
+    return {a.id: SafetyRecord(a.level, a.day, stored_at.get(a.assessment), check_ins.get(a.id, [])) for a in latest}
+
+
 def _flagged(assessment_levels: Sequence[str], check_in_levels: Sequence[str]) -> Any:
     """The patient's latest assessment (by day, then the last stored) has one of ``assessment_levels``,
     or one of their check-ins has one of ``check_in_levels``."""
-    latest = (
-        select(Assessment.safety_level)
-        .where(Assessment.patient_id == Patient.id)
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     checked = exists().where(CheckIn.patient_id == Patient.id, CheckIn.level.in_(check_in_levels))
-    return or_(latest.in_(assessment_levels), checked)
+    return or_(patient_records.of_latest_assessment(Assessment.safety_level).in_(assessment_levels), checked)
 
 
 def _quiet(day: dt.date) -> Any:

@@ -8,6 +8,7 @@ list_patients_for_clinician    by name, each with their latest safety level and 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import false, func, select
@@ -79,19 +80,19 @@ def list_patients_for_clinician(
     return patients
 
 
+def of_latest_assessment(column: Any) -> Any:
+    """``column`` of each patient's latest assessment (by day, then the last stored): a subquery correlated
+    to ``patients``, answered from the index ``(patient_id, assessed_on, id, safety_level)``."""
+    newest = select(column).where(Assessment.patient_id == Patient.id).correlate(Patient)
+    return newest.order_by(Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1).scalar_subquery()
+
+
 def patient_list(
     session: Session, clinician_id: int, *, include_archived: bool, only: Sequence[int] | None = None
 ) -> list[PatientListItem]:
     """The clinician's patients by name (``only``: those of these ids), unchecked and unaudited: for the
     caller that checked and audits (:func:`list_patients_for_clinician`, ``overview.patient_overviews``)."""
-    latest_safety = (
-        select(Assessment.safety_level)
-        .where(Assessment.patient_id == Patient.id)
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
+    latest_safety = of_latest_assessment(Assessment.safety_level)
     last_session = (
         select(func.max(SessionLog.performed_on))
         .where(SessionLog.patient_id == Patient.id)

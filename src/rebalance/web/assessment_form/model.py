@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,13 +164,3 @@ class AssessmentForm:
     side_options: tuple[tuple[str, str], ...]
     slots: tuple[str, ...] = field(default=())  # every place a problem can be shown, in the form's order
     labels: Mapping[str, str] = field(default_factory=dict)  # what each slot is called
-
-    def all_inputs(self) -> Iterable[Input]:
-        yield from (*self.visit, *self.client, *self.symptoms, *self.activities, self.red_flags, *self.lifestyle)
-        yield from (*self.odi, *self.start_back)
-        for loc in self.locations:
-            yield from (loc.region, loc.side)
-        for _, blocks in self.tests:
-            for block in blocks:
-                for row in block.rows:
-                    yield from row.cells

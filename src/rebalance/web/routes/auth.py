@@ -23,7 +23,7 @@ from rebalance.storage.repos import invitations
 from rebalance.storage.schemas import InvitationPublic
 from rebalance.storage.types import Role, utc_now
 from rebalance.web import security
-from rebalance.web.deps import OptionalUser, PasswordsDep, SessionDep, SettingsDep, SignedInDep
+from rebalance.web.deps import PasswordsDep, SessionDep, SettingsDep, SignedInDep
 from rebalance.web.rendering import render
 from rebalance.web.routes.home import HOME_BY_ROLE
 
@@ -46,9 +46,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 @router.get("/login")
-def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
-    if user is not None:
-        return RedirectResponse(safe_next(next) or HOME_BY_ROLE[user.role], status_code=303)
+def login_page(request: Request, signed_in: SignedInDep, next: str | None = None) -> Response:
+    if signed_in is not None:
+        return RedirectResponse(safe_next(next) or HOME_BY_ROLE[signed_in.user.role], status_code=303)
     return render(request, "login.html", {"next": safe_next(next) or "", "email": "", "problem": None})
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from rebalance.storage.types import Role
 from rebalance.web.deps import CurrentUser
-from rebalance.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,7 +18,5 @@ HOME_BY_ROLE: dict[Role, str] = {
 
 
 @router.get("/")
-def home(request: Request, user: CurrentUser) -> Response:
-    if HOME_BY_ROLE[user.role] != "/":
-        return RedirectResponse(HOME_BY_ROLE[user.role], status_code=303)
-    return render(request, "home.html")
+def home(user: CurrentUser) -> Response:
+    return RedirectResponse(HOME_BY_ROLE[user.role], status_code=303)
