@@ -48,7 +48,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     findings.finalize()
     score_block = _scores(kb, case)
     found = score_screens(kb, findings, case)
-    patterns = screens_first(kb, found, score_patterns(kb, findings, case))
+    patterns = screens_first(kb, found, score_patterns(kb, findings, case, [s["id"] for s in found]))
     ctx = {
         "neural": [f for f in findings.by_id.values() if f.kind == "neural"],
         "start_back": score_block["start_back"],

@@ -126,10 +126,17 @@ def _consistent_with_tilt(patterns: list[dict[str, Any]], tilt: str | None) -> l
     return [p for p in patterns if p["id"] not in doomed]
 
 
-def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    """The patterns the findings and symptoms are consistent with, strongest first."""
+def score_patterns(
+    kb: KnowledgeBase, findings: FindingSet, case: Case, screens: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The patterns the findings and symptoms are consistent with, strongest first.
+
+    A pattern that one of the client's conditions or a standing screen accounts for (their ``explains``)
+    is not reported: a positive FAIR test beside a painful stiff hip says more about the joint than about
+    the piriformis (Reiman 2013), and the screen above already says what the findings may be.
+    """
     out: list[dict[str, Any]] = []
-    explained = explained_by_conditions(kb, case.assessment.client.conditions)
+    explained = argued_against(kb, None, screens, case.assessment.client.conditions)
     for p in kb.pattern.values():
         if p.kind != "imbalance" or p.id in explained:
             continue  # screens are recognised by their own items (reasoning.screens)
