@@ -267,3 +267,8 @@ def test_no_urgent_document_advises_on_the_program(seed: int) -> None:
     for flag in doc["safety"]["flags"]:
         assert not (flag["id"] in kb.red_flags and kb.red_flags[flag["id"]].program_advice), flag["id"]
         assert "start gently" not in flag["message"].lower() and "psycholog" not in flag["message"].lower()
+    # nor does any pattern's explanation: it says what the findings are consistent with, not what to do
+    for pattern in doc["patterns"]:
+        text = pattern["explanation"].lower()
+        for words in ("the program", "exercise", "start gently", "psycholog", "nerve glides"):
+            assert words not in text, (pattern["id"], words)

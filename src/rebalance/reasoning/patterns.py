@@ -59,12 +59,13 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
     out = []
     for loc in s.locations:
         if loc.region in regions:
-            side = "" if loc.side == "central" else ("both sides of " if loc.side == "both" else f"the {loc.side} ")
-            out.append(
-                f"pain in {side}{'the ' if not side else ''}{kb.regions[loc.region].name.lower()}".replace(
-                    "the the", "the"
-                )
-            )
+            # "the right buttock", "the back of the thigh on both sides", "the low back"
+            region = kb.regions[loc.region].name.lower().split(" (")[0]
+            if loc.side in ("left", "right") and " " not in region:
+                out.append(f"pain in the {loc.side} {region}")
+                continue
+            side = {"central": "", "both": " on both sides"}.get(loc.side, f" on the {loc.side}")
+            out.append(f"pain in {region if region.startswith('the ') else 'the ' + region}{side}")
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
         out.append("pain worse with " + join(worse))
