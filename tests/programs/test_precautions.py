@@ -48,13 +48,16 @@ def test_nothing_offered_to_any_client_uses_a_position_their_conditions_forbid(
     data = random_assessment(kb, random.Random(seed), flags=False)  # red flags would withhold most programs
     data["client"]["conditions"] = conditions
     doc = analyse_document(data)
-    for suggestion in doc["suggested_tests"]:
-        assert not ruled_out(conditions, suggestion["test"], "tests"), (conditions, suggestion["test"])
+    # the client's conditions and any a standing screen implies (e.g. hip osteoarthritis) hold for the
+    # tests suggested and the tests coverage asks for, as for the program
+    implied = [c for p in doc["patterns"] if p["kind"] == "screen" for c in kb.pattern[p["id"]].screen.implies_conditions]
+    kept = [*conditions, *implied]
+    for test_id in [s["test"] for s in doc["suggested_tests"]] + doc["coverage"]["missing"]:
+        assert not ruled_out(kept, test_id, "tests"), (kept, test_id)
     if doc["program"] is None:
         return
-    # the program keeps the client's conditions and any a screen implies (e.g. hip osteoarthritis)
+    assert set(kept) <= set(doc["program"]["client"]["conditions"])
     kept = doc["program"]["client"]["conditions"]
-    assert set(conditions) <= set(kept)
     for what, ids in _offered_exercises(kb, doc["program"]).items():
         for ex_id in ids:
             assert not ruled_out(kept, ex_id), (kept, what, ex_id)

@@ -216,6 +216,21 @@ def test_a_condition_that_is_a_red_flag_counts_in_the_rules() -> None:
     assert level(client={"age": 71, "conditions": ["osteoporosis"]}, symptoms={"duration_weeks": 40}) == "caution"
 
 
+def test_facts_of_a_history_alone_do_not_make_a_cluster() -> None:
+    """Osteoporosis with long-term steroids (often its cause), or a past cancer with injected drugs and
+    steroids, is risk, not a sign of this episode: caution, the program given. One flag that describes
+    the episode (new pain after 50, a minor fall) makes the same history the fracture cluster."""
+    old_pain = {"duration_weeks": 150}
+    steroids = analysis(
+        client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids"], symptoms=old_pain
+    )
+    assert steroids["safety"]["level"] == "caution" and steroids["program"] is not None
+    history = ["history_of_cancer", "iv_drug_use", "long_term_corticosteroids"]
+    assert level(client={"age": 45}, red_flags=history, symptoms=old_pain) == "caution"
+    assert level(client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids", "minor_trauma"]) == "urgent"
+    assert level(client={"age": 64}, red_flags=["long_term_corticosteroids"], symptoms={"duration_weeks": 3}) == "urgent"
+
+
 def test_the_weekly_check_in_asks_only_what_can_change() -> None:
     from rebalance.knowledge.loader import default
     from rebalance.reasoning.safety import check_in_questions

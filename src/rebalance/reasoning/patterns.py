@@ -203,7 +203,8 @@ def suggest_tests(
     """
     chosen = judge_suggestions(kb, case, candidate_tests(kb, case), findings, patterns, uncovered)
     retest = _squat_retest(kb, case)
-    chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen)
+    screens = [p["id"] for p in patterns if p["kind"] == "screen"]
+    chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen, screens)
     if retest in chosen and len(chosen) > MAX_SUGGESTED_TESTS:  # the re-test keeps its place
         return [*chosen[: MAX_SUGGESTED_TESTS - 1], retest]
     return chosen[:MAX_SUGGESTED_TESTS]
@@ -295,8 +296,18 @@ def candidate_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
     return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
-def within_precautions(kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def precaution_conditions(kb: KnowledgeBase, case: Case, screens: Collection[str] = ()) -> list[str]:
+    """The client's conditions and those a standing screen implies (its ``implies_conditions``, kept as a
+    precaution until a doctor has checked): the ones every test and exercise offered must respect."""
+    implied = [c for s in screens if (sc := kb.pattern[s].screen) for c in sc.implies_conditions]
+    return list(dict.fromkeys([*case.assessment.client.conditions, *implied]))
+
+
+def within_precautions(
+    kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]], screens: Collection[str] = ()
+) -> list[dict[str, Any]]:
     """The suggested tests the client's conditions allow (:mod:`rebalance.knowledge.precautions`): a test
-    that puts the body in a position one of their conditions forbids is not suggested."""
-    conditions = case.assessment.client.conditions
+    that puts the body in a position one of their conditions - or one a standing screen implies - forbids
+    is not suggested."""
+    conditions = precaution_conditions(kb, case, screens)
     return [s for s in suggestions if may_offer(kb, kb.test[s["test"]], conditions)]
