@@ -227,8 +227,15 @@ def test_facts_of_a_history_alone_do_not_make_a_cluster() -> None:
     assert steroids["safety"]["level"] == "caution" and steroids["program"] is not None
     history = ["history_of_cancer", "iv_drug_use", "long_term_corticosteroids"]
     assert level(client={"age": 45}, red_flags=history, symptoms=old_pain) == "caution"
-    assert level(client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids", "minor_trauma"]) == "urgent"
-    assert level(client={"age": 64}, red_flags=["long_term_corticosteroids"], symptoms={"duration_weeks": 3}) == "urgent"
+    assert (
+        level(
+            client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids", "minor_trauma"]
+        )
+        == "urgent"
+    )
+    assert (
+        level(client={"age": 64}, red_flags=["long_term_corticosteroids"], symptoms={"duration_weeks": 3}) == "urgent"
+    )
 
 
 def test_the_weekly_check_in_asks_only_what_can_change() -> None:

@@ -344,11 +344,12 @@ def _check_conditions(kb: KnowledgeBase) -> Iterator[Problem]:
         for i, need in enumerate(c.calls_for):
             path = f"calls_for[{i}].exercises"
             yield from _ids(kb, "conditions", c.id, path, need.exercises, "exercises", "exercise")
-        yield from _imbalances(kb, "conditions", c.id, "explains", [e.pattern for e in c.explains])
+        # a condition may account for a screen too (a replaced hip joint is not osteoarthritis)
+        yield from _ids(kb, "conditions", c.id, "explains", [e.pattern for e in c.explains], "patterns", "pattern")
 
 
 def _imbalances(kb: KnowledgeBase, table: str, rid: str, path: str, ids: list[str]) -> Iterator[Problem]:
-    """Each id names an imbalance pattern (a screen or a condition explains imbalances, not screens)."""
+    """Each id names an imbalance pattern (a screen explains imbalances, not other screens)."""
     yield from _ids(kb, table, rid, path, ids, "patterns", "pattern")
     for i, pid in enumerate(ids):
         if pid in kb.pattern and kb.pattern[pid].kind != "imbalance":

@@ -178,6 +178,11 @@ class Norm(Sourced):
     published_cutoff: bool = Field(
         False, description="the threshold is the source's own published cut-off, not one rebalance derived"
     )
+    one_sided: bool = Field(
+        False,
+        description="read only when the other side differs: the same change on both sides (ankle reflexes after "
+        "60, the feet in diabetic neuropathy) is not a sign of one nerve root",
+    )
 
 
 class Validity(Sourced):
@@ -672,7 +677,8 @@ class Need(Sourced):
 
 
 class Explained(Sourced):
-    """An imbalance pattern a condition accounts for: its signs are the condition's, not the muscles'."""
+    """A pattern a condition accounts for: its signs are the condition's, not the muscles' (or, for a screen,
+    not what the screen names: a replaced hip joint is not osteoarthritis)."""
 
     pattern: Id
     why: str = Field(description="plain words: what the signs mean with this condition")
@@ -688,7 +694,7 @@ class ClinicalCondition(Model):
     calls_for: list[Need] = []
     forbids: list[Forbid] = Field(description="the positions it rules out; [] when none")
     explains: list[Explained] = Field(
-        [], description="imbalance patterns not reported for a client with it, nor their tests suggested"
+        [], description="patterns (imbalances or screens) not reported for a client with it, nor their tests suggested"
     )
     sources: list[Id]
 

@@ -238,8 +238,14 @@ def _document(
 
 
 def score_screens(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    """The screens that stand for this case, most confident first."""
-    out = [d for found in screens(kb) if (d := _document(kb, found, case, findings)) is not None]
+    """The screens that stand for this case, most confident first; none that one of the client's conditions
+    accounts for (its ``explains``: after a hip replacement, groin pain is not osteoarthritis)."""
+    explained = {e.pattern for c in case.assessment.client.conditions for e in kb.conditions[c].explains}
+    out = [
+        d
+        for found in screens(kb)
+        if found[0].id not in explained and (d := _document(kb, found, case, findings)) is not None
+    ]
     return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
 
 
