@@ -213,8 +213,16 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
     ]
     if screen.explains:
         changes.append(
-            f"Tests of {_names(kb, 'patterns', screen.explains)} are not suggested while it stands: it accounts "
-            "for the same symptoms"
+            f"{_names(kb, 'patterns', screen.explains)}: not reported, nor its tests suggested, while it stands: "
+            "it accounts for the same symptoms"
+        )
+    not_with = [c for c in kb.conditions.values() if any(e.pattern == p.id for e in c.explains)]
+    if not_with:
+        changes.append(
+            "Not raised for a client with "
+            + "; ".join(
+                f"{c.name} - {e.why} [source: {e.source}]" for c in not_with for e in c.explains if e.pattern == p.id
+            )
         )
     return [
         (
