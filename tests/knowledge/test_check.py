@@ -167,6 +167,7 @@ def test_what_a_screen_explains_must_be_an_imbalance_and_what_a_condition_explai
 ) -> None:
     """A screen accounts for imbalances only; a condition may account for a screen too (a replaced hip is
     not osteoarthritis), but only for a pattern that exists."""
+
     def break_screens(rs: list[dict[str, Any]]) -> None:
         _screen(rs, "lumbar_spinal_stenosis")["explains"] = ["piriformis_syndrom", "hip_joint_pathology"]
 

@@ -213,8 +213,8 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
     ]
     if screen.explains:
         changes.append(
-            f"{_names(kb, 'patterns', screen.explains)}: not reported, nor its tests suggested, while it stands: "
-            "it accounts for the same symptoms"
+            f"Not reported, nor their tests suggested, while it stands (it accounts for the same symptoms): "
+            f"{_names(kb, 'patterns', screen.explains)}"
         )
     not_with = [c for c in kb.conditions.values() if any(e.pattern == p.id for e in c.explains)]
     if not_with:
@@ -538,6 +538,12 @@ TABLES = {
     "safety_rules": ("How warning signs combine", "message"),
 }
 TABLE_NOTES = {
+    "safety_rules": [
+        "Facts of a person's history (a past cancer, injected drugs, long-term steroids, osteoporosis) make no "
+        "cluster alone: a rule needs at least one flag of this episode - new pain after 50, a fall, fever, night "
+        "pain - so osteoporosis with long-term steroids is caution (Finucane 2020 weighs risk factors in the "
+        "context of the presentation).",
+    ],
     "coverage": [
         "A question applies when a symptom lies in one of its regions or is made worse by one of its activities "
         "(the default question when none does). In the order a clinician asks them: the nerve first, because what "
