@@ -155,6 +155,9 @@ def test_a_positive_piriformis_test_beside_a_painful_hip_is_the_joint() -> None:
     doc = analysis(client={"age": 58}, symptoms=symptoms, tests={**piriformis, **joint})
     assert "tight:piriformis:right" not in finding_ids(doc) and "joint:hip_joint:right" in finding_ids(doc)
     assert ids(doc) == ["hip_joint_pathology"]
+    # each test read once there: internal rotation in degrees, not again as a left-right percentage
+    tests = [e["test"] for f in doc["findings"] if f["id"] == "joint:hip_joint:right" for e in f["evidence"]]
+    assert len(tests) == len(set(tests))
 
 
 def test_reflexes_and_feeling_reduced_alike_on_both_sides_are_not_a_root_sign() -> None:

@@ -76,9 +76,14 @@ def reread(kb: KnowledgeBase, findings: FindingSet, case: Case) -> None:
                 if not measured or not _given(r, findings, case, f.side):
                     continue
                 findings.remove(f)
+                target_id = f"{kind}:{target}:{f.side}" if f.side else f"{kind}:{target}"
                 for ev in f.evidence:
                     if ev.inferred:
                         findings.add(f.kind, f.target, f.side, 1, ev)
+                    elif target_id in findings.by_id and any(
+                        e.test == ev.test for e in findings.by_id[target_id].evidence
+                    ):
+                        continue  # the test is already read there (a left-right % beside the degrees it came from)
                     else:
                         moved = Evidence(
                             ev.test, ev.value, ev.threshold, r.reason, r.source or ev.source, ev.confidence
