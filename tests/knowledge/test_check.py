@@ -320,3 +320,11 @@ def test_exercise_figure_with_an_unknown_prop_is_reported(data_copy: Path) -> No
     )
     found = messages(data_copy)
     assert any("clamshell" in m and "pose.props[0].kind" in m and "'mat'" in m for m in found), found
+
+
+def test_a_safety_rule_requiring_a_flag_it_does_not_list_is_reported(data_copy: Path) -> None:
+    edit_yaml(
+        data_copy / "safety_rules.yaml", lambda rs: record(rs, "infection_cluster").update(requires=["night_pain"])
+    )
+    found = messages(data_copy)
+    assert any("infection_cluster.requires" in m and "must be one of any_of" in m for m in found), found

@@ -236,6 +236,9 @@ def test_facts_of_a_history_alone_do_not_make_a_cluster() -> None:
     assert (
         level(client={"age": 64}, red_flags=["long_term_corticosteroids"], symptoms={"duration_weeks": 3}) == "urgent"
     )
+    # a spinal-infection warning is fever with a risk factor (NICE CKS), not the risk factors alone
+    assert level(client={"age": 45}, red_flags=["immunosuppression", "iv_drug_use"], symptoms=old_pain) == "caution"
+    assert level(client={"age": 45}, red_flags=["fever", "iv_drug_use"], symptoms=old_pain) == "urgent"
 
 
 def test_the_weekly_check_in_asks_only_what_can_change() -> None:

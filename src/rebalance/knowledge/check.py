@@ -390,6 +390,8 @@ def _progression_cycles(kb: KnowledgeBase) -> Iterator[Problem]:
 def _check_safety(kb: KnowledgeBase) -> Iterator[Problem]:
     for rule in kb.safety_rules.values():
         yield from _ids(kb, "safety_rules", rule.id, "any_of", rule.any_of, "red_flags", "red flag")
+        if set(rule.requires) - set(rule.any_of):
+            yield _Ref(kb, "safety_rules", rule.id).problem("requires", "a required flag must be one of any_of")
         if rule.min_count > len(rule.any_of):
             yield _Ref(kb, "safety_rules", rule.id).problem("min_count", "min_count exceeds the number of flags listed")
 

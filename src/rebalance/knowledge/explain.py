@@ -562,7 +562,12 @@ def _table(kb: KnowledgeBase, table: str) -> Explained:
     if table == "patterns":  # screens first, as an analysis lists them
         records.sort(key=lambda p: p.kind != "screen")
     if table == "safety_rules":
-        lines = [f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)} - {r.message}" for r in records]
+        lines = [
+            f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)}"
+            + (f", {' and '.join(r.requires)} among them" if r.requires else "")
+            + f" - {r.message}"
+            for r in records
+        ]
     else:
         lines = [f"{getattr(r, 'name', None) or r.id} ({r.id}): {getattr(r, field)}" for r in records]
     sections: list[Section] = [("Records", lines)]

@@ -706,6 +706,9 @@ class SafetyRule(Sourced):
     level: Urgency
     any_of: list[Id] = []
     min_count: int = Field(1, ge=1)
+    requires: list[Id] = Field(
+        [], description="flags that must be among those met (a spinal-infection warning needs the fever)"
+    )
     message: str
 
 

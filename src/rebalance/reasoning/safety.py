@@ -162,7 +162,7 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
         # cause) are risk, not a sign of this episode: a cluster needs one flag that describes it
         # (new pain after 50, a fall, fever ...), as NICE CKS's fracture risk is "with minor trauma"
         # and Finucane 2020 weighs risk factors in the context of the presentation
-        if len(met) < rule.min_count or all(kb.red_flags[f].lifetime for f in met):
+        if len(met) < rule.min_count or all(kb.red_flags[f].lifetime for f in met) or set(rule.requires) - met:
             continue
         if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
             level, action, from_rule = rule.level, rule.message, True
