@@ -152,6 +152,39 @@ def test_a_wrong_expectation_is_caught() -> None:
     assert len(_check_doc(expect, doc)) == 7
 
 
+def _unknown_ids(kb: KnowledgeBase, expect: dict[str, Any]) -> list[str]:
+    """Pinned ids the knowledge base does not know: a case pinning one absent could never fail."""
+    pools = {
+        "exercises": kb.exercise,
+        "tests": kb.test,
+        "patterns": kb.pattern,
+        "flags": {**kb.red_flags, **kb.conditions},
+    }
+    out = [
+        f"{key}{suffix}: {i!r}"
+        for key, pool in pools.items()
+        for suffix in ("_present", "_absent")
+        for i in expect.get(f"{key}{suffix}", [])
+        if i not in pool
+    ]
+    if expect.get("leading") not in (None, *kb.pattern):
+        out.append(f"leading: {expect['leading']!r}")
+    if "tests_first" in expect and expect["tests_first"] not in kb.test:
+        out.append(f"tests_first: {expect['tests_first']!r}")
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_pinned_id_is_known(kb: KnowledgeBase, path: Path) -> None:
+    unknown = _unknown_ids(kb, _load(path)["expect"])
+    assert not unknown, f"{path.name}: unknown ids {unknown}"
+
+
+def test_an_unknown_pinned_id_is_named(kb: KnowledgeBase) -> None:
+    expect = {"exercises_absent": ["cobra_stretch", "glute_bridge"], "leading": "piriformis", "tests_first": "fair"}
+    assert _unknown_ids(kb, expect) == ["exercises_absent: 'cobra_stretch'", "leading: 'piriformis'"]
+
+
 MIN_CASES = 30
 
 

@@ -162,12 +162,17 @@ def test_a_screen_naming_what_does_not_exist_is_reported(data_copy: Path) -> Non
         assert expected in found, expected
 
 
-def test_what_a_screen_or_a_condition_explains_must_be_an_imbalance_pattern(data_copy: Path) -> None:
+def test_what_a_screen_explains_must_be_an_imbalance_and_what_a_condition_explains_a_pattern(
+    data_copy: Path,
+) -> None:
+    """A screen accounts for imbalances only; a condition may account for a screen too (a replaced hip is
+    not osteoarthritis), but only for a pattern that exists."""
+
     def break_screens(rs: list[dict[str, Any]]) -> None:
         _screen(rs, "lumbar_spinal_stenosis")["explains"] = ["piriformis_syndrom", "hip_joint_pathology"]
 
     def break_conditions(rs: list[dict[str, Any]]) -> None:
-        record(rs, "hip_replacement_posterior")["explains"][0]["pattern"] = "neurological_deficit"
+        record(rs, "hip_replacement_posterior")["explains"][0]["pattern"] = "hip_joint_pathologie"
         record(rs, "hip_osteoarthritis")["explains"][0]["source"] = "nobody_2099"
 
     edit_yaml(data_copy / "patterns.yaml", break_screens)
@@ -176,7 +181,7 @@ def test_what_a_screen_or_a_condition_explains_must_be_an_imbalance_pattern(data
     for expected in [
         "lumbar_spinal_stenosis.screen.explains[0]: unknown pattern 'piriformis_syndrom' (did you mean",
         "lumbar_spinal_stenosis.screen.explains[1]: 'hip_joint_pathology' is a screen, not an imbalance pattern",
-        "hip_replacement_posterior.explains[0]: 'neurological_deficit' is a screen, not an imbalance pattern",
+        "hip_replacement_posterior.explains[0]: unknown pattern 'hip_joint_pathologie' (did you mean",
         "hip_osteoarthritis.explains[0].source: unknown source 'nobody_2099'",
     ]:
         assert expected in found, expected
@@ -315,3 +320,11 @@ def test_exercise_figure_with_an_unknown_prop_is_reported(data_copy: Path) -> No
     )
     found = messages(data_copy)
     assert any("clamshell" in m and "pose.props[0].kind" in m and "'mat'" in m for m in found), found
+
+
+def test_a_safety_rule_requiring_a_flag_it_does_not_list_is_reported(data_copy: Path) -> None:
+    edit_yaml(
+        data_copy / "safety_rules.yaml", lambda rs: record(rs, "infection_cluster").update(requires=["night_pain"])
+    )
+    found = messages(data_copy)
+    assert any("infection_cluster.requires" in m and "must be one of any_of" in m for m in found), found

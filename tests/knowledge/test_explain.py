@@ -85,8 +85,10 @@ from rebalance.knowledge.loader import KnowledgeBase
         ),
         (
             "lumbar_spinal_stenosis",
-            ["Tests of Piriformis pattern (piriformis_syndrome)", "not suggested while it stands"],
+            ["Not reported, nor their tests suggested, while it stands", "Piriformis pattern (piriformis_syndrome)"],
         ),
+        ("hip_joint_pathology", ["Not raised for a client with Hip replacement (approach not known)", "ferrata_2011"]),
+        ("safety_rules", ["at least one flag of this episode"]),
         ("straight_leg_raise_held", ["Disc herniation (disc_herniation)", "supine_hamstring_strap_stretch"]),
         ("minor_trauma", ["fracture", "thin bones"]),
     ],

@@ -100,7 +100,10 @@ def test_coverage_is_consistent_and_none_never_says_nothing_found(seed: int) -> 
     doc = analyse_document(data)
     cov = doc["coverage"]
     assert cov["level"] in ("none", "partial", "full")
-    assert (cov["level"] == "full") == (cov["missing"] == [])
+    # full: nothing missing; otherwise the message names what to examine, and ``missing`` the tests for it
+    # the client's conditions allow (none when only a ruled-out test answers: tests/programs/test_precautions)
+    assert cov["level"] != "full" or cov["missing"] == []
+    assert cov["level"] == "full" or "examine" in cov["message"].lower()
     assert not set(cov["missing"]) & set(doc["tests_done"])
     assert set(cov["missing"]) <= set(default().test)
     if cov["level"] != "full":

@@ -217,6 +217,31 @@ def test_a_condition_that_is_a_red_flag_counts_in_the_rules() -> None:
     assert level(client={"age": 71, "conditions": ["osteoporosis"]}, symptoms={"duration_weeks": 40}) == "caution"
 
 
+def test_facts_of_a_history_alone_do_not_make_a_cluster() -> None:
+    """Osteoporosis with long-term steroids (often its cause), or a past cancer with injected drugs and
+    steroids, is risk, not a sign of this episode: caution, the program given. One flag that describes
+    the episode (new pain after 50, a minor fall) makes the same history the fracture cluster."""
+    old_pain = {"duration_weeks": 150}
+    steroids = analysis(
+        client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids"], symptoms=old_pain
+    )
+    assert steroids["safety"]["level"] == "caution" and steroids["program"] is not None
+    history = ["history_of_cancer", "iv_drug_use", "long_term_corticosteroids"]
+    assert level(client={"age": 45}, red_flags=history, symptoms=old_pain) == "caution"
+    assert (
+        level(
+            client={"age": 64, "conditions": ["osteoporosis"]}, red_flags=["long_term_corticosteroids", "minor_trauma"]
+        )
+        == "urgent"
+    )
+    assert (
+        level(client={"age": 64}, red_flags=["long_term_corticosteroids"], symptoms={"duration_weeks": 3}) == "urgent"
+    )
+    # a spinal-infection warning is fever with a risk factor (NICE CKS), not the risk factors alone
+    assert level(client={"age": 45}, red_flags=["immunosuppression", "iv_drug_use"], symptoms=old_pain) == "caution"
+    assert level(client={"age": 45}, red_flags=["fever", "iv_drug_use"], symptoms=old_pain) == "urgent"
+
+
 def test_the_weekly_check_in_asks_only_what_can_change() -> None:
     from rebalance.knowledge.loader import default
     from rebalance.reasoning.safety import check_in_questions
@@ -274,3 +299,8 @@ def test_no_urgent_document_advises_on_the_program(seed: int) -> None:
     for flag in doc["safety"]["flags"]:
         assert not (flag["id"] in kb.red_flags and kb.red_flags[flag["id"]].program_advice), flag["id"]
         assert "start gently" not in flag["message"].lower() and "psycholog" not in flag["message"].lower()
+    # nor does any pattern's explanation: it says what the findings are consistent with, not what to do
+    for pattern in doc["patterns"]:
+        text = pattern["explanation"].lower()
+        for words in ("the program", "exercise", "start gently", "psycholog", "nerve glides"):
+            assert words not in text, (pattern["id"], words)

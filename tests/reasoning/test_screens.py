@@ -122,6 +122,63 @@ def test_the_hip_screen_follows_its_side() -> None:
     assert right["confidence"] == left["confidence"]
 
 
+def test_a_replaced_hip_is_no_hip_screen_and_its_groin_pain_goes_to_the_surgical_team() -> None:
+    """After a hip replacement the worn joint is gone: groin pain and a painful scour are the surgical
+    team's question (Ferrata 2011), not osteoarthritis, and the figure-4 is not suggested after an
+    anterior approach (it turns the new hip fully outward)."""
+    tests = {
+        "hip_internal_rotation": {"left": {"deg": 35}, "right": {"deg": 15}},
+        "hip_scour": {"right": {"positive": True}},
+    }
+    assert "hip_joint_pathology" in ids(analysis(**HIP_HISTORY, tests=tests))
+    for condition in ("hip_replacement", "hip_replacement_anterior", "hip_replacement_posterior"):
+        doc = analysis(client={"age": 63, "conditions": [condition]}, symptoms=HIP_HISTORY["symptoms"], tests=tests)
+        assert "hip_joint_pathology" not in ids(doc), condition
+        assert "surgical team" in str(doc["program"]["warnings"]), condition
+        assert not {"faber", "fadir", "hip_scour"} & {t["test"] for t in doc["suggested_tests"]}, condition
+
+
+def test_a_positive_piriformis_test_beside_a_painful_hip_is_the_joint() -> None:
+    """FAIR and Freiberg bend, cross and turn the hip inward: beside hip-joint signs on the same side a
+    positive one is the joint's pain (Reiman 2013) - no tight piriformis, no piriformis pattern."""
+    piriformis = {"fair": {"right": {"positive": True}}, "freiberg": {"right": {"positive": True}}}
+    joint = {
+        "hip_internal_rotation": {"left": {"deg": 36}, "right": {"deg": 18}},
+        "hip_scour": {"right": {"positive": True}},
+    }
+    symptoms = {
+        **HIP_HISTORY["symptoms"],
+        "locations": [{"region": "buttock", "side": "right"}, {"region": "groin", "side": "right"}],
+    }
+    alone = analysis(client={"age": 58}, symptoms=symptoms, tests=piriformis)
+    assert "tight:piriformis:right" in finding_ids(alone)
+    doc = analysis(client={"age": 58}, symptoms=symptoms, tests={**piriformis, **joint})
+    assert "tight:piriformis:right" not in finding_ids(doc) and "joint:hip_joint:right" in finding_ids(doc)
+    assert ids(doc) == ["hip_joint_pathology"]
+    # each test read once there: internal rotation in degrees, not again as a left-right percentage
+    tests = [e["test"] for f in doc["findings"] if f["id"] == "joint:hip_joint:right" for e in f["evidence"]]
+    assert len(tests) == len(set(tests))
+
+
+def test_reflexes_and_feeling_reduced_alike_on_both_sides_are_not_a_root_sign() -> None:
+    """Ankle reflexes reduced on both sides after 60 (Impallomeni 1984) or both feet dulled by diabetes
+    (Pop-Busui 2017) are not one nerve root; the same loss on one side is."""
+    both = {
+        "lower_limb_reflexes": {"left": {"achilles": "reduced"}, "right": {"achilles": "reduced"}},
+        "dermatomal_sensation": {"left": {"s1": "reduced"}, "right": {"s1": "reduced"}},
+    }
+    doc = analysis(client={"age": 68}, symptoms=CLAUDICATION, tests=both)
+    assert not any(f.startswith("neural:lumbar_nerve_roots") for f in finding_ids(doc))
+    assert "neurological_deficit" not in ids(doc)
+    one = {"lower_limb_reflexes": {"left": {"achilles": "reduced"}, "right": {"achilles": "normal"}}}
+    assert "neural:lumbar_nerve_roots:left" in finding_ids(
+        analysis(client={"age": 68}, symptoms=CLAUDICATION, tests=one)
+    )
+    unlike = {"lower_limb_reflexes": {"left": {"achilles": "absent"}, "right": {"achilles": "reduced"}}}
+    found = finding_ids(analysis(client={"age": 68}, symptoms=CLAUDICATION, tests=unlike))
+    assert {"neural:lumbar_nerve_roots:left", "neural:lumbar_nerve_roots:right"} <= found
+
+
 def test_stenosis_needs_four_of_cooks_five_with_claudication_and_relief() -> None:
     assert "lumbar_spinal_stenosis" not in ids(analysis(client={"age": 35}, symptoms=CLAUDICATION))
     doc = analysis(client={"age": 66}, symptoms=CLAUDICATION)

@@ -344,11 +344,12 @@ def _check_conditions(kb: KnowledgeBase) -> Iterator[Problem]:
         for i, need in enumerate(c.calls_for):
             path = f"calls_for[{i}].exercises"
             yield from _ids(kb, "conditions", c.id, path, need.exercises, "exercises", "exercise")
-        yield from _imbalances(kb, "conditions", c.id, "explains", [e.pattern for e in c.explains])
+        # a condition may account for a screen too (a replaced hip joint is not osteoarthritis)
+        yield from _ids(kb, "conditions", c.id, "explains", [e.pattern for e in c.explains], "patterns", "pattern")
 
 
 def _imbalances(kb: KnowledgeBase, table: str, rid: str, path: str, ids: list[str]) -> Iterator[Problem]:
-    """Each id names an imbalance pattern (a screen or a condition explains imbalances, not screens)."""
+    """Each id names an imbalance pattern (a screen explains imbalances, not other screens)."""
     yield from _ids(kb, table, rid, path, ids, "patterns", "pattern")
     for i, pid in enumerate(ids):
         if pid in kb.pattern and kb.pattern[pid].kind != "imbalance":
@@ -389,6 +390,8 @@ def _progression_cycles(kb: KnowledgeBase) -> Iterator[Problem]:
 def _check_safety(kb: KnowledgeBase) -> Iterator[Problem]:
     for rule in kb.safety_rules.values():
         yield from _ids(kb, "safety_rules", rule.id, "any_of", rule.any_of, "red_flags", "red flag")
+        if set(rule.requires) - set(rule.any_of):
+            yield _Ref(kb, "safety_rules", rule.id).problem("requires", "a required flag must be one of any_of")
         if rule.min_count > len(rule.any_of):
             yield _Ref(kb, "safety_rules", rule.id).problem("min_count", "min_count exceeds the number of flags listed")
 

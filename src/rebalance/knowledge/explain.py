@@ -213,8 +213,16 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
     ]
     if screen.explains:
         changes.append(
-            f"Tests of {_names(kb, 'patterns', screen.explains)} are not suggested while it stands: it accounts "
-            "for the same symptoms"
+            f"Not reported, nor their tests suggested, while it stands (it accounts for the same symptoms): "
+            f"{_names(kb, 'patterns', screen.explains)}"
+        )
+    not_with = [c for c in kb.conditions.values() if any(e.pattern == p.id for e in c.explains)]
+    if not_with:
+        changes.append(
+            "Not raised for a client with "
+            + "; ".join(
+                f"{c.name} - {e.why} [source: {e.source}]" for c in not_with for e in c.explains if e.pattern == p.id
+            )
         )
     return [
         (
@@ -530,6 +538,12 @@ TABLES = {
     "safety_rules": ("How warning signs combine", "message"),
 }
 TABLE_NOTES = {
+    "safety_rules": [
+        "Facts of a person's history (a past cancer, injected drugs, long-term steroids, osteoporosis) make no "
+        "cluster alone: a rule needs at least one flag of this episode - new pain after 50, a fall, fever, night "
+        "pain - so osteoporosis with long-term steroids is caution (Finucane 2020 weighs risk factors in the "
+        "context of the presentation).",
+    ],
     "coverage": [
         "A question applies when a symptom lies in one of its regions or is made worse by one of its activities "
         "(the default question when none does). In the order a clinician asks them: the nerve first, because what "
@@ -548,7 +562,12 @@ def _table(kb: KnowledgeBase, table: str) -> Explained:
     if table == "patterns":  # screens first, as an analysis lists them
         records.sort(key=lambda p: p.kind != "screen")
     if table == "safety_rules":
-        lines = [f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)} - {r.message}" for r in records]
+        lines = [
+            f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)}"
+            + (f", {' and '.join(r.requires)} among them" if r.requires else "")
+            + f" - {r.message}"
+            for r in records
+        ]
     else:
         lines = [f"{getattr(r, 'name', None) or r.id} ({r.id}): {getattr(r, field)}" for r in records]
     sections: list[Section] = [("Records", lines)]

@@ -178,6 +178,11 @@ class Norm(Sourced):
     published_cutoff: bool = Field(
         False, description="the threshold is the source's own published cut-off, not one rebalance derived"
     )
+    one_sided: bool = Field(
+        False,
+        description="read only when the other side differs: the same change on both sides (ankle reflexes after "
+        "60, the feet in diabetic neuropathy) is not a sign of one nerve root",
+    )
 
 
 class Validity(Sourced):
@@ -677,7 +682,8 @@ class Need(Sourced):
 
 
 class Explained(Sourced):
-    """An imbalance pattern a condition accounts for: its signs are the condition's, not the muscles'."""
+    """A pattern a condition accounts for: its signs are the condition's, not the muscles' (or, for a screen,
+    not what the screen names: a replaced hip joint is not osteoarthritis)."""
 
     pattern: Id
     why: str = Field(description="plain words: what the signs mean with this condition")
@@ -693,7 +699,7 @@ class ClinicalCondition(Model):
     calls_for: list[Need] = []
     forbids: list[Forbid] = Field(description="the positions it rules out; [] when none")
     explains: list[Explained] = Field(
-        [], description="imbalance patterns not reported for a client with it, nor their tests suggested"
+        [], description="patterns (imbalances or screens) not reported for a client with it, nor their tests suggested"
     )
     sources: list[Id]
 
@@ -705,6 +711,9 @@ class SafetyRule(Sourced):
     level: Urgency
     any_of: list[Id] = []
     min_count: int = Field(1, ge=1)
+    requires: list[Id] = Field(
+        [], description="flags that must be among those met (a spinal-infection warning needs the fever)"
+    )
     message: str
 
 

@@ -192,9 +192,7 @@ def select(
         for need in cond.calls_for:
             sel.prefer(need.exercises, f"{cond.name} calls for {need.work}: {need.why}")
     if profile.neural:
-        sel.ensure(
-            "nerve_glide", "Gentle nerve glides keep an irritated nerve moving without stretching it hard."
-        )
+        sel.ensure("nerve_glide", "Gentle nerve glides keep an irritated nerve moving without stretching it hard.")
     sel.ensure("relaxation", "Relaxation practice lowers muscle tension and the stress that feeds it.")
     sel.ensure("aerobic", "Walking and other steady activity keep your back moving; back pain guidelines advise it.")
     choices = sorted(sel.chosen.values(), key=lambda c: (ORDER.index(c.exercise.intent), -c.priority, c.exercise.id))

@@ -10,7 +10,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.reasoning.coverage import coverage
 from rebalance.reasoning.findings import FindingSet, interpret
 from rebalance.reasoning.lifestyle import ActiveFactor, active_factors, apply_priors
-from rebalance.reasoning.patterns import argued_against, score_patterns, suggest_tests
+from rebalance.reasoning.patterns import argued_against, precaution_conditions, score_patterns, suggest_tests
 from rebalance.reasoning.rules import compile_rules
 from rebalance.reasoning.safety import assess_safety, withholds_program
 from rebalance.reasoning.screens import reread, score_screens, screens_first
@@ -48,7 +48,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     findings.finalize()
     score_block = _scores(kb, case)
     found = score_screens(kb, findings, case)
-    patterns = screens_first(kb, found, score_patterns(kb, findings, case))
+    patterns = screens_first(kb, found, score_patterns(kb, findings, case, [s["id"] for s in found]))
     ctx = {
         "neural": [f for f in findings.by_id.values() if f.kind == "neural"],
         "start_back": score_block["start_back"],
@@ -57,7 +57,7 @@ def analyse(kb: KnowledgeBase, case: Case) -> Analysis:
     safety = assess_safety(kb, case, ctx)
     withheld = withholds_program(safety["level"])
     against = argued_against(kb, findings, ctx["screens"], case.assessment.client.conditions)
-    covered = coverage(kb, case, withheld, against)
+    covered = coverage(kb, case, withheld, against, precaution_conditions(kb, case, ctx["screens"]))
     document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "client_id": case.assessment.client.id,

@@ -17,6 +17,7 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import CoverageRule
+from rebalance.knowledge.precautions import may_offer
 from rebalance.reasoning.findings import SQUAT, squat_read_as_pain
 
 NOT_READ = (
@@ -38,17 +39,27 @@ def _names(kb: KnowledgeBase, rules: list[CoverageRule]) -> str:
     return "; ".join(r.question for r in rules)
 
 
-def coverage(kb: KnowledgeBase, case: Case, withheld: bool = False, against: Collection[str] = ()) -> dict[str, Any]:
+def coverage(
+    kb: KnowledgeBase,
+    case: Case,
+    withheld: bool = False,
+    against: Collection[str] = (),
+    conditions: Collection[str] = (),
+) -> dict[str, Any]:
     """The contract's coverage block: level, a message in plain words, and the tests still missing.
 
-    ``against``: the patterns a finding argues against (``patterns.argued_against``).
+    ``against``: the patterns a finding argues against (``patterns.argued_against``). ``conditions``: the
+    ones whose precautions hold (``patterns.precaution_conditions``); ``missing`` names the first test of
+    each open question they allow (a pregnant woman's hamstrings are asked about, but not with the
+    test done lying on the back), and none for a question only a ruled-out test answers.
     """
     rules = applicable(kb, case, against)
     unread = {SQUAT} if squat_read_as_pain(kb, case) else set()
     done = set(case.tests) - unread
     open_ = [r for r in rules if not done & set(r.tests)]
     level = "full" if not open_ else "none" if len(open_) == len(rules) else "partial"
-    missing = list(dict.fromkeys(r.tests[0] for r in open_))
+    allowed = [next((t for t in r.tests if may_offer(kb, kb.test[t], conditions)), None) for r in open_]
+    missing = list(dict.fromkeys(t for t in allowed if t))
     if level == "full":
         message = "Every question these symptoms raise was examined by at least one test."
     elif withheld:

@@ -171,7 +171,10 @@ def _norm_findings(
     norms = ct.norms_by_sex[sex if sex in ("male", "female") else None]
     if ct.layout == "sided":
         for side, values in entry.sides.items():
+            other = entry.sides.get(OTHER[side], {})
             for norm in norms:
+                if norm.one_sided and norm.primary in other and other[norm.primary] == values.get(norm.primary):
+                    continue  # alike on both sides: not a sign of one nerve root
                 _apply(out, norm, values, side, norm.target)
     elif ct.layout == "per_muscle":
         for muscle, values in entry.muscles.items():

@@ -59,12 +59,13 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
     out = []
     for loc in s.locations:
         if loc.region in regions:
-            side = "" if loc.side == "central" else ("both sides of " if loc.side == "both" else f"the {loc.side} ")
-            out.append(
-                f"pain in {side}{'the ' if not side else ''}{kb.regions[loc.region].name.lower()}".replace(
-                    "the the", "the"
-                )
-            )
+            # "the right buttock", "the back of the thigh on both sides", "the low back"
+            region = kb.regions[loc.region].name.lower().split(" (")[0]
+            if loc.side in ("left", "right") and " " not in region:
+                out.append(f"pain in the {loc.side} {region}")
+                continue
+            side = {"central": "", "both": " on both sides"}.get(loc.side, f" on the {loc.side}")
+            out.append(f"pain in {region if region.startswith('the ') else 'the ' + region}{side}")
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
         out.append("pain worse with " + join(worse))
@@ -126,10 +127,17 @@ def _consistent_with_tilt(patterns: list[dict[str, Any]], tilt: str | None) -> l
     return [p for p in patterns if p["id"] not in doomed]
 
 
-def score_patterns(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    """The patterns the findings and symptoms are consistent with, strongest first."""
+def score_patterns(
+    kb: KnowledgeBase, findings: FindingSet, case: Case, screens: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The patterns the findings and symptoms are consistent with, strongest first.
+
+    A pattern that one of the client's conditions or a standing screen accounts for (their ``explains``)
+    is not reported: a positive FAIR test beside a painful stiff hip says more about the joint than about
+    the piriformis (Reiman 2013), and the screen above already says what the findings may be.
+    """
     out: list[dict[str, Any]] = []
-    explained = explained_by_conditions(kb, case.assessment.client.conditions)
+    explained = argued_against(kb, None, screens, case.assessment.client.conditions)
     for p in kb.pattern.values():
         if p.kind != "imbalance" or p.id in explained:
             continue  # screens are recognised by their own items (reasoning.screens)
@@ -195,7 +203,8 @@ def suggest_tests(
     """
     chosen = judge_suggestions(kb, case, candidate_tests(kb, case), findings, patterns, uncovered)
     retest = _squat_retest(kb, case)
-    chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen)
+    screens = [p["id"] for p in patterns if p["kind"] == "screen"]
+    chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen, screens)
     if retest in chosen and len(chosen) > MAX_SUGGESTED_TESTS:  # the re-test keeps its place
         return [*chosen[: MAX_SUGGESTED_TESTS - 1], retest]
     return chosen[:MAX_SUGGESTED_TESTS]
@@ -287,8 +296,18 @@ def candidate_tests(kb: KnowledgeBase, case: Case) -> list[dict[str, Any]]:
     return [item for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
-def within_precautions(kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def precaution_conditions(kb: KnowledgeBase, case: Case, screens: Collection[str] = ()) -> list[str]:
+    """The client's conditions and those a standing screen implies (its ``implies_conditions``, kept as a
+    precaution until a doctor has checked): the ones every test and exercise offered must respect."""
+    implied = [c for s in screens if (sc := kb.pattern[s].screen) for c in sc.implies_conditions]
+    return list(dict.fromkeys([*case.assessment.client.conditions, *implied]))
+
+
+def within_precautions(
+    kb: KnowledgeBase, case: Case, suggestions: list[dict[str, Any]], screens: Collection[str] = ()
+) -> list[dict[str, Any]]:
     """The suggested tests the client's conditions allow (:mod:`rebalance.knowledge.precautions`): a test
-    that puts the body in a position one of their conditions forbids is not suggested."""
-    conditions = case.assessment.client.conditions
+    that puts the body in a position one of their conditions - or one a standing screen implies - forbids
+    is not suggested."""
+    conditions = precaution_conditions(kb, case, screens)
     return [s for s in suggestions if may_offer(kb, kb.test[s["test"]], conditions)]

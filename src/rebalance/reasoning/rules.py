@@ -50,6 +50,7 @@ class CompiledNorm:
     confidence: float
     reason: str
     source: str
+    one_sided: bool = False  # read only when the other side differs (Norm.one_sided)
 
     def rank(self, value: Any) -> int:
         """Severity rank for a value already known to be abnormal."""
@@ -89,6 +90,7 @@ def _compile_norm(test: Test, n: Norm) -> CompiledNorm:
         confidence=n.confidence,
         reason=n.reason,
         source=n.source or "",
+        one_sided=n.one_sided,
     )
 
 

@@ -157,7 +157,12 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
     for rule in kb.safety_rules.values():
         # a matching cluster rule raises the level; at the same level the first matching rule's
         # message (rules run from most to least specific) replaces a single flag's
-        if len(have.intersection(rule.any_of)) < rule.min_count:
+        met = have.intersection(rule.any_of)
+        # facts of the person's history alone (osteoporosis with long-term steroids - often its very
+        # cause) are risk, not a sign of this episode: a cluster needs one flag that describes it
+        # (new pain after 50, a fall, fever ...), as NICE CKS's fracture risk is "with minor trauma"
+        # and Finucane 2020 weighs risk factors in the context of the presentation
+        if len(met) < rule.min_count or all(kb.red_flags[f].lifetime for f in met) or set(rule.requires) - met:
             continue
         if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
             level, action, from_rule = rule.level, rule.message, True

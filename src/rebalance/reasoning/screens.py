@@ -69,9 +69,14 @@ def reread(kb: KnowledgeBase, findings: FindingSet, case: Case) -> None:
                 if not measured or not _given(r, findings, case, f.side):
                     continue
                 findings.remove(f)
+                target_id = f"{kind}:{target}:{f.side}" if f.side else f"{kind}:{target}"
                 for ev in f.evidence:
                     if ev.inferred:
                         findings.add(f.kind, f.target, f.side, 1, ev)
+                    elif target_id in findings.by_id and any(
+                        e.test == ev.test for e in findings.by_id[target_id].evidence
+                    ):
+                        continue  # the test is already read there (a left-right % beside the degrees it came from)
                     else:
                         moved = Evidence(
                             ev.test, ev.value, ev.threshold, r.reason, r.source or ev.source, ev.confidence
@@ -231,8 +236,14 @@ def _document(
 
 
 def score_screens(kb: KnowledgeBase, findings: FindingSet, case: Case) -> list[dict[str, Any]]:
-    """The screens that stand for this case, most confident first."""
-    out = [d for found in screens(kb) if (d := _document(kb, found, case, findings)) is not None]
+    """The screens that stand for this case, most confident first; none that one of the client's conditions
+    accounts for (its ``explains``: after a hip replacement, groin pain is not osteoarthritis)."""
+    explained = {e.pattern for c in case.assessment.client.conditions for e in kb.conditions[c].explains}
+    out = [
+        d
+        for found in screens(kb)
+        if found[0].id not in explained and (d := _document(kb, found, case, findings)) is not None
+    ]
     return sorted(out, key=lambda d: (-d["confidence"], d["id"]))
 
 
