@@ -51,9 +51,10 @@ def pains(*values: int, last_days_ago: int = 0, step: int = 2) -> list[Session]:
     return [Session(days_ago(last_days_ago + step * (n - 1 - i)), [Entry(pain_during=v)]) for i, v in enumerate(values)]
 
 
-def daily_program() -> dict[str, Any]:
+def daily_program(reassess_on: str = "2026-12-28") -> dict[str, Any]:
+    """The example's program, its reassessment day moved (by default after TODAY: not yet due)."""
     program: dict[str, Any] = analyse_file(EXAMPLES / "piriformis_right.yaml")["program"]
-    return program
+    return {**program, "reassess_on": reassess_on}
 
 
 def weekly_program() -> dict[str, Any]:
@@ -232,6 +233,29 @@ def test_alerts_come_most_severe_first() -> None:
     alerts = patient_alerts(default(), doc, daily_program(), pains(1, 3, 5, last_days_ago=9), [urgent], TODAY)
     assert [a.severity for a in alerts] == sorted((a.severity for a in alerts), key=["high", "medium", "low"].index)
     assert kinds(alerts) == ["red_flag", "red_flag", "pain_worse", "sessions_missed"]
+    overdue = patient_alerts(default(), doc, daily_program("2026-11-02"), [], [], TODAY, started_on=TODAY)
+    assert kinds(overdue)[-1] == "reassessment_due"
+
+
+# reassessment due
+
+
+def test_a_reassessment_day_passed_with_no_assessment_since_is_an_alert() -> None:
+    program = daily_program("2026-11-16")
+    (alert,) = patient_alerts(default(), None, program, [], [], TODAY, started_on=TODAY)
+    assert (alert.kind, alert.severity, alert.dates, alert.values) == ("reassessment_due", "low", [days_ago(14)], [14])
+    assert alert.message.startswith("Reassessment was due on 16 November 2026, 2 weeks ago")
+    assert alert.criteria == ["reassess_weeks"]
+
+
+def test_a_reassessment_not_yet_due_or_done_since_is_not_an_alert() -> None:
+    assert patient_alerts(default(), None, daily_program("2026-11-30"), [], [], TODAY, started_on=TODAY) == []
+    due = daily_program("2026-11-16")
+    done = patient_alerts(default(), None, due, [], [], TODAY, started_on=TODAY, assessed_on=dt.date(2026, 11, 16))
+    assert done == []
+    late = patient_alerts(default(), None, due, [], [], TODAY, started_on=TODAY, assessed_on=dt.date(2026, 11, 15))
+    assert kinds(late) == ["reassessment_due"]
+    assert patient_alerts(default(), None, {**due, "reassess_on": None}, [], [], TODAY, started_on=TODAY) == []
 
 
 # who has a red flag, from the safety records alone (the patient list's red-flag filter)

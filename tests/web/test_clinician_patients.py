@@ -99,6 +99,7 @@ def test_the_list_can_be_searched_and_filtered_by_alert(app: FastAPI, client: Te
     assert missed == {"Gone Gordon", "Just Julia"}
     assert set(rows(client.get("/patients", params={"alert": "sessions_missed"}).text)) == missed
     assert set(rows(client.get("/patients", params={"q": "gor"}).text)) == {"Gone Gordon"}
+    assert rows(client.get("/patients", params={"alert": "reassessment_due"}).text) == {}  # every program not yet due
     nobody = client.get("/patients", params={"q": "zebra"}).text
     assert rows(nobody) == {} and "No patient matches" in nobody
     assert client.get("/patients", params={"alert": "everything"}).status_code == 422

@@ -10,10 +10,11 @@ each with its kind, severity, a message in plain words, and the dates and values
                      change), the last session's pain during over the acceptable zone, or pain the
                      next morning above the pain at the assessment (the pain-monitoring model)
     sessions_missed  no session logged for longer than the program's week allows
+    reassessment_due the program's reassessment day has passed with no assessment since
 
 Every threshold is a criterion of the knowledge base (``criteria.yaml``) and the alert names it:
 ``pain_mic`` (Farrar 2001), ``pain_monitoring_acceptable`` (Silbernagel 2007),
-``alert_pain_trend_sessions`` and ``alert_missed_sessions_days`` (rebalance's conventions).
+``alert_pain_trend_sessions``, ``alert_missed_sessions_days`` and ``reassess_weeks`` (rebalance's conventions).
 
 The inputs are duck-typed (:class:`LoggedSession`, :class:`CheckInRecord`): the stored session logs
 and check-ins of :mod:`rebalance.storage` fit them, and so does anything with the same attributes.
@@ -33,7 +34,7 @@ from rebalance.knowledge.words import date_words, join, running
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, withholds_program
 
-AlertKind = Literal["red_flag", "pain_worse", "sessions_missed"]
+AlertKind = Literal["red_flag", "pain_worse", "sessions_missed", "reassessment_due"]
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -119,6 +120,7 @@ def patient_alerts(
         *_red_flags(kb, latest_analysis, check_ins, assessed_on or _assessed_on(latest_analysis), assessment_stored_at),
         *_pain_worse(kb, latest_analysis, program, ordered),
         *_missed(kb, program, ordered, today, started_on),
+        *_reassessment_due(program, assessed_on or _assessed_on(latest_analysis), today),
     ]
     return sorted(alerts, key=lambda a: SEVERITY_ORDER[a.severity])
 
@@ -294,6 +296,32 @@ def _next_morning(
             dates=[day],
             values=[pain, baseline],
             criteria=["pain_monitoring_acceptable"],
+        )
+    ]
+
+
+# reassessment due
+
+
+def _reassessment_due(program: dict[str, Any] | None, assessed_on: dt.date | None, today: dt.date) -> list[Alert]:
+    """The program's reassessment day (``reassess_on``) passed, and the latest assessment is older than it."""
+    due = (program or {}).get("reassess_on")
+    if not isinstance(due, str):
+        return []
+    day = dt.date.fromisoformat(due[:10])
+    if today <= day or (assessed_on is not None and assessed_on >= day):
+        return []
+    weeks = (today - day).days // 7
+    late = f", {weeks} week{'s' * (weeks != 1)} ago" if weeks else ""
+    return [
+        Alert(
+            kind="reassessment_due",
+            severity="low",
+            message=f"Reassessment was due on {_day(day)}{late}: book one to see what has changed and adjust the "
+            "program.",
+            dates=[day],
+            values=[(today - day).days],
+            criteria=["reassess_weeks"],
         )
     ]
 

@@ -26,10 +26,13 @@ from rebalance.storage.repos import overview
 from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
 from rebalance.storage.schemas import AssessmentPublic, CheckInPublic, PatientListItem, ProgramPublic, SessionLogPublic
 
-AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed"]
+AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed", "reassessment_due"]
 
 
-ALERT_LABELS = {"red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed"}
+ALERT_LABELS = {
+    "red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed",
+    "reassessment_due": "Reassessment due",
+}  # fmt: skip
 
 
 # the patient list
