@@ -146,12 +146,11 @@ def clean_points(
 ) -> tuple[dict[str, Array], dict[str, Array]]:
     """Each body landmark's cleaned (gap-filled, outlier-rejected, low-passed) image series, and the
     world series of ``world_names`` (cleaning is most of the time after pose, so only what is used)."""
-    points: dict[str, Array] = {}
-    world: dict[str, Array] = {}
-    for name, i in INDEX.items():
-        if i < 11:  # the face is not used
-            continue
-        points[name] = np.stack([signals.clean(track.xy[:, i, k], track.fps) for k in range(2)], axis=1)
-        if name in world_names:
-            world[name] = np.stack([signals.clean(track.world[:, i, k], track.fps) for k in range(3)], axis=1)
+    body = [(name, i) for name, i in INDEX.items() if i >= 11]  # the face is not used
+    n, idx = track.frames, [i for _, i in body]
+    xy = signals.clean(track.xy[:, idx, :].reshape(n, -1), track.fps).reshape(n, len(idx), 2)
+    points = {name: xy[:, k, :] for k, (name, _) in enumerate(body)}
+    deep = [(name, i) for name, i in body if name in world_names]
+    xyz = signals.clean(track.world[:, [i for _, i in deep], :].reshape(n, -1), track.fps).reshape(n, len(deep), 3)
+    world = {name: xyz[:, k, :] for k, (name, _) in enumerate(deep)}
     return points, world

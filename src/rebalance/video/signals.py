@@ -64,23 +64,27 @@ def hampel(x: Array, half_window: int, sigmas: float = HAMPEL_SIGMAS) -> Array:
     return out
 
 
-def lowpass(x: Array, fps: float, cutoff: float = CUTOFF_HZ) -> Array:
-    """Zero-lag Butterworth low-pass over each finite run long enough for ``filtfilt``."""
+def lowpass(columns: Array, fps: float, cutoff: float = CUTOFF_HZ) -> Array:
+    """Zero-lag Butterworth low-pass of each column (frames x series) over each finite run long
+    enough for ``filtfilt``; the filter is designed once for all the columns."""
     if fps <= 2 * cutoff:
-        return x.copy()
+        return columns.copy()
     b, a = butter(ORDER, cutoff / (fps / 2))
-    out = x.copy()
+    out = columns.copy()
     pad = 3 * max(len(a), len(b))
-    for start, stop in runs(np.isfinite(x)):
-        if stop - start > pad:
-            out[start:stop] = filtfilt(b, a, x[start:stop])
+    for k in range(columns.shape[1]):
+        for start, stop in runs(np.isfinite(columns[:, k])):
+            if stop - start > pad:
+                out[start:stop, k] = filtfilt(b, a, columns[start:stop, k])
     return out
 
 
-def clean(x: Array, fps: float) -> Array:
-    """Gap filling, outlier rejection and low-pass, in that order."""
-    filled = fill_gaps(x, max(1, round(MAX_GAP_S * fps)))
-    return lowpass(hampel(filled, max(1, round(HAMPEL_WINDOW_S * fps / 2))), fps)
+def clean(columns: Array, fps: float) -> Array:
+    """Gap filling, outlier rejection and low-pass, in that order, of each column (frames x series)."""
+    gap, half = max(1, round(MAX_GAP_S * fps)), max(1, round(HAMPEL_WINDOW_S * fps / 2))
+    if columns.shape[1] == 0:
+        return columns.copy()
+    return lowpass(np.stack([hampel(fill_gaps(x, gap), half) for x in columns.T], axis=1), fps)
 
 
 def unwrap_deg(angle: Array) -> Array:
