@@ -127,13 +127,19 @@ def memory(x4: Path) -> None:
     print(f"peak memory: clip {short} MB, clip looped 4x {long_} MB: {long_ / short:.2f}   target flat (about 1.00)")
 
 
-def batch_seconds(paths: list[str], workers: int) -> float:
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, once the pool has ended
+    return usage.ru_utime + usage.ru_stime
+
+
+def batch_run(paths: list[str], workers: int) -> tuple[float, float]:
+    """(wall seconds, the workers' CPU seconds) of one batch."""
     from rebalance.video.batch import run_local
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu_s()
     results = run_local(paths, MOVEMENT, None, None, workers)
     assert all(r["status"] == "ok" for r in results), results
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu_s() - cpu
 
 
 def batch(folder: Path) -> None:
@@ -143,10 +149,14 @@ def batch(folder: Path) -> None:
         link.symlink_to(CLIP)
         paths.append(str(link))
     print(f"  ({load()} before the batch)")
-    one, two = batch_seconds(paths, 1), batch_seconds(paths, 2)
+    (one, one_cpu), (two, two_cpu) = batch_run(paths, 1), batch_run(paths, 2)
     print(
         f"batch of {BATCH} clips: 1 worker {one:.1f} s, 2 workers {two:.1f} s: {one / two:.2f}x   target >= 1.70 "
         "(needs two idle cores)"
+    )
+    print(
+        f"  the workers' CPU time: 1 worker {one_cpu:.1f} s, 2 workers {two_cpu:.1f} s: {one_cpu / two_cpu:.2f} "
+        "(1.00: two workers do no more work than one, so two idle cores give about 2x less their start-up)"
     )
 
 
