@@ -61,6 +61,7 @@ bench: install services
 	$(BIN)/python -m bench.bench_program
 	$(BIN)/python -m bench.bench_handout
 	$(BIN)/python -m bench.bench_patient_list
+	$(BIN)/python -m bench.bench_video
 	$(BIN)/python -m bench.bench_web_load
 
 # Take the newest releases pyproject.toml allows, and pin them in constraints.txt (then run make test).

@@ -96,3 +96,29 @@ def test_celery_workers_retry_a_transient_failure_report_a_failed_clip_and_lose_
     assert {p.name for p in marks.iterdir()} == {"a-cam02.mp4", "b-not-a-video.mp4"}  # each met the hiccup once
     assert "always breaks" in results[2]["reasons"][0]
     assert "3/3 clips" in capsys.readouterr().err
+
+
+ONE_CORE = """
+import sys
+from pathlib import Path
+import cv2
+from rebalance.video import pose
+if sys.argv[1] == "worker":
+    pose.one_core()
+capture = pose._open(Path(sys.argv[2]))
+print(cv2.getNumThreads(), int(capture.get(cv2.CAP_PROP_N_THREADS)))
+"""
+
+
+def _threads(kind: str) -> list[int]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", ONE_CORE, kind, str(CAM02)], capture_output=True, text=True, env=env, check=True
+    )
+    return [int(n) for n in out.stdout.split()]
+
+
+def test_a_worker_process_keeps_opencv_and_its_decoder_to_one_thread_so_two_workers_use_two_cores():
+    assert _threads("worker") == [1, 1]
+    threads, decoder = _threads("single")  # one clip on its own: the decoder gets OpenCV's threads
+    assert decoder == threads >= 1

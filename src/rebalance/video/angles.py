@@ -136,19 +136,21 @@ def compute(angle: Angle, points: dict[str, Array], world: dict[str, Array]) -> 
     return signals.unwrap_deg(series)
 
 
-def clean_points(track: Track) -> tuple[dict[str, Array], dict[str, Array]]:
-    """Each landmark's cleaned (gap-filled, outlier-rejected, low-passed) image and world series."""
-    points: dict[str, Array] = {}
-    world: dict[str, Array] = {}
-    for name, i in INDEX.items():
-        if i < 11:  # the face is not used
-            continue
-        points[name] = np.stack([signals.clean(track.xy[:, i, k], track.fps) for k in range(2)], axis=1)
-        world[name] = np.stack([signals.clean(track.world[:, i, k], track.fps) for k in range(3)], axis=1)
+def in_world(view: View) -> set[str]:
+    """The landmarks whose world (depth) series the view's angles use: only the foot rotation's."""
+    return {p for a in ANGLES if a.view == view and a.kind == "rotation" for p in a.points}
+
+
+def clean_points(
+    track: Track, world_names: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """Each body landmark's cleaned (gap-filled, outlier-rejected, low-passed) image series, and the
+    world series of ``world_names`` (cleaning is most of the time after pose, so only what is used)."""
+    body = [(name, i) for name, i in INDEX.items() if i >= 11]  # the face is not used
+    n, idx = track.frames, [i for _, i in body]
+    xy = signals.clean(track.xy[:, idx, :].reshape(n, -1), track.fps).reshape(n, len(idx), 2)
+    points = {name: xy[:, k, :] for k, (name, _) in enumerate(body)}
+    deep = [(name, i) for name, i in body if name in world_names]
+    xyz = signals.clean(track.world[:, [i for _, i in deep], :].reshape(n, -1), track.fps).reshape(n, len(deep), 3)
+    world = {name: xyz[:, k, :] for k, (name, _) in enumerate(deep)}
     return points, world
-
-
-def table(track: Track, view: View) -> dict[str, Array]:
-    """Every angle the view supports, per frame; angles of the other plane are not computed."""
-    points, world = clean_points(track)
-    return {a.name: compute(a, points, world) for a in ANGLES if a.view == view}

@@ -2,7 +2,8 @@
 
 Every clip given comes back exactly once, as ``ok`` (its entries), ``refused`` (bad input, with
 the reasons) or ``failed`` (an error after any retries, with the error): nothing is lost.
-Each worker process runs one clip at a time with its own ``Pose`` (made per clip, in that process).
+Each worker process runs one clip at a time with its own ``Pose`` (made per clip, in that process),
+on one core (:func:`rebalance.video.pose.one_core`), so that N workers use N cores.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rebalance.video import job
+from rebalance.video import job, pose
 from rebalance.video.progress import Bar
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"}
@@ -47,7 +48,7 @@ def run_local(
     bar = Bar(len(paths))
     results: dict[str, dict[str, Any]] = {}
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no MediaPipe state inherited
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pose.one_core) as pool:
         futures = {pool.submit(job.run, p, movement, view, out_dir): p for p in paths}  # type: ignore[arg-type]
         for future in cf.as_completed(futures):
             path = futures[future]

@@ -38,7 +38,7 @@ class Clip:
     view: View
     yaw_deg: float
     points: dict[str, Array]
-    world: dict[str, Array]
+    world: dict[str, Array]  # only the landmarks the view's angles need in depth
     angles: dict[str, Array]
     used: Mask  # frames of the one person
     leg: float  # hip to ankle along the thigh and shank, pixels (median)
@@ -128,7 +128,7 @@ def prepare(one: OnePerson, movement: Movement, asked: View | None = None) -> Cl
     sides = (near,) if view == "side" else ("left", "right")
     parts = BODY + (FEET if view == "side" else [])
     _check_in_frame(track, used, [f"{s}_{p}" for s in sides for p in parts])
-    points, world = angles.clean_points(track)
+    points, world = angles.clean_points(track, angles.in_world(view))
     table = {a.name: angles.compute(a, points, world) for a in angles.ANGLES if a.view == view}
     legs = [
         np.linalg.norm(points[f"{s}_hip"] - points[f"{s}_knee"], axis=1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rebalance.errors import InvalidInputError, Problem
 from rebalance.video.landmarks import INDEX, LEG_PAIRS, UPPER_PAIRS, Array, Mask, Track
@@ -26,6 +27,8 @@ SWAP_RATIO = 0.5  # swapped labels fit the previous frame at least twice as well
 JUMP_TORSOS = 1.0  # a mid-hip jump of a torso length or more between tracked frames: someone else
 MIN_SHARE = 0.8  # the person kept must make up this share of the frames where anyone was tracked
 OTHER_PERSON_HEIGHT = 0.5  # a second person at least half the tracked one's height counts
+
+Frames = NDArray[np.intp]
 
 
 @dataclass(frozen=True)
@@ -38,23 +41,27 @@ class OnePerson:
     kept: tuple[int, int]
 
 
-def _swap_cost(now: Array, before: Array, pairs: list[tuple[int, int]]) -> tuple[float, float]:
+def _swap_costs(xy: Array, frames: Frames, pairs: list[tuple[int, int]]) -> tuple[Array, Array]:
+    """For each tracked frame after the first, how far its left/right points moved from the tracked
+    frame before it: (labels as given, labels swapped), over ``pairs``."""
     left, right = [p[0] for p in pairs], [p[1] for p in pairs]
-    same = np.nansum(
-        np.linalg.norm(now[left] - before[left], axis=1) + np.linalg.norm(now[right] - before[right], axis=1)
-    )
-    cross = np.nansum(
-        np.linalg.norm(now[left] - before[right], axis=1) + np.linalg.norm(now[right] - before[left], axis=1)
-    )
-    return float(same), float(cross)
+    now, before = xy[frames[1:]], xy[frames[:-1]]
+
+    def moved(a: list[int], b: list[int]) -> Array:
+        out: Array = np.linalg.norm(now[:, a] - before[:, b], axis=2)
+        return out
+
+    same = np.nansum(moved(left, left) + moved(right, right), axis=1)
+    cross = np.nansum(moved(left, right) + moved(right, left), axis=1)
+    return same, cross
 
 
-def _body_cost(now: Array) -> tuple[float, float]:
+def _body_costs(now: Array) -> tuple[Array, Array]:
     """How well the shoulders' labels fit the hips' in the same frame: (as given, swapped)."""
-    ls, rs, lh, rh = (now[INDEX[n]] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-    same = np.linalg.norm(ls - lh) + np.linalg.norm(rs - rh)
-    cross = np.linalg.norm(ls - rh) + np.linalg.norm(rs - lh)
-    return float(same), float(cross)
+    ls, rs, lh, rh = (now[:, INDEX[n]] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+    same = np.linalg.norm(ls - lh, axis=1) + np.linalg.norm(rs - rh, axis=1)
+    cross = np.linalg.norm(ls - rh, axis=1) + np.linalg.norm(rs - lh, axis=1)
+    return same, cross
 
 
 def correct_swaps(track: Track) -> tuple[Track, list[tuple[int, str]]]:
@@ -62,24 +69,29 @@ def correct_swaps(track: Track) -> tuple[Track, list[tuple[int, str]]]:
 
     The legs are judged by their own motion; the upper body by its motion and by how its
     shoulders sit over the (corrected) hips in the same frame, so that it follows the legs.
+    The costs are computed once on the labels as given: against a corrected (swapped) frame
+    before, or with the hips swapped, "as given" and "swapped" simply change places.
     """
-    xy, vis, world = track.xy.copy(), track.visibility.copy(), track.world.copy()
+    frames = np.flatnonzero(track.tracked())
+    legs = _swap_costs(track.xy, frames, LEG_PAIRS)
+    upper = _swap_costs(track.xy, frames, UPPER_PAIRS)
+    body = _body_costs(track.xy[frames[1:]])
     swaps: list[tuple[int, str]] = []
-    previous = None
-    for i in np.flatnonzero(track.tracked()):
-        if previous is not None:
-            for pairs, part in ((LEG_PAIRS, "legs"), (UPPER_PAIRS, "upper body")):
-                same, cross = _swap_cost(xy[i], xy[previous], pairs)
-                if part == "upper body":
-                    body_same, body_cross = _body_cost(xy[i])
-                    same, cross = same + body_same, cross + body_cross
-                if cross < SWAP_RATIO * same:
-                    order = np.array([b for _, b in pairs] + [a for a, _ in pairs])
-                    where = np.array([a for a, _ in pairs] + [b for _, b in pairs])
-                    for arr in (xy, vis, world):
-                        arr[i, where] = arr[i, order]
-                    swaps.append((int(i), part))
-        previous = i
+    legs_swapped = upper_swapped = False  # is the frame before swapped from its given labels?
+    for k, i in enumerate(frames[1:].tolist()):
+        same, cross = legs[legs_swapped][k], legs[not legs_swapped][k]
+        legs_swapped = bool(cross < SWAP_RATIO * same)
+        body_same, body_cross = body[legs_swapped][k], body[not legs_swapped][k]
+        same, cross = upper[upper_swapped][k] + body_same, upper[not upper_swapped][k] + body_cross
+        upper_swapped = bool(cross < SWAP_RATIO * same)
+        swaps += [(i, part) for part, swapped in (("legs", legs_swapped), ("upper body", upper_swapped)) if swapped]
+    xy, vis, world = track.xy.copy(), track.visibility.copy(), track.world.copy()
+    for pairs, part in ((LEG_PAIRS, "legs"), (UPPER_PAIRS, "upper body")):
+        rows = np.array([i for i, p in swaps if p == part], dtype=int)[:, None]
+        order = np.array([b for _, b in pairs] + [a for a, _ in pairs])
+        where = np.array([a for a, _ in pairs] + [b for _, b in pairs])
+        for arr in (xy, vis, world):
+            arr[rows, where] = arr[rows, order]
     fixed = Track(track.path, track.fps, track.width, track.height, xy, vis, world, track.probes, track.frames_declared)
     return fixed, swaps
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.signal import butter, filtfilt
 
 from rebalance.video.landmarks import Array, Mask
@@ -36,42 +37,54 @@ def fill_gaps(x: Array, max_gap: int) -> Array:
     return out
 
 
+def _row_medians(rows: Array, finite: NDArray[np.intp]) -> Array:
+    """The median of each row's first ``finite`` values after one sort (NaN sorts last)."""
+    ordered = np.sort(rows, axis=1)
+    at = np.arange(len(rows))
+    out: Array = (ordered[at, (finite - 1) // 2] + ordered[at, finite // 2]) / 2
+    return out
+
+
 def hampel(x: Array, half_window: int, sigmas: float = HAMPEL_SIGMAS) -> Array:
     """Replace samples more than ``sigmas`` robust SDs from their window's median by that median."""
     n = len(x)
     if n < 3:
         return x.copy()
     padded = np.pad(x, half_window, constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1)[:n]
-    enough = np.isfinite(windows).sum(axis=1) >= 3
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1)
+    finite = np.isfinite(windows).sum(axis=1)
+    rows = np.flatnonzero(finite >= 3)
     out = x.copy()
-    if not enough.any():
+    if not rows.size:
         return out
-    median = np.nanmedian(windows[enough], axis=1)
-    mad = 1.4826 * np.nanmedian(np.abs(windows[enough] - median[:, None]), axis=1)
-    rows = np.flatnonzero(enough)
+    median = _row_medians(windows[rows], finite[rows])
+    mad = 1.4826 * _row_medians(np.abs(windows[rows] - median[:, None]), finite[rows])
     bad = np.isfinite(x[rows]) & (mad > 0) & (np.abs(x[rows] - median) > sigmas * mad)
     out[rows[bad]] = median[bad]
     return out
 
 
-def lowpass(x: Array, fps: float, cutoff: float = CUTOFF_HZ) -> Array:
-    """Zero-lag Butterworth low-pass over each finite run long enough for ``filtfilt``."""
+def lowpass(columns: Array, fps: float, cutoff: float = CUTOFF_HZ) -> Array:
+    """Zero-lag Butterworth low-pass of each column (frames x series) over each finite run long
+    enough for ``filtfilt``; the filter is designed once for all the columns."""
     if fps <= 2 * cutoff:
-        return x.copy()
+        return columns.copy()
     b, a = butter(ORDER, cutoff / (fps / 2))
-    out = x.copy()
+    out = columns.copy()
     pad = 3 * max(len(a), len(b))
-    for start, stop in runs(np.isfinite(x)):
-        if stop - start > pad:
-            out[start:stop] = filtfilt(b, a, x[start:stop])
+    for k in range(columns.shape[1]):
+        for start, stop in runs(np.isfinite(columns[:, k])):
+            if stop - start > pad:
+                out[start:stop, k] = filtfilt(b, a, columns[start:stop, k])
     return out
 
 
-def clean(x: Array, fps: float) -> Array:
-    """Gap filling, outlier rejection and low-pass, in that order."""
-    filled = fill_gaps(x, max(1, round(MAX_GAP_S * fps)))
-    return lowpass(hampel(filled, max(1, round(HAMPEL_WINDOW_S * fps / 2))), fps)
+def clean(columns: Array, fps: float) -> Array:
+    """Gap filling, outlier rejection and low-pass, in that order, of each column (frames x series)."""
+    gap, half = max(1, round(MAX_GAP_S * fps)), max(1, round(HAMPEL_WINDOW_S * fps / 2))
+    if columns.shape[1] == 0:
+        return columns.copy()
+    return lowpass(np.stack([hampel(fill_gaps(x, gap), half) for x in columns.T], axis=1), fps)
 
 
 def unwrap_deg(angle: Array) -> Array:

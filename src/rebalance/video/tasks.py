@@ -6,7 +6,8 @@ Start a worker::
 
 A task is acknowledged only when done (a worker that dies hands its clip to another), takes one
 clip at a time, and is retried on an ``OSError`` (storage or network that may come back) up to
-``RETRIES`` times; a clip it cannot use comes back ``refused`` and is not retried.
+``RETRIES`` times; a clip it cannot use comes back ``refused`` and is not retried. Each worker
+process keeps to one core (:func:`rebalance.video.pose.one_core`): give ``-c`` the number of cores.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from rebalance.config import Settings
-from rebalance.video import job
+from rebalance.video import job, pose
 
 RETRIES = 3
 RETRY_BACKOFF_S = 1  # then 2, 4 ... (Celery's exponential backoff)
@@ -48,6 +50,12 @@ def make_app(broker_url: str, queue: str) -> Celery:
         return job.run(path, movement, view, out_dir)  # type: ignore[arg-type]
 
     return app
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _one_core(**_: Any) -> None:
+    """Each worker process on one core: ``-c N`` processes use N cores."""
+    pose.one_core()
 
 
 def _app_from_settings() -> Celery:
