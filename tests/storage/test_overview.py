@@ -300,6 +300,25 @@ def test_keep_decides_from_the_safety_records_before_the_page_is_cut(session: Se
     assert len(events(session)) == before + 2
 
 
+def test_a_stopping_check_in_keeps_its_red_flag_however_many_clear_ones_follow(
+    session: Session, people: People
+) -> None:
+    """An urgent check-in stops the program until the next assessment (``programs.stops``) whatever the patient
+    answers after it: the list's records keep it beside the newest few, and its red flag stays."""
+    add_assessment(session, people.clinician, people.patient, on="2026-10-01")
+    urgent = CheckInCreate(checked_on=dt.date(2026, 10, 2), answers=["bladder_dysfunction"], level=SafetyLevel.URGENT)
+    check_ins.add_check_in(session, people.patient_user, people.patient, urgent)
+    for day in range(3, 3 + overview.RECENT_CHECK_INS + 1):
+        clear = CheckInCreate(checked_on=dt.date(2026, 10, day), answers=[], level=SafetyLevel.CLEAR)
+        check_ins.add_check_in(session, people.patient_user, people.patient, clear)
+    session.commit()
+    (row,) = overview.patient_overviews(session, people.clinician).rows
+    assert [c.level for c in row.check_ins][:2] == [SafetyLevel.URGENT, SafetyLevel.CLEAR]
+    assert len(row.check_ins) == overview.RECENT_CHECK_INS + 1
+    flagged = overview.patient_overviews(session, people.clinician, flagged=RED_FLAG_LEVELS, keep=has_red_flag)
+    assert [r.patient.id for r in flagged.rows] == [people.patient]
+
+
 def test_only_patients_with_a_program_and_no_session_after_a_day_are_kept_when_asked(
     session: Session, people: People
 ) -> None:

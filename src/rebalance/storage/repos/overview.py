@@ -172,7 +172,7 @@ def patient_overviews(
         _worst(dialect, "pain_next_morning", done_only=False).label("morning"),
     )
     sessions = _by_patient(session.execute(_newest(dialect, SessionLog, ids, RECENT_SESSIONS, *worst)))
-    check_ins = _by_patient(session.scalars(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS)))
+    check_ins = _by_patient(session.scalars(_check_ins(dialect, ids)))
     detail: dict[str, Any] = {"read": "overview", "count": len(ids), "matching": matching, "offset": offset}
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT_LIST, owner_id, None, **detail)
     rows = [_overview(p, latest.get(p.id), programs, sessions, check_ins) for p in patients]
@@ -236,7 +236,7 @@ def _safety_records(session: Session, dialect: str, ids: list[int]) -> dict[int,
     of_each = (patient_records.of_latest_assessment(c).label(name) for name, c in parts.items())
     latest = session.execute(select(Patient.id, *of_each).where(Patient.id.in_(ids))).all()
     check_in_parts = CheckIn.level, CheckIn.answers, CheckIn.created_at
-    check_ins = _by_patient(session.execute(_newest(dialect, CheckIn, ids, RECENT_CHECK_INS, *check_in_parts)))
+    check_ins = _by_patient(session.execute(_check_ins(dialect, ids, *check_in_parts)))
     same_day = [a.assessment for a in latest if any(c.checked_on == a.day for c in check_ins.get(a.id, []))]
     stored_at = dict(
         session.execute(select(Assessment.id, Assessment.created_at).where(Assessment.id.in_(same_day))).all()
@@ -321,6 +321,18 @@ def _newest(dialect: str, table: Any, patient_ids: list[int], limit: int, *colum
         )
         chosen = chosen.select_from(patients).join(table, table.id.in_(per_patient.scalar_subquery()))
     return chosen.order_by(table.patient_id, day, table.id)
+
+
+def _check_ins(dialect: str, patient_ids: list[int], *columns: Any) -> Select[Any]:
+    """The patients' newest :data:`RECENT_CHECK_INS` check-ins, and every one that stops a program (urgent or
+    emergency: rare), oldest first: a stopping check-in stops the program whatever came after it
+    (``programs.stops``), so its red-flag alert must not fall out of the newest few."""
+    newest = _newest(dialect, CheckIn, patient_ids, RECENT_CHECK_INS, CheckIn.id).subquery()
+    stopping = CheckIn.level.in_([SafetyLevel.URGENT, SafetyLevel.EMERGENCY])
+    chosen = select(CheckIn.id, CheckIn.patient_id, CheckIn.checked_on, *columns) if columns else select(CheckIn)
+    return chosen.where(
+        CheckIn.patient_id.in_(patient_ids), or_(CheckIn.id.in_(select(newest.c.id)), stopping)
+    ).order_by(CheckIn.patient_id, CheckIn.checked_on, CheckIn.id)
 
 
 def _by_patient(rows: Any) -> dict[int, list[Any]]:
