@@ -13,6 +13,7 @@ base's definitions (fields, types, units, ranges, per side, per muscle or whole)
     build_form(kb, values) -> AssessmentForm        what the template draws (values: the form's raw values)
     to_document(kb, values) -> Submitted            the values as an assessment document, and the minutes
     form_values(kb, document) -> Values             the inverse: a document as the form's values
+    with_measures(kb, values, tests) -> Values      a clip's measured tests in place of the form's
     place(problems, form, submitted) -> {slot: [messages]}   each problem at its input (or its group)
 
 An empty input is a value not given: a test with no value is not done (unknown, never normal). A value
@@ -20,7 +21,7 @@ that is not a number stays text, so the document's validation says so at the rig
 """
 
 from rebalance.web.assessment_form.build import build_form, location_row, muscle_row
-from rebalance.web.assessment_form.document import Submitted, form_values, to_document
+from rebalance.web.assessment_form.document import Submitted, form_values, to_document, with_measures
 from rebalance.web.assessment_form.model import MINUTES, AssessmentForm, slot_id
 from rebalance.web.assessment_form.problems import place
 
@@ -35,4 +36,5 @@ __all__ = [
     "place",
     "slot_id",
     "to_document",
+    "with_measures",
 ]
