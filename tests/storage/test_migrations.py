@@ -83,7 +83,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
         spec.loader.exec_module(module)
         assert callable(module.upgrade)
         assert callable(module.downgrade)
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0006"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0007"]
 
 
 def audit_keys(url: str) -> list[str]:
