@@ -77,7 +77,8 @@ CLINICIAN_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/patients/{patient_id}/assessments/new"): Rule(OWN_CLINICIAN),
     ("POST", "/patients/{patient_id}/assessments/validate"): Rule(OWN_CLINICIAN, form=assessment_form),
     ("POST", "/patients/{patient_id}/assessments"): Rule(OWN_CLINICIAN, ok={303}, form=assessment_form),
-    ("POST", "/patients/{patient_id}/assessments/video"): Rule(OWN_CLINICIAN, ok={422}, form=assessment_form),  # no file
+    # no file uploaded: 422 (past the access checks)
+    ("POST", "/patients/{patient_id}/assessments/video"): Rule(OWN_CLINICIAN, ok={422}, form=assessment_form),
     ("GET", "/videos/{job_id}"): Rule(OWN_CLINICIAN),
     ("POST", "/patients/{patient_id}/assessments/video/{job_id}"): Rule(OWN_CLINICIAN, form=assessment_form),
     ("GET", "/assessment-form/location-row"): Rule(CLINICIANS),
