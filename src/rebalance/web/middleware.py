@@ -6,8 +6,9 @@ no frames), ``nosniff``, no framing, ``Referrer-Policy: same-origin`` (an invita
 never leaks to another site), and ``Cache-Control: no-store`` on everything but ``/static`` (health
 records stay out of shared caches). ``/docs`` gets no CSP: Swagger UI loads its scripts from a CDN.
 
-Request limits: a body over ``Settings.max_body_bytes`` (a clip uploaded on the assessment form: over
-``video_max_bytes``) is refused with 413 (as declared, or as read);
+Request limits: a body over ``Settings.max_body_bytes`` is refused with 413 (as declared, or as read); a
+clip uploaded on the assessment form may reach ``video_max_bytes``, and its binary body is not searched
+for NUL (that route keeps no text of it but a movement and a view from a list, and the clip's name, cleaned);
 a path, query, form or JSON body that carries the NUL character (``\\0``, ``%00``, ``\\u0000``) with 422,
 before any route sees it. No text the app takes has a use for NUL, and PostgreSQL cannot store it (a
 stored name, or a JSON document, would fail there and nowhere else). Both answers are the app's usual
@@ -126,7 +127,8 @@ class RequestLimitsMiddleware:
             return
         request = Request(scope)
         declared = request.headers.get("content-length", "")
-        limit = self.upload_bytes if scope["path"].endswith(UPLOAD_PATH_END) else self.max_body_bytes
+        upload = scope["path"].endswith(UPLOAD_PATH_END)  # a clip is binary: NUL bytes are its content
+        limit = self.upload_bytes if upload else self.max_body_bytes
         if declared.isdigit() and int(declared) > limit:
             await _refuse(request, 413, _too_large(limit))(scope, receive, send)
             return
@@ -144,7 +146,7 @@ class RequestLimitsMiddleware:
                 size += len(body)
                 if size > limit:
                     raise HTTPException(413, _too_large(limit))
-                if has_nul(tail + body, content_type):
+                if not upload and has_nul(tail + body, content_type):
                     raise HTTPException(422, NUL_MESSAGE)
                 tail = (tail + body)[-8:]
             return message

@@ -176,7 +176,7 @@ def upload_video(
     patient = patients.get_patient(db, clinician.id, patient_id)
     runner, head = request.app.state.video, video_file.file.read(12) if video_file else b""
     movement, view = values.get("video_movement", [""])[0], values.get("video_view", [""])[0]
-    name = video_file.filename if video_file else None
+    name = video_file.filename.replace("\0", "") if video_file and video_file.filename else None
     problem = EXTRA_HINT if runner is None else uploads.upload_problem(name, head, movement, view)
     if problem or video_file is None or name is None:
         return _form_page(request, kb, patient, values, status_code=422, video_problem=problem)
