@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from rebalance.assessment.form import form_values
 from rebalance.knowledge.loader import default
 from rebalance.programs.edit import alternatives
-from rebalance.web.assessment_form import form_values
 from tests.web.access_policy import CLINICIANS, OWN_CLINICIAN, Rule
 
 if TYPE_CHECKING:

@@ -24,13 +24,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from rebalance.assessment.form import to_document, with_measures
 from rebalance.config import Settings
 from rebalance.knowledge.loader import default
 from rebalance.storage.db import session_scope
 from rebalance.storage.tables import AuditEvent, VideoJob
 from rebalance.storage.types import AuditAction, JobStatus
 from rebalance.video import uploads
-from rebalance.web.assessment_form import to_document, with_measures
 from tests.web.clinician_story import as_anna
 from tests.web.conftest import FAST_HASHING, PUBLIC_URL, Cast, email, web
 from tests.web.helpers import sign_in

@@ -18,6 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, File, Query, Request, Uplo
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rebalance.api import analyse_case
+from rebalance.assessment import form as af
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, NotFoundError, Problem
@@ -28,7 +29,6 @@ from rebalance.storage.repos import assessments, patients, programs, video_jobs
 from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic, VideoJobCreate, VideoJobPublic
 from rebalance.storage.types import EntityType
 from rebalance.video import EXTRA_HINT, review, uploads
-from rebalance.web import assessment_form as af
 from rebalance.web.clinician_schemas import AssessmentCreated
 from rebalance.web.clinician_views import NOTICES, Done, in_request
 from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, SettingsDep, TodayDep

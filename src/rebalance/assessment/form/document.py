@@ -8,10 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rebalance.assessment.models import SCHEMA
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Test, TestField
-from rebalance.web.assessment_form.build import (
+from rebalance.assessment.form.build import (
     NOTHING_SEEN,
     build_form,
     field_input,
@@ -19,7 +16,10 @@ from rebalance.web.assessment_form.build import (
     muscle_row,
     muscles_of,
 )
-from rebalance.web.assessment_form.model import MINUTES, ODI_SECTIONS, SIDES, START_BACK_ITEMS, Input, Kind, Values
+from rebalance.assessment.form.model import MINUTES, ODI_SECTIONS, SIDES, START_BACK_ITEMS, Input, Kind, Values
+from rebalance.assessment.models import SCHEMA
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Test, TestField
 
 # --- values → document ----------------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """The new-assessment form: every input of the contract's assessment file, and back to a document.
 
+Pure functions beside the contract's models they are generated from; the clinic app draws the form
+(``web/templates/clinician/assessment_form.html``) and posts its values back to them.
+
 Each input is named by its field path in the assessment document (contract ``rebalance.assessment/1``)
 — ``client.age``, ``symptoms.locations[0].region``, ``red_flags``,
 ``tests.modified_thomas.left.thigh_above_horizontal_deg``, ``tests.mmt.gluteus_medius.right``,
@@ -20,10 +23,10 @@ An empty input is a value not given: a test with no value is not done (unknown, 
 that is not a number stays text, so the document's validation says so at the right path.
 """
 
-from rebalance.web.assessment_form.build import build_form, location_row, muscle_row
-from rebalance.web.assessment_form.document import Submitted, form_values, to_document, with_measures
-from rebalance.web.assessment_form.model import MINUTES, AssessmentForm, slot_id
-from rebalance.web.assessment_form.problems import place
+from rebalance.assessment.form.build import build_form, location_row, muscle_row
+from rebalance.assessment.form.document import Submitted, form_values, to_document, with_measures
+from rebalance.assessment.form.model import MINUTES, AssessmentForm, slot_id
+from rebalance.assessment.form.problems import place
 
 __all__ = [
     "MINUTES",
