@@ -248,5 +248,5 @@ def _compensation_values(name: str, entry: dict[str, Any], out: dict[str, list[s
 def with_measures(kb: KnowledgeBase, values: Values, tests: Mapping[str, Any]) -> dict[str, list[str]]:
     """The form's values with a clip's measured ``tests`` in place of what the form had for those tests."""
     measured = tuple(f"tests.{test_id}." for test_id in tests)
-    kept = {k: v for k, v in values.items() if not k.startswith(measured)}
+    kept = {k: list(v) for k, v in values.items() if not k.startswith(measured)}
     return {**kept, **{k: v for k, v in form_values(kb, {"tests": tests}).items() if k.startswith("tests.")}}
