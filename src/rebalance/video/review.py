@@ -30,7 +30,8 @@ class Note:
 
 
 def _measure(name: str, side: str) -> str:
-    words = name.removesuffix("_deg").removesuffix("_s").removesuffix("_pct").replace("_", " ")
+    words = "the result" if name == "positive" else name.removesuffix("_deg").removesuffix("_s").removesuffix("_pct")
+    words = words.replace("_", " ")
     return words if side in ("", "both") else f"{words} ({side})"
 
 
