@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -291,6 +292,11 @@ def test_a_real_clip_is_analysed_by_the_worker_process_and_fills_what_the_comman
         stderr=subprocess.DEVNULL,
     )
     token = as_anna(client)
+    before = []
+    for _ in range(5):
+        started = time.monotonic()
+        client.get(f"/patients/{cast.patient_a1}/assessments/new")
+        before.append(time.monotonic() - started)
     page = upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name)
     job = job_id(page.text)
     answered = []
@@ -300,7 +306,10 @@ def test_a_real_clip_is_analysed_by_the_worker_process_and_fills_what_the_comman
         assert client.get(f"/patients/{cast.patient_a1}/assessments/new").status_code == 200
         answered.append(time.monotonic() - started)
         assert len(answered) < 600, "the analysis did not finish in time"
-    print(f"\nthe form page while the clip was analysed: {len(answered)} requests, slowest {max(answered):.2f} s")
+    print(  # the figures the README quotes
+        f"\nthe form page: median {statistics.median(before):.2f} s before the upload; while the clip was analysed "
+        f"{len(answered)} requests, median {statistics.median(answered):.2f} s, slowest {max(answered):.2f} s"
+    )
     assert answered and max(answered) < 5.0, answered  # the server answers pages while the clip is analysed
     filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token}).text
     cli_tests = json.loads(command_line.communicate(timeout=300)[0])["tests"]

@@ -90,15 +90,10 @@ def _form_page(
 
 
 def _video_context(kb: KnowledgeBase, job: VideoJobPublic | None, **more: Any) -> dict[str, Any]:
-    tests = (job.result or {}).get("tests", {}) if job else {}
-    return {
-        "job": job,
-        "filled": False,
-        "video_problem": None,
-        "movements": uploads.MOVEMENTS,
-        "views": uploads.VIEWS,
-        **more,
-    } | {"measured": [kb.test[t].name for t in tests if t in kb.test]}
+    """What the clip's card and status draw: the job, the tests it measured by name, the choices offered."""
+    measured = [kb.test[t].name for t in ((job.result or {}).get("tests", {}) if job else {}) if t in kb.test]
+    context = {"job": job, "measured": measured, "filled": False, "video_problem": None}
+    return context | {"movements": uploads.MOVEMENTS, "views": uploads.VIEWS, **more}
 
 
 def _validated(kb: KnowledgeBase, values: FormValues) -> tuple[af.Submitted, Case | None, list[Problem]]:
