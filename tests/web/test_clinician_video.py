@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -63,14 +64,20 @@ MEASURED = {  # what the job gave for cam02 (single-leg stance), trimmed
 }
 
 
+REDIS_URL = "redis://127.0.0.1:6379/13"
+QUEUE = f"rebalance-video-web-{os.getpid()}"
+
+
 @pytest.fixture
-def settings(web_url: str, tmp_path: Path) -> Settings:
+def settings(web_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    broker = {"broker_url": REDIS_URL, "video_queue": QUEUE} if "celery_worker" in request.fixturenames else {}
     return Settings(
         database_url=web_url,
         public_url=PUBLIC_URL,
         data_dir=str(tmp_path / "data"),
         video_max_bytes=MAX_BYTES,
         **FAST_HASHING,
+        **broker,
     )
 
 
@@ -326,3 +333,56 @@ def test_a_real_clip_is_analysed_by_the_worker_process_and_fills_what_the_comman
                     assert re.search(chosen, filled, re.S), (test_id, side, name)
                 else:
                     assert shown and float(shown.group(1)) == value, (test_id, side, name, value)
+
+
+CELERY_WORKER = """
+import json
+import sys
+from rebalance.video import job
+from rebalance.video.tasks import make_app
+
+job.run = lambda path, movement, view, out_dir: {"file": path, "status": "ok", "tests": json.loads(sys.argv[3])}
+app = make_app(sys.argv[1], sys.argv[2])
+app.worker_main(["worker", "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING", "-Q", sys.argv[2],
+                 "--without-heartbeat", "--without-gossip", "--without-mingle"])
+"""
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def celery_worker(tmp_path: Path) -> Iterator[None]:
+    """A real Celery worker on :data:`QUEUE` whose job gives :data:`MEASURED` (the app's settings send to it)."""
+    if not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    pytest.importorskip("celery")
+    script = tmp_path / "worker.py"
+    script.write_text(CELERY_WORKER)
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [sys.executable, str(script), REDIS_URL, QUEUE, json.dumps(MEASURED)],
+        env={**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
+def test_with_a_broker_the_clip_goes_to_a_celery_worker_and_its_result_fills_the_form(
+    client: TestClient, app: FastAPI, cast: Cast, celery_worker: None
+) -> None:
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert jobs(app)[0].task_id  # sent as a Celery task, not to the app's own process
+    wait_until(client, job, "Fill in these tests", timeout_s=120)
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
+    assert 'value="-20.6"' in filled.text
