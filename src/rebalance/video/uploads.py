@@ -77,8 +77,6 @@ def store(file: BinaryIO, folder: Path, kind: str) -> Path:
 
 def analyse_recorded(database_url: str, job_id: int, path: str, movement: str, view: str | None) -> None:
     """Run the job on one clip and record its progress and result (in the worker process)."""
-    from rebalance.video import job  # in the worker: MediaPipe loads there, never in the server
-
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
     recorded = -PROGRESS_STEP
@@ -92,13 +90,17 @@ def analyse_recorded(database_url: str, job_id: int, path: str, movement: str, v
                 video_jobs.set_progress(db, job_id, percent)
 
     try:
+        from rebalance.video import job  # in the worker: MediaPipe loads there, never in the server
+
         progress(0, 1)
         result = job.run(path, movement, view, None, progress)  # type: ignore[arg-type]
     except Exception as exc:  # a crash is this clip's result, reported, never the server's
         result = failed(exc)
-    with session_scope(factory) as db:
-        video_jobs.finish(db, job_id, result)
-    engine.dispose()
+    try:
+        with session_scope(factory) as db:
+            video_jobs.finish(db, job_id, result)
+    finally:
+        engine.dispose()
 
 
 def failed(exc: BaseException) -> dict[str, Any]:
