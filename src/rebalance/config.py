@@ -131,7 +131,20 @@ class Settings(BaseSettings):
         description="The clinic's phone number, printed beside its name on every handout (digits, spaces, + - ( ) .).",
     )
 
-    # many videos at once (rebalance video DIR)
+    # video (rebalance video DIR, and clips uploaded on the clinic app's assessment form)
+    data_dir: str = Field(
+        "./rebalance-data",
+        min_length=1,
+        description=(
+            "The folder the clinic app keeps files in: uploaded clips under videos/ (made if need be). Default: "
+            "rebalance-data in the current working directory. With broker_url set, workers must read it too."
+        ),
+    )
+    video_max_bytes: int = Field(
+        200 * 1_048_576,
+        ge=1024,
+        description="The largest clip a clinician may upload, in bytes; a larger one gets 413 (default 200 MiB).",
+    )
     broker_url: str | None = Field(
         default=None,
         description=(

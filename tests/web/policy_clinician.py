@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from rebalance.assessment.form import form_values
 from rebalance.knowledge.loader import default
 from rebalance.programs.edit import alternatives
-from rebalance.web.assessment_form import form_values
 from tests.web.access_policy import CLINICIANS, OWN_CLINICIAN, Rule
 
 if TYPE_CHECKING:
@@ -77,6 +77,10 @@ CLINICIAN_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/patients/{patient_id}/assessments/new"): Rule(OWN_CLINICIAN),
     ("POST", "/patients/{patient_id}/assessments/validate"): Rule(OWN_CLINICIAN, form=assessment_form),
     ("POST", "/patients/{patient_id}/assessments"): Rule(OWN_CLINICIAN, ok={303}, form=assessment_form),
+    # no file uploaded: 422 (past the access checks)
+    ("POST", "/patients/{patient_id}/assessments/video"): Rule(OWN_CLINICIAN, ok={422}, form=assessment_form),
+    ("GET", "/videos/{job_id}"): Rule(OWN_CLINICIAN),
+    ("POST", "/patients/{patient_id}/assessments/video/{job_id}"): Rule(OWN_CLINICIAN, form=assessment_form),
     ("GET", "/assessment-form/location-row"): Rule(CLINICIANS),
     ("GET", "/assessment-form/tests/{test_id}/muscle-row"): Rule(CLINICIANS),
     ("GET", "/assessments/{assessment_id}"): Rule(OWN_CLINICIAN),

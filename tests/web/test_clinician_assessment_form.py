@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from rebalance.assessment.form import build_form, form_values, slot_id, to_document
 from rebalance.knowledge.loader import default
 from rebalance.storage.db import session_scope
 from rebalance.storage.tables import Assessment, Program
-from rebalance.web.assessment_form import build_form, form_values, slot_id, to_document
 from tests.synthetic import random_assessment
 from tests.web.clinician_story import TODAY, as_anna, example, post, seed, set_today
 from tests.web.conftest import Cast, web

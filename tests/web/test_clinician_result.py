@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from rebalance.api import analyse_document
+from rebalance.assessment.form import form_values
 from rebalance.knowledge.loader import default
 from rebalance.knowledge.words import citation, sentence
 from rebalance.storage.db import session_scope
 from rebalance.storage.repos import assessments, programs
 from rebalance.storage.types import ProgramStatus
-from rebalance.web.assessment_form import form_values
 from tests.web.clinician_story import as_anna, example, post
 from tests.web.conftest import Cast, web
 

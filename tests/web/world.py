@@ -35,6 +35,7 @@ from rebalance.storage.repos import (
     programs,
     session_logs,
     users,
+    video_jobs,
     web_sessions,
 )
 from rebalance.storage.schemas import (
@@ -46,6 +47,7 @@ from rebalance.storage.schemas import (
     SessionEntry,
     SessionLogCreate,
     UserCreate,
+    VideoJobCreate,
 )
 from rebalance.storage.tables import User, WebSession
 from rebalance.storage.types import ProgramStatus, Role, SafetyLevel, utc_now
@@ -69,6 +71,7 @@ class Records:
     session_log: int
     check_in: int
     invitation: int
+    video_job: int  # analysed: its measures can fill the assessment form
 
 
 PARAMS: dict[str, Callable[[World, str], str]] = {
@@ -81,6 +84,7 @@ PARAMS: dict[str, Callable[[World, str], str]] = {
     "session_log_id": lambda world, side: str(world.sides[side].session_log),
     "check_in_id": lambda world, side: str(world.sides[side].check_in),
     "invitation_id": lambda world, side: str(world.sides[side].invitation),
+    "job_id": lambda world, side: str(world.sides[side].video_job),
     "token": lambda world, side: world.fresh_invitation(side),  # a new, valid invitation link each time
     "exercise_id": lambda world, side: example_program()["items"][0]["exercise_id"],  # in both sides' program
     "test_id": lambda world, side: "mmt",  # a per-muscle test of the knowledge base (the assessment form)
@@ -170,7 +174,10 @@ class World:
             security.token_hash(security.new_token()),
             utc_now() + dt.timedelta(days=7),
         ).id
-        return Records(clinician, patient, patient_user, assessment, program, log, check_in, invitation)
+        clip = VideoJobCreate(filename="stance.mp4", path="/nowhere/stance.mp4", movement="single_leg_stance")
+        video_job = video_jobs.add_job(db, clinician, patient, clip).id
+        video_jobs.finish(db, video_job, {"status": "ok", "tests": {"trendelenburg": {"left": {"positive": False}}}})
+        return Records(clinician, patient, patient_user, assessment, program, log, check_in, invitation, video_job)
 
     def user_of(self, actor: Actor) -> int | None:
         if actor.role == "admin":

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rebalance.storage.types import AuditAction, ProgramStatus, Role, SafetyLevel, Sex
+from rebalance.storage.types import AuditAction, JobStatus, ProgramStatus, Role, SafetyLevel, Sex
 
 Scale10 = Annotated[int, Field(ge=0, le=10)]
 """A 0–10 rating, as the contract's pain scores (0 none, 10 worst imaginable)."""
@@ -324,4 +324,27 @@ class CheckInPublic(_Out):
     checked_on: dt.date
     answers: list[RedFlagId]
     level: SafetyLevel
+    created_at: dt.datetime
+
+
+class VideoJobCreate(_In):
+    """An uploaded clip to analyse: its name as uploaded, where it is stored, the movement and the view."""
+
+    filename: str = Field(max_length=255)
+    path: str = Field(max_length=1000)
+    movement: str = Field(max_length=40)
+    view: str | None = Field(None, max_length=10)
+
+
+class VideoJobPublic(VideoJobCreate, _Out):
+    """A video job as stored: ``result`` the ``tests:`` entries measured, ``error`` why there are none."""
+
+    id: int
+    patient_id: int
+    created_by: int
+    status: JobStatus
+    progress: int
+    task_id: str | None
+    result: dict[str, Any] | None
+    error: str | None
     created_at: dt.datetime

@@ -13,6 +13,7 @@ and, for the web app (``storage/repos``: web_sessions, invitations, logins, chec
     invitations    a single-use link that lets a patient set their password (only its hash is stored)
     login_attempts every login attempt by email and address, for rate limiting across processes
     check_ins      a patient's weekly red-flag check-in: the flags answered yes and the safety level
+    video_jobs     a clip a clinician uploaded for a patient and its analysis: status, progress, result
 
 Constraint and index names follow :data:`NAMING_CONVENTION`, so migrations can name them. The
 migrations in ``migrations/versions/`` must create exactly this schema; a test compares them.
@@ -31,6 +32,7 @@ from rebalance.errors import ConflictError
 from rebalance.storage.types import (
     AuditAction,
     BigId,
+    JobStatus,
     JSONDocument,
     ProgramStatus,
     Role,
@@ -255,4 +257,26 @@ class CheckIn(Base):
     checked_on: Mapped[dt.date] = mapped_column(Date)
     answers: Mapped[list[str]] = mapped_column(JSONDocument)
     level: Mapped[SafetyLevel] = mapped_column(value_set(SafetyLevel, "level"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class VideoJob(Base):
+    """An uploaded clip (stored at ``path``) and its analysis by ``rebalance.video.job.run``: ``result`` its
+    ``tests:`` entries when done, ``error`` the reason when refused or failed; ``task_id`` a Celery task's."""
+
+    __tablename__ = "video_jobs"
+    __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(1000))
+    movement: Mapped[str] = mapped_column(String(40))
+    view: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[JobStatus] = mapped_column(value_set(JobStatus, "status"), default=JobStatus.QUEUED)
+    progress: Mapped[int] = mapped_column(default=0)
+    task_id: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

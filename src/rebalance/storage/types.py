@@ -100,6 +100,16 @@ class EntityType(StrEnum):
     PROGRAM = "program"
     SESSION_LOG = "session_log"
     PATIENT_LIST = "patient_list"  # a clinician's patient list; entity id = the clinician's user id
+    VIDEO_JOB = "video_job"
+
+
+class JobStatus(StrEnum):
+    """A video analysis: waiting for a worker, being analysed, measured, or refused/broken (the reason kept)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 def value_set(enum: type[StrEnum], name: str) -> Enum:

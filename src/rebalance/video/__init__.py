@@ -9,6 +9,8 @@ pipeline, one module a step::
     movements.measure repetitions / holds / steps (events) -> assessment entries with quality
     output.write      per-frame angles as CSV, key frames as PNG
     job.run / batch   one clip as plain data; many clips over processes or Celery workers
+    uploads           the clinic app's clips: checked, stored, analysed in the background, recorded
+    review            the notes a clinician reads beside measures from video (view, confidence, source)
 """
 
 from __future__ import annotations

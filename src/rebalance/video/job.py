@@ -42,10 +42,16 @@ def analyse(
     return Analysis(clip, movements.measure(clip))
 
 
-def run(path: str, movement: Movement, view: View | None = None, out_dir: str | None = None) -> dict[str, Any]:
+def run(
+    path: str,
+    movement: Movement,
+    view: View | None = None,
+    out_dir: str | None = None,
+    progress: pose.Progress | None = None,
+) -> dict[str, Any]:
     """One clip's result as plain data: ``{"file", "status": ok|refused, "tests" | "reasons"}``."""
     try:
-        result = analyse(path, movement, view)
+        result = analyse(path, movement, view, progress)
     except InvalidInputError as exc:
         return {"file": path, "status": "refused", "reasons": [str(p) for p in exc.problems]}
     written = output.write(result.clip, result.measured, Path(out_dir)) if out_dir else []

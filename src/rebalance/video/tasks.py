@@ -28,6 +28,7 @@ def make_app(broker_url: str, queue: str) -> Celery:
     app = Celery("rebalance.video", broker=broker_url, backend=broker_url)
     app.conf.update(
         task_acks_late=True,
+        task_track_started=True,  # the clinic app shows a clip being analysed apart from one waiting
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=queue,

@@ -31,6 +31,7 @@ from rebalance.knowledge.loader import default
 from rebalance.reports.paper import STATIC_DIR
 from rebalance.storage.db import make_engine, make_session_factory
 from rebalance.storage.migrate import upgrade
+from rebalance.video import uploads
 from rebalance.web.deps import csrf_protect
 from rebalance.web.errors import register_error_handlers
 from rebalance.web.middleware import RequestLimitsMiddleware, SecurityHeadersMiddleware, UnhandledErrorMiddleware
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, settings.database_url)
         yield
+        if _app.state.video is not None:
+            _app.state.video.close()
         engine.dispose()
 
     app = FastAPI(
@@ -76,11 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.passwords = Passwords(settings)
+    app.state.video = uploads.Runner(settings) if uploads.installed() else None  # clips on the assessment form
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
     register_error_handlers(app)
-    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes, upload_bytes=settings.video_max_bytes
+    )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost but one: a 500 gets the headers too
     if settings.trusted_proxies:  # outermost: every other part sees the client the proxy forwards

@@ -6,7 +6,9 @@ no frames), ``nosniff``, no framing, ``Referrer-Policy: same-origin`` (an invita
 never leaks to another site), and ``Cache-Control: no-store`` on everything but ``/static`` (health
 records stay out of shared caches). ``/docs`` gets no CSP: Swagger UI loads its scripts from a CDN.
 
-Request limits: a body over ``Settings.max_body_bytes`` is refused with 413 (as declared, or as read);
+Request limits: a body over ``Settings.max_body_bytes`` is refused with 413 (as declared, or as read); a
+clip uploaded on the assessment form may reach ``video_max_bytes``, and its binary body is not searched
+for NUL (that route keeps no text of it but a movement and a view from a list, and the clip's name, cleaned);
 a path, query, form or JSON body that carries the NUL character (``\\0``, ``%00``, ``\\u0000``) with 422,
 before any route sees it. No text the app takes has a use for NUL, and PostgreSQL cannot store it (a
 stored name, or a JSON document, would fail there and nowhere else). Both answers are the app's usual
@@ -98,6 +100,7 @@ def server_error(request: Request, error_id: str) -> Response:
         return PlainTextResponse(message, status_code=500)
 
 
+UPLOAD_PATH_END = "/assessments/video"  # POST /patients/{id}/assessments/video: a clip and the form
 NUL_MESSAGE = "Text may not contain the NUL character (\\0)."
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000 not itself escaped (\\u0000 is text)
 
@@ -114,9 +117,9 @@ def has_nul(data: bytes, content_type: str = "") -> bool:
 class RequestLimitsMiddleware:
     """Refuse a body over ``max_body_bytes`` (413), and a path, query or body with the NUL character (422)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, upload_bytes: int) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes, self.upload_bytes = max_body_bytes, upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,8 +127,10 @@ class RequestLimitsMiddleware:
             return
         request = Request(scope)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _refuse(request, 413, self._too_large())(scope, receive, send)
+        upload = scope["path"].endswith(UPLOAD_PATH_END)  # a clip is binary: NUL bytes are its content
+        limit = self.upload_bytes if upload else self.max_body_bytes
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(request, 413, _too_large(limit))(scope, receive, send)
             return
         if "\x00" in scope["path"] or has_nul(scope.get("query_string", b"")):
             await _refuse(request, 422, NUL_MESSAGE)(scope, receive, send)
@@ -139,17 +144,18 @@ class RequestLimitsMiddleware:
             if message["type"] == "http.request":
                 body = message.get("body", b"")
                 size += len(body)
-                if size > self.max_body_bytes:
-                    raise HTTPException(413, self._too_large())
-                if has_nul(tail + body, content_type):
+                if size > limit:
+                    raise HTTPException(413, _too_large(limit))
+                if not upload and has_nul(tail + body, content_type):
                     raise HTTPException(422, NUL_MESSAGE)
                 tail = (tail + body)[-8:]
             return message
 
         await self.app(scope, checked, send)
 
-    def _too_large(self) -> str:
-        return f"The request is too large: at most {self.max_body_bytes:,} bytes."
+
+def _too_large(limit: int) -> str:
+    return f"The request is too large: at most {limit:,} bytes."
 
 
 def _refuse(request: Request, status: int, message: str) -> Response:

@@ -1,7 +1,8 @@
 """The repository: what the web app and the command line do to stored records, one module a resource.
 
     access         who may act on a patient's record (every function below checks it)
-    users, patients, assessments, programs, session_logs, check_ins, invitations, web_sessions, logins
+    users, patients, assessments, programs, session_logs, check_ins, invitations, web_sessions, logins,
+                   video_jobs (uploaded clips and their analysis)
     overview       a clinician's patients with what their alerts need, a page at a time
     audit_log      the audit log, read (admins)
 

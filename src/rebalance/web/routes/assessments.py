@@ -1,18 +1,24 @@
 """The clinician's assessments: the form (the whole contract, validated inline by the parser the command
 line uses: each problem next to its input), storing it with its analysis and a draft program, the result
-page; and the JSON API (an invalid document is 422 with every problem at its path, nothing stored)."""
+page; and the JSON API (an invalid document is 422 with every problem at its path, nothing stored).
+
+A clip uploaded with the form (``/assessments/video``) is stored and analysed in the background
+(:mod:`rebalance.video.uploads`); ``/videos/{id}`` is its progress, polled; once done, its measures fill
+the form's tests (``/assessments/video/{id}``) for the clinician to review and save."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rebalance.api import analyse_case
+from rebalance.assessment import form as af
 from rebalance.assessment.models import Case
 from rebalance.assessment.parse import parse_document
 from rebalance.errors import InvalidAssessmentError, NotFoundError, Problem
@@ -21,12 +27,13 @@ from rebalance.knowledge.words import habit_phrase
 from rebalance.programs.minutes import DEFAULT_MINUTES, MINUTES_RANGE, minutes_problem
 from rebalance.reports import analysis_words as words
 from rebalance.reports import assessment_view
-from rebalance.storage.repos import assessments, patients, programs
-from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic
-from rebalance.web import assessment_form as af
+from rebalance.storage.repos import assessments, patients, programs, video_jobs
+from rebalance.storage.schemas import AssessmentCreate, AssessmentPublic, PatientPublic, VideoJobCreate, VideoJobPublic
+from rebalance.storage.types import EntityType
+from rebalance.video import EXTRA_HINT, review, uploads
 from rebalance.web.clinician_schemas import AssessmentCreated
 from rebalance.web.clinician_views import NOTICES, Done, in_request
-from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, TodayDep
+from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, SettingsDep, TodayDep
 from rebalance.web.forms import FormValues, FormValuesDep
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
@@ -72,12 +79,23 @@ def _form_page(
     values: FormValues,
     problems: Mapping[str, list[str]] | None = None,
     status_code: int = 200,
+    **video: Any,
 ) -> HTMLResponse:
+    """The form; ``video``: the clip's ``job`` and whether it ``filled`` the tests, or a ``video_problem``."""
     form = af.build_form(kb, values)
     problems = problems or {}
     context = {"patient": patient, "form": form, "values": values, "problems": problems, "slot_id": af.slot_id}
     context["open_tests"] = {".".join(slot.split(".")[:2]) for slot in problems if slot.startswith("tests.")}
+    context |= _video_context(kb, video.get("job"), notes=review.quality_notes(kb, review.form_quality(values)))
+    context |= {"video_ready": request.app.state.video is not None, "patient_id": patient.id, **video}
     return render(request, "clinician/assessment_form.html", context, status_code=status_code)
+
+
+def _video_context(kb: KnowledgeBase, job: VideoJobPublic | None, **more: Any) -> dict[str, Any]:
+    """What the clip's card and status draw: the job, the tests it measured by name, the choices offered."""
+    measured = [kb.test[t].name for t in ((job.result or {}).get("tests", {}) if job else {}) if t in kb.test]
+    context = {"job": job, "measured": measured, "filled": False, "video_problem": None}
+    return context | {"movements": uploads.MOVEMENTS, "views": uploads.VIEWS, **more}
 
 
 def _validated(kb: KnowledgeBase, values: FormValues) -> tuple[af.Submitted, Case | None, list[Problem]]:
@@ -137,6 +155,62 @@ def add_assessment(
     data = AssessmentCreate(assessed_on=case.assessment.date, document=submitted.document, analysis=analysis)
     assessment, _ = assessments.add_assessment_with_draft(db, clinician.id, patient_id, data)
     return RedirectResponse(f"/assessments/{assessment.id}?done=saved", status_code=303)
+
+
+@router.post("/patients/{patient_id}/assessments/video")
+def upload_video(
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    settings: SettingsDep,
+    clinician: ClinicianUser,
+    patient_id: RecordId,
+    values: FormValuesDep,
+    background: BackgroundTasks,
+    video_file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """Store a clip and queue its analysis; the form comes back as it was, with the clip's progress."""
+    patient = patients.get_patient(db, clinician.id, patient_id)
+    runner, head = request.app.state.video, video_file.file.read(12) if video_file else b""
+    movement, view = values.get("video_movement", [""])[0], values.get("video_view", [""])[0]
+    name = video_file.filename.replace("\0", "") if video_file and video_file.filename else None
+    problem = EXTRA_HINT if runner is None else uploads.upload_problem(name, head, movement, view)
+    if problem or video_file is None or name is None:
+        return _form_page(request, kb, patient, values, status_code=422, video_problem=problem)
+    kind = str(uploads.video_kind(head))
+    path = uploads.store(video_file.file, Path(settings.data_dir) / "videos", kind)
+    data = VideoJobCreate(filename=name[:255], path=str(path), movement=movement, view=view or None)
+    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id())
+    background.add_task(runner.start, job)  # after the response: the job's row is committed by then
+    return _form_page(request, kb, patient, values, job=job)
+
+
+@router.get("/videos/{job_id}")
+def video_status(
+    request: Request, db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, job_id: RecordId
+) -> HTMLResponse:
+    """A clip's progress (polled while it waits or is analysed), its measures, or why it was refused."""
+    job = video_jobs.get_job(db, clinician.id, job_id)
+    job = request.app.state.video.refresh(db, job) if request.app.state.video else job
+    return render(request, "clinician/_video_status.html", _video_context(kb, job, patient_id=job.patient_id))
+
+
+@router.post("/patients/{patient_id}/assessments/video/{job_id}")
+def fill_from_video(
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    patient_id: RecordId,
+    job_id: RecordId,
+    values: FormValuesDep,
+) -> HTMLResponse:
+    """The form as posted, with the clip's measured tests (and their quality) in place: nothing is saved."""
+    patient = patients.get_patient(db, clinician.id, patient_id)
+    job = video_jobs.get_job(db, clinician.id, job_id)
+    if job.patient_id != patient.id or job.result is None:
+        raise NotFoundError(EntityType.VIDEO_JOB, job_id)
+    return _form_page(request, kb, patient, af.with_measures(kb, values, job.result["tests"]), job=job, filled=True)
 
 
 @router.get("/assessment-form/location-row")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rebalance.assessment.models import SCHEMA
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Test, TestField
-from rebalance.web.assessment_form.build import (
+from rebalance.assessment.form.build import (
     NOTHING_SEEN,
     build_form,
     field_input,
@@ -18,7 +16,10 @@ from rebalance.web.assessment_form.build import (
     muscle_row,
     muscles_of,
 )
-from rebalance.web.assessment_form.model import MINUTES, ODI_SECTIONS, SIDES, START_BACK_ITEMS, Input, Kind, Values
+from rebalance.assessment.form.model import MINUTES, ODI_SECTIONS, SIDES, START_BACK_ITEMS, Input, Kind, Values
+from rebalance.assessment.models import SCHEMA
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Test, TestField
 
 # --- values → document ----------------------------------------------------------------------------------
 
@@ -121,6 +122,11 @@ def _test_entry(kb: KnowledgeBase, test: Test, values: Values, submitted: Submit
             value = _whole_value(kb, f, values, f"{base}.{f.name}", submitted)
             if value is not None:
                 entry[f.name] = value
+    if entry and (quality := _one(values, f"{base}.quality")):  # measured from video: kept as the clip gave it
+        try:
+            entry["quality"] = json.loads(quality)
+        except ValueError:
+            entry["quality"] = quality  # validation names it
     return entry
 
 
@@ -209,6 +215,10 @@ def form_values(kb: KnowledgeBase, document: Mapping[str, Any]) -> dict[str, lis
         for i, v in enumerate(items or []):
             out[f"questionnaires.{key}[{i}]"] = ["" if v is None else _text(v)]
     tests = dict(doc.pop("tests", None) or {})
+    for test_id, entry in list(tests.items()):
+        if isinstance(entry, dict) and "quality" in entry:  # one hidden input: the clip's record as it came
+            out[f"tests.{test_id}.quality"] = [json.dumps(entry["quality"])]
+            tests[test_id] = {k: v for k, v in entry.items() if k != "quality"}
     for test in kb.test.values():
         for f in test.fields:
             if f.type == "compensations" and isinstance(tests.get(test.id), dict):
@@ -233,3 +243,10 @@ def _compensation_values(name: str, entry: dict[str, Any], out: dict[str, list[s
         out[f"{name}.{comp['id']}"] = [str(comp.get("side") or "seen")]
     if not compensations:
         out[f"{name}.{NOTHING_SEEN}"] = ["seen"]
+
+
+def with_measures(kb: KnowledgeBase, values: Values, tests: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The form's values with a clip's measured ``tests`` in place of what the form had for those tests."""
+    measured = tuple(f"tests.{test_id}." for test_id in tests)
+    kept = {k: list(v) for k, v in values.items() if not k.startswith(measured)}
+    return {**kept, **{k: v for k, v in form_values(kb, {"tests": tests}).items() if k.startswith("tests.")}}

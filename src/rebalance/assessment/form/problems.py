@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from rebalance.assessment.form.document import Submitted
+from rebalance.assessment.form.model import GENERAL, AssessmentForm
 from rebalance.errors import Problem
-from rebalance.web.assessment_form.document import Submitted
-from rebalance.web.assessment_form.model import GENERAL, AssessmentForm
 
 # --- problems → inputs --------------------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """The new-assessment form: every input of the contract's assessment file, and back to a document.
 
+Pure functions beside the contract's models they are generated from; the clinic app draws the form
+(``web/templates/clinician/assessment_form.html``) and posts its values back to them.
+
 Each input is named by its field path in the assessment document (contract ``rebalance.assessment/1``)
 — ``client.age``, ``symptoms.locations[0].region``, ``red_flags``,
 ``tests.modified_thomas.left.thigh_above_horizontal_deg``, ``tests.mmt.gluteus_medius.right``,
@@ -13,16 +16,17 @@ base's definitions (fields, types, units, ranges, per side, per muscle or whole)
     build_form(kb, values) -> AssessmentForm        what the template draws (values: the form's raw values)
     to_document(kb, values) -> Submitted            the values as an assessment document, and the minutes
     form_values(kb, document) -> Values             the inverse: a document as the form's values
+    with_measures(kb, values, tests) -> Values      a clip's measured tests in place of the form's
     place(problems, form, submitted) -> {slot: [messages]}   each problem at its input (or its group)
 
 An empty input is a value not given: a test with no value is not done (unknown, never normal). A value
 that is not a number stays text, so the document's validation says so at the right path.
 """
 
-from rebalance.web.assessment_form.build import build_form, location_row, muscle_row
-from rebalance.web.assessment_form.document import Submitted, form_values, to_document
-from rebalance.web.assessment_form.model import MINUTES, AssessmentForm, slot_id
-from rebalance.web.assessment_form.problems import place
+from rebalance.assessment.form.build import build_form, location_row, muscle_row
+from rebalance.assessment.form.document import Submitted, form_values, to_document, with_measures
+from rebalance.assessment.form.model import MINUTES, AssessmentForm, slot_id
+from rebalance.assessment.form.problems import place
 
 __all__ = [
     "MINUTES",
@@ -35,4 +39,5 @@ __all__ = [
     "place",
     "slot_id",
     "to_document",
+    "with_measures",
 ]

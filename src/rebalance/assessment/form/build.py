@@ -11,11 +11,7 @@ from typing import Any, Literal, Union, cast, get_args, get_origin
 from annotated_types import Ge, Le
 from pydantic import BaseModel
 
-from rebalance.assessment.models import Client, Lifestyle, OneSidedSport, Symptoms
-from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Test, TestField
-from rebalance.programs.minutes import MINUTES_RANGE
-from rebalance.web.assessment_form.model import (
+from rebalance.assessment.form.model import (
     BOTHERSOME,
     CLIENT_LABELS,
     GENERAL,
@@ -36,6 +32,10 @@ from rebalance.web.assessment_form.model import (
     Values,
     words,
 )
+from rebalance.assessment.models import Client, Lifestyle, OneSidedSport, Symptoms
+from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import Test, TestField
+from rebalance.programs.minutes import MINUTES_RANGE
 
 # --- inputs from the contract's models ------------------------------------------------------------
 

@@ -1,0 +1,388 @@
+"""A clip uploaded on the assessment form: stored, analysed in the background by the command line's job,
+its progress shown, its measures filling the form's tests (with their quality) for the clinician to review.
+
+Most tests stub the analysis at the job boundary (``rebalance.video.job.run``) and run the app's own
+runner in a thread; one runs the real clip through the real worker process.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from rebalance.assessment.form import form_values, to_document, with_measures
+from rebalance.config import Settings
+from rebalance.knowledge.loader import default
+from rebalance.storage.db import session_scope
+from rebalance.storage.tables import Assessment, AuditEvent, VideoJob
+from rebalance.storage.types import AuditAction, JobStatus
+from rebalance.video import uploads
+from tests.web.clinician_story import as_anna, example, post
+from tests.web.conftest import FAST_HASHING, PUBLIC_URL, Cast, email, web
+from tests.web.helpers import sign_in
+from tests.web.test_clinician_assessment_form import stored
+
+VIDEOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "videos"
+CAM02 = VIDEOS / "pose2sim-single-leg-balance-cam02.mp4"
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00"
+MAX_BYTES = 1_048_576
+MEASURED = {  # what the job gave for cam02 (single-leg stance), trimmed
+    "single_leg_stance": {
+        "left": {"time_held_s": 1.0, "pelvic_drop_deg": -20.6},
+        "quality": {
+            "pelvic_drop_deg": {
+                "left": {
+                    "view": "front",
+                    "plane": "frontal",
+                    "visibility": 0.98,
+                    "frames_used": 60,
+                    "frames": 100,
+                    "confidence": 0.34,
+                    "accuracy": "Angles seen from the front agree only weakly with 3D capture.",
+                    "source": "schurr_2017",
+                }
+            },
+        },
+    },
+    "trendelenburg": {"left": {"positive": False}},
+}
+
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+QUEUE = f"rebalance-video-web-{os.getpid()}"
+
+
+@pytest.fixture
+def settings(web_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    broker = {"broker_url": REDIS_URL, "video_queue": QUEUE} if "celery_worker" in request.fixturenames else {}
+    return Settings(
+        database_url=web_url,
+        public_url=PUBLIC_URL,
+        data_dir=str(tmp_path / "data"),
+        video_max_bytes=MAX_BYTES,
+        **FAST_HASHING,
+        **broker,
+    )
+
+
+class Stub:
+    """``job.run`` replaced: reports progress, waits to be released, then gives ``result(path)``."""
+
+    def __init__(self, result: Callable[[str], dict[str, Any]]) -> None:
+        self.result, self.release, self.started = result, threading.Event(), threading.Event()
+
+    def __call__(self, path: str, movement: str, view: Any, out_dir: Any, progress: Any) -> dict[str, Any]:
+        progress(40, 100)
+        self.started.set()
+        self.release.wait(10)
+        return self.result(path)
+
+
+def _ok(path: str) -> dict[str, Any]:
+    return {"file": path, "status": "ok", "tests": MEASURED, "written": []}
+
+
+@pytest.fixture
+def stub(app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stub]:
+    pytest.importorskip("mediapipe")  # rebalance.video.job imports the extra
+    from rebalance.video import job
+
+    fake = Stub(_ok)
+    monkeypatch.setattr(job, "run", fake)
+    app.state.video = uploads.Runner(settings, ThreadPoolExecutor(max_workers=1))
+    yield fake
+    fake.release.set()
+    app.state.video.close()
+
+
+def upload(client: TestClient, patient: int, token: str, content: bytes, name: str = "stance.mp4", **form: str) -> Any:
+    data = {"csrf_token": token, "video_movement": "single_leg_stance", "video_view": "", **form}
+    return client.post(
+        f"/patients/{patient}/assessments/video", data=data, files={"video_file": (name, content, "video/mp4")}
+    )
+
+
+def job_id(page: str) -> int:
+    found = re.search(r'hx-get="/videos/(\d+)"', page)
+    assert found, "the page does not poll the clip's progress"
+    return int(found.group(1))
+
+
+def wait_until(client: TestClient, job: int, done: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        fragment = client.get(f"/videos/{job}")
+        assert fragment.status_code == 200
+        if done in fragment.text:
+            return fragment.text
+        time.sleep(0.2)
+    raise AssertionError(f"the clip's status never said {done!r}: {fragment.text}")
+
+
+def saved_files(settings: Settings) -> list[Path]:
+    folder = Path(settings.data_dir) / "videos"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def jobs(app: FastAPI) -> list[VideoJob]:
+    with session_scope(web(app).session_factory) as db:
+        rows = db.scalars(select(VideoJob)).all()
+        db.expunge_all()
+        return list(rows)
+
+
+def test_the_form_offers_a_video_upload(client: TestClient, cast: Cast) -> None:
+    as_anna(client)
+    page = client.get(f"/patients/{cast.patient_a1}/assessments/new").text
+    assert 'name="video_file" type="file" accept="video/*"' in page
+    assert 'formenctype="multipart/form-data"' in page
+    for movement in ("Overhead squat", "Single-leg stance", "Gait (walking)"):
+        assert movement in page
+
+
+def test_an_upload_shows_its_progress_and_its_measures_fill_the_tests_unsaved(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    page = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * 2000, **{"client.age": "47"})
+    assert page.status_code == 200
+    assert 'value="47"' in page.text  # the form comes back as the clinician had filled it
+    job = job_id(page.text)
+    assert len(saved_files(settings)) == 1 and saved_files(settings)[0].read_bytes().startswith(MP4_HEAD)
+
+    assert stub.started.wait(10)
+    running = client.get(f"/videos/{job}").text
+    assert "Analysing <strong>stance.mp4</strong>" in running and 'value="40"' in running
+    assert f'hx-get="/videos/{job}"' in running  # still polling
+    stub.release.set()
+    done = wait_until(client, job, "Fill in these tests")
+    assert "Single-leg stance" in done and "Trendelenburg" in done
+    assert "hx-get" not in done  # polling stops
+
+    filled = client.post(
+        f"/patients/{cast.patient_a1}/assessments/video/{job}",
+        data={"csrf_token": token, "client.age": "47", "tests.trendelenburg.right.positive": "true"},
+    )
+    assert filled.status_code == 200
+    text = filled.text
+    assert 'name="tests.single_leg_stance.left.pelvic_drop_deg"' in text and 'value="-20.6"' in text
+    assert 'value="47"' in text
+    assert "tests.trendelenburg.right.positive" not in re.findall(r'name="([^"]+)"[^>]*value="true"', text)
+    assert "Measured from video, from the front" in text and "confidence\n        0.34" in text
+    notes = re.findall(r'<p class="video-note">(.*?)</p>', text, re.S)
+    assert notes and all("Schurr" in n and "schurr_2017" not in n and "frontal" not in n for n in notes)
+    assert "nothing is saved until you press" in text
+    assert stored(app) == (0, 0)  # nothing saved before the clinician saves
+    hidden = re.search(r'name="tests.single_leg_stance.quality" value="([^"]+)"', text)
+    assert hidden and json.loads(html.unescape(hidden.group(1))) == MEASURED["single_leg_stance"]["quality"]
+
+    with session_scope(web(app).session_factory) as db:
+        events = db.scalars(select(AuditEvent).where(AuditEvent.entity_type == "video_job")).all()
+        actions = [(e.action, e.detail.get("status")) for e in events]
+    assert (AuditAction.CREATE, None) in actions and (AuditAction.UPDATE, "done") in actions
+
+    # saved as the clinician saves it: the clip's entries, their quality records with them
+    document = example("piriformis_right")
+    values = with_measures(default(), form_values(default(), document), MEASURED)
+    saved = post(client, f"/patients/{cast.patient_a1}/assessments", token, {**values, "minutes": "20"})
+    assert saved.status_code == 303, saved.text[:500]
+    with session_scope(web(app).session_factory) as db:
+        stored_tests = db.scalars(select(Assessment)).one().document["tests"]
+    assert stored_tests == {**document["tests"], **MEASURED}
+
+
+def test_the_filled_form_saves_the_measures_with_their_quality(app: FastAPI) -> None:
+    kb = default()
+    values = with_measures(kb, {"date": ["2026-12-07"], "tests.trendelenburg.left.positive": ["true"]}, MEASURED)
+    assert to_document(kb, values).document["tests"] == MEASURED  # the clip's entry replaces the form's
+
+
+def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
+    stub.result = lambda path: {"file": path, "status": "refused", "reasons": [f"{path}: no person found in the video"]}
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * 100).text)
+    failed = wait_until(client, job, "could not be analysed")
+    assert 'role="alert"' in failed and "could not be analysed: no person found in the video" in failed
+    assert "/videos/" not in failed.split("could not be analysed")[1]  # not the server's path
+    assert jobs(app)[0].status is JobStatus.FAILED
+
+
+def test_a_crash_in_the_analysis_is_reported_not_lost(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
+    def crash(path: str) -> dict[str, Any]:
+        raise RuntimeError("decoder fell over")
+
+    stub.result = crash
+    stub.release.set()
+    job = job_id(upload(client, cast.patient_a1, as_anna(client), MP4_HEAD).text)
+    assert "could not be analysed: the analysis stopped: RuntimeError: decoder fell over" in wait_until(
+        client, job, "could not be analysed"
+    )
+
+
+def test_a_file_that_is_not_a_video_is_refused_naming_the_field(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    page = upload(client, cast.patient_a1, token, b"Patient notes, not a video.", name="notes.mp4")
+    assert page.status_code == 422
+    assert "<strong>Video file:</strong> This file is not a video." in page.text
+    assert 'id="video-file" name="video_file" type="file" accept="video/*" aria-invalid="true"' in page.text
+    assert saved_files(settings) == [] and jobs(app) == []
+    no_movement = upload(client, cast.patient_a1, token, MP4_HEAD, video_movement="cartwheel")
+    assert no_movement.status_code == 422 and "Choose the movement the clip shows." in no_movement.text
+    assert saved_files(settings) == [] and jobs(app) == []
+
+
+def test_a_clip_over_the_size_limit_is_refused_with_413(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    too_big = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * MAX_BYTES)
+    assert too_big.status_code == 413
+    assert "at most 1,048,576 bytes" in too_big.text
+    assert saved_files(settings) == [] and jobs(app) == []
+    # the form's own posts keep the usual 1 MiB limit; the clip's route alone takes more
+    assert upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * 500_000).status_code == 200
+
+
+def test_another_clinician_cannot_see_upload_or_use_the_clip(
+    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+) -> None:
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, job, "Fill in these tests")
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, email("ben"))
+    ben = client.get("/api/me").json()["csrf_token"]
+    assert client.get(f"/videos/{job}").status_code == 404
+    own_patient = client.post(f"/patients/{cast.patient_b1}/assessments/video/{job}", data={"csrf_token": ben})
+    assert own_patient.status_code == 404
+    assert upload(client, cast.patient_a1, ben, MP4_HEAD).status_code == 403
+    assert len(jobs(app)) == 1
+
+
+def test_without_the_video_extra_the_form_says_how_to_add_it(client: TestClient, app: FastAPI, cast: Cast) -> None:
+    app.state.video = None  # as create_app leaves it when the extra's modules cannot be found
+    token = as_anna(client)
+    page = client.get(f"/patients/{cast.patient_a1}/assessments/new").text
+    assert "pip install 'rebalance[video]'" in page and 'type="file"' not in page
+    refused = upload(client, cast.patient_a1, token, MP4_HEAD)
+    assert refused.status_code == 422 and "rebalance[video]" in refused.text
+
+
+@pytest.mark.skipif(not CAM02.exists(), reason="the shared clips are not beside the repository")
+def test_a_real_clip_is_analysed_by_the_worker_process_and_fills_what_the_command_line_measures(
+    client: TestClient, app: FastAPI, cast: Cast, tmp_path: Path
+) -> None:
+    pytest.importorskip("mediapipe")
+    command_line = subprocess.Popen(  # the CLI on the same clip, meanwhile
+        [sys.executable, "-m", "rebalance.cli", "video", str(CAM02), "--movement", "single_leg_stance", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    token = as_anna(client)
+    before = []
+    for _ in range(5):
+        started = time.monotonic()
+        client.get(f"/patients/{cast.patient_a1}/assessments/new")
+        before.append(time.monotonic() - started)
+    page = upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name)
+    job = job_id(page.text)
+    answered = []
+    while "Fill in these tests" not in (fragment := client.get(f"/videos/{job}").text):
+        assert "could not be analysed" not in fragment, fragment
+        started = time.monotonic()
+        assert client.get(f"/patients/{cast.patient_a1}/assessments/new").status_code == 200
+        answered.append(time.monotonic() - started)
+        assert len(answered) < 600, "the analysis did not finish in time"
+    print(  # the figures the README quotes
+        f"\nthe form page: median {statistics.median(before):.2f} s before the upload; while the clip was analysed "
+        f"{len(answered)} requests, median {statistics.median(answered):.2f} s, slowest {max(answered):.2f} s"
+    )
+    assert answered and max(answered) < 5.0, answered  # the server answers pages while the clip is analysed
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token}).text
+    cli_tests = json.loads(command_line.communicate(timeout=300)[0])["tests"]
+    for test_id, entry in cli_tests.items():
+        for side, fields in entry.items():
+            if side == "quality":
+                hidden = re.search(rf'name="tests.{test_id}.quality" value="([^"]+)"', filled)
+                assert hidden and json.loads(html.unescape(hidden.group(1))) == fields
+                continue
+            for name, value in fields.items():
+                shown = re.search(rf'name="tests.{test_id}.{side}.{name}"[^>]*value="([^"]*)"', filled)
+                if isinstance(value, bool):
+                    chosen = rf'name="tests.{test_id}.{side}.{name}".*?value="{str(value).lower()}" selected'
+                    assert re.search(chosen, filled, re.S), (test_id, side, name)
+                else:
+                    assert shown and float(shown.group(1)) == value, (test_id, side, name, value)
+
+
+CELERY_WORKER = """
+import json
+import sys
+from rebalance.video import job
+from rebalance.video.tasks import make_app
+
+job.run = lambda path, movement, view, out_dir: {"file": path, "status": "ok", "tests": json.loads(sys.argv[3])}
+app = make_app(sys.argv[1], sys.argv[2])
+app.worker_main(["worker", "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING", "-Q", sys.argv[2],
+                 "--without-heartbeat", "--without-gossip", "--without-mingle"])
+"""
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def celery_worker(tmp_path: Path) -> Iterator[None]:
+    """A real Celery worker on :data:`QUEUE` whose job gives :data:`MEASURED` (the app's settings send to it)."""
+    if not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    pytest.importorskip("celery")
+    script = tmp_path / "worker.py"
+    script.write_text(CELERY_WORKER)
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [sys.executable, str(script), REDIS_URL, QUEUE, json.dumps(MEASURED)],
+        env={**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
+def test_with_a_broker_the_clip_goes_to_a_celery_worker_and_its_result_fills_the_form(
+    client: TestClient, app: FastAPI, cast: Cast, celery_worker: None
+) -> None:
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert jobs(app)[0].task_id  # sent as a Celery task, not to the app's own process
+    wait_until(client, job, "Fill in these tests", timeout_s=120)
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
+    assert 'value="-20.6"' in filled.text
