@@ -13,7 +13,7 @@ from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.knowledge.queries import base_id
-from rebalance.knowledge.words import finding_list, join, muscle_names, sentence
+from rebalance.knowledge.words import finding_list, join, muscle_names, sentence, sentences
 from rebalance.programs import pain_rule
 from rebalance.programs.dose import (
     STRENGTHENING,
@@ -200,7 +200,7 @@ def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str
 def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[str]:
     out = [pain_rule.text(kb)]
     if profile.mode == "gentle":
-        out.append("A clinician must review this program before you start: " + analysis.document["safety"]["message"])
+        out.append(analysis.document["safety"]["message"])  # says a clinician must review it first
     if profile.neural:
         out.append(
             "While leg pain from a nerve root persists: nerve glides, not hard hamstring stretching; "
@@ -209,7 +209,7 @@ def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[s
     for cid in sorted(profile.conditions):
         cond = kb.conditions[cid]
         kept = "Kept as a precaution until a doctor has checked: " if cid in profile.screened else ""
-        out.append(f"{kept}{cond.name}: " + "; ".join(cond.precautions) + ".")
+        out.append(f"{kept}{cond.name}: " + sentences(cond.precautions))
     return out
 
 
