@@ -123,3 +123,22 @@ def test_every_examples_warnings_say_each_thing_once_as_sentences(every_example:
     daniel = every_example["nerve_root_l5_s1.yaml"]["program"]["warnings"]
     assert "Disc herniation: No loaded spinal flexion. Use nerve sliders rather than tensioners." in " ".join(daniel)
     assert sum("clinician must review" in w for w in daniel) == 1
+
+
+def test_every_examples_phases_end_at_its_reassessment(every_example: dict[str, dict[str, Any]]) -> None:
+    """The tester saw "reassess after 4 weeks" over phases running to week 6: the phases stop at the reassessment
+    (criterion reassess_weeks), and the last says the clinician reassesses then."""
+    modes = set()
+    for name, doc in every_example.items():
+        program = doc.get("program")
+        if not program:
+            continue
+        modes.add(program["mode"])
+        weeks, first = program["reassess_after_weeks"], 1
+        for phase in program["phases"]:
+            start, _, end = phase["weeks"].partition("-")
+            assert int(start) == first, f"{name}: {program['phases']}"
+            first = int(end or start) + 1
+        assert first - 1 == weeks, f"{name}: phases to week {first - 1}, reassessment at week {weeks}"
+        assert f"At the end of week {weeks} your clinician reassesses you" in program["phases"][-1]["goal"]
+    assert modes == {"full", "gentle", "maintenance"}
