@@ -35,7 +35,7 @@ from rebalance.reasoning.safety import withholds_program
 # gentle one, 8 in maintenance; rebalance_convention, the sources asking for regular reassessment without a
 # fixed interval), where the program is revised: (name, weeks, goal), the last phase's weeks to the
 # reassessment.
-PHASES = {
+PHASES: dict[str, list[tuple[str, int | None, str]]] = {
     "full": [
         ("Release and activate", 2, "Ease the tight muscles, wake up the weak ones and learn to hold the core steady."),
         (
