@@ -105,9 +105,9 @@ def exercises_for_day(kb: KnowledgeBase, program: Mapping[str, Any], weekday: st
 
 def exercise_figures(kb: KnowledgeBase, cards: Iterable[ExerciseCard]) -> dict[str, str]:
     """Each exercise's start and end positions as inline SVG (``reports.figure``: every text escaped), by
-    its id, for those the knowledge base has."""
+    its id, for those the knowledge base has; a one-sided exercise's drawn for the side the program gives it."""
     return {
-        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name)
+        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name, side=card.side)
         for card in cards
         if card.exercise_id in kb.exercise
     }
