@@ -568,7 +568,14 @@ def _on_the_working_side(moving: list[Move], working: list[str]) -> list[Move]:
 
 
 def _picture(
-    phase: str, label: str, panel: Panel, place: Place, cam: Camera, behind: str = "", over: str = "", mirror: bool = False
+    phase: str,
+    label: str,
+    panel: Panel,
+    place: Place,
+    cam: Camera,
+    behind: str = "",
+    over: str = "",
+    mirror: bool = False,
 ) -> str:
     """One position's picture: its label, the floor, ``behind`` (the ghosts), the props and the person,
     ``over`` (the arrows); all but the label flipped left to right about the picture's middle if ``mirror``."""
