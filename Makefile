@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The main job: the clinic web app on http://127.0.0.1:8000 with a demo clinic (seeded into
-# ./rebalance.db when it is empty; REBALANCE_DATABASE_URL for another database). Prints the logins.
+# The main job: the clinic web app on http://$(HOST):$(PORT) (127.0.0.1:8000 unless given, e.g. `make run PORT=8010`)
+# with a demo clinic (seeded into ./rebalance.db when it is empty; REBALANCE_DATABASE_URL for another database).
+# Prints the logins.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: install
-	$(BIN)/rebalance serve --demo
+	$(BIN)/rebalance serve --demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -26,6 +26,11 @@ __all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "main"]
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
 
+def _problems(count: int) -> str:
+    """ "1 problem", "2 problems"."""
+    return f"{count} problem" if count == 1 else f"{count} problems"
+
+
 def _minutes(text: str) -> int:
     try:
         value = int(text)
@@ -67,7 +72,7 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) in {data}", file=sys.stderr)
+        print(f"{_problems(len(problems))} in {data}", file=sys.stderr)
         return EXIT_ERROR
     kb = loader.load(data)
     counts = ", ".join(f"{len(kb.records[k])} {k.replace('_', ' ')}" for k in loader.KINDS)
@@ -108,6 +113,8 @@ def _fhir_of(analysis: dict[str, Any], path: Path) -> dict[str, Any]:
 def _load_json(path: str) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise InvalidInputError([Problem(path, "", "is a folder, not an analysis file")]) from None
     except OSError as exc:
         raise InvalidInputError([Problem(path, "", f"cannot read: {exc.strerror}")]) from None
     except json.JSONDecodeError as exc:
@@ -516,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
+        print(f"{_problems(len(exc.problems))}; nothing was written", file=sys.stderr)
         return EXIT_INVALID
     except KnowledgeBaseError as exc:
         print(f"rebalance: the knowledge base has problems (run 'rebalance kb check'):\n{exc}", file=sys.stderr)

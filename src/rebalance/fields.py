@@ -16,7 +16,8 @@ def _iso_date(value: Any) -> Any:
         try:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(str(exc) if "out of range" in str(exc) else "expected a date as YYYY-MM-DD") from None
+            why = str(exc) if "out of range" in str(exc) else "expected YYYY-MM-DD"
+            raise ValueError(f"{value} is not a date ({why})") from None
     if isinstance(value, dt.datetime):
         return value.date()
     return value

@@ -6,7 +6,7 @@ kind of problem (a few carry several, to prove that all are listed). Its leading
 the empty file) have their expectations in ``json_expectations.yaml`` (file name -> list).
 
 For each file, ``rebalance validate FILE`` must: exit 2, write nothing to stdout, list every
-problem on stderr as ``FILE: field.path: why`` followed by ``N problem(s); nothing was written``,
+problem on stderr as ``FILE: field.path: why`` followed by ``1 problem; nothing was written`` or ``N problems; ...``,
 contain every expected substring, and never show a traceback.
 
 Files whose name ends in ``_TODO`` document a known validator gap: their expectations describe
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "cases" / "invalid"
 EXPECTATIONS_FILE = CORPUS / "json_expectations.yaml"
 EXPECT_PREFIX = "# expect:"
-SUMMARY = re.compile(r"^(\d+) problem\(s\); nothing was written$")
+SUMMARY = re.compile(r"^(\d+) (problems?); nothing was written$")
 
 
 def corpus_files() -> list[Path]:
@@ -87,12 +87,13 @@ def assert_refused(path: Path, result: subprocess.CompletedProcess[str]) -> None
     lines = err.rstrip("\n").splitlines()
     assert lines, f"{path.name}: nothing on stderr"
     summary = SUMMARY.match(lines[-1])
-    assert summary, f"{path.name}: last stderr line is not 'N problem(s); nothing was written':\n{err}"
+    assert summary, f"{path.name}: last stderr line is not 'N problems; nothing was written':\n{err}"
     problems = lines[:-1]
     assert problems and all(line.startswith(f"{path}: ") for line in problems), (
         f"{path.name}: every problem line must start with the file name:\n{err}"
     )
     assert int(summary.group(1)) == len(problems), f"{path.name}: the count does not match the lines:\n{err}"
+    assert summary.group(2) == ("problem" if len(problems) == 1 else "problems"), f"{path.name}: {lines[-1]}"
     missing = [s for s in expectations(path) if s not in err]
     assert not missing, f"{path.name}: stderr lacks {missing}\nstderr:\n{err}"
 
@@ -137,3 +138,22 @@ def test_assess_json_refuses_and_writes_nothing(path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert_refused(path, result)
+
+
+# ------------------------------------------------------------------ files that are not files
+
+
+@pytest.mark.parametrize("command", [["validate"], ["assess", "--json"]])
+def test_a_folder_given_as_the_assessment_is_named_as_a_folder(tmp_path: Path, command: list[str]) -> None:
+    result = rebalance(command[0], str(tmp_path), *command[1:])
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"{tmp_path}: is a folder, not an assessment file\n1 problem; nothing was written\n"
+
+
+def test_a_folder_given_as_the_session_logs_is_named_as_a_folder(tmp_path: Path) -> None:
+    from rebalance.errors import InvalidInputError
+    from rebalance.programs.logs import read_logs
+
+    with pytest.raises(InvalidInputError) as caught:
+        read_logs(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [f"{tmp_path}: is a folder, not a session log file"]

@@ -6,6 +6,7 @@ item goes to); intents that must (or must not) appear; and extra checks where th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -93,3 +94,51 @@ def test_every_pattern_has_a_program_row() -> None:
     # the screens' programs (flexion-biased work for stenosis, NICE's hip exercise ...) are pinned by
     # the clinical corpus (tests/cases/clinical)
     assert leaders == {p.id for p in default().pattern.values() if p.kind == "imbalance"}
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+@pytest.fixture(scope="module")
+def every_example() -> dict[str, dict[str, Any]]:
+    return {p.name: analyse_file(p) for p in sorted(EXAMPLES.glob("*.yaml"))}
+
+
+def test_every_examples_warnings_say_each_thing_once_as_sentences(every_example: dict[str, dict[str, Any]]) -> None:
+    """Daniel's program said "A clinician must review this program before you start: A gentle program is given,
+    but a clinician must review it ..." and joined his precautions as "No loaded spinal flexion; Use nerve sliders"."""
+    checked = 0
+    for name, doc in every_example.items():
+        safety = doc["safety"]
+        texts = [safety["message"], *(f["message"] for f in safety["flags"])]
+        warnings = (doc.get("program") or {}).get("warnings", [])
+        said = [s for w in warnings for s in _sentences(w)]
+        assert len(said) == len(set(said)), f"{name}: a sentence is said twice in {warnings}"
+        for text in [*texts, *warnings]:
+            assert not re.search(r"; [A-Z]", text), f"{name}: {text!r}"
+            assert len(_sentences(text)) == len(set(_sentences(text))), f"{name}: {text!r}"
+        checked += bool(warnings)
+    assert checked >= 10
+    daniel = every_example["nerve_root_l5_s1.yaml"]["program"]["warnings"]
+    assert "Disc herniation: No loaded spinal flexion. Use nerve sliders rather than tensioners." in " ".join(daniel)
+    assert sum("clinician must review" in w for w in daniel) == 1
+
+
+def test_every_examples_phases_end_at_its_reassessment(every_example: dict[str, dict[str, Any]]) -> None:
+    """The tester saw "reassess after 4 weeks" over phases running to week 6: the phases stop at the reassessment
+    (criterion reassess_weeks), and the last says the clinician reassesses then."""
+    modes = set()
+    for name, doc in every_example.items():
+        program = doc.get("program")
+        if not program:
+            continue
+        modes.add(program["mode"])
+        weeks, first = program["reassess_after_weeks"], 1
+        for phase in program["phases"]:
+            start, _, end = phase["weeks"].partition("-")
+            assert int(start) == first, f"{name}: {program['phases']}"
+            first = int(end or start) + 1
+        assert first - 1 == weeks, f"{name}: phases to week {first - 1}, reassessment at week {weeks}"
+        assert f"At the end of week {weeks} your clinician reassesses you" in program["phases"][-1]["goal"]
+    assert modes == {"full", "gentle", "maintenance"}

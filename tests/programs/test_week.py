@@ -21,7 +21,7 @@ from rebalance.api import analyse_document, analyse_file
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.knowledge.queries import base_id
 from rebalance.programs.build import fit_week
-from rebalance.programs.dose import STRENGTHENING, seconds_per_session
+from rebalance.programs.dose import STRENGTHENING, reduced_note, seconds_per_session
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from tests.conftest import EXAMPLES
@@ -252,3 +252,27 @@ def test_progression_never_pushes_out_an_exercise_or_its_finding() -> None:
         assert_dose_is_the_week(kb, doc["program"])
         assert not doc["program"]["left_out"], [lo["exercise_id"] for lo in doc["program"]["left_out"]]
         assert findings <= {f for i in doc["program"]["items"] for f in i["addresses"]}
+
+
+@pytest.mark.parametrize("minutes", [10, 20, 30])
+def test_relaxation_is_daily_where_the_minutes_allow_and_never_under_two_days(minutes: int) -> None:
+    """The README's promise: relaxation prescribed daily (Anderson 2017: daily to 2-3 times a week), fitted
+    to fewer days only by a short session, never under 2, and the item then says the full daily dose."""
+    kb = default()
+    seen = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        program = analyse_file(path, minutes=minutes).get("program") or {}
+        for item in (i for i in program.get("items", []) if i["intent"] == "relaxation"):
+            seen += 1
+            days = item["dosage"]["days_per_week"]
+            assert item["prescribed"]["days_per_week"] == 7, path.name
+            assert kb.exercise[item["exercise_id"]].dosage.source == "anderson_2017"
+            assert 2 <= days <= 7 and len(scheduled(program, item["exercise_id"])) == days, path.name
+            if minutes >= 30:
+                assert days == 7, f"{path.name}: relaxation on {days} days at {minutes} minutes"
+            elif days < 7:
+                assert reduced_note(item) == "With more minutes a session, the full dose is 3 minutes, every day."
+    assert seen >= 14
+    aisha = analyse_file(EXAMPLES / "sacroiliac_postpartum.yaml", minutes=minutes)["program"]
+    relax = next(i for i in aisha["items"] if i["intent"] == "relaxation")
+    assert relax["dosage"]["days_per_week"] == (2 if minutes == 20 else 3 if minutes == 10 else 7)

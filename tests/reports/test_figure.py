@@ -340,3 +340,25 @@ def test_figures_png_without_rsvg_convert_says_so_and_writes_nothing(
     code, _, err = cli("figures", str(tmp_path / "out"), "--png")
     assert code == 1 and "--png needs rsvg-convert-that-is-not-installed" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_one_sided_figure_is_drawn_for_the_side_the_program_prescribes() -> None:
+    """Daniel's slider is prescribed for the left leg: his figure must not say "Shown for the right leg"."""
+    from rebalance.api import analyse_file
+    from rebalance.knowledge.loader import default
+    from rebalance.reports.cards import exercise_card, exercise_figures
+    from tests.conftest import EXAMPLES
+
+    kb = default()
+    program = analyse_file(EXAMPLES / "nerve_root_l5_s1.yaml")["program"]
+    (slider,) = [i for i in program["items"] if i["intent"] == "nerve_glide"]
+    assert slider["side"] == "left"
+    svg = exercise_figures(kb, [exercise_card(kb, slider)])[slider["exercise_id"]]
+    assert "Shown for the left leg" in svg and "right leg" not in svg
+    assert svg.count('data-mirrored="true"') == 2  # both pictures; the labels "Start", "End" stay readable
+    assert 'data-working="left_leg"' in svg and "shown for the left leg." in svg
+    pose = kb.exercise[slider["exercise_id"]].pose
+    for side in ("right", "both", None):
+        drawn = pose_figure(pose, title="Slider", side=side)
+        assert "Shown for the right leg" in drawn and "data-mirrored" not in drawn
+    assert "data-mirrored" not in pose_figure(kb.exercise["abdominal_bracing"].pose, title="Bracing", side="left")

@@ -253,3 +253,17 @@ def test_the_server_believes_no_forwarded_address_from_loopback(server: Server) 
         statuses.append(client.post("/login", data=form, headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code)
     client.close()
     assert statuses == [400] * 5 + [429] * 2
+
+
+def test_make_run_serves_on_the_port_and_host_given() -> None:
+    """`make run PORT=8010` (another app may hold 8000); 127.0.0.1:8000 when none is given."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def command(*variables: str) -> str:
+        out = subprocess.run(["make", "-n", "run", *variables], cwd=root, capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    assert command().endswith("rebalance serve --demo --host 127.0.0.1 --port 8000")
+    assert command("PORT=8010", "HOST=0.0.0.0").endswith("rebalance serve --demo --host 0.0.0.0 --port 8010")

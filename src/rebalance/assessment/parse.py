@@ -230,6 +230,8 @@ def load_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidAssessmentError([Problem(name, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InvalidAssessmentError([Problem(name, "", "is a folder, not an assessment file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidAssessmentError([Problem(name, "", f"cannot read: {exc}")]) from None
     if not text.strip():

@@ -86,6 +86,11 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def sentences(parts: Sequence[str]) -> str:
+    """Phrases as sentences, each once: ``["No sit-ups", "Use sliders"]`` -> "No sit-ups. Use sliders." """
+    return " ".join(dict.fromkeys(sentence(p) for p in parts if p.strip()))
+
+
 def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 

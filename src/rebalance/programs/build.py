@@ -13,7 +13,7 @@ from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import base_id
-from rebalance.knowledge.words import finding_list, join, muscle_names, sentence
+from rebalance.knowledge.words import finding_list, join, muscle_names, sentence, sentences
 from rebalance.programs import pain_rule
 from rebalance.programs.dose import (
     STRENGTHENING,
@@ -31,44 +31,42 @@ from rebalance.programs.select import Choice, select
 from rebalance.reasoning.analyse import Analysis
 from rebalance.reasoning.safety import withholds_program
 
-PHASES = {
+# The phases run up to the reassessment (criterion ``reassess_weeks``: 4 weeks for a full program, 2 for a
+# gentle one, 8 in maintenance; rebalance_convention, the sources asking for regular reassessment without a
+# fixed interval), where the program is revised: (name, weeks, goal), the last phase's weeks to the
+# reassessment.
+PHASES: dict[str, list[tuple[str, int | None, str]]] = {
     "full": [
-        {
-            "name": "Release and activate",
-            "weeks": "1-2",
-            "goal": "Ease the tight muscles, wake up the weak ones and learn to hold the core steady.",
-        },
-        {
-            "name": "Strengthen",
-            "weeks": "3-4",
-            "goal": "Build strength and endurance; progress an exercise after two good sessions in a row (2-for-2).",
-        },
-        {
-            "name": "Integrate",
-            "weeks": "5-6",
-            "goal": "Carry the new control into standing, lifting and daily movement; reassess and adjust.",
-        },
+        ("Release and activate", 2, "Ease the tight muscles, wake up the weak ones and learn to hold the core steady."),
+        (
+            "Strengthen and integrate",
+            None,
+            "Build strength and endurance, progressing an exercise after two good sessions in a row (2-for-2), "
+            "and carry the new control into standing, lifting and daily movement.",
+        ),
     ],
     "gentle": [
-        {
-            "name": "Settle",
-            "weeks": "1-2",
-            "goal": "Gentle movement, nerve glides and breathing within comfort, while a clinician reviews.",
-        },
-        {
-            "name": "Build gently",
-            "weeks": "3-4",
-            "goal": "Add and progress exercises only as the clinician advises and pain allows.",
-        },
+        ("Settle", None, "Gentle movement, nerve glides and breathing within comfort, while a clinician reviews."),
     ],
     "maintenance": [
-        {
-            "name": "Maintain",
-            "weeks": "ongoing",
-            "goal": "Keep the balance you have regained, two or three days a week, and keep the good habits.",
-        },
+        ("Maintain", None, "Keep the balance you have regained, two or three days a week, and keep the good habits."),
     ],
 }
+
+
+def phases(mode: str, reassess_weeks: int) -> list[dict[str, str]]:
+    """The program's phases, the last ending at the reassessment: "weeks 3-4 ... At the end of week 4 your clinician
+    reassesses you ..."."""
+    out, first = [], 1
+    for name, length, goal in PHASES[mode]:
+        last = first + length - 1 if length else reassess_weeks
+        weeks = str(first) if first == last else f"{first}-{last}"
+        then = "" if length else f" At the end of week {last} your clinician reassesses you and adjusts the program."
+        out.append({"name": name, "weeks": weeks, "goal": goal + then})
+        first = last + 1
+    return out
+
+
 # What each kind of exercise does, in the words of its "why": a verb for its muscles, or (timed work
 # and nerve glides, whose muscles are not the point) what it does for the person.
 DOES = {
@@ -200,7 +198,7 @@ def _habits(analysis: Analysis, findings: list[dict[str, Any]]) -> list[dict[str
 def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[str]:
     out = [pain_rule.text(kb)]
     if profile.mode == "gentle":
-        out.append("A clinician must review this program before you start: " + analysis.document["safety"]["message"])
+        out.append(analysis.document["safety"]["message"])  # says a clinician must review it first
     if profile.neural:
         out.append(
             "While leg pain from a nerve root persists: nerve glides, not hard hamstring stretching; "
@@ -209,7 +207,7 @@ def _warnings(kb: KnowledgeBase, analysis: Analysis, profile: Profile) -> list[s
     for cid in sorted(profile.conditions):
         cond = kb.conditions[cid]
         kept = "Kept as a precaution until a doctor has checked: " if cid in profile.screened else ""
-        out.append(f"{kept}{cond.name}: " + "; ".join(cond.precautions) + ".")
+        out.append(f"{kept}{cond.name}: " + sentences(cond.precautions))
     return out
 
 
@@ -367,7 +365,7 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
         "sessions_per_week": 0,
         "reassess_after_weeks": weeks_int,
         "reassess_on": (analysis.case.assessment.date + dt.timedelta(weeks=weeks_int)).isoformat(),
-        "phases": PHASES[profile.mode],
+        "phases": phases(profile.mode, weeks_int),
         "items": items,
         "schedule": [],
         "habits": _habits(analysis, doc["findings"]),

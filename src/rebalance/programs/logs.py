@@ -209,6 +209,8 @@ def read_logs(path: Path) -> Logs:
     """Read and validate a logs file (YAML or JSON)."""
     try:
         text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise InvalidInputError([Problem(str(path), "", "is a folder, not a session log file")]) from None
     except OSError as exc:
         raise InvalidInputError([Problem(str(path), "", f"cannot read: {exc.strerror}")]) from None
     try:

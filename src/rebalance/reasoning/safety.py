@@ -16,6 +16,7 @@ from typing import Any
 
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import running, sentences
 from rebalance.reasoning.screens import legs_on_both_sides
 
 LEVELS = ("clear", "caution", "urgent", "emergency")
@@ -150,7 +151,8 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
     cautions = [kb.conditions[c] for c in conditions if kb.conditions[c].urgency != "none" and c not in present]
     for cond in cautions:
         if RANK[cond.urgency] > RANK[level]:
-            level, action = cond.urgency, "; ".join(cond.precautions) + "."
+            # its precautions are listed with the condition (flags, program warnings): named, not repeated
+            level, action = cond.urgency, f"Keep to the precautions for {running(cond.name)}."
     # a condition that is also a red flag (osteoporosis) is that fact of the person's history, whichever
     # list it was written in: the rules weigh it with the other flags
     have = set(present) | {c for c in conditions if c in kb.red_flags}
@@ -182,7 +184,7 @@ def _flag_messages(
         if not (withheld and kb.red_flags[fid].program_advice)
     ]
     for cond in cautions:
-        advice = "" if withheld else " " + "; ".join(cond.precautions) + "."
+        advice = "" if withheld else " " + sentences(cond.precautions)
         flags.append({"id": cond.id, "message": f"{cond.name}: {cond.meaning}{advice}"})
     return flags
 

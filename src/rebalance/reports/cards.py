@@ -1,6 +1,7 @@
 """What a person reads of an exercise of their program, and of the rule that keeps the pain in check.
 
     exercise_card(kb, item, seconds)   a program item with everything needed to do it well
+    side_words(kb, item)               "left side", "both sides", or "" for an exercise with no sides
     exercises_for_day(kb, program, weekday)   the cards of the program's exercises on one day of its week
     exercise_figures(kb, cards)        each exercise's start and end positions, drawn (SVG text)
     pain_guide(kb)                     the pain-monitoring model in words, with its source
@@ -32,6 +33,7 @@ class ExerciseCard(BaseModel):
     name: str
     intent: str
     side: str = Field(description="right, left or both")
+    where: str = Field("", description="the side in words: 'left side', 'both sides'; '' when the exercise has none")
     extra_set_side: str | None = Field(None, description="one extra set on this (weaker) side")
     dose: str
     dosage: dict[str, Any]
@@ -64,6 +66,7 @@ def exercise_card(kb: KnowledgeBase, item: Mapping[str, Any], seconds: float | N
         name=item.get("name") or (exercise.name if exercise else item["exercise_id"]),
         intent=item.get("intent", ""),
         side=item.get("side", "both"),
+        where=side_words(kb, item),
         extra_set_side=(item.get("extra") or {}).get("side"),
         dose=dose_text(item["dosage"]),
         dosage=item["dosage"],
@@ -75,6 +78,16 @@ def exercise_card(kb: KnowledgeBase, item: Mapping[str, Any], seconds: float | N
         mistakes=list(exercise.mistakes) if exercise else [],
         equipment=[kb.equipment[e].name if e in kb.equipment else e.replace("_", " ") for e in equipment],
     )
+
+
+def side_words(kb: KnowledgeBase, item: Mapping[str, Any]) -> str:
+    """Where a program item is done, in words: "left side", "both sides", or "" for an exercise that is not
+    one-sided (breathing, bracing, walking), whose item the program marks "both" all the same."""
+    exercise = kb.exercise.get(item["exercise_id"])
+    side = item.get("side", "both")
+    if exercise is not None and not exercise.unilateral:
+        return ""
+    return "both sides" if side == "both" else f"{side} side"
 
 
 def exercises_for_day(kb: KnowledgeBase, program: Mapping[str, Any], weekday: str) -> list[ExerciseCard]:
@@ -92,9 +105,9 @@ def exercises_for_day(kb: KnowledgeBase, program: Mapping[str, Any], weekday: st
 
 def exercise_figures(kb: KnowledgeBase, cards: Iterable[ExerciseCard]) -> dict[str, str]:
     """Each exercise's start and end positions as inline SVG (``reports.figure``: every text escaped), by
-    its id, for those the knowledge base has."""
+    its id, for those the knowledge base has; a one-sided exercise's drawn for the side the program gives it."""
     return {
-        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name)
+        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name, side=card.side)
         for card in cards
         if card.exercise_id in kb.exercise
     }

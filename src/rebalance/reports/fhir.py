@@ -38,6 +38,7 @@ from typing import Any
 from rebalance.knowledge.explain import finding_words
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import pain_rule
+from rebalance.reports.cards import side_words
 from rebalance.reports.text import dose_text
 
 LOINC = "http://loinc.org"
@@ -268,14 +269,13 @@ def _care_plan(kb: KnowledgeBase, patient_url: str, program: ProgramRecord) -> d
     document = program.document
     activities = []
     for item in document.get("items", []):
-        side = item.get("side", "both")
-        where = "both sides" if side == "both" else f"{side} side"
+        where = side_words(kb, item)
         activities.append(
             {
                 "detail": {
                     "code": {"text": str(item.get("name", item["exercise_id"]))},
                     "status": "scheduled",
-                    "description": f"{dose_text(item['dosage'])}, {where}",
+                    "description": ", ".join(p for p in (dose_text(item["dosage"]), where) if p),
                 }
             }
         )

@@ -507,31 +507,47 @@ def _working_words(working: list[str]) -> str:
 # --- the figure ----------------------------------------------------------------------------------
 
 
-def pose_figure(pose: Pose, *, title: str) -> str:
+def _other(part: str) -> str:
+    side, _, rest = part.partition("_")
+    return f"{'left' if side == 'right' else 'right'}_{rest}"
+
+
+def _mirrors(working: list[str], side: str | None) -> bool:
+    """Whether a one-sided exercise prescribed for ``side`` is drawn mirrored: its working limbs (one side's)
+    are the other side's."""
+    sides = {part.partition("_")[0] for part in working}
+    return side in ("left", "right") and len(sides) == 1 and sides != {side} and sides <= {"left", "right"}
+
+
+def pose_figure(pose: Pose, *, title: str, side: str | None = None) -> str:
     """The start and end positions of ``pose`` as one accessible SVG (pictures "Start" and "End", or one
-    "Hold" picture when they are the same position), titled ``title``."""
+    "Hold" picture when they are the same position), titled ``title``. ``side``: the side the program
+    prescribes it for (left, right; both or None as drawn): a figure drawn for the other side is mirrored,
+    the person and props flipped left to right, and says the side it shows ("Shown for the left leg")."""
     found = scenes(pose)
     cam = camera(pose, found[0].body)
-    working = working_parts(pose)
-    panels = [_panel(scene, cam, _tones(working)) for scene in found]
+    drawn_for = working_parts(pose)
+    mirror = _mirrors(drawn_for, side)
+    working = [_other(part) for part in drawn_for] if mirror else drawn_for
+    panels = [_panel(scene, cam, _tones(drawn_for)) for scene in found]
     places, height = _places(panels, cam)
     if len(panels) == 1:
-        drawn = _picture("start", "Hold", panels[0], places[0], cam)
+        drawn = _picture("start", "Hold", panels[0], places[0], cam, mirror=mirror)
     else:
         resting = frozenset(side for side, _ in SIDES if side in found[0].body.hands and side in found[1].body.hands)
-        moving = _on_the_working_side(moves(panels[0].joints, panels[1].joints, resting), working)
+        moving = _on_the_working_side(moves(panels[0].joints, panels[1].joints, resting), drawn_for)
         ghosts = "".join(_ghost(m, panels[0], panels[1], places[1]) for m in moving)
         bounds = _bounds(panels[1])
         arrows = "".join(
             _arrow(m.part, arrow_points(m, panels[0].joints, panels[1].joints, bounds, cam.grounded), places[1])
             for m in moving
         )
-        drawn = _picture("start", "Start", panels[0], places[0], cam)
-        drawn += _picture("end", "End", panels[1], places[1], cam, behind=ghosts, over=arrows)
+        drawn = _picture("start", "Start", panels[0], places[0], cam, mirror=mirror)
+        drawn += _picture("end", "End", panels[1], places[1], cam, behind=ghosts, over=arrows, mirror=mirror)
     width = 2 * PANEL_W + GAP  # the same for one picture: the same size person in the same box
     caption = _caption(working, TOP + height) if working else ""
     total = TOP + height + (CAPTION if working else 0.0)
-    prefix = "fig-" + hashlib.sha256(repr((pose.model_dump(), title)).encode()).hexdigest()[:10]
+    prefix = "fig-" + hashlib.sha256(repr((pose.model_dump(), title, mirror)).encode()).hexdigest()[:10]
     what = "the position to hold" if len(panels) == 1 else "start and end positions"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_c(width)} {_c(total)}" '
@@ -551,14 +567,27 @@ def _on_the_working_side(moving: list[Move], working: list[str]) -> list[Move]:
     return [m for i, m in enumerate(moving) if i == 0 or m.part not in limbs or m.part in working_limbs]
 
 
-def _picture(phase: str, label: str, panel: Panel, place: Place, cam: Camera, behind: str = "", over: str = "") -> str:
+def _picture(
+    phase: str,
+    label: str,
+    panel: Panel,
+    place: Place,
+    cam: Camera,
+    behind: str = "",
+    over: str = "",
+    mirror: bool = False,
+) -> str:
     """One position's picture: its label, the floor, ``behind`` (the ghosts), the props and the person,
-    ``over`` (the arrows)."""
+    ``over`` (the arrows); all but the label flipped left to right about the picture's middle if ``mirror``."""
     floor = _floor(place, cam) if panel.floor else ""
     shapes = "".join(_draw(shape, place) for shape in panel.shapes())
+    middle = place.left + PANEL_W / 2
+    drawing = f"{floor}{behind}{shapes}{over}"
+    if mirror:
+        drawing = f'<g data-mirrored="true" transform="matrix(-1 0 0 1 {_c(2 * middle)} 0)">{drawing}</g>'
     return (
-        f'<g data-panel="{phase}"><text x="{_c(place.left + PANEL_W / 2)}" y="14" text-anchor="middle" '
-        f'font-size="12" font-weight="600" fill="{INK}">{label}</text>{floor}{behind}{shapes}{over}</g>'
+        f'<g data-panel="{phase}"><text x="{_c(middle)}" y="14" text-anchor="middle" '
+        f'font-size="12" font-weight="600" fill="{INK}">{label}</text>{drawing}</g>'
     )
 
 
