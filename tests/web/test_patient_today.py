@@ -104,6 +104,8 @@ def test_an_urgent_assessment_stops_the_program(app: FastAPI, cast: Cast, patien
     assert "See a doctor" in page or "doctor" in page
     body = patient.get("/api/me/today").json()
     assert (body["status"], body["items"], body["stops"][0]["source"]) == ("stopped", [], "assessment")
+    program = patient.get("/api/me/program")  # nor handed out as a program to follow
+    assert program.status_code == 409 and "stopped" in program.text and body["stops"][0]["message"] in program.text
 
 
 def test_today_is_made_for_a_phone_and_the_content_security_policy(patient: TestClient, story: Story) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from rebalance.errors import NotFoundError
+from rebalance.errors import ConflictError, NotFoundError
 from rebalance.reports.cards import exercise_figures
 from rebalance.storage.schemas import ProgramPublic
 from rebalance.web.patient_schemas import Today
-from rebalance.web.patient_views import PatientDep, today_view
+from rebalance.web.patient_views import PatientDep, stops, today_view
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
 
@@ -31,8 +31,11 @@ def my_today(me: PatientDep) -> Today:
 
 @api.get("/program")
 def my_program(me: PatientDep) -> ProgramPublic:
-    """The published version of the signed-in patient's program."""
+    """The published version of the signed-in patient's program; 409 while it is stopped (``/api/me/today``
+    says why and where to go): a stopped program's exercises are not handed out."""
     program = me.program
     if program is None:
         raise NotFoundError("program", None)
+    if stopped := stops(me):
+        raise ConflictError("program", program.id, f"the program is stopped: {stopped[0].message}")
     return program
