@@ -262,7 +262,9 @@ def test_make_run_serves_on_the_port_and_host_given() -> None:
     root = Path(__file__).resolve().parents[2]
 
     def command(*variables: str) -> str:
-        out = subprocess.run(["make", "-n", "run", *variables], cwd=root, capture_output=True, text=True, check=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make test
+        args = ["make", "--no-print-directory", "-n", "run", *variables]
+        out = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
         return out.stdout.strip().splitlines()[-1]
 
     assert command().endswith("rebalance serve --demo --host 127.0.0.1 --port 8000")
