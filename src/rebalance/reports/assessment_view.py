@@ -32,6 +32,7 @@ __all__ = [
     "FindingView",
     "assessment_view",
     "confirm_sentence",
+    "doubtful",
     "flags",
     "stops",
 ]
