@@ -88,3 +88,20 @@ def test_safety_flags_are_named_once_and_an_emergency_or_urgent_page_stops() -> 
     pregnant = dict((m, n) for n, m in flags(kb, analysis("contract_example")))
     (message,) = [m for m in pregnant if m.startswith("Pregnancy")]
     assert pregnant[message] == ""  # the message names it already
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_line_to_confirm_says_its_kind(case: str) -> None:
+    kb = default()
+    doc = analysis(case)
+    doubts = [f for f in doc["findings"] if doubtful(f)]
+    view = assessment_view(kb, doc)
+    assert [f.kind for f in view.to_confirm] == [kb.finding_kinds[f["kind"]].name.lower() for f in doubts]
+    assert all(f.kind for f in view.to_confirm)
+
+
+def test_the_abdominals_read_from_the_squat_are_to_confirm_as_tight() -> None:
+    confirm = {f.title: f for f in assessment_view(default(), analysis("core_endurance_deficit")).to_confirm}
+    assert confirm["Abdominal muscles"].kind == "tight or overactive"
+    assert confirm["Abdominal muscles"].confidence == 30
+    assert "weak or underactive" in {f.kind for f in confirm.values()}

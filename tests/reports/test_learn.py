@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from rebalance.api import analyse_file
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.reports.learn import OTHER_RESULTS, LearnPage, learn_pages
+from rebalance.knowledge.words import finding_clause, sentence
+from rebalance.reports.assessment_view import doubtful
+from rebalance.reports.learn import OTHER_RESULTS, LearnPage, learn_pages, page_texts
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -72,3 +77,47 @@ def test_a_withheld_program_is_said_to_be_on_hold(kb: KnowledgeBase) -> None:
 
 def test_no_finding_no_page(kb: KnowledgeBase) -> None:
     assert learn_pages(kb, analyse_file(EXAMPLES / "healthy_no_findings.yaml", kb)) == []
+
+
+def _said(kb: KnowledgeBase, finding: dict[str, Any]) -> str:
+    """The sentence a learn page would use for this finding."""
+    return sentence(finding_clause(kb, finding["id"]))
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_page_states_only_what_the_clinicians_page_shows_as_established(kb: KnowledgeBase, example: Path) -> None:
+    doc = analyse_file(example, kb)
+    pages = learn_pages(kb, doc)
+    told = {line for page in pages for line in page.findings}
+    texts = " ".join(t for page in pages for t in page_texts(page))
+    confirm = {f["id"] for f in doc["findings"] if doubtful(f)}
+    for f in doc["findings"]:
+        if f["id"] in confirm and not any(
+            g["id"] not in confirm and _said(kb, g) == _said(kb, f) for g in doc["findings"]
+        ):
+            assert _said(kb, f) not in told, f"{example.name}: {f['id']} is to confirm"
+    for page in pages:
+        if page.kind == "muscle":
+            kinds = {k for k in ("tight", "weak") if any(f" {k}" in line for line in page.findings)}
+            assert len(kinds) <= 1, f"{example.name}: {page.id} said both tight and weak"
+            assert page.id not in {f["target"] for f in doc["findings"] if f["id"] in confirm} or page.findings
+    for page in pages:  # "Why it matters" in whole sentences: a subject and a verb, not "A muscle that ..."
+        for s in page.sections:
+            if s.heading == "Why it matters for your pain":
+                assert all(not p.startswith(("A muscle that", "Signs that")) for p in s.paragraphs), page.id
+    if (EXAMPLES / example.name).name == "core_endurance_deficit.yaml":
+        assert "abdominals" not in {p.id for p in pages} and "gastrocnemius_soleus" not in {p.id for p in pages}
+        assert "Your abdominal muscles are tight." not in texts
+
+
+def test_the_clinic_is_not_said_to_look_after_what_the_program_addresses(kb: KnowledgeBase) -> None:
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        doc = analyse_file(example, kb)
+        addressed = {a for item in (doc.get("program") or {}).get("items", []) for a in item.get("addresses", [])}
+        for page in learn_pages(kb, doc):
+            if any(
+                "looks after this in the clinic" in line for line in _section(page, "What your program does about it")
+            ):
+                pattern = next((p for p in doc["patterns"] if p["id"] == page.id), None)
+                ids = pattern["findings"] if pattern else [f["id"] for f in doc["findings"] if f["target"] == page.id]
+                assert not addressed & set(ids), f"{example.name}: {page.id}"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from rebalance.knowledge.loader import default
 from rebalance.programs.series import Line, Point, ProgressSeries, SideMeasure
-from rebalance.reports.progress_charts import axis, charts, side_charts
+from rebalance.reports.progress_charts import axis, charts, complete_weeks, side_charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = dt.date(2026, 11, 2)
@@ -78,3 +78,13 @@ def test_adherence_is_drawn_over_complete_weeks_only() -> None:
         c for c in charts(default(), series([], weeks), MONDAY + dt.timedelta(days=6)) if c.title == "Adherence"
     )
     assert dates(on_sunday.svg, "sessions done, % of prescribed") == []  # the first week is not over yet
+
+
+def test_sessions_each_week_counts_whole_weeks_ended_from_the_start_on() -> None:
+    thursday = MONDAY + dt.timedelta(days=3)
+    week = dt.timedelta(weeks=1)
+    # begun on a Thursday: that part week is not a whole one; the week under way (Tuesday) is not over
+    assert complete_weeks(thursday, MONDAY + 3 * week + dt.timedelta(days=1)) == [MONDAY + week, MONDAY + 2 * week]
+    assert complete_weeks(MONDAY, MONDAY + week) == [MONDAY]  # begun on a Monday: a whole week, ended
+    assert complete_weeks(MONDAY, MONDAY + dt.timedelta(days=6)) == []  # Sunday: not ended yet
+    assert complete_weeks(thursday, MONDAY + week + dt.timedelta(days=6)) == []

@@ -154,3 +154,12 @@ def test_an_examination_with_no_test_says_what_to_examine_never_that_nothing_was
     assert "None yet: no test that bears on these symptoms has been done" in page
     assert html(coverage["message"]) in page
     assert "within its norm" not in page and "Nothing further to test" not in page
+
+
+def test_a_line_to_confirm_says_whether_the_muscle_is_tight_or_weak(client: TestClient, cast: Cast) -> None:
+    token = as_anna(client)
+    text = client.get(submit(client, token, cast.patient_a1, "core_endurance_deficit").headers["location"]).text
+    to_confirm = text.split('<details class="to-confirm">', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'Abdominal muscles</span> <span class="finding-kind">— tight or overactive</span>', to_confirm)
+    assert '<span class="finding-kind">— weak or underactive</span>' in to_confirm
+    assert 'class="finding-kind"' not in text.split('<details class="to-confirm">', 1)[0]  # a group says its kind

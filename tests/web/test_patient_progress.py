@@ -41,12 +41,15 @@ def test_the_progress_chart_shows_each_logged_session(
     assert points(page.text, "Pain during exercise") == [("2026-11-14", "4"), ("2026-11-21", "2")]
     assert points(page.text, "Pain the next morning") == [("2026-11-21", "3")]
     weeks = points(page.text, "Sessions done")
-    assert weeks == [("2026-11-09", "1"), ("2026-11-16", "1"), ("2026-11-23", "0")]
+    # "Sessions each week": whole weeks only; not the part week begun on Saturday the 14th, nor this week
+    assert weeks == [("2026-11-16", "1")]  # MONDAY, today, is the 23rd
+    assert "Whole weeks, Monday to Sunday" in page.text
     assert 'data-reference="your plan"' in page.text
     assert points(page.text, "Pain at the assessment") == [("2026-11-16", "5")]
     assert "Silbernagel et al. 2007" in page.text
     body = patient.get("/api/me/progress").json()
     assert [s["pain_during"] for s in body["sessions"]] == [4, 2]
+    assert body["weeks"] == [{"week_of": "2026-11-16", "sessions": 1}]
     assert body["adherence"]["sessions_logged"] == 2
 
 

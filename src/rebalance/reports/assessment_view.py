@@ -32,6 +32,7 @@ __all__ = [
     "FindingView",
     "assessment_view",
     "confirm_sentence",
+    "doubtful",
     "flags",
     "stops",
 ]
@@ -59,6 +60,7 @@ class FindingView:
     confidence: int  # percent
     evidence: list[Evidence]
     confirm: str = ""  # to confirm: "Confirm with the muscle strength test or the single-leg bridge."
+    kind: str = ""  # the kind of finding in words, for a line outside its group: "tight or overactive"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,12 @@ def confirm_sentence(kb: KnowledgeBase, finding: dict[str, Any]) -> str:
     return NO_TEST.get(finding["kind"], "Confirm by examining it again: no other test in the catalogue gives it.")
 
 
+def kind_name(kb: KnowledgeBase, kind: str) -> str:
+    """A finding kind as a "to confirm" line says it: "tight or overactive", "left-right difference"."""
+    record = kb.finding_kinds.get(kind)
+    return record.name[:1].lower() + record.name[1:] if record is not None else ""
+
+
 def _view(kb: KnowledgeBase, finding: dict[str, Any], to_confirm: bool) -> FindingView:
     confirm = confirm_sentence(kb, finding) if to_confirm else ""
     return FindingView(
@@ -154,6 +162,7 @@ def _view(kb: KnowledgeBase, finding: dict[str, Any], to_confirm: bool) -> Findi
         round(finding["confidence"] * 100),
         _evidence(kb, finding),
         confirm,
+        kind_name(kb, finding["kind"]),
     )
 
 

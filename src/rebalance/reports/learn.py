@@ -29,6 +29,7 @@ from rebalance.knowledge.words import (
     split_finding,
 )
 from rebalance.programs import pain_rule
+from rebalance.reports.assessment_view import doubtful
 
 PageKind = Literal["pattern", "muscle", "structure", "results"]
 OTHER_RESULTS = "other_results"
@@ -126,9 +127,14 @@ def _nerve(finding_ids: Iterable[str]) -> bool:
 
 
 def _pattern_page(
-    kb: KnowledgeBase, p: Pattern, found: dict[str, Any], program: dict[str, Any] | None, topics: list[str]
+    kb: KnowledgeBase,
+    p: Pattern,
+    found: dict[str, Any],
+    program: dict[str, Any] | None,
+    topics: list[str],
+    shown: set[str],
 ) -> LearnPage:
-    ids = list(found.get("findings", []))
+    ids = [f for f in found.get("findings", []) if f in shown]
     sections = [
         LearnSection("What it means", (sentence(p.summary),)),
         LearnSection("What your tests showed", (found.get("explanation", ""),)),
@@ -136,7 +142,10 @@ def _pattern_page(
     ]
     if p.kind == "screen":
         sections.append(LearnSection("What happens next", (SCREEN_NOTE if program else SCREEN_ON_HOLD,)))
-    sections += [_program_section(program, ids), _watch(kb, _nerve(ids) or p.id == "nerve_root_irritation")]
+    sections += [
+        _program_section(program, found.get("findings", [])),
+        _watch(kb, _nerve(ids) or p.id == "nerve_root_irritation"),
+    ]
     return LearnPage(
         id=p.id,
         kind="pattern",
@@ -227,17 +236,30 @@ def _by_target(findings: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[s
     return out
 
 
+def established(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings a patient is told of: those the clinician's page shows as established (not "to
+    confirm", :func:`rebalance.reports.assessment_view.doubtful`), and of a muscle found both tight and
+    weak only the kind with the higher confidence (the stronger evidence; a tie keeps the first)."""
+    sure = [f for f in findings if not doubtful(f)]
+    best: dict[str, tuple[float, str]] = {}
+    for f in sure:
+        if f["kind"] in MUSCLE_KINDS and f["confidence"] > best.get(f["target"], (-1.0, ""))[0]:
+            best[f["target"]] = (f["confidence"], f["kind"])
+    return [f for f in sure if f["kind"] not in MUSCLE_KINDS or best[f["target"]][1] == f["kind"]]
+
+
 def learn_pages(kb: KnowledgeBase, analysis: dict[str, Any]) -> list[LearnPage]:
     """The learn pages of one analysis document: its patterns first (in its order), then the muscles and
-    structures of its findings (strongest first), then the other results. Nothing for a withheld
-    emergency's findings is hidden: the pages say the exercises are on hold."""
-    findings = list(analysis.get("findings", []))
+    structures of its established findings (:func:`established`, strongest first), then the other
+    results. Nothing for a withheld emergency's findings is hidden: the pages say the exercises are on hold."""
+    findings = established(list(analysis.get("findings", [])))
+    shown = {f["id"] for f in findings}
     program = analysis.get("program")
     muscles = {t: ids for t, ids in _by_target(findings, MUSCLE_KINDS).items() if t in kb.muscle}
     structures = {t: ids for t, ids in _by_target(findings, STRUCTURE_KINDS).items() if t in kb.structures}
     topics = [*muscles, *structures]
     pages = [
-        _pattern_page(kb, kb.pattern[p["id"]], p, program, _pattern_topics(p, topics))
+        _pattern_page(kb, kb.pattern[p["id"]], p, program, _pattern_topics(p, topics), shown)
         for p in analysis.get("patterns", [])
         if p["id"] in kb.pattern
     ]

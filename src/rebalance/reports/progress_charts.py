@@ -6,6 +6,8 @@
                                scale's own limits (a muscle grade 0-5) or an axis of a least span
                                (a range of motion at least 20°), so a small change is drawn small
     side_table(series)      every left/right measure at each assessment, as a table
+    complete_weeks(started, today)  the Mondays of the whole weeks from ``started`` that have ended by
+                               ``today`` (the patient's "Sessions each week": no part week drawn low)
 
 Drawn by ``reports.charts.line_chart``, which escapes every text it draws.
 """
@@ -38,9 +40,31 @@ MIN_SPAN = {"deg": 20.0, "s": 20.0, "mm": 10.0, "%": 20.0}
 threshold): 1° between two visits is drawn as 1° in 20."""
 
 
+WEEK = dt.timedelta(days=7)
+
+
+def ended(monday: dt.date, today: dt.date) -> bool:
+    """The week starting on ``monday`` has ended by ``today``: the one rule for a chart's complete weeks."""
+    return monday + WEEK <= today
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def complete_weeks(started: dt.date, today: dt.date) -> list[dt.date]:
+    """The Mondays of the whole weeks from ``started`` on that have ended by ``today`` (:func:`ended`): the
+    part week begun on ``started`` (unless a Monday) and the week under way are not drawn as low ones."""
+    week, out = monday(started) if started.weekday() == 0 else monday(started) + WEEK, []
+    while ended(week, today):
+        out.append(week)
+        week += WEEK
+    return out
+
+
 def _complete_weeks(line: Line, today: dt.date) -> list[Point]:
     """The weeks (by their Monday) that have ended by ``today``."""
-    return [p for p in line.points if p.date + dt.timedelta(days=7) <= today]
+    return [p for p in line.points if ended(p.date, today)]
 
 
 def charts(kb: KnowledgeBase, series: ProgressSeries, today: dt.date) -> list[Chart]:

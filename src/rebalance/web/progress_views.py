@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from rebalance.programs.progress import adherence
 from rebalance.reports.charts import RefLine, Series, line_chart
+from rebalance.reports.progress_charts import complete_weeks, monday
 from rebalance.storage.schemas import AssessmentPublic, SessionLogPublic
 from rebalance.web.patient_schemas import (
     Adherence,
@@ -51,21 +52,11 @@ def _summary(session: SessionLogPublic) -> SessionSummary:
     )
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _weeks(sessions: Sequence[SessionLogPublic], until: dt.date) -> list[WeekCount]:
-    """Sessions with an exercise done, week by week from the first session's week to this week."""
+    """Sessions with an exercise done in each whole week from the first session's on, ended by ``until``."""
     done = [s.performed_on for s in sessions if any(e.done for e in s.entries)]
-    if not done:
-        return []
-    counts = Counter(_monday(day) for day in done)
-    week, last, out = _monday(min(done)), _monday(max(until, *done)), []
-    while week <= last:
-        out.append(WeekCount(week_of=week, sessions=counts.get(week, 0)))
-        week += dt.timedelta(days=7)
-    return out
+    counts = Counter(monday(day) for day in done)
+    return [WeekCount(week_of=w, sessions=counts.get(w, 0)) for w in complete_weeks(min(done), until)] if done else []
 
 
 def _score(assessment: AssessmentPublic) -> AssessmentScore:
