@@ -283,8 +283,7 @@ def _cmd_handout(args: argparse.Namespace) -> int:
     if clinic is None:
         print("rebalance: no clinic name or phone (--clinic-name, --clinic-phone or REBALANCE_CLINIC_NAME, "
               "REBALANCE_CLINIC_PHONE): the handout leaves a line to write them in", file=sys.stderr)  # fmt: skip
-    name = args.patient if args.patient is not None else str(doc.get("client_id") or "")
-    sheet = case_handout(kb, doc, name, clinic, dt.date.today())
+    sheet = case_handout(kb, doc, (args.patient or "").strip(), clinic, dt.date.today())  # none: a line to write it
     paper.write_file(handout_pdf(sheet), out)
     print(f"{out}: the home program{' (stopped: where to go instead)' if sheet.stops else ''}")
     return EXIT_OK
@@ -429,7 +428,7 @@ def _paper_parsers(sub: Any) -> None:
     h.add_argument("case", help="assessment file (YAML or JSON), or an analysis document (rebalance assess --json)")
     h.add_argument("-o", dest="out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     h.add_argument("--minutes", type=_minutes, default=DEFAULT_MINUTES, help=minutes_help)
-    h.add_argument("--patient", help="the name printed on it (default: the assessment's client id)")
+    h.add_argument("--patient", help="the name printed on it (default: a line to write it in)")
     h.add_argument("--clinic-name", type=_clinic_name, help="whom to call (default: REBALANCE_CLINIC_NAME)")
     h.add_argument("--clinic-phone", type=_clinic_phone, help="their phone (default: REBALANCE_CLINIC_PHONE)")
     h.set_defaults(func=_cmd_handout)

@@ -103,7 +103,6 @@ def test_without_clinic_settings_the_handout_leaves_a_line_to_fill_in(kb: Knowle
     "cases",
     [
         ["lower_crossed_desk_worker.yaml"],
-        ["cauda_equina_emergency.yaml"],
         ["piriformis_right.yaml", "followup/piriformis_right_week6.yaml"],
     ],
 )
@@ -126,6 +125,28 @@ def test_the_clinicians_report_reads_in_words(cases: list[str], kb: KnowledgeBas
     else:
         assert all(item.name in words for item in report.items)
     assert ("Progress" in words) == (len(cases) > 1) and bool(report.charts) == (len(cases) > 1)
+
+
+@pytest.mark.parametrize("example", ["cauda_equina_emergency.yaml", "cancer_flags_urgent.yaml"])
+def test_the_report_of_an_emergency_or_urgent_case_says_the_safety_message_only(
+    example: str, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    path = EXAMPLES / example
+    analysis = _analysis(path, kb)
+    report = case_report(kb, [(validate_file(path, kb), analysis)], dt.date.today())
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf(report))
+    words = " ".join(text(pdf).split())
+    assert len(pages(pdf, tmp_path)) == 1 and id_tokens(words) == []
+    assert "The exercise program is withheld" in words and " ".join(analysis["safety"]["message"].split()) in words
+    for flag in analysis["safety"]["flags"]:  # each warning sign by name, with where to go
+        record = kb.red_flags.get(flag["id"]) or kb.conditions.get(flag["id"])
+        assert record is not None and record.name.lower() in words.lower(), record
+        assert " ".join(flag["message"].split()).rstrip(".") in words
+    assert f"Client {validate_file(path, kb).assessment.client.id}" in words  # whose report
+    assert long_date(dt.date.today()) in words
+    for absent in ("No finding", "No pattern", "Scores", "Findings", "Tight and weak muscles", "Oswestry", "/10"):
+        assert absent not in words, absent
 
 
 def test_the_report_cites_the_evidence(kb: KnowledgeBase) -> None:
@@ -153,6 +174,18 @@ def test_rebalance_handout_writes_the_pdf(tmp_path: Path, capsys: pytest.Capture
     words = text(out)
     assert "Northside Physio" in words and "+44 161 496 0000" in words and "Sam Taylor" in words
     assert [p.name for p in tmp_path.iterdir()] == ["handout.pdf"]  # no temporary file left
+
+
+def test_rebalance_handout_without_a_name_leaves_a_line_to_write_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "handout.pdf"
+    case = EXAMPLES / "core_endurance_deficit.yaml"
+    code, _, _ = _run(["handout", str(case), "-o", str(out), "--clinic-name", "Northside Physio"], capsys)
+    assert code == 0
+    words = text(out)
+    assert "core-04" not in words and "For core" not in words  # the client reference is no name
+    assert re.search(r"For:\s", words), words[:300]
 
 
 def test_rebalance_handout_takes_the_clinic_from_the_settings(

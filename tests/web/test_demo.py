@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ from rebalance.api import analyse_document
 from rebalance.config import Settings
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.stops import check_in_due
 from rebalance.storage.db import make_engine, make_session_factory, session_scope
 from rebalance.storage.migrate import upgrade
-from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
+from rebalance.storage.tables import Assessment, AuditEvent, CheckIn, Patient, Program, SessionLog, User
 from rebalance.storage.types import ProgramStatus, Role
 from rebalance.web.security import Passwords
 from tests.web.conftest import FAST_HASHING, empty_tables
@@ -117,7 +119,7 @@ def test_the_demo_dates_its_history_across_the_weeks_it_tells(
     with session_scope(factory) as db:
         stamps = [
             t
-            for table in (User, Patient, Assessment, Program, SessionLog)
+            for table in (User, Patient, Assessment, Program, SessionLog, CheckIn)
             for t in db.scalars(select(table.created_at))
         ]
         events = list(db.scalars(select(AuditEvent.at)))
@@ -126,6 +128,8 @@ def test_the_demo_dates_its_history_across_the_weeks_it_tells(
         assert len({t.date() for t in events}) > 20  # the audit trail tells the same weeks
         for log in db.scalars(select(SessionLog)):
             assert log.created_at.date() == log.performed_on  # logged on the day it was done
+        for check_in in db.scalars(select(CheckIn)):
+            assert check_in.created_at.date() == check_in.checked_on  # answered on its day
         for assessment in db.scalars(select(Assessment)):
             assert assessment.created_at.date() == assessment.assessed_on
         for patient in db.scalars(select(Patient)):
@@ -150,6 +154,39 @@ def test_the_demo_dates_its_history_across_the_weeks_it_tells(
                 assert version.created_at.date() <= log.performed_on
         maria = db.scalars(select(Assessment).join(Patient).where(Patient.display_name == "Maria Lopez")).all()
         assert [(TODAY - a.assessed_on).days for a in maria] == [35, 3]  # a reassessment later
+
+
+def test_every_demo_patient_answered_the_weekly_check_in_over_their_weeks(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    """Clear check-ins a week apart from the first week to the last session: the check-in is due only for
+    Daniel, who stopped logging 16 days ago; nobody is asked for a "first" check-in after weeks of logs."""
+    _seed(factory, kb)
+    due = {}
+    with session_scope(factory) as db:
+        for patient in db.scalars(select(Patient)):
+            assessed = db.scalars(
+                select(Assessment.assessed_on).where(Assessment.patient_id == patient.id).order_by(Assessment.id)
+            ).first()
+            days = list(
+                db.scalars(select(CheckIn.checked_on).where(CheckIn.patient_id == patient.id).order_by(CheckIn.id))
+            )
+            logged = list(db.scalars(select(SessionLog.performed_on).where(SessionLog.patient_id == patient.id)))
+            assert assessed is not None and days, patient.display_name
+            assert all(assessed < day <= TODAY for day in days)  # after the assessment, none in the future
+            assert all((b - a).days == 7 for a, b in itertools.pairwise(days)), days  # weekly
+            assert days[-1] == max(logged) and (days[0] - assessed).days <= 7  # over all the weeks told
+            levels = db.scalars(select(CheckIn.level).where(CheckIn.patient_id == patient.id))
+            assert {level.value for level in levels} == {"clear"}
+            assert all(c.answers == [] for c in db.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)))
+            due[patient.display_name] = check_in_due(days[-1], TODAY)
+    assert due == {
+        "Maria Lopez": False,
+        "Tom Becker": False,
+        "Daniel Okafor": True,
+        "James Holt": False,
+        "Aisha Khan": False,
+    }
 
 
 def test_the_demo_is_deterministic(

@@ -6,7 +6,8 @@
                                                 a follow-up assessment 3 days ago with a revised
                                                 version 3 waiting as a draft for the clinician
       Tom Becker      lower crossed, desk job   4 weeks; pain rising over the last week
-      Daniel Okafor   L5-S1 nerve root          gentle program (caution); stopped logging 16 days ago
+      Daniel Okafor   L5-S1 nerve root          gentle program (caution); stopped logging 16 days ago,
+                                                so his weekly check-in is due
       James Holt      golfer, lateral asymmetry 3 weeks; progressed to version 2 a week ago
       Aisha Khan      sacroiliac, postpartum    2 weeks
 
@@ -16,7 +17,9 @@ the analyses, programs and progressions come from the library (``analyse_documen
 ``revise``). Dates are relative to today (so "last session 16 days ago" stays true); everything else is deterministic.
 Every record, and its audit event, is dated on the day of the story it tells (:func:`_dated`): the first
 assessment weeks ago, each program version on the day it was made, each session on the day it was done,
-the follow-up later; nothing carries the time the demo was seeded.
+the follow-up later; nothing carries the time the demo was seeded. Each patient answered the weekly
+red-flag check-in (all no: clear, as the library reads it) once a week, counting back from the last logged
+session: the check-in is due only for a patient who stopped logging more than a week ago.
 The passwords are public (:data:`DEMO_PASSWORDS`): a demo is never a real clinic.
 """
 
@@ -39,18 +42,20 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.logs import Logs, parse_logs
 from rebalance.programs.progress import progress
 from rebalance.programs.revise import revise
+from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, check_in_safety
 from rebalance.storage.db import analyze, session_scope
-from rebalance.storage.repos import assessments, patients, programs, session_logs, users
+from rebalance.storage.repos import assessments, check_ins, patients, programs, session_logs, users
 from rebalance.storage.schemas import (
     AssessmentCreate,
+    CheckInCreate,
     PatientCreate,
     ProgramCreate,
     SessionEntry,
     SessionLogCreate,
     UserCreate,
 )
-from rebalance.storage.tables import Assessment, AuditEvent, Patient, Program, SessionLog, User
-from rebalance.storage.types import EntityType, ProgramStatus, Role, Sex
+from rebalance.storage.tables import Assessment, AuditEvent, CheckIn, Patient, Program, SessionLog, User
+from rebalance.storage.types import EntityType, ProgramStatus, Role, SafetyLevel, Sex
 from rebalance.web.security import Passwords
 
 SEED = 20261121
@@ -242,6 +247,7 @@ class _History:
                 program_id = self._publish(assessment, program, day)
                 self.logged, progress_on = [], None
             self._log(program_id, program, day, self._pain(n))
+        self._check_ins()
         if self.story.follow_up is not None:
             self._follow_up({**analysis, "program": program}, *self.story.follow_up)
 
@@ -273,6 +279,19 @@ class _History:
         log = session_logs.add_session_log(self.session, self.patient_user, self.patient, data)  # the patient's own
         _dated(self.session, SessionLog, EntityType.SESSION_LOG, log.id, day, SESSION_HOUR)
 
+    def _check_ins(self) -> None:
+        """A clear weekly check-in on the last logged session's day and every week before it, after the assessment."""
+        level = SafetyLevel(check_in_safety(self.kb, [], [])["level"])
+        assessed = self.today - dt.timedelta(days=self.story.started_days_ago)
+        day, answered = self.days[-1] if self.days else assessed, []  # the last logged session's day
+        while day > assessed:
+            answered.append(day)
+            day -= dt.timedelta(days=CHECK_IN_EVERY_DAYS)
+        for on in reversed(answered):
+            data = CheckInCreate(checked_on=on, answers=[], level=level)
+            made = check_ins.add_check_in(self.session, self.patient_user, self.patient, data).id
+            _dated(self.session, CheckIn, check_ins.CHECK_IN, made, on, SESSION_HOUR)
+
     def _logs(self) -> Logs:
         return parse_logs({"schema": "rebalance.logs/1", "sessions": self.logged}, "demo")
 
@@ -290,14 +309,12 @@ class _History:
             _dated(self.session, Program, EntityType.PROGRAM, made, on)
 
 
-_Dated = TypeVar("_Dated", User, Patient, Assessment, Program, SessionLog)
+_Dated = TypeVar("_Dated", User, Patient, Assessment, Program, SessionLog, CheckIn)
 
 
-def _dated(
-    session: Session, table: type[_Dated], entity: EntityType, record_id: int, day: dt.date, hour: int = 0
-) -> _Dated:
+def _dated(session: Session, table: type[_Dated], entity: str, record_id: int, day: dt.date, hour: int = 0) -> _Dated:
     """Date a record just made, and its audit events, on the story's day (at the hour of its kind)."""
-    when = dt.datetime.combine(day, dt.time(hour or HOURS[entity]), tzinfo=dt.UTC)
+    when = dt.datetime.combine(day, dt.time(hour or HOURS[EntityType(entity)]), tzinfo=dt.UTC)
     record = session.get_one(table, record_id)
     record.created_at = when
     events = update(AuditEvent).where(AuditEvent.entity_type == entity, AuditEvent.entity_id == record_id)

@@ -4,10 +4,12 @@
     case_report(kb, cases, today)      the latest of a client's assessments, charted over all of them
     report_pdf(report)                 the report as a PDF (``templates/clinician/report.html``, ``reports.paper``)
 
-Safety first, then the scores, the body map, the findings grouped (tight, weak, left-right, other) with each
-piece of evidence a sentence with its value, norm and author-year citation, the patterns with their
-explanation, the tests to do next, the program (or why it is withheld) and, with more than one assessment,
-the charts. Every name comes from the phrase builder (``knowledge.words``): no id reaches the page.
+An emergency or urgent case (the program withheld) says one thing, as the app's page does: the safety
+message, the warning signs by name and where to go. Otherwise safety first, then the scores, the body map,
+the findings grouped (tight, weak, left-right, other) with each piece of evidence a sentence with its value,
+norm and author-year citation, the patterns with their explanation, the tests to do next, the program (or
+why it is withheld) and, with more than one assessment, the charts.
+Every name comes from the phrase builder (``knowledge.words``): no id reaches the page.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from rebalance.knowledge.words import (
 from rebalance.programs.dose import dose_text
 from rebalance.programs.series import ProgressSeries, progress_series
 from rebalance.reports import paper
+from rebalance.reports.assessment_view import flags as named_flags
+from rebalance.reports.assessment_view import stops
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.progress_charts import Chart, charts, side_charts
 from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, _scores
@@ -80,6 +84,7 @@ class Report:
     program_summary: str | None  # None: withheld
     items: list[Item] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    stop: bool = False  # emergency or urgent: the safety message only
 
 
 def _findings(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Finding]]]:
@@ -147,6 +152,11 @@ def clinician_report(
     """The report of ``analysis`` (an analysis document) for the client named ``client``, printed ``today``;
     ``series``: the client's history, charted when it holds more than one assessment."""
     safety = analysis["safety"]
+    flags = [sentence(f"{name}: {message}" if name else message) for name, message in named_flags(kb, dict(analysis))]
+    if stops(dict(analysis)):
+        return Report(client, date_words(str(analysis["date"])), long_date(today), safety["level"],
+                      capital(LEVEL_TITLE[safety["level"]].lower()), safety["message"], flags, scores=[], body_map="",
+                      groups=[], patterns=[], suggested=[], habits=[], program_summary=None, stop=True)  # fmt: skip
     summary, items = _program(analysis.get("program"))
     history = series is not None and len(series.pain[0].points) > 1
     return Report(
@@ -156,7 +166,7 @@ def clinician_report(
         level=safety["level"],
         level_title=capital(LEVEL_TITLE[safety["level"]].lower()),
         safety_message=safety["message"],
-        flags=[sentence(flag["message"]) for flag in safety["flags"]],
+        flags=flags,
         scores=[line.strip() for line in _scores(analysis["scores"])],
         body_map=body_map(list(analysis["findings"]), kb, title="Tight and weak muscles"),
         groups=_findings(kb, analysis["findings"]),
@@ -182,7 +192,7 @@ def report_pdf(report: Report) -> bytes:
     """The report as a PDF (A4); the body map and the charts go in as images of their SVG (``paper.svg_image``)."""
     printed = dataclasses.replace(
         report,
-        body_map=paper.svg_image(report.body_map, "Tight and weak muscles"),
+        body_map=paper.svg_image(report.body_map, "Tight and weak muscles") if report.body_map else "",
         charts=[Chart(chart.title, paper.svg_image(chart.svg, chart.title)) for chart in report.charts],
     )
     return paper.pdf(paper.render_page("clinician/report.html", {"r": printed}), ["report.css"])
