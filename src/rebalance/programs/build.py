@@ -379,4 +379,3 @@ def build_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> d
 def attach_program(kb: KnowledgeBase, analysis: Analysis, minutes: int = 20) -> Analysis:
     analysis.document["program"] = build_program(kb, analysis, minutes)
     return analysis
-

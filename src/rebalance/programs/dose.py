@@ -26,7 +26,6 @@ from rebalance.knowledge.models import DoseKind, Exercise
 from rebalance.programs.profile import Profile
 from rebalance.programs.select import Choice
 
-ONE_SIDED_ONLY = frozenset({"release", "lengthen", "nerve_glide", "mobility"})
 STRENGTHENING = frozenset({"activate", "strengthen", "integrate"})
 GENTLE_MAX_SETS = 2
 DOSE_FIELDS = ("sets", "reps", "hold_s", "minutes", "days_per_week")  # what a log, an edit or a step may change

@@ -22,17 +22,6 @@ def _findings(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["id"]: f for f in doc["findings"]}
 
 
-def _dose_reason(ex_id: str, earned: dict[str, str], mode: str | None) -> str:
-    if ex_id in earned:
-        return {
-            "progress": "progressed: two sessions in a row above target (2-for-2)",
-            "regress": "regressed: pain during or the next morning was too much",
-        }[earned[ex_id]]
-    if mode == "maintenance":
-        return "maintenance: fewer days a week keep the gains"
-    return "dosed for the new findings"
-
-
 def program_diff(
     old_doc: dict[str, Any],
     new_doc: dict[str, Any],

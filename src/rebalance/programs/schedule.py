@@ -168,10 +168,6 @@ def fit(needs: list[Need], minutes: int) -> tuple[list[Day], list[int | None]]:
     return week, [placed[i][0] if i in placed else None for i in range(len(needs))]
 
 
-def days_scheduled(week: list[Day], exercise_id: str) -> int:
-    return sum(1 for d in week if exercise_id in d.items)
-
-
 def schedule_document(week: list[Day], order: list[str]) -> list[dict[str, Any]]:
     """The contract's week: per day its minutes and its items (in the program's order) with their seconds."""
     rank = {ex_id: i for i, ex_id in enumerate(order)}
