@@ -139,3 +139,13 @@ def test_a_step_the_session_has_no_room_for_is_not_promised() -> None:
         assert week == {decision["new_dosage"]["minutes"] * 60}
     else:
         assert "no room" in decision["reason"]
+
+
+def test_a_logged_entry_in_words_writes_numbers_as_people_do() -> None:
+    """A hold stored as 10.0 reads "held 10 s", never "held 10.0 s"."""
+    from rebalance.knowledge.loader import default
+    from rebalance.programs.logs import entry_words
+
+    item = {"exercise_id": "glute_bridge", "name": "Glute bridge", "dosage": {"sets": 2, "reps": 10, "hold_s": 10}}
+    entry = {"done": True, "sets": 2, "reps": 10, "hold_s": 10.0, "pain_during": 1}
+    assert entry_words(default(), item, entry) == "Glute bridge: 2 sets, 10 repetitions, held 10 s, pain 1/10"

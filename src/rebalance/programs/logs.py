@@ -45,6 +45,7 @@ from rebalance import yamlio
 from rebalance.errors import InvalidInputError, Problem
 from rebalance.fields import IsoDate
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import number
 
 Score = Annotated[int, Field(ge=0, le=10)]
 MAX_MINUTES = 600  # minutes of one timed activity in one session
@@ -148,7 +149,8 @@ def entry_words(kb: KnowledgeBase, item: dict[str, Any], entry: Mapping[str, Any
     name = item.get("name") or item["exercise_id"]
     if not entry.get("done"):
         return f"{name}: not done"
-    said = [AMOUNTS[f.name].format(entry[f.name]) for f in log_fields(kb, item) if entry.get(f.name) is not None]
+    asked = [f.name for f in log_fields(kb, item) if entry.get(f.name) is not None]
+    said = [AMOUNTS[name].format(number(entry[name])) for name in asked]
     return f"{name}: {', '.join(said) or 'done'}"
 
 
