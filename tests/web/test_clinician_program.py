@@ -41,6 +41,12 @@ def test_the_program_page_shows_items_schedule_habits_and_versions(
     assert "Some pain while you exercise is all right." in page  # the warnings open with the pain rule
     assert '<span class="badge status-draft">draft</span>' in page
     assert f'action="/programs/{program.id}/approve"' in page and f'action="/programs/{program.id}/publish"' in page
+    kb = default()
+    for item in program.document["items"]:  # a side only for an exercise that has one
+        block = page.split(f'id="item-{item["exercise_id"]}"', 1)[1].split('class="dosage"', 1)[0]
+        sided = kb.exercise[item["exercise_id"]].unilateral
+        assert ('class="badge side"' in block) == sided, item["exercise_id"]
+    assert any(not kb.exercise[i["exercise_id"]].unilateral for i in program.document["items"])
 
 
 def test_the_alternatives_are_the_librarys_and_never_ruled_out(app: FastAPI, client: TestClient, cast: Cast) -> None:

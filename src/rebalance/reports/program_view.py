@@ -3,7 +3,8 @@
 program_words(kb, document)   the phrase builders the page's template calls: the dose in words
                               (``programs.dose``), the full dose when the week holds less, the dose's
                               source as author-year, the findings an item left out for time would
-                              address, dates as people write them, the mode in words
+                              address, dates as people write them, the mode in words, an item's
+                              side (none for breathing, bracing, walking)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import citation, date_words, finding_list, join
 from rebalance.programs.dose import dose_text, reduced_note
+from rebalance.reports.cards import side_words
 
 MODE_WORDS = {"full": "full program", "gentle": "gentle program", "maintenance": "maintenance program"}
 
@@ -27,6 +29,7 @@ def program_words(kb: KnowledgeBase, document: dict[str, Any]) -> dict[str, Any]
         "findings": lambda ids: finding_list(kb, ids, "clinician"),
         "date_words": date_words,
         "join": join,
+        "side_words": lambda item: side_words(kb, item),  # "" for an exercise with no sides
     }
 
 
