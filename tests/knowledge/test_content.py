@@ -256,3 +256,11 @@ def test_text_speaks_of_patterns_not_diagnoses(kb: KnowledgeBase) -> None:
     for t in kb.test.values():
         for n in t.norms:
             assert "diagnos" not in n.reason.lower() or "not" in n.reason.lower(), (t.id, n.id)
+
+
+def test_no_exercise_restates_the_pain_rule_in_its_own_words(kb: KnowledgeBase) -> None:
+    """How much pain is all right is said once, by programs.pain_rule, beside every exercise: an exercise's
+    steps and cues never give a version of their own ("some pain is acceptable if ...", "pain up to 5")."""
+    own = re.compile(r"pain (is )?(acceptable|all right|ok)|pain (up to|under|below) \d|\d ?/ ?10", re.IGNORECASE)
+    said = [(ex.id, line) for ex in kb.exercise.values() for line in [*ex.steps, *ex.cues] if own.search(line)]
+    assert said == []
