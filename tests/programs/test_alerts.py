@@ -86,7 +86,7 @@ def test_a_caution_assessment_is_a_red_flag_to_review() -> None:
     assert doc["safety"]["level"] == "caution"
     (alert,) = patient_alerts(default(), doc, None, [], [], TODAY)
     assert (alert.kind, alert.severity) == ("red_flag", "medium")
-    assert doc["safety"]["message"] in alert.message
+    assert alert.message.endswith("caution (high STarT Back risk). Review the program with the patient before they go on.")  # noqa: E501
     assert alert.dates == [dt.date.fromisoformat(doc["date"])]
     assert alert.values[0] == "caution"
     assert {f["id"] for f in doc["safety"]["flags"]} <= set(alert.values)
@@ -308,3 +308,12 @@ def test_has_red_flag_says_what_the_alerts_say(
         default(), doc, None, [], check_ins, TODAY, assessed_on=assessed_on, assessment_stored_at=stored
     )
     assert has_red_flag(Records(level, assessed_on, stored, check_ins)) == ("red_flag" in kinds(alerts))
+
+
+def test_an_assessments_alert_speaks_to_the_clinician_by_warning_sign() -> None:
+    """The list names the level, its warning signs and what to do; never the patient's own message."""
+    doc = analyse_file(EXAMPLES / "cancer_flags_urgent.yaml")
+    (alert,) = [a for a in patient_alerts(default(), doc, None, [], [], TODAY) if a.kind == "red_flag"]
+    assert alert.message.startswith("Assessment of 12 August 2026: urgent (history of cancer, pain at night")
+    assert "make sure the patient has been seen by a doctor" in alert.message
+    assert doc["safety"]["message"] not in alert.message

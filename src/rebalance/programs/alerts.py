@@ -175,6 +175,23 @@ def _check_in_flags(check_in: CheckInRecord, since: dt.date | None, assessment_s
     return str(check_in.level) in RED_FLAG_LEVELS.check_in and counts
 
 
+ASSESSMENT_ACTION = {
+    "caution": "Review the program with the patient before they go on.",
+    "urgent": "The program is withheld: make sure the patient has been seen by a doctor.",
+    "emergency": "The program is withheld: make sure the patient went to an emergency department.",
+}
+
+
+def _assessment_words(kb: KnowledgeBase, level: str, flags: list[str], day: dt.date | None) -> str:
+    """The latest assessment's safety level for the clinician: its warning signs (or conditions) by name and
+    what to do, not the patient's message: "Assessment of 3 November 2026: caution (severe pain). Review ..."."""
+    names = [running(str(kb.red_flags[f].name)) if f in kb.red_flags else running(str(kb.conditions[f].name))
+             for f in flags if f in kb.red_flags or f in kb.conditions]  # fmt: skip
+    which = f" ({join(names)})" if names else ""
+    when = f"Assessment of {_day(day)}" if day else "Latest assessment"
+    return f"{when}: {level}{which}. {ASSESSMENT_ACTION.get(level, '')}".strip()
+
+
 def _red_flags(
     kb: KnowledgeBase,
     analysis: dict[str, Any] | None,
@@ -193,7 +210,7 @@ def _red_flags(
                 Alert(
                     kind="red_flag",
                     severity="medium" if level == "caution" else "high",
-                    message=f"Latest assessment: {level}. {safety['message']}",
+                    message=_assessment_words(kb, level, flags, day),
                     dates=[day] if day else [],
                     values=[level, *flags],
                     criteria=[],

@@ -30,7 +30,7 @@ AlertFilter = Literal["any", "red_flag", "pain_worse", "sessions_missed", "reass
 
 
 ALERT_LABELS = {
-    "red_flag": "Red flags", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed",
+    "red_flag": "Red flags and cautions", "pain_worse": "Pain getting worse", "sessions_missed": "Sessions missed",
     "reassessment_due": "Reassessment due",
 }  # fmt: skip
 
