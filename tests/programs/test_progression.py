@@ -381,3 +381,41 @@ def test_adherence_counts_the_days_logged_not_a_whole_week() -> None:
         }
     )
     assert adherence(program, two_weeks_half)["percent"] == 50.0
+
+
+def _good_session(program: dict[str, Any], day: str) -> dict[str, Any]:
+    """Every item done beyond its dose, with little pain: what earns a step up."""
+    entries = []
+    for item in program["items"]:
+        d = item["dosage"]
+        entry: dict[str, Any] = {"exercise_id": item["exercise_id"], "done": True, "pain_during": 1}
+        entry |= {"pain_next_morning": 1, "sets": d.get("sets") or 1}
+        if d.get("reps"):
+            entry["reps"] = d["reps"] + 3
+        if d.get("hold_s"):
+            entry["hold_s"] = d["hold_s"] + 15
+        if d.get("minutes"):
+            entry["minutes"] = d["minutes"] + 5
+        entries.append(entry)
+    return {"date": day, "entries": entries}
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in EXAMPLES.glob("*.yaml")))
+def test_a_step_up_never_costs_an_item_days_a_week(case: str) -> None:
+    """Going well moves a dose up where the week has room, else says there is no room; it never buys a
+    harder dose with fewer days a week, for that item or another (the week fitted again)."""
+    from rebalance.programs.logs import parse_logs
+    from rebalance.programs.progress import progress
+
+    doc = analyse_file(EXAMPLES / f"{case}.yaml")
+    program = doc["program"]
+    if not program:
+        return
+    logs = parse_logs(
+        {"schema": "rebalance.logs/1", "sessions": [_good_session(program, d) for d in ("2026-12-01", "2026-12-03")]}
+    )
+    result = progress(default(), doc, logs)
+    before = {i["exercise_id"]: i["dosage"]["days_per_week"] for i in program["items"]}
+    for item in result["program"]["items"]:
+        if item["exercise_id"] in before:
+            assert item["dosage"]["days_per_week"] >= before[item["exercise_id"]], (case, item["exercise_id"])

@@ -256,10 +256,26 @@ def _dose(item: dict[str, Any]) -> dict[str, Any]:
 def _revised(
     kb: KnowledgeBase, program: dict[str, Any], decided: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> dict[str, Any]:
-    """The program's next version: the decided items in place of the old, the week fitted again."""
+    """The program's next version: the decided items in place of the old, the week fitted again. A step up
+    never costs days a week: while the week fitted again gives any item fewer days than it had, the last
+    step up (in the program's order, so the leading pattern's items keep theirs) is put back and the week
+    fitted again; the decision then says the session has no room for it (:func:`_as_fitted`)."""
     new = {record["exercise_id"]: item for record, item in decided}
-    items = [new.get(i["exercise_id"], i) for i in program["items"]]
-    return fit_week(kb, {**copy.deepcopy(program), "items": items, "version": int(program.get("version", 1)) + 1})
+    ups = [r["exercise_id"] for r, _ in decided if r["decision"] == "progress" and "new_dosage" in r]
+    order = [i["exercise_id"] for i in program["items"]]
+    ups.sort(key=order.index)
+    eased = {r["exercise_id"] for r, _ in decided if r["decision"] != "progress"}  # may take fewer days
+    days = {i["exercise_id"]: i["dosage"].get("days_per_week") or 0 for i in program["items"]}
+    days = {ex_id: n for ex_id, n in days.items() if ex_id not in eased}
+    version = int(program.get("version", 1)) + 1
+    while True:
+        items = [new.get(i["exercise_id"], i) for i in program["items"]]
+        revised = fit_week(kb, {**copy.deepcopy(program), "items": items, "version": version})
+        fewer = [i for i in revised["items"] if (i["dosage"].get("days_per_week") or 0) < days.get(i["exercise_id"], 0)]
+        if not fewer or not ups:
+            return revised
+        put_back = ups.pop()
+        new[put_back] = next(i for i in program["items"] if i["exercise_id"] == put_back)
 
 
 def _as_fitted(
