@@ -59,6 +59,35 @@ def test_a_sqlite_unit_of_work_holds_the_write_lock_from_its_first_statement(fac
             other.close()
 
 
+def test_a_unit_of_work_that_reads_first_takes_the_write_lock_at_its_first_write_only(
+    factory: sessionmaker[Session],
+) -> None:
+    """A GET request's unit of work: its reads leave the write lock free for others' writes; its first write
+    takes the lock, and its writes commit together when it ends (or not at all if it raises)."""
+    database = str(factory.kw["bind"].url.database)
+    insert = "INSERT INTO users (email, display_name, role, active, created_at) VALUES (:e, 'X', 'admin', 1, '2026')"
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        with session_scope(factory, reads_first=True) as session:
+            session.execute(text("SELECT count(*) FROM users"))
+            other.execute("BEGIN IMMEDIATE")  # the lock is free while it reads
+            other.execute(insert, {"e": "cy@x.test"})
+            other.execute("COMMIT")
+            assert session.execute(text("SELECT count(*) FROM users")).scalar() == 1  # the latest commit
+            session.execute(text(insert), {"e": "ada@x.test"})
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # its writes hold the lock until it ends
+        with pytest.raises(RuntimeError), session_scope(factory, reads_first=True) as session:
+            session.execute(text("SELECT count(*) FROM users"))
+            session.execute(text(insert), {"e": "bo@x.test"})
+            session.execute(text(insert), {"e": "di@x.test"})
+            raise RuntimeError("the request failed")
+        emails = {row[0] for row in other.execute("SELECT email FROM users")}
+        assert emails == {"cy@x.test", "ada@x.test"}  # both of the failed unit's writes rolled back
+    finally:
+        other.close()
+
+
 def test_a_unit_of_work_that_raises_stores_nothing(factory: sessionmaker[Session]) -> None:
     with pytest.raises(RuntimeError), session_scope(factory) as session:
         users.create_user(session, None, UserCreate(email="ada@x.test", display_name="Ada", role=Role.ADMIN))

@@ -13,6 +13,7 @@ decides. The today page, the log page, the printable handout and the JSON API sh
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -107,10 +108,18 @@ def exercise_figures(kb: KnowledgeBase, cards: Iterable[ExerciseCard]) -> dict[s
     """Each exercise's start and end positions as inline SVG (``reports.figure``: every text escaped), by
     its id, for those the knowledge base has; a one-sided exercise's drawn for the side the program gives it."""
     return {
-        card.exercise_id: pose_figure(kb.exercise[card.exercise_id].pose, title=card.name, side=card.side)
+        card.exercise_id: exercise_figure(kb, card.exercise_id, card.name, card.side)
         for card in cards
         if card.exercise_id in kb.exercise
     }
+
+
+@functools.lru_cache(maxsize=512)
+def exercise_figure(kb: KnowledgeBase, exercise_id: str, title: str, side: str | None) -> str:
+    """One exercise's figure (``pose_figure``), drawn once a process for each knowledge base, title and side:
+    a figure depends on nothing else. Measured with the clinic-day bench (``bench/README.md``): drawing the
+    day's figures was some 60 % of the today page's CPU time, the most frequent request."""
+    return pose_figure(kb.exercise[exercise_id].pose, title=title, side=side)
 
 
 def pain_guide(kb: KnowledgeBase) -> Guide:

@@ -11,9 +11,14 @@ The repository functions never commit; their caller's scope does (the web app: o
 SQLite is given what a server database has by default and nothing more: foreign keys enforced,
 write-ahead logging (readers never wait for the writer), a busy timeout (a writer waits up to
 :data:`SQLITE_BUSY_TIMEOUT_MS` for another's commit), and transactions that take the write lock as they
-begin (``BEGIN IMMEDIATE``). Every request of the web app writes, an audit event at least; a
-transaction that read first and came to write later would be refused at once, without waiting, had
-another written in between. With write-ahead logging a commit is written to the log without waiting for
+begin (``BEGIN IMMEDIATE``): a transaction that read first and came to write later would be refused at
+once, without waiting, had another written in between. A unit of work that mostly reads
+(``session_scope(..., reads_first=True)``: the web app's GET requests, whose only writes are their audit
+events) reads without a transaction, each statement on the latest commit (as PostgreSQL's default, read
+committed, does), and takes the write lock at its first write, for its writes only, which then commit
+together. Measured with the clinic-day bench (``bench/README.md``): every page holding the one write lock
+for its whole request queued the requests one behind another. With write-ahead logging a commit is
+written to the log without waiting for
 the disk (``synchronous = NORMAL``, SQLite's advice for WAL): a commit survives the process being killed,
 and a power cut may lose the last commits, never the database. Waiting for the disk at every commit took
 9.4 ms a commit on the machine of ``bench/README.md`` (0.01 ms without), every request's write lock held
@@ -46,6 +51,7 @@ def make_engine(url: str | URL | None = None, *, echo: bool | None = None) -> En
         engine = create_engine(target, echo=echo)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_before_write)
         return engine
     connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S} if target.get_backend_name() == "postgresql" else {}
     return create_engine(target, echo=echo, pool_pre_ping=True, connect_args=connect_args)
@@ -61,8 +67,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READS_FIRST = "rebalance_reads_first"
+"""The execution option of a unit of work that begins without the write lock (``session_scope``)."""
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not connection.get_execution_options().get(READS_FIRST):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_before_write(
+    connection: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    """In a unit of work that reads first: the write lock taken before its first statement that is not a
+    plain read, so that its writes commit together."""
+    if (
+        connection.get_execution_options().get(READS_FIRST)
+        and not connection.connection.dbapi_connection.in_transaction
+        and not statement.lstrip()[:6].upper() == "SELECT"
+    ):
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -71,10 +95,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit at the end of the block, roll back if it raises, always close."""
+def session_scope(factory: sessionmaker[Session], *, reads_first: bool = False) -> Iterator[Session]:
+    """One unit of work: commit at the end of the block, roll back if it raises, always close.
+
+    ``reads_first``: a unit of work that mostly reads; on SQLite it takes the write lock only when it first
+    writes (above). Its reads are then not one snapshot: each sees the latest commit."""
     session = factory()
     try:
+        if reads_first:
+            session.connection(execution_options={READS_FIRST: True})
         yield session
         session.commit()
     except BaseException:
