@@ -84,7 +84,7 @@ def _sqlite_before_write(
     if (
         connection.get_execution_options().get(READS_FIRST)
         and not connection.connection.dbapi_connection.in_transaction
-        and not statement.lstrip()[:6].upper() == "SELECT"
+        and statement.lstrip()[:6].upper() != "SELECT"
     ):
         cursor.execute("BEGIN IMMEDIATE")
 
