@@ -100,10 +100,8 @@ def session_scope(factory: sessionmaker[Session], *, reads_first: bool = False) 
 
     ``reads_first``: a unit of work that mostly reads; on SQLite it takes the write lock only when it first
     writes (above). Its reads are then not one snapshot: each sees the latest commit."""
-    session = factory()
+    session = factory(bind=factory.kw["bind"].execution_options(**{READS_FIRST: True})) if reads_first else factory()
     try:
-        if reads_first:
-            session.connection(execution_options={READS_FIRST: True})
         yield session
         session.commit()
     except BaseException:
