@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebalance.storage import db
+from rebalance.storage import audit, db
 from rebalance.storage.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_session_factory, session_scope
 from rebalance.storage.migrate import upgrade
 from rebalance.storage.repos import patients, users
 from rebalance.storage.schemas import PatientCreate, UserCreate
-from rebalance.storage.types import Role
+from rebalance.storage.types import AuditAction, EntityType, Role
 from tests.storage.conftest import POSTGRESQL_URL
 
 
@@ -84,6 +84,21 @@ def test_a_unit_of_work_that_reads_first_takes_the_write_lock_at_its_first_write
             raise RuntimeError("the request failed")
         emails = {row[0] for row in other.execute("SELECT email FROM users")}
         assert emails == {"cy@x.test", "ada@x.test"}  # both of the failed unit's writes rolled back
+    finally:
+        other.close()
+
+
+def test_what_a_unit_of_work_that_reads_first_adds_is_written_as_it_ends(factory: sessionmaker[Session]) -> None:
+    """A GET's audit events: recorded as it reads, written at its end; the lock stays free meanwhile."""
+    database = str(factory.kw["bind"].url.database)
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        with session_scope(factory, reads_first=True) as session:
+            audit.record(session, None, AuditAction.READ, EntityType.PATIENT_LIST, None)
+            session.execute(text("SELECT count(*) FROM users"))
+            other.execute("BEGIN IMMEDIATE")  # still free: the event waits for the end
+            other.execute("ROLLBACK")
+        assert other.execute("SELECT count(*) FROM audit_events").fetchone() == (1,)
     finally:
         other.close()
 

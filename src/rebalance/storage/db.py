@@ -8,21 +8,22 @@ A ``session_scope`` is one unit of work: it commits when the block ends and roll
 The repository functions never commit; their caller's scope does (the web app: one a request,
 ``web/deps.py``).
 
-SQLite is given what a server database has by default and nothing more: foreign keys enforced,
-write-ahead logging (readers never wait for the writer), a busy timeout (a writer waits up to
+SQLite is given what a server database has by default and nothing more: foreign keys enforced, write-ahead
+logging (readers never wait for the writer), a busy timeout (a writer waits up to
 :data:`SQLITE_BUSY_TIMEOUT_MS` for another's commit), and transactions that take the write lock as they
-begin (``BEGIN IMMEDIATE``): a transaction that read first and came to write later would be refused at
-once, without waiting, had another written in between. A unit of work that mostly reads
-(``session_scope(..., reads_first=True)``: the web app's GET requests, whose only writes are their audit
-events) reads without a transaction, each statement on the latest commit (as PostgreSQL's default, read
-committed, does), and takes the write lock at its first write, for its writes only, which then commit
-together. Measured with the clinic-day bench (``bench/README.md``): every page holding the one write lock
-for its whole request queued the requests one behind another. With write-ahead logging a commit is
-written to the log without waiting for
-the disk (``synchronous = NORMAL``, SQLite's advice for WAL): a commit survives the process being killed,
-and a power cut may lose the last commits, never the database. Waiting for the disk at every commit took
-9.4 ms a commit on the machine of ``bench/README.md`` (0.01 ms without), every request's write lock held
-that long. PostgreSQL: connections checked before use, a connect timeout.
+begin (``BEGIN IMMEDIATE``): a transaction that read first and came to write later would be refused at once,
+without waiting, had another written in between. A unit of work that mostly reads (``session_scope(...,
+reads_first=True)``: the web app's GET requests, whose only writes are their audit events) reads without a
+transaction, each statement on the latest commit (as PostgreSQL's default, read committed, does), and takes
+the write lock at its first write, for its writes only, which then commit together; what it adds to the
+session (audit events) is written as it ends (no autoflush), so the lock is held for those writes and the
+commit alone. Measured with the clinic-day bench (``bench/README.md``): every page holding the one write
+lock for its whole request queued the requests one behind another. With write-ahead logging a commit is
+written to the log without waiting for the disk (``synchronous = NORMAL``, SQLite's advice for WAL): a
+commit survives the process being killed, and a power cut may lose the last commits, never the database.
+Waiting for the disk at every commit took 9.4 ms a commit on the machine of ``bench/README.md`` (0.01 ms
+without), every request's write lock held that long.
+PostgreSQL: connections checked before use, a connect timeout.
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def session_scope(factory: sessionmaker[Session], *, reads_first: bool = False) 
 
     ``reads_first``: a unit of work that mostly reads; on SQLite it takes the write lock only when it first
     writes (above). Its reads are then not one snapshot: each sees the latest commit."""
-    session = factory(bind=factory.kw["bind"].execution_options(**{READS_FIRST: True})) if reads_first else factory()
+    if reads_first:  # its writes (audit events) flushed as it ends: the lock held for them only
+        session = factory(bind=factory.kw["bind"].execution_options(**{READS_FIRST: True}), autoflush=False)
+    else:
+        session = factory()
     try:
         yield session
         session.commit()
