@@ -21,6 +21,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import join
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, has_red_flag, missed_after_days, patient_alerts
 from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.programs.version import started_on
 from rebalance.reports.program_view import edit_note
 from rebalance.storage.repos import overview
 from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
@@ -49,12 +50,6 @@ class PatientRow:
     @property
     def kinds(self) -> list[str]:
         return list(dict.fromkeys(a.kind for a in self.alerts))
-
-
-def _started_on(program: PublishedProgram | None) -> dt.date | None:
-    if program is None:
-        return None
-    return (program.approved_at or program.created_at).date()
 
 
 PAGE_SIZE = 50
@@ -141,7 +136,7 @@ def patient_rows(
             o.sessions,
             o.check_ins,
             today,
-            started_on=_started_on(o.program),
+            started_on=started_on(o.program) if o.program else None,
             assessed_on=o.latest_assessed_on,
             assessment_stored_at=o.latest_assessment_stored_at,
         )
