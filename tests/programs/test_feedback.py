@@ -11,7 +11,7 @@ import pytest
 from rebalance.api import analyse_file
 from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import default
-from rebalance.programs.feedback import HEADLINES, LOOKS_AT, after_session, stored_logs
+from rebalance.programs.feedback import HEADLINES, LOOKS_AT, after_session, morning_after_of, stored_logs
 from tests.conftest import EXAMPLES
 
 DAY = dt.date(2026, 11, 20)
@@ -128,3 +128,11 @@ def test_a_program_without_its_baseline_pain_takes_it_from_its_analysis(program:
     (worse,) = after_session(default(), older, days, never, lambda: {"scores": {"pain_now": 2}})
     assert "worse the next morning" not in calm.reason
     assert "worse the next morning" in worse.reason
+
+
+def test_a_morning_after_is_about_the_latest_earlier_session_with_an_exercise_done() -> None:
+    done, rested, today = band_walks(3, pain=1)
+    rested = StoredSession(rested.performed_on, [StoredEntry("lateral_band_walk", False)])  # no load: no morning after
+    assert morning_after_of([done, rested, today], DAY) is done
+    assert morning_after_of([done, rested, today], DAY + dt.timedelta(days=1)) is today
+    assert morning_after_of([rested], DAY) is None

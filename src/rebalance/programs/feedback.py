@@ -2,6 +2,7 @@
 
     LOOKS_AT                                  the program version's latest sessions the word is read from
     stored_logs(sessions)                     stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
+    morning_after_of(sessions, day)           the session a morning-after answer logged on a day is about
     after_session(kb, program, recent, ...)   progress, hold or regress for each exercise of the latest session
     Feedback                                  one exercise's word: headline, the library's reason, the next step
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +59,16 @@ class Feedback(BaseModel):
     sessions: int = Field(
         description=f"sessions with this exercise logged among the program version's latest {LOOKS_AT}"
     )
+
+
+_S = TypeVar("_S", bound=StoredSession)
+
+
+def morning_after_of(sessions: Sequence[_S], day: dt.date) -> _S | None:
+    """The session a morning-after answer logged for ``day`` is about: the latest before that day with an
+    exercise done (a session with nothing done put no load to react to). ``sessions`` oldest first."""
+    earlier = [s for s in sessions if s.performed_on < day and any(e.done for e in s.entries)]
+    return earlier[-1] if earlier else None
 
 
 def stored_logs(sessions: Sequence[StoredSession]) -> Logs:

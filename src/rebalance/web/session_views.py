@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.feedback import LOOKS_AT, Feedback, after_session
+from rebalance.programs.feedback import LOOKS_AT, Feedback, after_session, morning_after_of
 from rebalance.programs.logs import log_fields, session_words
 from rebalance.programs.schedule import DAYS
 from rebalance.reports.cards import exercises_for_day
@@ -104,19 +104,14 @@ def _log_row(kb: KnowledgeBase, item: dict[str, Any]) -> LogRow:
 
 
 def _previous_session(me: Me, before: dt.date) -> SessionLogPublic | None:
-    """The latest session before ``before`` with an exercise done: the one a morning-after answer is about.
+    """The session a morning-after answer logged for ``before`` is about (``programs.feedback.morning_after_of``).
 
     Read from the latest few sessions before that day (the whole history only if none of them had one)."""
     if not me.knows("sessions"):
         latest = session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, PREVIOUS_LOOKS_AT, before=before)
         if len(latest) < PREVIOUS_LOOKS_AT or any(e.done for s in latest for e in s.entries):
-            return _latest_done(latest, before)
-    return _latest_done(me.sessions, before)
-
-
-def _latest_done(sessions: Sequence[SessionLogPublic], before: dt.date) -> SessionLogPublic | None:
-    earlier = [s for s in sessions if s.performed_on < before and any(e.done for e in s.entries)]
-    return earlier[-1] if earlier else None
+            return morning_after_of(latest, before)
+    return morning_after_of(me.sessions, before)
 
 
 def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]:
