@@ -174,7 +174,7 @@ def test_a_stored_session_the_library_cannot_read_is_reported_by_its_field_and_n
     assert stored_logs(app, cast) == [odd]  # the new session is not stored without its word
     page = patient.get("/progress")
     assert page.status_code == 422
-    assert "entries[0].sets" in page.text
+    assert f"stored session of {SUNDAY.isoformat()}, <code>entries[0].sets</code>: " in page.text
 
 
 def test_pain_during_is_needed_for_an_exercise_done(
