@@ -50,9 +50,15 @@ def _kb(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from rebalance.knowledge.explain import explain
+    from rebalance.knowledge.explain import explain, explain_records
 
-    sys.stdout.write(explain(_kb(args), args.id))
+    kb = _kb(args)
+    if args.json:
+        blocks = [block.document() for block in explain_records(kb, args.id)]
+        json.dump(blocks, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(explain(kb, args.id))
     return EXIT_OK
 
 
@@ -488,6 +494,7 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("explain", help="teach a muscle, test, pattern, exercise, structure, habit ...")
     e.add_argument("id")
+    e.add_argument("--json", action="store_true", help="the same blocks as data, each with its record's ids")
     e.set_defaults(func=_cmd_explain)
 
     sv = sub.add_parser("serve", help="the clinic web app on REBALANCE_DATABASE_URL (default: ./rebalance.db)")

@@ -15,6 +15,7 @@ from rebalance.knowledge.words import (
     finding_list,
     finding_phrase,
     finding_title,
+    flag_name,
     habit_phrase,
     habit_side,
     join,
@@ -124,6 +125,14 @@ def test_lists_articles_names_numbers_and_dates() -> None:
     assert quantity(64, "deg") == "64°" and quantity(30, "s") == "30 s" and quantity(13.5, "mm") == "13.5 mm"
     assert quantity(True, None) == "positive"
     assert date_words("2026-05-12") == "12 May 2026"
+
+
+def test_a_safety_flag_is_named_as_running_text_whether_a_red_flag_or_a_condition(kb: KnowledgeBase) -> None:
+    assert flag_name(kb, "saddle_anaesthesia") == running(kb.red_flags["saddle_anaesthesia"].name)
+    assert flag_name(kb, "night_pain") == "pain at night"
+    condition = next(c for c in kb.conditions if c not in kb.red_flags)
+    assert flag_name(kb, condition) == running(kb.conditions[condition].name)
+    assert flag_name(kb, "not_a_flag") == "a warning sign"
 
 
 def test_a_habit_is_said_on_the_side_the_person_does_it(kb: KnowledgeBase) -> None:

@@ -7,9 +7,12 @@ published one says so; while the program is stopped, the stop and no exercise.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -20,12 +23,14 @@ from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports.cards import short_citation
 from rebalance.reports.text import dose_text
+from rebalance.storage.schemas import AssessmentPublic
 from rebalance.storage.types import ProgramStatus, SafetyLevel
+from rebalance.web.routes import handouts
 from tests.pdftools import id_tokens, needs_poppler
 from tests.pdftools import text as pdf_text
 from tests.web.conftest import Cast, email
 from tests.web.helpers import sign_in
-from tests.web.patient_story import MONDAY, Story, add_check_in, add_version, story
+from tests.web.patient_story import ASSESSED, MONDAY, Story, add_check_in, add_version, assess, story
 
 PAIN_RULE = pain_rule.text(default())
 
@@ -166,3 +171,28 @@ def test_the_clinicians_report_downloads_as_a_pdf(
     client.cookies.clear()
     assert sign_in(client, email("ben")).status_code == 303  # another clinician
     assert client.get(path).status_code in (403, 404)
+
+
+def test_the_clinicians_report_charts_the_assessments_up_to_its_day_whatever_order_they_were_entered_in(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An assessment entered late for an earlier day is charted in the later day's report, not in its own
+    report with the later one (ids order entries, not days)."""
+    later = assess(app, cast, on=ASSESSED + dt.timedelta(days=60))
+    between = assess(app, cast, on=ASSESSED + dt.timedelta(days=30))  # entered after ``later``
+    charted: list[list[int]] = []
+    real = handouts.series_for
+
+    def spy(kb: KnowledgeBase, found: list[AssessmentPublic], *rest: Any) -> Any:
+        charted.append([a.id for a in found])
+        return real(kb, found, *rest)
+
+    monkeypatch.setattr(handouts, "series_for", spy)
+    assert sign_in(client, email("anna")).status_code == 303
+    for assessment in (between, later, story.assessment):
+        assert client.get(f"/assessments/{assessment.id}/report.pdf").status_code == 200
+    assert charted == [
+        [story.assessment.id, between.id],
+        [story.assessment.id, between.id, later.id],
+        [story.assessment.id],
+    ]

@@ -158,6 +158,25 @@ def test_pain_eleven_is_refused_next_to_its_field_and_nothing_is_stored(
     assert stored_logs(app, cast) == [earlier]  # nothing saved, not even the morning after
 
 
+def test_a_stored_session_the_library_cannot_read_is_reported_by_its_field_and_nothing_is_stored(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story
+) -> None:
+    """Stored by another client beyond the library's ranges (50 sets; it reads 20 at most): the pain-monitoring
+    model would judge less than was logged, so the answer says which session and field, not a word on less."""
+    odd = log_session(app, cast, story.program, SUNDAY, [{"exercise_id": "walking", "done": True, "sets": 50}])
+    response = api_post(
+        patient, "/api/me/logs", {"entries": [{"exercise_id": "walking", "done": True, "pain_during": 1}]}
+    )
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["file"], error["path"]) == (f"stored session of {SUNDAY.isoformat()}", "entries[0].sets")
+    assert "20" in error["message"]
+    assert stored_logs(app, cast) == [odd]  # the new session is not stored without its word
+    page = patient.get("/progress")
+    assert page.status_code == 422
+    assert f"stored session of {SUNDAY.isoformat()}, <code>entries[0].sets</code>: " in page.text
+
+
 def test_pain_during_is_needed_for_an_exercise_done(
     app: FastAPI, cast: Cast, patient: TestClient, story: Story
 ) -> None:

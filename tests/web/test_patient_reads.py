@@ -18,13 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.feedback import LOOKS_AT as FEEDBACK_LOOKS_AT
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
 from rebalance.storage.db import session_scope
 from rebalance.storage.repos import session_logs
 from rebalance.storage.tables import AuditEvent
 from rebalance.storage.types import AuditAction, SafetyLevel
-from rebalance.web.patient_schemas import FEEDBACK_LOOKS_AT
 from tests.web.conftest import Cast, web
 from tests.web.patient_story import MONDAY, Story, add_check_in, api_post, assess, log_session, patient, story
 

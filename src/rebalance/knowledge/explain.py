@@ -3,6 +3,11 @@
 One renderer per kind turns a record into sections of plain text; the connections (which
 patterns a muscle takes part in, which tests measure it, which exercises address it) are
 looked up in both directions, and every cited source is listed in full at the end.
+
+The text names everything in words, like every text a person reads (:mod:`rebalance.knowledge.words`):
+records by their names, findings by :func:`finding_words`, sources by author and year, a measure by
+its field in words; never an id. ``rebalance explain ID --json`` gives the same blocks as data, each
+with its record as the knowledge base holds it (ids included), for a program to follow the links.
 """
 
 from __future__ import annotations
@@ -16,13 +21,53 @@ from rebalance.knowledge import models as m
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.queries import addressing_index, exercise_addresses, suggest
 from rebalance.knowledge.vocabulary import VOCABULARIES, did_you_mean, resolve
+from rebalance.knowledge.words import OPS, capital, citation, join, number, quantity, running
 
 Section = tuple[str, list[str]]
 
 
 def _names(kb: KnowledgeBase, kind: str, ids: Iterable[str]) -> str:
+    """The records' names: "Gluteus maximus, Hamstrings" ("none" for no record)."""
     records = kb.records[kind]
-    return ", ".join(f"{records[i].name} ({i})" if i in records else i for i in ids) or "none"
+    return ", ".join(str(records[i].name) if i in records else _words(i) for i in ids) or "none"
+
+
+def _words(value: str) -> str:
+    """A value of the data (an enum, a name the knowledge base does not hold) in words: "nerve glide"."""
+    return value.replace("_", " ")
+
+
+def _cite(kb: KnowledgeBase, source_id: str | None) -> str:
+    """A source as the text cites it after a claim: " (Fishman et al. 2002)"; nothing without one."""
+    return f" ({citation(kb, source_id)})" if source_id else ""
+
+
+UNIT_SUFFIXES = ("_deg", "_mm", "_s", "_pct", "_cm", "_kg")
+
+
+def _field_words(name: str) -> str:
+    """A measure's field in words, its unit said by the value: "thigh_above_horizontal_deg" -> "thigh above
+    horizontal", "angle_deg" -> "angle"."""
+    for suffix in UNIT_SUFFIXES:
+        if name.endswith(suffix) and name != suffix[1:]:
+            name = name.removesuffix(suffix)
+            break
+    return _words(name)
+
+
+def _condition_words(field: str, op: str, value: Any, unit: str | None = None) -> str:
+    """A comparison on a field in words: "thigh above horizontal over 0°", "positive", "not thigh abducted"."""
+    name = _field_words(field)
+    if isinstance(value, bool):
+        return name if (value is True) == (op == "eq") else f"not {name}"
+    if op == "between" and isinstance(value, tuple | list):
+        return f"{name} between {quantity(value[0], unit)} and {quantity(value[1], unit)}"
+    if isinstance(value, str):
+        return f"{name} {'not ' if op == 'ne' else ''}{_words(value)}"
+    if isinstance(value, list):
+        return f"{name} {join([_words(str(v)) for v in value], 'or')}"
+    word = OPS.get(op) or {"eq": "of", "ne": "other than", "in": "one of", "set": "given"}.get(op, op)
+    return f"{name} {word} {quantity(value, unit)}" if value is not None else f"{name} {word}"
 
 
 def finding_words(kb: KnowledgeBase, finding_id: str) -> str:
@@ -104,33 +149,45 @@ def _muscle(kb: KnowledgeBase, mu: m.Muscle) -> list[Section]:
     return sections
 
 
-def _norm_line(n: m.Norm) -> str:
-    conds = " and ".join(f"{c.field} {c.op} {c.value}" for c in n.when)
+def _unit(t: m.Test, field: str) -> str | None:
+    return next((f.unit for f in t.fields if f.name == field), None)
+
+
+def _norm_line(kb: KnowledgeBase, t: m.Test, n: m.Norm) -> str:
+    conds = join([_condition_words(c.field, c.op, c.value, _unit(t, c.field)) for c in n.when])
     who = f" ({n.sex})" if n.sex else ""
+    target = "the muscle tested" if n.finding.target == "self" else None
+    finding = f"{n.finding.kind}:{n.finding.target}"
+    said = f"{kb.finding_kinds[n.finding.kind].name}: {target}" if target else finding_words(kb, finding)
     line = (
-        f"{conds}{who} -> {n.finding.kind}:{n.finding.target} ({n.severity} or worse, "
-        f"confidence {n.confidence:.2f}) [source: {n.source}] - {n.reason}"
+        f"{capital(conds)}{who} -> {said} ({n.severity} or worse, "
+        f"confidence {n.confidence:.2f}){_cite(kb, n.source)} - {n.reason}"
     )
     if n.healthy:
         sd = f" ± {n.healthy.sd:g}" if n.healthy.sd is not None else ""
-        line += f" Healthy: {n.healthy.mean:g}{sd} ({n.healthy.population}) [source: {n.healthy.source}]."
+        line += f" Healthy: {n.healthy.mean:g}{sd} ({n.healthy.population}){_cite(kb, n.healthy.source)}."
     return line + (" The cut-off is the source's own." if n.published_cutoff else "")
 
 
 def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
     fields = []
     for f in t.fields:
-        rng = f" {f.min:g}..{f.max:g}" if f.min is not None and f.max is not None else ""
-        unit = f" {f.unit}" if f.unit else ""
-        values = f" one of {', '.join(f.values)}" if f.values else ""
-        fields.append(f"{f.name} ({f.type}{rng}{unit}{values}): {f.description}")
+        rng = (
+            f", {quantity(f.min, f.unit)} to {quantity(f.max, f.unit)}"
+            if f.min is not None and f.max is not None
+            else ""
+        )
+        values = f": {join([_words(v) for v in f.values], 'or')}" if f.values else ""
+        fields.append(
+            f"{capital(_field_words(f.name))} ({FIELD_TYPES.get(f.type, _words(f.type))}{rng}{values}): {f.description}"
+        )
     sections: list[Section] = [
-        ("What it measures", [t.measures, f"Category: {t.category}. Layout: {t.layout}."]),
+        ("What it measures", [t.measures, f"Category: {_words(t.category)}. {LAYOUTS[t.layout]}"]),
         ("How to do it", [f"{i}. {step}" for i, step in enumerate(t.procedure, 1)]),
         ("What to record", fields),
     ]
     if t.norms:
-        sections.append(("Norms and what a positive result means", [_norm_line(n) for n in t.norms]))
+        sections.append(("Norms and what a positive result means", [_norm_line(kb, t, n) for n in t.norms]))
     if t.norm_free_reason:
         sections.append(("How it is read", [t.norm_free_reason]))
     if t.symmetry:
@@ -138,8 +195,9 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
             (
                 "Left against right",
                 [
-                    f"{t.symmetry.field} is compared between sides (limb symmetry index; see criterion "
-                    f"limb_symmetry_index) -> asymmetry:{t.symmetry.finding_target}"
+                    f"{capital(_field_words(t.symmetry.field))} is compared between sides (the "
+                    f"{running(_names(kb, 'criteria', ['limb_symmetry_index']))}) -> "
+                    f"{finding_words(kb, f'asymmetry:{t.symmetry.finding_target}')}"
                 ],
             )
         )
@@ -151,7 +209,19 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
             if getattr(v, k) is not None
         )
         sections.append(
-            ("How far to trust it", [x for x in (stats, v.reliability, v.note, f"[source: {v.source}]") if x])
+            (
+                "How far to trust it",
+                [
+                    x
+                    for x in (
+                        stats,
+                        v.reliability,
+                        v.note,
+                        f"According to {citation(kb, v.source)}." if v.source else "",
+                    )
+                    if x
+                ],
+            )
         )
     sections.append(("Positions and loads", [*_position_lines(kb, t.positions), _ruled_out_by(kb, t)]))
     asks = [r.id for r in kb.coverage.values() if t.id in r.tests]
@@ -159,7 +229,7 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
         (
             "How it connects",
             [
-                f"Looks at: {', '.join(t.targets)}",
+                f"Looks at: {', '.join(target_name(kb, x) for x in t.targets) or 'none'}",
                 f"A positive result supports: {_names(kb, 'patterns', t.positive_implicates)}",
                 f"Examination questions it answers (coverage): {_names(kb, 'coverage', asks)}",
             ],
@@ -191,8 +261,8 @@ def _coverage(kb: KnowledgeBase, r: m.CoverageRule) -> list[Section]:
     ]
 
 
-def _screen_item(item: m.ScreenItem) -> str:
-    return f"{item.says} (weight {item.weight}) [source: {item.source}]"
+def _screen_item(kb: KnowledgeBase, item: m.ScreenItem) -> str:
+    return f"{item.says} (adds {number(item.weight)} to the confidence){_cite(kb, item.source)}"
 
 
 def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral) -> list[Section]:
@@ -206,8 +276,8 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
         f"Precautions kept until a doctor has checked: {_names(kb, 'conditions', screen.implies_conditions)}",
         *favoured,
         *[
-            f"{finding_words(kb, r.finding)} is read as {finding_words(kb, r.as_finding)}: {r.reason} "
-            f"[source: {r.source}]"
+            f"{finding_words(kb, r.finding)} is read as {finding_words(kb, r.as_finding)} - {r.reason}"
+            f"{_cite(kb, r.source)}"
             for r in screen.rereads
         ],
     ]
@@ -221,7 +291,7 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
         changes.append(
             "Not raised for a client with "
             + "; ".join(
-                f"{c.name} - {e.why} [source: {e.source}]" for c in not_with for e in c.explains if e.pattern == p.id
+                f"{c.name} - {e.why}{_cite(kb, e.source)}" for c in not_with for e in c.explains if e.pattern == p.id
             )
         )
     return [
@@ -237,7 +307,7 @@ def _screen(kb: KnowledgeBase, p: m.Pattern, screen: m.Screen, refer: m.Referral
         (
             "What makes it stand out",
             [f"{stands}." + (f" Required: {'; '.join(groups)}." if groups else "")]
-            + [_screen_item(i) for i in screen.items],
+            + [_screen_item(kb, i) for i in screen.items],
         ),
         ("What it changes in the program", changes),
     ]
@@ -253,9 +323,14 @@ def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
             ("How it connects", [f"Tests that inform it: {_names(kb, 'tests', tests)}"]),
         ]
     index = addressing_index(kb)
-    signs = [f"{finding_words(kb, s.finding)} (weight {s.weight})" for s in p.signs]
+    signs = [f"{finding_words(kb, s.finding)} (adds up to {number(s.weight)} to the confidence)" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
-    sym = [f"{s.region or s.aggravated_by} (weight {s.weight})" for s in p.symptoms]
+    sym = [
+        (f"Pain in: {_names(kb, 'regions', [s.region])}" if s.region else "")
+        + (f"Made worse by: {_names(kb, 'activities', [s.aggravated_by])}" if s.aggravated_by else "")
+        + f" (adds {number(s.weight)} to the confidence)"
+        for s in p.symptoms
+    ]
     tests = sorted(
         {
             t.id
@@ -288,13 +363,13 @@ def _exercise(kb: KnowledgeBase, ex: m.Exercise) -> list[Section]:
         if d.minutes
         else f"{d.sets} sets" + (f" x {d.reps} reps" if d.reps else "") + (f", hold {d.hold_s} s" if d.hold_s else "")
     )
-    dose = f"{amount}, {d.days_per_week} days a week [source: {d.source}]"
+    dose = f"{amount}, {d.days_per_week} days a week{_cite(kb, d.source)}"
     addresses = sorted(exercise_addresses(kb, ex))
     return [
         (
             "What it is",
             [
-                f"Intent: {ex.intent}. Difficulty {ex.difficulty} of 4. "
+                f"Intent: {_words(ex.intent)}. Difficulty {ex.difficulty} of 4. "
                 f"{'One side at a time.' if ex.unilateral else 'Both sides together.'}"
             ],
         ),
@@ -334,7 +409,7 @@ def _ruled_out_by(kb: KnowledgeBase, item: m.Exercise | m.Test) -> str:
 
 
 def _forbid_line(kb: KnowledgeBase, f: m.Forbid) -> str:
-    return f"{kb.positions[f.position].name} ({f.position}): {f.why} [source: {f.source}]"
+    return f"{kb.positions[f.position].name}: {f.why}{_cite(kb, f.source)}"
 
 
 def _condition(kb: KnowledgeBase, c: m.ClinicalCondition) -> list[Section]:
@@ -352,8 +427,8 @@ def _condition(kb: KnowledgeBase, c: m.ClinicalCondition) -> list[Section]:
             (
                 "What it calls for",
                 [
-                    f"{n.work}: the first of {_names(kb, 'exercises', n.exercises)} the client may do - "
-                    f"{n.why} [source: {n.source}]"
+                    f"{capital(n.work)}: the first of {_names(kb, 'exercises', n.exercises)} the client may do - "
+                    f"{n.why}{_cite(kb, n.source)}"
                     for n in c.calls_for
                 ],
             )
@@ -363,8 +438,8 @@ def _condition(kb: KnowledgeBase, c: m.ClinicalCondition) -> list[Section]:
             (
                 "What it accounts for",
                 [
-                    f"{_names(kb, 'patterns', [e.pattern])}: not reported, nor its tests suggested - {e.why} "
-                    f"[source: {e.source}]"
+                    f"{_names(kb, 'patterns', [e.pattern])}: not reported, nor its tests suggested - {e.why}"
+                    f"{_cite(kb, e.source)}"
                     for e in c.explains
                 ],
             )
@@ -389,7 +464,7 @@ def _position(kb: KnowledgeBase, p: m.Position) -> list[Section]:
         ("What it is", [p.summary]),
         (
             "Conditions that forbid it",
-            [f"{c.name} ({c.id}): {f.why} [source: {f.source}]" for c, f in forbidding] or ["none"],
+            [f"{c.name}: {f.why}{_cite(kb, f.source)}" for c, f in forbidding] or ["none"],
         ),
         (
             "How it connects",
@@ -417,7 +492,10 @@ def _lifestyle(kb: KnowledgeBase, f: m.LifestyleFactor) -> list[Section]:
     t = f.trigger
     return [
         ("What it is", [f.summary]),
-        ("How rebalance spots it", [f"{t.field} {t.op} {t.value}" + (f" [source: {t.source}]" if t.source else "")]),
+        (
+            "How rebalance spots it",
+            [f"In the assessment: {_condition_words(t.field, t.op, t.value)}{_cite(kb, t.source)}"],
+        ),
         ("What it can lead to", [f.mechanism] + [finding_words(kb, x) for x in f.tends_to_produce]),
         ("What to do instead", [a.text for a in f.advice]),
     ]
@@ -426,18 +504,41 @@ def _lifestyle(kb: KnowledgeBase, f: m.LifestyleFactor) -> list[Section]:
 def _finding_kind(kb: KnowledgeBase, t: m.Term) -> list[Section]:
     from rebalance.knowledge.queries import valid_targets
 
-    targets = sorted(valid_targets(kb).get(t.id, ()))
+    targets = sorted(target_name(kb, x) for x in valid_targets(kb).get(t.id, ()))
     return [
         ("What it means", [t.summary]),
-        ("Finding ids", [f"{t.id}:<target>[:<side>]; targets: {', '.join(targets)}"]),
+        ("What it can be found in (on one side, or on both)", [", ".join(targets) or "none"]),
     ]
+
+
+def _value_words(kb: KnowledgeBase, name: str, value: Any) -> str:
+    """A field's value in words: a record's id by its name, a source by author and year, a list joined."""
+    if name == "source" and isinstance(value, str):
+        return citation(kb, value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "op" and value in OPS:
+        return OPS[value]
+    if isinstance(value, float | int):
+        return number(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_words(k)} {_value_words(kb, k, v)}" for k, v in value.items() if v not in (None, [], {}))
+    if isinstance(value, list | tuple):
+        return (
+            join([_value_words(kb, name, v) for v in value])
+            if name != "bands"
+            else ", ".join(f"{_words(v[1])} up to {number(v[0])}" for v in value)
+        )
+    named = [str(r.name) for _, r in kb.find(str(value)) if getattr(r, "name", None)]
+    return named[0] if named else _words(str(value))
 
 
 def _generic(kb: KnowledgeBase, record: Any) -> list[Section]:
     lines = []
     for name, value in record.model_dump(exclude={"id", "name", "sources"}).items():
         if value not in (None, [], {}):
-            lines.append(f"{name.replace('_', ' ')}: {value}")
+            label = "According to" if name == "source" else f"{capital(_words(name))}:"
+            lines.append(f"{label} {_value_words(kb, name, value)}")
     return [("Details", lines)]
 
 
@@ -484,6 +585,7 @@ class SourceRef:
     citation: str | None
     url: str | None = None
     doi: str | None = None
+    cited: str = ""  # as a sentence cites it: "Fishman et al. 2002"
 
 
 @dataclass(frozen=True)
@@ -495,6 +597,18 @@ class Explained:
     title: str
     sections: list[Section]
     sources: list[SourceRef]
+    record: dict[str, Any] | None = None  # the record as the knowledge base holds it (ids and all)
+
+    def document(self) -> dict[str, Any]:
+        """The block as JSON-ready data: ``rebalance explain ID --json``."""
+        return {
+            "id": self.record_id,
+            "kind": self.kind,
+            "title": self.title,
+            "sections": [{"heading": h, "lines": lines} for h, lines in self.sections],
+            "sources": [vars(s) for s in self.sources],
+            "record": self.record,
+        }
 
 
 def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
@@ -518,13 +632,13 @@ def explain_records(kb: KnowledgeBase, record_id: str) -> list[Explained]:
         raise UnknownIdError(record_id, list(dict.fromkeys(near))[:3])
     blocks = []
     for kind, record in matches:
-        title = str(getattr(record, "name", None) or getattr(record, "citation", record_id))
+        title = str(getattr(record, "name", None) or citation(kb, record_id))
         sections = RENDERERS.get(kind, _generic)(kb, record)
         cited = _cited(record)
         if kind == "positions":  # the sources of the precautions that forbid it
             cited += [f.source for c in kb.conditions.values() for f in c.forbids if f.position == record_id]
         sources = [_source(kb, sid) for sid in dict.fromkeys(cited)]
-        blocks.append(Explained(record_id, kind, title, sections, sources))
+        blocks.append(Explained(record_id, kind, title, sections, sources, record.model_dump(mode="json")))
     return blocks
 
 
@@ -563,17 +677,21 @@ def _table(kb: KnowledgeBase, table: str) -> Explained:
         records.sort(key=lambda p: p.kind != "screen")
     if table == "safety_rules":
         lines = [
-            f"{r.id}: {r.level} when {r.min_count} of {', '.join(r.any_of)}"
-            + (f", {' and '.join(r.requires)} among them" if r.requires else "")
+            f"{capital(r.level)} when {r.min_count} of: {_names(kb, 'red_flags', r.any_of)}"
+            + (
+                f"; {join([running(_names(kb, 'red_flags', [x])) for x in r.requires])} among them"
+                if r.requires
+                else ""
+            )
             + f" - {r.message}"
             for r in records
         ]
     else:
-        lines = [f"{getattr(r, 'name', None) or r.id} ({r.id}): {getattr(r, field)}" for r in records]
+        lines = [f"{getattr(r, 'name', None) or capital(_words(r.id))}: {getattr(r, field)}" for r in records]
     sections: list[Section] = [("Records", lines)]
     if table in TABLE_NOTES:
         sections.insert(0, ("How it works", TABLE_NOTES[table]))
-    return Explained(table, "table", title, sections, [])
+    return Explained(table, "table", title, sections, [], {"records": [r.id for r in records]})
 
 
 def _named_by(kb: KnowledgeBase, word: str) -> str | None:
@@ -585,12 +703,49 @@ def _named_by(kb: KnowledgeBase, word: str) -> str | None:
 def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:
     src = kb.sources.get(source_id)
     if src is None:
-        return SourceRef(source_id, None)
-    return SourceRef(source_id, src.citation, src.url or None, src.doi or None)
+        return SourceRef(source_id, None, cited=citation(kb, source_id))
+    return SourceRef(source_id, src.citation, src.url or None, src.doi or None, citation(kb, source_id))
+
+
+# What a block's kind is, under its title: "Piriformis (a muscle)".
+KIND_WORDS = {
+    "muscles": "a muscle",
+    "tests": "a test",
+    "patterns": "a pattern",
+    "exercises": "an exercise",
+    "structures": "a body structure",
+    "lifestyle": "a habit",
+    "finding_kinds": "a kind of finding",
+    "compensations": "a squat compensation",
+    "red_flags": "a warning sign",
+    "conditions": "a condition",
+    "positions": "a position or load",
+    "muscle_groups": "a muscle group",
+    "ratios": "a ratio",
+    "regions": "a body region",
+    "sports": "a sport",
+    "criteria": "a criterion",
+    "coverage": "an examination question",
+    "sources": "a source",
+    "table": "a table",
+}
+FIELD_TYPES = {
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "yes or no",
+    "enum": "one word",
+    "sided_number": "a number for each side",
+    "compensations": "the compensations seen",
+}
+LAYOUTS = {
+    "sided": "Recorded for each side.",
+    "whole": "Recorded once.",
+    "per_muscle": "Recorded for each muscle tested.",
+}
 
 
 def _text(block: Explained) -> str:
-    lines = [f"{block.title}  [{block.kind.rstrip('s')}: {block.record_id}]", ""]
+    lines = [f"{block.title}  ({KIND_WORDS.get(block.kind, _words(block.kind))})", ""]
     for heading, body in block.sections:
         lines.append(heading)
         lines.extend(f"  {line}" for line in body)
@@ -599,7 +754,7 @@ def _text(block: Explained) -> str:
         lines.append("Sources")
         for src in block.sources:
             lines.append(
-                f"  [{src.id}] {src.citation or '(missing)'}"
+                f"  {src.cited}: {src.citation or '(missing)'}"
                 + (f" {src.url}" if src.url else "")
                 + (f" doi:{src.doi}" if src.doi else "")
             )

@@ -146,8 +146,13 @@ class Condition(Model):
     value: float | bool | str | tuple[float, float]
 
 
+FindingKind = Literal["tight", "weak", "asymmetry", "ratio", "posture", "movement", "neural", "joint"]
+MUSCLE_KINDS: tuple[FindingKind, ...] = ("tight", "weak")
+"""The finding kinds whose target is a muscle (``tight:piriformis``)."""
+
+
 class FindingRef(Model):
-    kind: Literal["tight", "weak", "asymmetry", "ratio", "posture", "movement", "neural", "joint"]
+    kind: FindingKind
     target: Id
     side: Literal["same", "opposite", "none"] = Field(
         "same", description="for sided tests: the side the finding lands on"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Exercise
+from rebalance.knowledge.models import MUSCLE_KINDS, Exercise
 
 POSTURES = ("anterior_pelvic_tilt", "posterior_pelvic_tilt", "lateral_pelvic_tilt")
 LENGTHENING = frozenset({"release", "lengthen", "mobility"})
@@ -60,7 +60,7 @@ def exercise_addresses(kb: KnowledgeBase, ex: Exercise) -> frozenset[str]:
     # an exercise for a whole unit also serves its parts, and one for a part serves the unit
     for finding in list(out):
         kind, _, target = finding.partition(":")
-        if kind in ("tight", "weak") and target in kb.muscle:
+        if kind in MUSCLE_KINDS and target in kb.muscle:
             parent = kb.muscle[target].part_of
             if parent:
                 out.add(f"{kind}:{parent}")

@@ -10,6 +10,7 @@ compensation's ``seen``, a habit's ``sided_name``, a source's author and year. N
     finding_phrase(kb, "weak:abdominals")                   "weak abdominal muscles"
     finding_clause(kb, "weak:gluteus_medius:right")         "your right gluteus medius is weak"
     test_phrase(kb, "fair")                                 "the FAIR test"
+    flag_name(kb, "saddle_anaesthesia")                     "saddle numbness"
     join(["a", "b", "c"])                                   "a, b and c"
     citation(kb, "fishman_2002")                            "Fishman et al. 2002"
 
@@ -170,6 +171,13 @@ def test_phrase(kb: KnowledgeBase, test_id: str) -> str:
     """A test as a sentence names it: "the FAIR test", "the straight-leg raise"."""
     test = kb.test.get(test_id)
     return test.phrase if test is not None else f"the {test_id.replace('_', ' ')} test"
+
+
+def flag_name(kb: KnowledgeBase, flag_id: str) -> str:
+    """A safety flag as running text names it: a red flag's name ("saddle numbness"), or a condition's
+    (an analysis's safety flags can be either); "a warning sign" for an id the knowledge base lacks."""
+    record = kb.red_flags.get(flag_id) or kb.conditions.get(flag_id)
+    return running(str(record.name)) if record is not None else "a warning sign"
 
 
 def structure_name(kb: KnowledgeBase, structure_id: str) -> str:

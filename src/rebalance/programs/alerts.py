@@ -30,7 +30,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.words import date_words, join, running
+from rebalance.knowledge.words import date_words, flag_name, join
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, withholds_program
 
@@ -87,12 +87,6 @@ class Alert(BaseModel):
 
 def _day(day: dt.date) -> str:
     return date_words(day.isoformat())  # "20 November 2026"
-
-
-def _flag_words(kb: KnowledgeBase, flag_id: str) -> str:
-    """A check-in answer by its red flag's name, as running text ("saddle numbness")."""
-    flag = kb.red_flags.get(flag_id)
-    return running(str(flag.name)) if flag is not None else "a warning sign"
 
 
 def patient_alerts(
@@ -185,9 +179,7 @@ ASSESSMENT_ACTION = {
 def _assessment_words(kb: KnowledgeBase, level: str, flags: list[str], day: dt.date | None) -> str:
     """The latest assessment's safety level for the clinician: its warning signs (or conditions) by name and
     what to do, not the patient's message: "Assessment of 3 November 2026: caution (severe pain). Review ..."."""
-    names = [running(str(kb.red_flags[f].name)) if f in kb.red_flags else running(str(kb.conditions[f].name))
-             for f in flags if f in kb.red_flags or f in kb.conditions]  # fmt: skip
-    which = f" ({join(names)})" if names else ""
+    which = f" ({join([flag_name(kb, f) for f in flags])})" if flags else ""
     when = f"Assessment of {_day(day)}" if day else "Latest assessment"
     return f"{when}: {level}{which}. {ASSESSMENT_ACTION.get(level, '')}".strip()
 
@@ -218,7 +210,7 @@ def _red_flags(
             )
     for check_in in sorted(check_ins, key=lambda c: c.checked_on):
         if _check_in_flags(check_in, since, assessment_stored_at):
-            answered = join([_flag_words(kb, a) for a in check_in.answers]) or "no answer recorded"
+            answered = join([flag_name(kb, a) for a in check_in.answers]) or "no answer recorded"
             out.append(
                 Alert(
                     kind="red_flag",

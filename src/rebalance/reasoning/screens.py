@@ -29,7 +29,8 @@ from rebalance.reasoning.rules import OPS
 
 SIDES = ("left", "right")
 BOTH = frozenset(SIDES)
-MUSCLE_KINDS = ("tight", "weak", "asymmetry", "ratio", "posture", "movement")
+# The muscle-imbalance findings a screen may explain away: every kind but the nerve and joint signs.
+IMBALANCE_KINDS = ("tight", "weak", "asymmetry", "ratio", "posture", "movement")
 MAY_BE_CONSEQUENCE = "may be a consequence of this rather than its cause"
 
 
@@ -185,7 +186,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
 
 
 def _consequence(kb: KnowledgeBase, screen: Screen, findings: FindingSet) -> str:
-    muscle = [f for f in findings.ordered() if f.kind in MUSCLE_KINDS][:4]
+    muscle = [f for f in findings.ordered() if f.kind in IMBALANCE_KINDS][:4]
     if muscle:
         listed = findings_words(kb, muscle)
         return f"The muscle findings here ({listed}) {MAY_BE_CONSEQUENCE}: {screen.consequence}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import MUSCLE_KINDS
 from rebalance.knowledge.words import capital, finding_title, join, measured, sentence, split_finding, test_phrase
 from rebalance.knowledge.words import citation as cite_words
 from rebalance.reasoning.safety import withholds_program
@@ -41,7 +42,6 @@ CONFIRM_BELOW = 0.5
 """A finding below this confidence is shown "to confirm" (rebalance's convention for the page: the
 engine's confidences are its own scale, not a published one)."""
 SCREEN = "overhead_squat"
-MUSCLE_KINDS = ("tight", "weak")
 
 
 @dataclass(frozen=True)

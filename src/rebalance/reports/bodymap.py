@@ -32,6 +32,7 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import MUSCLE_KINDS
 
 __all__ = ["REGIONS", "SHAPES", "MuscleShape", "Region", "body_map"]
 
@@ -281,7 +282,7 @@ def _reason(kb: KnowledgeBase, finding: Mapping[str, Any]) -> str:
 def _marks(kb: KnowledgeBase, findings: Iterable[Mapping[str, Any]]) -> dict[tuple[str, Side], Mark]:
     marks: dict[tuple[str, Side], Mark] = {}
     for f in findings:
-        if f.get("kind") not in ("tight", "weak"):
+        if f.get("kind") not in MUSCLE_KINDS:
             continue
         for muscle in _covered(kb, str(f.get("target"))):
             for side in _sides(f):
@@ -513,7 +514,7 @@ def _undrawn(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]]) -> list[s
     return [
         _finding_words(kb, f)
         for f in findings
-        if f.get("kind") in ("tight", "weak") and not any(m in REGIONS for m in _covered(kb, str(f.get("target"))))
+        if f.get("kind") in MUSCLE_KINDS and not any(m in REGIONS for m in _covered(kb, str(f.get("target"))))
     ]
 
 

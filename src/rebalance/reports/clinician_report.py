@@ -39,7 +39,7 @@ from rebalance.reports.assessment_view import flags as named_flags
 from rebalance.reports.assessment_view import stops
 from rebalance.reports.bodymap import body_map
 from rebalance.reports.progress_charts import Chart, charts, side_charts
-from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, _scores
+from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, score_lines
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def clinician_report(
         level_title=capital(LEVEL_TITLE[safety["level"]].lower()),
         safety_message=safety["message"],
         flags=flags,
-        scores=[line.strip() for line in _scores(analysis["scores"])],
+        scores=score_lines(analysis["scores"]),
         body_map=body_map(list(analysis["findings"]), kb, title="Tight and weak muscles"),
         groups=_findings(kb, analysis["findings"]),
         patterns=_patterns(kb, analysis["patterns"]),

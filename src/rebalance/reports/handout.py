@@ -37,6 +37,7 @@ from rebalance.knowledge.words import citation, long_date
 from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import Stop, program_stops
+from rebalance.programs.version import DatedVersion, started_on
 from rebalance.reasoning.safety import RANK, check_in_questions
 from rebalance.reports import paper
 from rebalance.reports.cards import ExerciseCard, Guide, exercise_card, exercise_figures, pain_guide
@@ -66,7 +67,7 @@ class Clinic:
         return cls.of(settings.clinic_name, settings.clinic_phone)
 
 
-class ProgramRecord(Protocol):
+class ProgramRecord(DatedVersion, Protocol):
     """A stored program version, as far as the handout reads it (``storage.schemas.ProgramPublic`` fits)."""
 
     @property
@@ -75,10 +76,6 @@ class ProgramRecord(Protocol):
     def version(self) -> int: ...
     @property
     def status(self) -> Enum: ...
-    @property
-    def approved_at(self) -> dt.datetime | None: ...
-    @property
-    def created_at(self) -> dt.datetime: ...
 
 
 @dataclass(frozen=True)
@@ -178,8 +175,7 @@ def version_handout(
     today: dt.date,
 ) -> Handout:  # fmt: skip
     """The handout of a stored program version (the web app's), issued when it was approved, else made."""
-    issued_on = (program.approved_at or program.created_at).date()
-    return handout(kb, program.document, patient_name, issued_on=issued_on, today=today, clinic=clinic,
+    return handout(kb, program.document, patient_name, issued_on=started_on(program), today=today, clinic=clinic,
                    version=program.version, status=str(program.status.value), stops=stops)  # fmt: skip
 
 

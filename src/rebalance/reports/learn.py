@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import Muscle, Pattern, Structure
+from rebalance.knowledge.models import MUSCLE_KINDS, Muscle, Pattern, Structure
 from rebalance.knowledge.words import (
     both_sides,
     capital,
@@ -33,7 +33,6 @@ from rebalance.reports.assessment_view import doubtful
 
 PageKind = Literal["pattern", "muscle", "structure", "results"]
 OTHER_RESULTS = "other_results"
-MUSCLE_KINDS = ("tight", "weak")
 STRUCTURE_KINDS = ("neural", "joint")
 NERVE_WATCH = (
     "If pain, tingling or numbness spreads further down your leg, or your leg feels weak, stop the "

@@ -27,7 +27,7 @@ from rebalance.knowledge.words import (
 )
 from rebalance.programs.dose import dose_text, reduced_note
 
-__all__ = ["dose_text", "render_text", "wrap"]
+__all__ = ["dose_text", "render_text", "score_lines", "wrap"]
 
 WIDTH = 88
 LEVEL_TITLE = {
@@ -55,19 +55,21 @@ def wrap(text: str, indent: str = "  ") -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False)
 
 
-def _scores(s: dict[str, Any]) -> list[str]:
+def score_lines(s: dict[str, Any]) -> list[str]:
+    """The analysis's scores, a line each: "Pain now: 6/10 (moderate), worst this week 8/10", the Oswestry
+    Disability Index with its band and how many questions were answered, STarT Back with its risk."""
     lines = [
-        f"  Pain now: {s['pain_now']}/10 ({s['pain_band']})"
+        f"Pain now: {s['pain_now']}/10 ({s['pain_band']})"
         + (f", worst this week {s['pain_worst_week']}/10" if s.get("pain_worst_week") is not None else "")
     ]
     if s.get("odi"):
         o = s["odi"]
         band = o["band"].replace("_", " ")
         detail = f"{band}; raw score {o['raw']}, {o['answered']} of 10 questions answered"
-        lines.append(f"  Oswestry Disability Index: {o['percent']} % ({detail})")
+        lines.append(f"Oswestry Disability Index: {o['percent']} % ({detail})")
     if s.get("start_back"):
         b = s["start_back"]
-        lines.append(f"  STarT Back: total {b['total']}, distress {b['distress']}, so {b['risk']} risk")
+        lines.append(f"STarT Back: total {b['total']}, distress {b['distress']}, so {b['risk']} risk")
     return lines
 
 
@@ -180,7 +182,14 @@ def render_text(doc: dict[str, Any], kb: KnowledgeBase | None = None) -> str:
     for flag in safety["flags"]:
         out += wrap(f"- {sentence(flag['message'])}")
     coverage = doc.get("coverage")
-    out += ["", "SCORES", *_scores(doc["scores"]), "", "FINDINGS", *_findings(kb, doc["findings"], coverage)]
+    out += [
+        "",
+        "SCORES",
+        *(f"  {line}" for line in score_lines(doc["scores"])),
+        "",
+        "FINDINGS",
+        *_findings(kb, doc["findings"], coverage),
+    ]
     out += ["", "PATTERNS", *_patterns(kb, doc, coverage)]
     if coverage:
         out += ["", f"COVERAGE: {COVERAGE_WORDS.get(coverage['level'], coverage['level'])}", *wrap(coverage["message"])]

@@ -9,6 +9,8 @@ names and citations for the ids of an analysis, the charts of a series.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +23,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import join
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, has_red_flag, missed_after_days, patient_alerts
 from rebalance.programs.series import ProgressSeries, progress_series
+from rebalance.programs.version import started_on
 from rebalance.reports.program_view import edit_note
 from rebalance.storage.repos import overview
 from rebalance.storage.repos.overview import PatientOverview, PublishedProgram
@@ -49,12 +52,6 @@ class PatientRow:
     @property
     def kinds(self) -> list[str]:
         return list(dict.fromkeys(a.kind for a in self.alerts))
-
-
-def _started_on(program: PublishedProgram | None) -> dt.date | None:
-    if program is None:
-        return None
-    return (program.approved_at or program.created_at).date()
 
 
 PAGE_SIZE = 50
@@ -141,7 +138,7 @@ def patient_rows(
             o.sessions,
             o.check_ins,
             today,
-            started_on=_started_on(o.program),
+            started_on=started_on(o.program) if o.program else None,
             assessed_on=o.latest_assessed_on,
             assessment_stored_at=o.latest_assessment_stored_at,
         )
@@ -245,16 +242,20 @@ NOTICES = {
 Done = Literal["created", "saved", "swapped", "dosage", "approved", "published"]
 
 
-def in_request(exc: InvalidInputError, where: dict[str, str]) -> InvalidInputError:
-    """The library's problems with their paths in the request: ``symptoms.pain_now`` → ``body.symptoms.pain_now``.
+@contextmanager
+def in_request(where: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The library's problems raised within, with their paths in the request: ``symptoms.pain_now`` →
+    ``body.symptoms.pain_now`` (an API answer of 422 with each problem at its path).
 
     ``where`` says where a problem's first key lives (``{"exercise_id": "path"}``); anything else is in the body.
     A dosage's fields are the body's own (``dosage.sets`` → ``body.sets``).
     """
-    problems = []
-    for p in exc.problems:
-        path = p.path.removeprefix("dosage.")
-        head = path.split(".")[0].split("[")[0]
-        prefix = where.get(head, "body")
-        problems.append(Problem(p.file, f"{prefix}.{path}" if path else prefix, p.message))
-    return InvalidInputError(problems)
+    try:
+        yield
+    except InvalidInputError as exc:
+        problems = []
+        for p in exc.problems:
+            path = p.path.removeprefix("dosage.")
+            prefix = (where or {}).get(path.split(".")[0].split("[")[0], "body")
+            problems.append(Problem(p.file, f"{prefix}.{path}" if path else prefix, p.message))
+        raise InvalidInputError(problems) from None

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.version import started_on
 from rebalance.reports import fhir
 from rebalance.storage.schemas import AssessmentPublic, PatientPublic, ProgramPublic
 from rebalance.storage.types import ProgramStatus
@@ -30,7 +31,6 @@ def fhir_export(
     records = [fhir.AssessmentRecord(a.id, a.assessed_on, a.analysis) for a in assessments]
     plan = None
     if program is not None:
-        issued = (program.approved_at or program.created_at).date()
         published = program.status is ProgramStatus.PUBLISHED
-        plan = fhir.ProgramRecord(program.id, program.version, published, issued, program.document)
+        plan = fhir.ProgramRecord(program.id, program.version, published, started_on(program), program.document)
     return fhir.patient_bundle(kb, subject, records, plan, now)

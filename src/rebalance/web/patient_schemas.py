@@ -4,7 +4,7 @@ Stored things keep their storage schemas (``SessionLogPublic``, ``CheckInPublic`
 these are the inputs and the views made of several records and the library's answers.
 
     in      SessionIn (ExerciseLogged, NextMorning), CheckInIn
-    out     Today (ExerciseCard, Stop), LogPage (LogRow), SessionSaved (Feedback), CheckInStatus
+    out     Today (ExerciseCard, Stop), LogPage (LogRow), SessionSaved (the library's Feedback), CheckInStatus
             (Question, SafetyResult), CheckInResult, ProgressView, LearnIndex (the library's LearnPage)
 """
 
@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from rebalance.programs.feedback import Feedback
 from rebalance.programs.stops import Stop
 from rebalance.reports.cards import ExerciseCard, Guide
 from rebalance.reports.learn import LearnPage
@@ -37,12 +38,6 @@ LIMITS: dict[str, tuple[int, int]] = {
 def _number(name: str, description: str) -> Any:
     low, high = LIMITS[name]
     return Field(None, ge=low, le=high, description=f"{description} ({low}–{high})")
-
-
-FEEDBACK_LOOKS_AT = 14
-"""What is said after a session looks at the program version's latest this many sessions — two weeks of
-daily sessions — and further back only when they do not settle a decision: the work stays the same
-however long the history grows."""
 
 
 class _In(BaseModel):
@@ -97,20 +92,6 @@ class SessionIn(_In):
     entries: list[ExerciseLogged] = Field(default_factory=list, max_length=50)
     next_morning: NextMorning | None = Field(
         None, description="attached to the latest earlier session with an exercise done"
-    )
-
-
-class Feedback(_Out):
-    """What the pain-monitoring model says of one exercise, in plain words."""
-
-    exercise_id: str
-    name: str
-    decision: Literal["progress", "hold", "regress"]
-    headline: str
-    reason: str = Field(description="the library's reason")
-    next_time: str | None = Field(description="the easier or harder step the library suggests, if any")
-    sessions: int = Field(
-        description=f"sessions with this exercise logged among the program version's latest {FEEDBACK_LOOKS_AT}"
     )
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
+from rebalance.programs.feedback import stored_logs
 from rebalance.programs.progress import adherence
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.progress_charts import complete_weeks, monday
@@ -22,13 +23,12 @@ from rebalance.web.patient_schemas import (
     WeekCount,
 )
 from rebalance.web.patient_views import Me, pain_rule_guide
-from rebalance.web.session_views import library_logs
 
 
 def progress_view(me: Me) -> ProgressView:
     sessions, program = me.sessions, me.program
     current = [s for s in sessions if program is not None and s.program_id == program.id]
-    logs = library_logs(current) if current else None
+    logs = stored_logs(current) if current else None
     return ProgressView(
         pain_guide=pain_rule_guide(me.kb),
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],

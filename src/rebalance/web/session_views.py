@@ -3,33 +3,30 @@
     log_page(me)                what the log form asks, and what the pain-monitoring model says of the last session
     record_session(me, data)    store a session (a day logged already: replaced) and the morning after the previous one
     feedback(me, program, recent)   progress, hold or regress for each exercise of the latest session
-    library_logs(sessions)      stored sessions as the library's ``rebalance.logs/1`` (the progress view too)
 
 The signed-in patient and what stops their program are ``patient_views``'s (``Me``, ``stops``); every
-judgement is the library's (``programs.progress``). A session is refused while the program is stopped.
+judgement and its words are the library's (``programs.feedback``, ``programs.progress``). A session is
+refused while the program is stopped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 
-from rebalance.errors import ConflictError, InvalidInputError
+from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.logs import Logs, log_fields, logs_of, parse_session, session_words
-from rebalance.programs.progress import decided_by_recent, decisions
+from rebalance.programs.feedback import LOOKS_AT, Feedback, after_session, morning_after_of
+from rebalance.programs.logs import log_fields, session_words
 from rebalance.programs.schedule import DAYS
 from rebalance.reports.cards import exercises_for_day
 from rebalance.reports.text import dose_text
 from rebalance.storage.repos import session_logs
 from rebalance.storage.schemas import ProgramPublic, SessionEntry, SessionLogCreate, SessionLogPublic
 from rebalance.web.patient_schemas import (
-    FEEDBACK_LOOKS_AT,
-    Feedback,
     FieldAsked,
     LogPage,
     LogRow,
@@ -38,17 +35,10 @@ from rebalance.web.patient_schemas import (
 )
 from rebalance.web.patient_views import Me, pain_rule_guide, stops
 
-logger = logging.getLogger("rebalance.web")
-
 PREVIOUS_LOOKS_AT = 3
 """The session a morning-after answer is about is looked for among the latest this many before the day."""
 OLDEST_DAYS = 366
 """A session is logged for a day of the last year at most (a typing error otherwise)."""
-HEADLINES = {
-    "progress": "Going well: ready for the next step",
-    "hold": "Keep going",
-    "regress": "That was too much: next time, do less",
-}
 
 
 def log_page(me: Me) -> LogPage | None:
@@ -114,24 +104,19 @@ def _log_row(kb: KnowledgeBase, item: dict[str, Any]) -> LogRow:
 
 
 def _previous_session(me: Me, before: dt.date) -> SessionLogPublic | None:
-    """The latest session before ``before`` with an exercise done: the one a morning-after answer is about.
+    """The session a morning-after answer logged for ``before`` is about (``programs.feedback.morning_after_of``).
 
     Read from the latest few sessions before that day (the whole history only if none of them had one)."""
     if not me.knows("sessions"):
         latest = session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, PREVIOUS_LOOKS_AT, before=before)
         if len(latest) < PREVIOUS_LOOKS_AT or any(e.done for s in latest for e in s.entries):
-            return _latest_done(latest, before)
-    return _latest_done(me.sessions, before)
-
-
-def _latest_done(sessions: Sequence[SessionLogPublic], before: dt.date) -> SessionLogPublic | None:
-    earlier = [s for s in sessions if s.performed_on < before and any(e.done for e in s.entries)]
-    return earlier[-1] if earlier else None
+            return morning_after_of(latest, before)
+    return morning_after_of(me.sessions, before)
 
 
 def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]:
-    """The program version's latest sessions (:data:`FEEDBACK_LOOKS_AT` of them), oldest first."""
-    return session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, FEEDBACK_LOOKS_AT, program_id=program.id)
+    """The program version's latest sessions (``programs.feedback.LOOKS_AT`` of them), oldest first."""
+    return session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, LOOKS_AT, program_id=program.id)
 
 
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
@@ -192,28 +177,12 @@ def _check_session(
 
 
 def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic]) -> list[Feedback]:
-    """The pain-monitoring model's word (``programs.progress``) on each exercise done in the latest session.
+    """The library's word (``programs.feedback.after_session``) on each exercise done in the latest session."""
 
-    ``recent`` is the program version's latest sessions; when they do not settle a decision
-    (``decided_by_recent``), the version's whole history is read, as is the analysis the program was built
-    from when the program does not carry its baseline pain (every program the library builds does)."""
-    if not recent:
-        return []
-    logs = library_logs(recent)
-    if logs is None:
-        return []
-    done = {e.exercise_id for e in recent[-1].entries if e.done}
-    older_may_exist = len(recent) >= FEEDBACK_LOOKS_AT
-    if older_may_exist and not all(decided_by_recent([e for _, e in logs.for_exercise(x)]) for x in done):
-        logs = library_logs([s for s in me.sessions if s.program_id == program.id])
-        if logs is None:
-            return []
-    baseline = program.document.get("client", {}).get("baseline_pain")
-    analysis = {"scores": {"pain_now": baseline}} if baseline is not None else _analysis_of(me, program)
-    found = decisions(me.kb, {**analysis, "program": program.document}, logs, done)
-    counts = {x: sum(1 for s in recent for e in s.entries if e.exercise_id == x) for x in done}
-    names = {item["exercise_id"]: item.get("name", item["exercise_id"]) for item in program.document["items"]}
-    return [_feedback(me.kb, {**d, "sessions": counts[d["exercise_id"]]}, names) for d in found]
+    def history() -> list[SessionLogPublic]:  # read only when the latest sessions do not settle a decision
+        return [s for s in me.sessions if s.program_id == program.id]
+
+    return after_session(me.kb, program.document, recent, history, lambda: _analysis_of(me, program))
 
 
 def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
@@ -223,48 +192,3 @@ def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
         return latest.analysis
     chosen = next((a for a in me.assessments if a.id == program.assessment_id), me.latest_assessment)
     return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
-
-
-def library_logs(sessions: Sequence[SessionLogPublic]) -> Logs | None:
-    """The stored sessions as ``rebalance.logs/1`` (holds in whole seconds), or None if the library refuses them."""
-    try:
-        return logs_of([_library_session(s) for s in sessions])
-    except InvalidInputError as exc:  # stored by another client beyond the library's ranges
-        logger.warning("session logs the pain-monitoring model cannot read: %s", exc)
-        return None
-
-
-def _library_session(stored: SessionLogPublic) -> Any:
-    entries = []
-    for entry in stored.entries:
-        values = {name: value for name, value in entry.model_dump().items() if value is not None}
-        if "hold_s" in values:
-            values["hold_s"] = round(values["hold_s"])
-        entries.append(values)
-    document = {"date": stored.performed_on, "entries": entries}
-    return parse_session(document, f"stored session of {stored.performed_on.isoformat()}")
-
-
-def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]) -> Feedback:
-    verdict = decision["decision"]
-    return Feedback(
-        exercise_id=decision["exercise_id"],
-        name=names.get(decision["exercise_id"], decision["exercise_id"]),
-        decision=verdict,
-        headline=HEADLINES[verdict],
-        reason=decision["reason"],
-        next_time=_next_time(kb, decision),
-        sessions=decision["sessions"],
-    )
-
-
-def _next_time(kb: KnowledgeBase, decision: dict[str, Any]) -> str | None:
-    """The library's suggested step in words (``next_step``): the easier version on regress; on progress,
-    for the clinician."""
-    new_id, step = decision.get("new_exercise_id"), decision.get("next_step")
-    if decision["decision"] == "hold" or (new_id is None and step is None):
-        return None
-    step = kb.exercise[new_id].name if new_id in kb.exercise else step
-    if decision["decision"] == "regress":
-        return f"Next time: {step}. If the pain does not settle, stop this exercise and tell your clinician."
-    return f"Suggested next step: {step}. Your clinician sees your log and updates your program."

@@ -5,20 +5,25 @@
     patient     their own record where the call allows it (``patient_may``)
 
 Unknown or inactive users, and users acting on another's record, are refused with
-``PermissionDeniedError`` saying why; a record that does not exist is ``NotFoundError``.
+``PermissionDeniedError`` saying why; a record that does not exist is ``NotFoundError``. Once access is
+checked, a patient's records are read by id (:func:`owned`, :func:`of_patient`) or by days (:func:`dated`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
-from rebalance.storage.tables import Assessment, Patient, Program, User
+from rebalance.storage.tables import Assessment, CheckIn, Patient, Program, SessionLog, User
 from rebalance.storage.types import AuditAction, EntityType, Role
 
 _Record = TypeVar("_Record", Assessment, Program)
+_Dated = TypeVar("_Dated", CheckIn, SessionLog)
 
 
 KEPT = "rebalance.kept"
@@ -92,3 +97,21 @@ def of_patient(session: Session, table: type[_Record], entity: EntityType, recor
     if record.patient_id != patient_id:
         raise ConflictError(entity, record_id, f"belongs to patient {record.patient_id}, not {patient_id}")
     return record
+
+
+def dated(
+    session: Session,
+    table: type[_Dated],
+    day: QueryableAttribute[dt.date],
+    patient_id: int,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> Sequence[_Dated]:
+    """A patient's check-ins or session logs of the days ``start`` to ``end`` (both included; open if None),
+    oldest first (one day's in the order they were stored); ``day`` is the table's date column."""
+    query = select(table).where(table.patient_id == patient_id)
+    if start is not None:
+        query = query.where(day >= start)
+    if end is not None:
+        query = query.where(day <= end)
+    return session.scalars(query.order_by(day, table.id)).all()

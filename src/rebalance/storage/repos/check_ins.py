@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rebalance.storage import audit
@@ -37,11 +36,6 @@ def check_ins_for_patient(
 ) -> list[CheckInPublic]:
     """The patient's check-ins from ``start`` to ``end`` (both included; open if None), oldest first."""
     actor, patient = access.patient_for(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    query = select(CheckIn).where(CheckIn.patient_id == patient.id)
-    if start is not None:
-        query = query.where(CheckIn.checked_on >= start)
-    if end is not None:
-        query = query.where(CheckIn.checked_on <= end)
-    rows = session.scalars(query.order_by(CheckIn.checked_on, CheckIn.id)).all()
+    rows = access.dated(session, CheckIn, CheckIn.checked_on, patient.id, start, end)
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, read="check_ins")
     return [CheckInPublic.model_validate(row) for row in rows]

@@ -63,12 +63,7 @@ def session_logs_for_patient(
 ) -> list[SessionLogPublic]:
     """The patient's sessions performed from ``start`` to ``end`` (both included; open if None), oldest first."""
     actor, patient = access.patient_for(session, actor_id, patient_id, AuditAction.READ, patient_may=True)
-    query = select(SessionLog).where(SessionLog.patient_id == patient.id)
-    if start is not None:
-        query = query.where(SessionLog.performed_on >= start)
-    if end is not None:
-        query = query.where(SessionLog.performed_on <= end)
-    logs = session.scalars(query.order_by(SessionLog.performed_on, SessionLog.id)).all()
+    logs = access.dated(session, SessionLog, SessionLog.performed_on, patient.id, start, end)
     detail = {"read": "session_logs", "from": _iso(start), "to": _iso(end), "count": len(logs)}
     audit.record(session, actor.id, AuditAction.READ, EntityType.PATIENT, patient.id, patient.id, **detail)
     return [SessionLogPublic.model_validate(log) for log in logs]

@@ -288,10 +288,8 @@ def create_assessment(
     An invalid document is 422 with every problem at its path (``body.symptoms.pain_now``); nothing is stored.
     """
     patients.get_patient(db, clinician.id, patient_id)  # another's patient: 403 before the body is looked at
-    try:
+    with in_request():
         case = parse_document(copy.deepcopy(document), kb, source="body")
-    except InvalidAssessmentError as exc:
-        raise in_request(exc, {}) from None
     analysis = analyse_case(case, kb, minutes).document
     data = AssessmentCreate(assessed_on=case.assessment.date, document=document, analysis=analysis)
     assessment, program = assessments.add_assessment_with_draft(db, clinician.id, patient_id, data)

@@ -167,10 +167,8 @@ def program_alternatives(
 ) -> list[Alternative]:
     """What may replace the exercise: the same findings addressed, never contraindicated, only the client's kit."""
     program = programs.get_program(db, clinician.id, program_id)
-    try:
+    with in_request(ITEM):
         return [Alternative(**a) for a in edit.alternatives(kb, program.document, exercise_id)]
-    except InvalidInputError as exc:
-        raise in_request(exc, ITEM) from None
 
 
 @api.post("/programs/{program_id}/items/{exercise_id}/swap", status_code=201)
@@ -179,10 +177,8 @@ def swap_exercise(
 ) -> ProgramPublic:
     """A new draft version with the exercise replaced by one of its alternatives."""
     program = programs.get_program(db, clinician.id, program_id)
-    try:
+    with in_request(ITEM):
         document = edit.swap(kb, program.document, exercise_id, body.new_exercise_id)
-    except InvalidInputError as exc:
-        raise in_request(exc, ITEM) from None
     return programs.add_draft_of(db, clinician.id, program, document)
 
 
@@ -192,10 +188,8 @@ def change_dosage(
 ) -> ProgramPublic:
     """A new draft version with the item's dosage; refused (422) beyond the ranges and caps that keep it safe."""
     program = programs.get_program(db, clinician.id, program_id)
-    try:
+    with in_request(ITEM):
         document = edit.set_dosage(kb, program.document, exercise_id, body.model_dump())
-    except InvalidInputError as exc:
-        raise in_request(exc, ITEM) from None
     return programs.add_draft_of(db, clinician.id, program, document)
 
 

@@ -1,0 +1,138 @@
+"""What a patient is told after a session: the library's decision in their words, from stored sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+
+from rebalance.api import analyse_file
+from rebalance.errors import InvalidInputError
+from rebalance.knowledge.loader import default
+from rebalance.programs.feedback import HEADLINES, LOOKS_AT, after_session, morning_after_of, stored_logs
+from tests.conftest import EXAMPLES
+
+DAY = dt.date(2026, 11, 20)
+
+
+@dataclass(frozen=True)
+class StoredEntry:  # a stored entry as the storage keeps it: holds in (fractional) seconds
+    exercise_id: str
+    done: bool
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
+    minutes: int | None = None
+    effort: int | None = None
+    pain_during: int | None = None
+    pain_next_morning: int | None = None
+    stiffness_next_morning: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    performed_on: dt.date
+    entries: list[StoredEntry] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def program() -> dict[str, Any]:
+    program: dict[str, Any] = analyse_file(EXAMPLES / "piriformis_right.yaml")["program"]
+    return program
+
+
+def band_walks(n: int, pain: int, reps: int = 14, **more: Any) -> list[StoredSession]:
+    """``n`` daily sessions of lateral band walks (2 sets of 12 asked), the last on :data:`DAY`."""
+    entry = StoredEntry("lateral_band_walk", True, sets=2, reps=reps, pain_during=pain, **more)
+    return [StoredSession(DAY - dt.timedelta(days=n - 1 - i), [entry]) for i in range(n)]
+
+
+def mornings(session: StoredSession, pain: int) -> StoredSession:
+    return StoredSession(session.performed_on, [replace(e, pain_next_morning=pain) for e in session.entries])
+
+
+def never(*_: Any) -> Any:
+    raise AssertionError("read although the latest sessions settle it")
+
+
+def test_a_stored_session_beyond_the_librarys_ranges_is_refused_naming_its_day_and_field() -> None:
+    sessions = [
+        StoredSession(DAY, [StoredEntry("lateral_band_walk", True, sets=2), StoredEntry("walking", True, sets=50)])
+    ]
+    with pytest.raises(InvalidInputError) as raised:
+        stored_logs(sessions)
+    (problem,) = raised.value.problems
+    assert (problem.file, problem.path) == ("stored session of 2026-11-20", "entries[1].sets")
+    assert "20" in problem.message  # the library's highest
+
+
+def test_a_stored_hold_is_read_in_whole_seconds() -> None:
+    logs = stored_logs([StoredSession(DAY, [StoredEntry("seated_piriformis_stretch", True, sets=3, hold_s=29.6)])])
+    assert logs.sessions[0].entries[0].hold_s == 30
+
+
+def test_too_much_pain_says_do_less_and_the_easier_step(program: dict[str, Any]) -> None:
+    (said,) = after_session(default(), program, band_walks(2, pain=7), never, never)
+    assert (said.decision, said.headline) == ("regress", HEADLINES["regress"])
+    assert said.name == "Side steps with a band" and said.sessions == 2
+    assert said.next_time is not None and said.next_time.startswith("Next time: ")
+    assert said.next_time.endswith("If the pain does not settle, stop this exercise and tell your clinician.")
+
+
+def test_two_good_sessions_suggest_the_next_step_for_the_clinician(program: dict[str, Any]) -> None:
+    (said,) = after_session(default(), program, band_walks(2, pain=1), never, never)
+    assert (said.decision, said.headline) == ("progress", HEADLINES["progress"])
+    assert said.next_time is not None and said.next_time.endswith(
+        "Your clinician sees your log and updates your program."
+    )
+
+
+def test_keep_going_says_no_next_step(program: dict[str, Any]) -> None:
+    (said,) = after_session(default(), program, band_walks(1, pain=4), never, never)
+    assert (said.decision, said.headline, said.next_time) == ("hold", "Keep going", None)
+
+
+def test_only_what_the_latest_session_did_is_spoken_of(program: dict[str, Any]) -> None:
+    latest = StoredSession(DAY, [StoredEntry("lateral_band_walk", False), StoredEntry("walking", True, minutes=10)])
+    said = after_session(default(), program, [*band_walks(2, pain=1)[:-1], latest], never, never)
+    assert [s.exercise_id for s in said] == ["walking"]
+    assert after_session(default(), program, [], never, never) == []
+
+
+def test_the_whole_history_is_read_only_when_the_latest_sessions_do_not_settle_it(program: dict[str, Any]) -> None:
+    """The oldest session alone says how the next morning felt (1): the latest morning's 3 is worse than
+    that, not than the assessment's pain (5), as the latest sessions alone would say."""
+    days = band_walks(LOOKS_AT + 5, pain=1)
+    history = [mornings(days[0], 1), *days[1:-1], mornings(days[-1], 3)]
+    reads: list[int] = []
+
+    def whole() -> list[StoredSession]:
+        reads.append(1)
+        return history
+
+    (said,) = after_session(default(), program, history[-LOOKS_AT:], whole, never)
+    assert reads == [1]
+    assert "worse the next morning" in said.reason and said.sessions == LOOKS_AT
+    after_session(default(), program, band_walks(LOOKS_AT, pain=1), whole, never)
+    assert reads == [1]  # the latest sessions settle it: not read again
+
+
+def test_a_program_without_its_baseline_pain_takes_it_from_its_analysis(program: dict[str, Any]) -> None:
+    """Stored before programs carried it: the analysis's pain is the morning the next one is compared with."""
+    older = {**program, "client": {k: v for k, v in program["client"].items() if k != "baseline_pain"}}
+    first, latest = band_walks(2, pain=1)
+    days = [first, mornings(latest, 3)]
+    (calm,) = after_session(default(), older, days, never, lambda: {"scores": {"pain_now": 5}})
+    (worse,) = after_session(default(), older, days, never, lambda: {"scores": {"pain_now": 2}})
+    assert "worse the next morning" not in calm.reason
+    assert "worse the next morning" in worse.reason
+
+
+def test_a_morning_after_is_about_the_latest_earlier_session_with_an_exercise_done() -> None:
+    done, rested, today = band_walks(3, pain=1)
+    rested = StoredSession(rested.performed_on, [StoredEntry("lateral_band_walk", False)])  # no load: no morning after
+    assert morning_after_of([done, rested, today], DAY) is done
+    assert morning_after_of([done, rested, today], DAY + dt.timedelta(days=1)) is today
+    assert morning_after_of([rested], DAY) is None
