@@ -67,19 +67,35 @@ def _apart(days: tuple[int, ...]) -> bool:
     return len(days) < 2 or min(_gaps(days)) >= 2
 
 
+WEEKS = {
+    count: tuple(
+        (days, sum(1 << d for d in days), _spread(days), _apart(days)) for days in combinations(range(7), count)
+    )
+    for count in range(1, 8)
+}
+"""Every choice of ``count`` days of the week, with its days as bits, its spread and whether its days are
+apart: worked out once (``bench_program``: fitting the week went over them again for every item it placed)."""
+
+
 def _choose(week: list[Day], count: int, seconds: int, spaced: bool) -> tuple[int, ...] | None:
     """The days for a new item: room on each; strength work on days apart and evenly spread, the rest on
-    the least-filled days."""
+    the least-filled days (the fullest of its days as empty as can be, then evenly spread, then earliest)."""
+    used = [d.used for d in week]
+    roomy = sum(1 << i for i, d in enumerate(week) if d.budget - used[i] >= seconds)
     fits = [
-        days
-        for days in combinations(range(7), count)
-        if all(week[d].room() >= seconds for d in days) and (not spaced or _apart(days))
+        (spread, days, bits)
+        for days, bits, spread, apart in WEEKS[count]
+        if bits & roomy == bits and (apart or not spaced)
     ]
-    if not fits:
-        return None
-    if spaced:
-        return min(fits, key=lambda days: (_spread(days), max(week[d].used for d in days), days))
-    return min(fits, key=lambda days: (max(week[d].used for d in days), _spread(days), days))
+    if spaced and fits:
+        least = min(fit[0] for fit in fits)
+        fits = [fit for fit in fits if fit[0] == least]
+    for level in sorted(set(used)):  # the least-filled choices: those whose fullest day is filled to ``level``
+        under = sum(1 << i for i, u in enumerate(used) if u <= level)
+        within = [fit for fit in fits if fit[2] & under == fit[2]]
+        if within:
+            return min(within)[1]
+    return None
 
 
 def _raise(week: list[Day], need: Need, days: tuple[int, ...], rung: int) -> tuple[int, ...] | None:
