@@ -154,11 +154,14 @@ def _stands(screen: Screen, met: set[str]) -> bool:
 
 def _best_side(screen: Screen, met_by_side: dict[str, set[str]]) -> tuple[list[str], list[str]]:
     """(sides on which the screen stands, the items met on the best of them)."""
-    weights = {i.id: i.weight for i in screen.items}
     standing = [s for s in SIDES if _stands(screen, met_by_side[s])]
     if not standing:
         return [], []
-    best = max(standing, key=lambda s: (sum(weights[i] for i in met_by_side[s]), s == "right"))
+
+    def weight(side: str) -> float:  # summed in the screen's order and rounded: equal weights tie on every run
+        return round(sum(i.weight for i in screen.items if i.id in met_by_side[side]), 6)
+
+    best = max(standing, key=lambda s: (weight(s), s == "right"))
     return standing, [i.id for i in screen.items if i.id in met_by_side[best]]
 
 
