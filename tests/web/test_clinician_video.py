@@ -7,6 +7,7 @@ runner in a thread; one runs the real clip through the real worker process.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import os
@@ -211,6 +212,78 @@ def test_the_filled_form_saves_the_measures_with_their_quality(app: FastAPI) -> 
     kb = default()
     values = with_measures(kb, {"date": ["2026-12-07"], "tests.trendelenburg.left.positive": ["true"]}, MEASURED)
     assert to_document(kb, values).document["tests"] == MEASURED  # the clip's entry replaces the form's
+
+
+SQUAT_QUALITY = {"view": "front", "plane": "frontal", "confidence": 0.4, "accuracy": "weak", "source": "schurr_2017"}
+SQUAT = {  # a front-view squat as the job gives it: a sided number and compensations with their confidence
+    "overhead_squat": {
+        "repetitions": 3,
+        "knee_valgus_deg": {"left": 14.2, "right": 3.1},
+        "compensations": [{"id": "knees_move_inward", "side": "left", "confidence": 0.3}],
+        "quality": {k: SQUAT_QUALITY for k in ("repetitions", "knee_valgus_deg", "compensations")},
+    }
+}
+
+
+def test_a_value_the_clinician_changes_loses_the_clips_quality_record_the_others_keep_theirs() -> None:
+    kb = default()
+    both_sides = copy.deepcopy(MEASURED["single_leg_stance"])
+    both_sides["right"] = {"time_held_s": 4.0, "pelvic_drop_deg": 2.5}
+    both_sides["quality"]["pelvic_drop_deg"]["right"] = both_sides["quality"]["pelvic_drop_deg"]["left"]
+    values = with_measures(kb, {"date": ["2026-12-07"]}, {"single_leg_stance": both_sides, **SQUAT})
+    assert to_document(kb, values).document["tests"] == {"single_leg_stance": both_sides, **_form_squat()}
+
+    values["tests.single_leg_stance.left.pelvic_drop_deg"] = ["-12"]  # the clinician's own reading
+    values["tests.overhead_squat.knee_valgus_deg.right"] = ["8"]
+    values["tests.overhead_squat.repetitions"] = [""]  # cleared
+    tests = to_document(kb, values).document["tests"]
+    assert tests["single_leg_stance"]["left"]["pelvic_drop_deg"] == -12
+    assert tests["single_leg_stance"]["quality"] == {"pelvic_drop_deg": {"right": _left_record()}}
+    assert tests["overhead_squat"]["quality"] == {"compensations": SQUAT_QUALITY}  # unchanged, in any order
+
+    values["tests.overhead_squat.compensations.knees_move_inward"] = ["right"]
+    values["tests.single_leg_stance.right.pelvic_drop_deg"] = ["2.50"]  # the same number, written otherwise
+    tests = to_document(kb, values).document["tests"]
+    assert "quality" not in tests["overhead_squat"]
+    assert set(tests["single_leg_stance"]["quality"]["pelvic_drop_deg"]) == {"right"}
+
+
+def _left_record() -> dict[str, Any]:
+    return dict(MEASURED["single_leg_stance"]["quality"]["pelvic_drop_deg"]["left"])
+
+
+def _form_squat() -> dict[str, Any]:
+    """SQUAT as the form gives it back: the form keeps no compensation's confidence."""
+    entry = copy.deepcopy(SQUAT["overhead_squat"])
+    entry["compensations"] = [{"id": "knees_move_inward", "side": "left"}]
+    return {"overhead_squat": entry}
+
+
+def test_an_edited_prefilled_value_is_saved_without_the_clips_quality_and_its_note_goes(
+    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+) -> None:
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, job, "Fill in these tests")
+    document = example("piriformis_right")
+    values = form_values(default(), document) | {"minutes": ["20"], "csrf_token": [token]}
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data=values).text
+    assert "Measured from video, from the front" in filled
+    inputs = dict(re.findall(r'<input type="hidden" name="(tests\.[^"]+)" value="([^"]*)"', filled))
+    assert json.loads(html.unescape(inputs["tests.single_leg_stance.measured"])) == {
+        k: v for k, v in MEASURED["single_leg_stance"].items() if k != "quality"
+    }
+    edited = with_measures(default(), values, MEASURED) | {"tests.single_leg_stance.left.pelvic_drop_deg": ["-9"]}
+    edited |= {k: [html.unescape(v)] for k, v in inputs.items()}
+    checked = client.post(f"/patients/{cast.patient_a1}/assessments", data=edited | {"date": ["not a date"]})
+    assert checked.status_code == 422 and "Measured from video" not in checked.text  # the note claimed -20.6
+    saved = client.post(f"/patients/{cast.patient_a1}/assessments", data=edited)
+    assert saved.status_code == 303, saved.text[:500]
+    with session_scope(web(app).session_factory) as db:
+        stored_tests = db.scalars(select(Assessment)).one().document["tests"]
+    assert stored_tests["single_leg_stance"] == {"left": {"time_held_s": 1.0, "pelvic_drop_deg": -9}}
+    assert stored_tests["trendelenburg"] == MEASURED["trendelenburg"]
 
 
 def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
