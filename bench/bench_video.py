@@ -207,6 +207,11 @@ def batch(folder: Path) -> None:
         f"  serial fraction: a worker's start-up {startup:.1f} s CPU over one worker's whole run "
         f"{one.busiest_s():.1f} s = {serial:.2f} (Amdahl's bound for two workers: {bound:.2f}x)"
     )
+    alone, together = sum(one.clips_cpu.values()) / BATCH, sum(two.clips_cpu.values()) / BATCH
+    print(
+        f"  CPU s a clip: {alone:.2f} on one worker, {together:.2f} with two at once ({together / alone - 1:+.0%}: "
+        "beyond a few per cent, the two cores slow each other - shared caches, or SMT siblings on the host)"
+    )
     cold, warm = one.busiest_s() / two.busiest_s(), max(one.clips_cpu.values()) / max(two.clips_cpu.values())
     print(
         f"batch of {BATCH} clips, predicted from CPU seconds on two idle cores: {cold:.2f}x with start-up, "

@@ -8,10 +8,12 @@ runner in a thread; one runs the real clip through the real worker process.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import html
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -286,7 +288,87 @@ def test_an_edited_prefilled_value_is_saved_without_the_clips_quality_and_its_no
     assert stored_tests["trendelenburg"] == MEASURED["trendelenburg"]
 
 
-def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
+def test_a_clip_is_deleted_once_analysed_its_measures_kept_and_audited(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    assert settings.video_keep_days == 0  # the default: no patient video kept past its analysis
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert stub.started.wait(10) and len(saved_files(settings)) == 1  # kept while it is analysed
+    stub.release.set()
+    wait_until(client, job, "Fill in these tests")
+    assert _until(lambda: saved_files(settings) == [])
+    row = jobs(app)[0]
+    assert row.clip_deleted_at is not None and row.result == {"tests": MEASURED}
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
+    assert 'value="-20.6"' in filled.text  # the measures outlive the clip
+    with session_scope(web(app).session_factory) as db:
+        deleted = db.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.DELETE)).all()
+    assert [(e.entity_type, e.entity_id, e.detail) for e in deleted] == [("video_job", job, {"clip": "deleted"})]
+
+
+def test_with_days_to_keep_a_clip_goes_that_many_days_after_its_upload_never_while_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    app.state.video.close()
+    app.state.video = uploads.Runner(settings.model_copy(update={"video_keep_days": 2}), ThreadPoolExecutor(1))
+    stub.release.set()
+    token = as_anna(client)
+    done = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, done, "Fill in these tests")
+    stub.release.clear()
+    stub.started.clear()
+    waiting = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert stub.started.wait(10)
+    _age(app, 3)  # both uploaded three days ago: the analysed one goes, the one being analysed stays
+    assert len(saved_files(settings)) == 2
+    app.state.video.recover()  # as when the app starts (or the next clip comes in)
+    kept = {row.id: row.clip_deleted_at is None for row in jobs(app)}
+    assert kept == {done: False, waiting: True} and len(saved_files(settings)) == 1
+    stub.release.set()
+    wait_until(client, waiting, "Fill in these tests")
+    assert _until(lambda: saved_files(settings) == [])  # ended, and older than two days
+
+
+def _age(app: FastAPI, days: int) -> None:
+    with session_scope(web(app).session_factory) as db:
+        for row in db.scalars(select(VideoJob)):
+            row.created_at -= dt.timedelta(days=days)
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 10) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not CAM02.exists(), reason="the shared clips are not beside the repository")
+def test_a_worker_process_dying_mid_clip_fails_its_job_with_the_reason_and_the_next_clip_is_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast
+) -> None:
+    pytest.importorskip("mediapipe")
+    app.state.video = runner = uploads.Runner(settings)  # the app's own: a real worker process
+    try:
+        token = as_anna(client)
+        job = job_id(upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name).text)
+        assert _until(lambda: jobs(app)[0].status is JobStatus.RUNNING, 120)
+        for pid in list(runner.executor._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        failed = wait_until(client, job, "could not be analysed", timeout_s=60)
+        assert "the analysis stopped: BrokenProcessPool" in failed
+        assert _until(lambda: saved_files(settings) == [])
+        again = job_id(upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name).text)
+        assert "Single-leg stance" in wait_until(client, again, "Fill in these tests", timeout_s=180)
+    finally:
+        runner.close()
+
+
+def test_a_refused_clip_shows_the_reason_and_is_deleted(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
     stub.result = lambda path: {"file": path, "status": "refused", "reasons": [f"{path}: no person found in the video"]}
     stub.release.set()
     token = as_anna(client)
@@ -295,6 +377,7 @@ def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast:
     assert 'role="alert"' in failed and "could not be analysed: no person found in the video" in failed
     assert "/videos/" not in failed.split("could not be analysed")[1]  # not the server's path
     assert jobs(app)[0].status is JobStatus.FAILED
+    assert _until(lambda: saved_files(settings) == [])  # a refused clip is kept no longer than a measured one
 
 
 def test_a_crash_in_the_analysis_is_reported_not_lost(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
