@@ -51,6 +51,7 @@ VIEWS = {"": "Read it from the video", "side": "From the side", "front": "From t
 NOT_A_VIDEO = "This file is not a video. Upload an MP4, MOV, WebM, MKV or AVI clip."
 PROGRESS_STEP = 5  # per cent between two progress records
 INTERRUPTED = "the clinic app stopped (restarted) while the clip waited or was analysed; upload it again"
+LOST_AFTER = dt.timedelta(hours=6)  # a job of another host's process (or container) unfinished this long is lost
 _ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")  # MP4, MOV, M4V, 3GP
 
 
@@ -136,15 +137,16 @@ def this_process() -> str:
     return f"{socket.gethostname()}/{os.getpid()}/{_started(os.getpid())}"[:100]
 
 
-def gone(runner: str | None) -> bool:
+def gone(runner: str | None, uploaded: dt.datetime | None = None) -> bool:
     """Whether the process ``runner`` names has ended (None: a job recorded without one). Another host's
-    process cannot be seen from here: not gone (that host's app judges it)."""
+    process cannot be seen from here (a container made anew has a new host name): gone once the job,
+    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`."""
     if runner is None:
         return True
     host, _, rest = runner.partition("/")
     pid, _, started = rest.partition("/")
     if host != socket.gethostname() or not pid.isdigit():
-        return False
+        return uploaded is not None and utc_now() - uploaded > LOST_AFTER
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -215,7 +217,7 @@ class Runner:
         """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
         with session_scope(self._sessions()) as db:
             for job in video_jobs.unfinished(db):
-                if gone(job.runner):
+                if gone(job.runner, job.created_at):
                     video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
             self.remove_clips(db)
 
@@ -231,7 +233,7 @@ class Runner:
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             return job
         if job.task_id is None:
-            if not gone(job.runner):
+            if not gone(job.runner, job.created_at):
                 return job
             ended = video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
         elif self.celery is None:

@@ -86,7 +86,8 @@ def _form_page(
     problems = problems or {}
     context = {"patient": patient, "form": form, "values": values, "problems": problems, "slot_id": af.slot_id}
     context["open_tests"] = {".".join(slot.split(".")[:2]) for slot in problems if slot.startswith("tests.")}
-    tests = af.to_document(kb, values).document.get("tests", {})  # the records of the values still as measured
+    measured = any(k.endswith(".quality") for k in values)  # the records of the values still as measured:
+    tests = af.to_document(kb, values).document.get("tests", {}) if measured else {}
     context |= _video_context(kb, video.get("job"), notes=review.quality_notes(kb, tests))
     context |= {"video_ready": request.app.state.video is not None, "patient_id": patient.id, **video}
     return render(request, "clinician/assessment_form.html", context, status_code=status_code)
