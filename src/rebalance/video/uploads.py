@@ -169,6 +169,7 @@ class Runner:
             self.celery = make_app(settings.broker_url, settings.video_queue)
         self.executor = executor or self._pool()
         self.engine: Any = None
+        self.factory: Any = None
 
     @staticmethod
     def _pool() -> cf.Executor:
@@ -189,29 +190,33 @@ class Runner:
             task = self.celery.tasks["rebalance.video.analyse_clip"]
             task.apply_async((job.path, job.movement, job.view, None), task_id=job.task_id)
             return
+        used = self.executor
         try:
-            future = self.executor.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
+            future = used.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
         except cf.BrokenExecutor as exc:  # a worker died earlier: this job fails, the next gets a new pool
             future = cf.Future()
             future.set_exception(exc)
-        future.add_done_callback(lambda done: self._ended(job.id, done))
+        future.add_done_callback(lambda done: self._ended(job.id, done, used))
 
-    def _ended(self, job_id: int, done: cf.Future[None]) -> None:
+    def _ended(self, job_id: int, done: cf.Future[None], used: cf.Executor) -> None:
         """A local job's process is done with it: a crash is its result; the clip goes when retention says."""
         if done.cancelled():  # the app is stopping: the job stays queued, and fails when the app starts again
             return
         exc = done.exception()
-        if isinstance(exc, cf.BrokenExecutor):
+        if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
             self.executor = self._pool()
+            used.shutdown(wait=False)
         with session_scope(self._sessions()) as db:
             if exc is not None:
                 video_jobs.finish(db, job_id, failed(exc))
             self.remove_clips(db)
 
     def _sessions(self) -> Any:
+        """The runner's own sessions (callbacks and start-up run outside any request), made on first use."""
         if self.engine is None:
             self.engine = make_engine(self.database_url)
-        return make_session_factory(self.engine)
+            self.factory = make_session_factory(self.engine)
+        return self.factory
 
     def recover(self) -> None:
         """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
