@@ -145,6 +145,16 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest clip a clinician may upload, in bytes; a larger one gets 413 (default 200 MiB).",
     )
+    video_keep_days: int = Field(
+        0,
+        ge=0,
+        le=365,
+        description=(
+            "How long an uploaded clip is kept, in days from its upload: it is deleted once its analysis has ended "
+            "(measured, refused or failed) and this many days have passed. Default 0: deleted as soon as the "
+            "analysis ends. The measures and their quality records stay with the job and the saved assessment."
+        ),
+    )
     broker_url: str | None = Field(
         default=None,
         description=(

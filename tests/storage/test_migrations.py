@@ -74,6 +74,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
         "0005_session_logs_by_program_and_patient.py",
         "0006_audit_events_without_user_key.py",
         "0007_video_jobs.py",
+        "0008_video_clip_runner_and_retention.py",
     ]
     for name in versions:  # each loads as a module, as Alembic loads it
         spec = importlib.util.spec_from_file_location(name[:-3], str(migrations / "versions" / name))
@@ -83,7 +84,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
         spec.loader.exec_module(module)
         assert callable(module.upgrade)
         assert callable(module.downgrade)
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0007"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0008"]
 
 
 def audit_keys(url: str) -> list[str]:

@@ -92,3 +92,17 @@ def test_gait_contacts_on_the_walkers_own_frames(walk_track):
     seconds = (stance[1] - stance[0]) / walker.fps
     assert 0.4 < seconds < 1.0  # a walking stance phase
     assert abs(hip[stance[1] - 1] - hip[stance[0]]) > 0.3 * leg  # the body moved on over the planted foot
+
+
+def test_a_kept_pose_gives_a_later_clip_the_landmarks_a_new_pose_gives(cam01_track):
+    from rebalance.video import pose
+    from tests.video.conftest import CAM01, CAM02
+
+    pose._KEPT.__dict__.clear()  # this thread's Pose objects made anew: the reference
+    new = pose.extract(CAM02)
+    tracker = pose.kept("tracker")
+    pose.extract(CAM01)  # another person's clip in between: its tracking state must not reach the next
+    again = pose.extract(CAM02)
+    assert pose.kept("tracker") is tracker  # made once, kept for each clip
+    assert np.array_equal(again.xy, new.xy, equal_nan=True)
+    assert np.array_equal(again.visibility, new.visibility) and again.probes == new.probes

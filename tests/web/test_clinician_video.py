@@ -7,10 +7,13 @@ runner in a thread; one runs the real clip through the real worker process.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import html
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -213,7 +216,159 @@ def test_the_filled_form_saves_the_measures_with_their_quality(app: FastAPI) -> 
     assert to_document(kb, values).document["tests"] == MEASURED  # the clip's entry replaces the form's
 
 
-def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:
+SQUAT_QUALITY = {"view": "front", "plane": "frontal", "confidence": 0.4, "accuracy": "weak", "source": "schurr_2017"}
+SQUAT = {  # a front-view squat as the job gives it: a sided number and compensations with their confidence
+    "overhead_squat": {
+        "repetitions": 3,
+        "knee_valgus_deg": {"left": 14.2, "right": 3.1},
+        "compensations": [{"id": "knees_move_inward", "side": "left", "confidence": 0.3}],
+        "quality": {k: SQUAT_QUALITY for k in ("repetitions", "knee_valgus_deg", "compensations")},
+    }
+}
+
+
+def test_a_value_the_clinician_changes_loses_the_clips_quality_record_the_others_keep_theirs() -> None:
+    kb = default()
+    both_sides = copy.deepcopy(MEASURED["single_leg_stance"])
+    both_sides["right"] = {"time_held_s": 4.0, "pelvic_drop_deg": 2.5}
+    both_sides["quality"]["pelvic_drop_deg"]["right"] = both_sides["quality"]["pelvic_drop_deg"]["left"]
+    values = with_measures(kb, {"date": ["2026-12-07"]}, {"single_leg_stance": both_sides, **SQUAT})
+    assert to_document(kb, values).document["tests"] == {"single_leg_stance": both_sides, **_form_squat()}
+
+    values["tests.single_leg_stance.left.pelvic_drop_deg"] = ["-12"]  # the clinician's own reading
+    values["tests.overhead_squat.knee_valgus_deg.right"] = ["8"]
+    values["tests.overhead_squat.repetitions"] = [""]  # cleared
+    tests = to_document(kb, values).document["tests"]
+    assert tests["single_leg_stance"]["left"]["pelvic_drop_deg"] == -12
+    assert tests["single_leg_stance"]["quality"] == {"pelvic_drop_deg": {"right": _left_record()}}
+    assert tests["overhead_squat"]["quality"] == {"compensations": SQUAT_QUALITY}  # unchanged, in any order
+
+    values["tests.overhead_squat.compensations.knees_move_inward"] = ["right"]
+    values["tests.single_leg_stance.right.pelvic_drop_deg"] = ["2.50"]  # the same number, written otherwise
+    tests = to_document(kb, values).document["tests"]
+    assert "quality" not in tests["overhead_squat"]
+    assert set(tests["single_leg_stance"]["quality"]["pelvic_drop_deg"]) == {"right"}
+
+
+def _left_record() -> dict[str, Any]:
+    return dict(MEASURED["single_leg_stance"]["quality"]["pelvic_drop_deg"]["left"])
+
+
+def _form_squat() -> dict[str, Any]:
+    """SQUAT as the form gives it back: the form keeps no compensation's confidence."""
+    entry = copy.deepcopy(SQUAT["overhead_squat"])
+    entry["compensations"] = [{"id": "knees_move_inward", "side": "left"}]
+    return {"overhead_squat": entry}
+
+
+def test_an_edited_prefilled_value_is_saved_without_the_clips_quality_and_its_note_goes(
+    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+) -> None:
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, job, "Fill in these tests")
+    document = example("piriformis_right")
+    values = form_values(default(), document) | {"minutes": ["20"], "csrf_token": [token]}
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data=values).text
+    assert "Measured from video, from the front" in filled
+    inputs = dict(re.findall(r'<input type="hidden" name="(tests\.[^"]+)" value="([^"]*)"', filled))
+    assert json.loads(html.unescape(inputs["tests.single_leg_stance.measured"])) == {
+        k: v for k, v in MEASURED["single_leg_stance"].items() if k != "quality"
+    }
+    edited = with_measures(default(), values, MEASURED) | {"tests.single_leg_stance.left.pelvic_drop_deg": ["-9"]}
+    edited |= {k: [html.unescape(v)] for k, v in inputs.items()}
+    checked = client.post(f"/patients/{cast.patient_a1}/assessments", data=edited | {"date": ["not a date"]})
+    assert checked.status_code == 422 and "Measured from video" not in checked.text  # the note claimed -20.6
+    saved = client.post(f"/patients/{cast.patient_a1}/assessments", data=edited)
+    assert saved.status_code == 303, saved.text[:500]
+    with session_scope(web(app).session_factory) as db:
+        stored_tests = db.scalars(select(Assessment)).one().document["tests"]
+    assert stored_tests["single_leg_stance"] == {"left": {"time_held_s": 1.0, "pelvic_drop_deg": -9}}
+    assert stored_tests["trendelenburg"] == MEASURED["trendelenburg"]
+
+
+def test_a_clip_is_deleted_once_analysed_its_measures_kept_and_audited(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    assert settings.video_keep_days == 0  # the default: no patient video kept past its analysis
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert stub.started.wait(10) and len(saved_files(settings)) == 1  # kept while it is analysed
+    stub.release.set()
+    wait_until(client, job, "Fill in these tests")
+    assert _until(lambda: saved_files(settings) == [])
+    row = jobs(app)[0]
+    assert row.clip_deleted_at is not None and row.result == {"tests": MEASURED}
+    filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
+    assert 'value="-20.6"' in filled.text  # the measures outlive the clip
+    with session_scope(web(app).session_factory) as db:
+        deleted = db.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.DELETE)).all()
+    assert [(e.entity_type, e.entity_id, e.detail) for e in deleted] == [("video_job", job, {"clip": "deleted"})]
+
+
+def test_with_days_to_keep_a_clip_goes_that_many_days_after_its_upload_never_while_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    app.state.video.close()
+    app.state.video = uploads.Runner(settings.model_copy(update={"video_keep_days": 2}), ThreadPoolExecutor(1))
+    stub.release.set()
+    token = as_anna(client)
+    done = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, done, "Fill in these tests")
+    stub.release.clear()
+    stub.started.clear()
+    waiting = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    assert stub.started.wait(10)
+    _age(app, 3)  # both uploaded three days ago: the analysed one goes, the one being analysed stays
+    assert len(saved_files(settings)) == 2
+    app.state.video.recover()  # as when the app starts (or the next clip comes in)
+    kept = {row.id: row.clip_deleted_at is None for row in jobs(app)}
+    assert kept == {done: False, waiting: True} and len(saved_files(settings)) == 1
+    stub.release.set()
+    wait_until(client, waiting, "Fill in these tests")
+    assert _until(lambda: saved_files(settings) == [])  # ended, and older than two days
+
+
+def _age(app: FastAPI, days: int) -> None:
+    with session_scope(web(app).session_factory) as db:
+        for row in db.scalars(select(VideoJob)):
+            row.created_at -= dt.timedelta(days=days)
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 10) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not CAM02.exists(), reason="the shared clips are not beside the repository")
+def test_a_worker_process_dying_mid_clip_fails_its_job_with_the_reason_and_the_next_clip_is_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast
+) -> None:
+    pytest.importorskip("mediapipe")
+    app.state.video = runner = uploads.Runner(settings)  # the app's own: a real worker process
+    try:
+        token = as_anna(client)
+        job = job_id(upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name).text)
+        assert _until(lambda: jobs(app)[0].status is JobStatus.RUNNING, 120)
+        for pid in list(runner.executor._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        failed = wait_until(client, job, "could not be analysed", timeout_s=60)
+        assert "the analysis stopped: BrokenProcessPool" in failed
+        assert _until(lambda: saved_files(settings) == [])
+        again = job_id(upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name).text)
+        assert "Single-leg stance" in wait_until(client, again, "Fill in these tests", timeout_s=180)
+    finally:
+        runner.close()
+
+
+def test_a_refused_clip_shows_the_reason_and_is_deleted(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
     stub.result = lambda path: {"file": path, "status": "refused", "reasons": [f"{path}: no person found in the video"]}
     stub.release.set()
     token = as_anna(client)
@@ -222,6 +377,7 @@ def test_a_refused_clip_shows_the_reason(client: TestClient, app: FastAPI, cast:
     assert 'role="alert"' in failed and "could not be analysed: no person found in the video" in failed
     assert "/videos/" not in failed.split("could not be analysed")[1]  # not the server's path
     assert jobs(app)[0].status is JobStatus.FAILED
+    assert _until(lambda: saved_files(settings) == [])  # a refused clip is kept no longer than a measured one
 
 
 def test_a_crash_in_the_analysis_is_reported_not_lost(client: TestClient, app: FastAPI, cast: Cast, stub: Stub) -> None:

@@ -59,12 +59,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(database_url: str) -> Server:
+def start_server(database_url: str, own_group: bool = False, **settings: str) -> Server:
+    """``rebalance serve --demo`` on ``database_url`` (and ``REBALANCE_<SETTING>``s); with ``own_group`` in a
+    process group of its own, which its worker processes share (``os.killpg`` ends them all)."""
     port = _free_port()
     env = {**os.environ, "REBALANCE_DATABASE_URL": database_url}
-    env |= {f"REBALANCE_{name.upper()}": str(value) for name, value in FAST_HASHING.items()}
+    env |= {f"REBALANCE_{name.upper()}": str(value) for name, value in {**FAST_HASHING, **settings}.items()}
     args = [sys.executable, "-m", "rebalance.cli", "serve", "--demo", "--no-access-log", "--port", str(port)]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=own_group
+    )
     server = Server(f"http://127.0.0.1:{port}", database_url, process)
     reader = threading.Thread(target=lambda: server.output.extend(process.stdout or []), daemon=True)
     reader.start()

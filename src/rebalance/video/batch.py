@@ -2,13 +2,17 @@
 
 Every clip given comes back exactly once, as ``ok`` (its entries), ``refused`` (bad input, with
 the reasons) or ``failed`` (an error after any retries, with the error): nothing is lost.
-Each worker process runs one clip at a time with its own ``Pose`` (made per clip, in that process),
-on one core (:func:`rebalance.video.pose.one_core`), so that N workers use N cores.
+Each worker process runs one clip at a time on one core (:func:`rebalance.video.pose.one_core`), so
+that N workers use N cores. A worker is warmed once, when the pool starts it
+(:func:`rebalance.video.pose.warm_worker`: the imports and its own ``Pose`` objects, about 2 s of CPU),
+and keeps them for every clip it is given; each clip restarts the ``Pose`` graph (no tracking state
+carried from one clip to the next).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import time
 from pathlib import Path
@@ -41,15 +45,25 @@ def _note(result: dict[str, Any]) -> str:
     return f"{Path(result['file']).name}: {result['status']}"
 
 
+def pool(workers: int) -> cf.ProcessPoolExecutor:
+    """``workers`` processes, each warmed once as it starts (:func:`rebalance.video.pose.warm_worker`)."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no MediaPipe state inherited
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pose.warm_worker)
+
+
 def run_local(
-    paths: list[str], movement: str, view: str | None, out_dir: str | None, workers: int
+    paths: list[str],
+    movement: str,
+    view: str | None,
+    out_dir: str | None,
+    workers: int,
+    executor: cf.ProcessPoolExecutor | None = None,
 ) -> list[dict[str, Any]]:
-    """Analyse ``paths`` over ``workers`` processes; results in the order given."""
+    """Analyse ``paths`` over ``workers`` processes (or the ``executor`` given, left open); results in order."""
     bar = Bar(len(paths))
     results: dict[str, dict[str, Any]] = {}
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no MediaPipe state inherited
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pose.one_core) as pool:
-        futures = {pool.submit(job.run, p, movement, view, out_dir): p for p in paths}  # type: ignore[arg-type]
+    with contextlib.nullcontext(executor) if executor else pool(workers) as running:
+        futures = {running.submit(job.run, p, movement, view, out_dir): p for p in paths}  # type: ignore[arg-type]
         for future in cf.as_completed(futures):
             path = futures[future]
             try:

@@ -1,12 +1,18 @@
 """Pose extraction: decode a clip frame by frame and run BlazePose on each frame.
 
 Frames are streamed (one decoded frame in memory at a time); what is kept is the landmarks.
-One tracking ``Pose`` per clip, made here and closed here: it follows one person across frames
-and is not safe to share between threads or clips. On a few sampled frames a second, static
-``Pose`` looks at the frame with the tracked person blacked out: a person of comparable size
-found there is a second person in the clip (the tracker itself never says so; OpenCV's HOG
-people detector, measured on the project's clips, found nobody in two of four clips, so it is
-not used).
+One tracking ``Pose`` per thread of a process (:func:`kept`), made once and kept for the clips that
+thread analyses, its graph started afresh (``reset()``) for each clip: it follows one person across
+frames and is not safe to share between threads. Without the reset the first frames of a clip follow
+the last clip's person; with it the landmarks are bit-identical to a new ``Pose``'s (measured on the
+cam02 clip, and tested), and a worker's second clip skips the graph's set-up (first frame 0.39 s CPU
+with a new ``Pose``, 0.14 s after a reset).
+
+On a few sampled frames a second, static ``Pose`` (kept the same way, not reset: it carries nothing
+from frame to frame; reused after cam01's frames it gives cam02 the landmarks a new one gives) looks
+at the frame with the tracked person blacked out: a person of comparable size found there is a second
+person in the clip (the tracker itself never says so; OpenCV's HOG people detector, measured on the
+project's clips, found nobody in two of four clips, so it is not used).
 
 MediaPipe 0.10.21 carries the full landmark model in its wheel, so ``model_complexity=1`` runs
 with no network; complexity 0 and 2 would try to download theirs.
@@ -14,8 +20,8 @@ with no network; complexity 0 and 2 would try to download theirs.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +71,16 @@ def one_core() -> None:
     cv2.setNumThreads(1)
 
 
+def warm_worker() -> None:
+    """A pool worker's initializer: one core, then the pipeline's imports and this process's ``Pose`` objects
+    made once, so that the start-up is paid when the pool starts and never again per clip."""
+    one_core()
+    import rebalance.video.job  # noqa: F401  (SciPy's signal module: about 1 s of CPU)
+
+    kept("tracker")
+    kept("detector")
+
+
 def frames(path: str | Path) -> Iterator[Any]:
     """Decode ``path`` one BGR frame at a time (nothing held beyond the current frame)."""
     capture = _open(Path(path))
@@ -96,6 +112,25 @@ def _detector() -> Any:
     return mp.solutions.pose.Pose(
         static_image_mode=True, model_complexity=MODEL_COMPLEXITY, min_detection_confidence=0.5
     )
+
+
+_KEPT = threading.local()
+MAKERS = {"tracker": _tracker, "detector": _detector}
+
+
+def kept(kind: str) -> Any:
+    """This thread's ``Pose`` of ``kind`` (``tracker`` or ``detector``), made on first use and kept."""
+    made = _KEPT.__dict__
+    if kind not in made:
+        made[kind] = MAKERS[kind]()
+    return made[kind]
+
+
+def fresh(kind: str) -> Any:
+    """This thread's kept ``Pose`` with its graph started afresh: no state from an earlier clip."""
+    pose = kept(kind)
+    pose.reset()
+    return pose
 
 
 def probe_frames(declared: int, fps: float) -> set[int]:
@@ -150,20 +185,18 @@ def extract(path: str | Path, progress: Progress | None = None) -> Track:
     world: list[Array] = []
     found: list[tuple[int, float]] = []
     nothing = (np.full((COUNT, 2), np.nan), np.zeros(COUNT), np.full((COUNT, 3), np.nan))
-    with contextlib.closing(_tracker()) as tracker, contextlib.ExitStack() as stack:
-        detector = None
-        for i, frame in enumerate(frames(path)):
-            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            rows = _rows(tracker.process(rgb), width, height) or nothing
-            xy.append(rows[0])
-            vis.append(rows[1])
-            world.append(rows[2])
-            if i in probes and np.isfinite(rows[0][0, 0]):
-                if detector is None:
-                    detector = stack.enter_context(contextlib.closing(_detector()))
-                found.append((i, other_person(detector, rgb, rows[0])))
-            if progress is not None:
-                progress(i + 1, declared)
+    tracker, detector = fresh("tracker"), None
+    for i, frame in enumerate(frames(path)):
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        rows = _rows(tracker.process(rgb), width, height) or nothing
+        xy.append(rows[0])
+        vis.append(rows[1])
+        world.append(rows[2])
+        if i in probes and np.isfinite(rows[0][0, 0]):
+            detector = detector or kept("detector")
+            found.append((i, other_person(detector, rgb, rows[0])))
+        if progress is not None:
+            progress(i + 1, declared)
     if not xy:
         raise InvalidInputError([Problem(str(path), "", "not a video, or no frame could be decoded")])
     if declared and len(xy) < MIN_FRAMES_DECODED * declared:

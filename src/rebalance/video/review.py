@@ -2,14 +2,12 @@
 
     quality_notes(kb, tests) -> {test_id: [Note]}   one note per view, confidence and accuracy text,
                                                     naming the measures it covers, with the source in words
-    form_quality(values) -> {test_id: {"quality"}}  the records the assessment form carries back (JSON)
 
-Pure: no video libraries needed (the quality records come from the job's result, or back from the form).
+Pure: no video libraries needed (the quality records come from the job's result, or from the form's document).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,16 +54,3 @@ def quality_notes(kb: KnowledgeBase, tests: Mapping[str, Mapping[str, Any]]) -> 
         if grouped:
             notes[test_id] = [Note(view, conf, tuple(m), acc, src) for (view, conf, acc, src), m in grouped.items()]
     return notes
-
-
-def form_quality(values: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
-    """The quality records the assessment form carries back: ``tests.<id>.quality``, the clip's record as JSON."""
-    out: dict[str, dict[str, Any]] = {}
-    for key, texts in values.items():
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] == "tests" and parts[2] == "quality" and texts:
-            try:
-                out[parts[1]] = {"quality": json.loads(texts[0])}
-            except ValueError:
-                continue
-    return out

@@ -8,6 +8,8 @@ A task is acknowledged only when done (a worker that dies hands its clip to anot
 clip at a time, and is retried on an ``OSError`` (storage or network that may come back) up to
 ``RETRIES`` times; a clip it cannot use comes back ``refused`` and is not retried. Each worker
 process keeps to one core (:func:`rebalance.video.pose.one_core`): give ``-c`` the number of cores.
+A worker process makes its ``Pose`` objects on its first clip and keeps them for the next
+(:func:`rebalance.video.pose.kept`; the tracker restarted for each clip).
 """
 
 from __future__ import annotations

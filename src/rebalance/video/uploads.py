@@ -9,16 +9,31 @@ line's own job (:func:`rebalance.video.job.run`), the progress and the result re
     Runner                  where clips are analysed: with ``broker_url`` a Celery task each (its result
                             recorded when the job is next looked at); without, one worker process of the
                             app's own, which records progress and result itself
+    this_process(), gone()  who analyses a local job, and whether that process has ended
 
 The analysis runs in another process either way: the server's own process only waits on the database.
+
+A job the app's own process was analysing (no broker) when that process ended - the app restarted,
+crashed or was killed - would stay "running" for ever: it records the server process that took it
+(``runner``), and when the app starts or the job is looked at and that process is gone, the job is
+failed with :data:`INTERRUPTED` for the clinician to read. A worker process that dies mid-clip fails
+its job the same way, with the reason, and the pool is made anew.
+
+Clips are patient video: kept no longer than the analysis needs. Once a job has ended (measured,
+refused or failed) and ``video_keep_days`` (default 0) have passed since the upload, its clip is
+deleted (an audit event); the measures stay with the job and the saved assessment, and no key frame
+or other image of the patient is ever written by the app.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import datetime as dt
 import importlib.util
 import multiprocessing
+import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -29,12 +44,14 @@ from rebalance.config import Settings
 from rebalance.storage.db import make_engine, make_session_factory, session_scope
 from rebalance.storage.repos import video_jobs
 from rebalance.storage.schemas import VideoJobPublic
-from rebalance.storage.types import JobStatus
+from rebalance.storage.types import JobStatus, utc_now
 
 MOVEMENTS = {"overhead_squat": "Overhead squat", "single_leg_stance": "Single-leg stance", "gait": "Gait (walking)"}
 VIEWS = {"": "Read it from the video", "side": "From the side", "front": "From the front"}
 NOT_A_VIDEO = "This file is not a video. Upload an MP4, MOV, WebM, MKV or AVI clip."
 PROGRESS_STEP = 5  # per cent between two progress records
+INTERRUPTED = "the clinic app stopped (restarted) while the clip waited or was analysed; upload it again"
+LOST_AFTER = dt.timedelta(hours=6)  # a job of another host's process (or container) unfinished this long is lost
 _ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")  # MP4, MOV, M4V, 3GP
 
 
@@ -107,43 +124,138 @@ def failed(exc: BaseException) -> dict[str, Any]:
     return {"status": "failed", "reasons": [f"the analysis stopped: {type(exc).__name__}: {exc}"]}
 
 
+def _started(pid: int) -> str:
+    """When process ``pid`` started (Linux: clock ticks after boot), so that a reused id is another process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "?"
+
+
+def this_process() -> str:
+    """This process as a job's ``runner``: host, process id and start."""
+    return f"{socket.gethostname()}/{os.getpid()}/{_started(os.getpid())}"[:100]
+
+
+def gone(runner: str | None, uploaded: dt.datetime | None = None) -> bool:
+    """Whether the process ``runner`` names has ended (None: a job recorded without one). Another host's
+    process cannot be seen from here (a container made anew has a new host name): gone once the job,
+    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`."""
+    if runner is None:
+        return True
+    host, _, rest = runner.partition("/")
+    pid, _, started = rest.partition("/")
+    if host != socket.gethostname() or not pid.isdigit():
+        return uploaded is not None and utc_now() - uploaded > LOST_AFTER
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's
+    return started != "?" and _started(int(pid)) != started
+
+
 class Runner:
     """Where the clips are analysed: Celery workers with ``settings.broker_url``, else one local process."""
 
     def __init__(self, settings: Settings, executor: cf.Executor | None = None) -> None:
         self.database_url = settings.database_url
+        self.keep_days = settings.video_keep_days
         self.celery = None
         if settings.broker_url:
             from rebalance.video.tasks import make_app
 
             self.celery = make_app(settings.broker_url, settings.video_queue)
+        self.executor = executor or self._pool()
+        self.engine: Any = None
+        self.factory: Any = None
+
+    @staticmethod
+    def _pool() -> cf.Executor:
         spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no server state inherited
-        self.executor = executor or cf.ProcessPoolExecutor(max_workers=1, mp_context=spawn)
+        return cf.ProcessPoolExecutor(max_workers=1, mp_context=spawn)
 
     def task_id(self) -> str | None:
         """The Celery task id to record with a new job (None without a broker)."""
         return uuid.uuid4().hex if self.celery is not None else None
+
+    def runner(self) -> str | None:
+        """The process to record with a new job: this one, whose pool analyses it (None with a broker)."""
+        return this_process() if self.celery is None else None
 
     def start(self, job: VideoJobPublic) -> None:
         """Send a recorded (committed) job to be analysed."""
         if self.celery is not None:
             task = self.celery.tasks["rebalance.video.analyse_clip"]
             task.apply_async((job.path, job.movement, job.view, None), task_id=job.task_id)
-        else:
-            self.executor.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
+            return
+        used = self.executor
+        try:
+            future = used.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
+        except cf.BrokenExecutor as exc:  # a worker died earlier: this job fails, the next gets a new pool
+            future = cf.Future()
+            future.set_exception(exc)
+        future.add_done_callback(lambda done: self._ended(job.id, done, used))
+
+    def _ended(self, job_id: int, done: cf.Future[None], used: cf.Executor) -> None:
+        """A local job's process is done with it: a crash is its result; the clip goes when retention says."""
+        if done.cancelled():  # the app is stopping: the job stays queued, and fails when the app starts again
+            return
+        exc = done.exception()
+        if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
+            self.executor = self._pool()
+            used.shutdown(wait=False)
+        with session_scope(self._sessions()) as db:
+            if exc is not None:
+                video_jobs.finish(db, job_id, failed(exc))
+            self.remove_clips(db)
+
+    def _sessions(self) -> Any:
+        """The runner's own sessions (callbacks and start-up run outside any request), made on first use."""
+        if self.engine is None:
+            self.engine = make_engine(self.database_url)
+            self.factory = make_session_factory(self.engine)
+        return self.factory
+
+    def recover(self) -> None:
+        """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
+        with session_scope(self._sessions()) as db:
+            for job in video_jobs.unfinished(db):
+                if gone(job.runner, job.created_at):
+                    video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
+            self.remove_clips(db)
+
+    def remove_clips(self, db: Session) -> None:
+        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once)."""
+        for job in video_jobs.clips_ended(db, utc_now() - dt.timedelta(days=self.keep_days)):
+            Path(job.path).unlink(missing_ok=True)
+            video_jobs.clip_deleted(db, job.id)
 
     def refresh(self, db: Session, job: VideoJobPublic) -> VideoJobPublic:
-        """The job, with a Celery task's result recorded once it is done (a local job records its own)."""
-        if self.celery is None or job.task_id is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+        """The job, with a Celery task's result recorded once it is done (a local job records its own), or
+        failed if the local process that had it is gone."""
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
             return job
-        handle = self.celery.AsyncResult(job.task_id)
-        if handle.ready():
+        if job.task_id is None:
+            if not gone(job.runner, job.created_at):
+                return job
+            ended = video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
+        elif self.celery is None:
+            return job
+        else:
+            handle = self.celery.AsyncResult(job.task_id)
+            if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
+                video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
+                return job.model_copy(update={"status": JobStatus.RUNNING})
+            if not handle.ready():
+                return job
             value = handle.get(propagate=False)
-            return video_jobs.finish(db, job.id, value if handle.successful() else failed(value)) or job
-        if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
-            video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
-            return job.model_copy(update={"status": JobStatus.RUNNING})
-        return job
+            ended = video_jobs.finish(db, job.id, value if handle.successful() else failed(value))
+        self.remove_clips(db)
+        return ended or job
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.engine is not None:
+            self.engine.dispose()

@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, settings.database_url)
+        if _app.state.video is not None:  # jobs a stopped app left unfinished fail; old clips go
+            await run_in_threadpool(_app.state.video.recover)
         yield
         if _app.state.video is not None:
             _app.state.video.close()

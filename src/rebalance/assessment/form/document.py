@@ -122,12 +122,63 @@ def _test_entry(kb: KnowledgeBase, test: Test, values: Values, submitted: Submit
             value = _whole_value(kb, f, values, f"{base}.{f.name}", submitted)
             if value is not None:
                 entry[f.name] = value
-    if entry and (quality := _one(values, f"{base}.quality")):  # measured from video: kept as the clip gave it
-        try:
-            entry["quality"] = json.loads(quality)
-        except ValueError:
-            entry["quality"] = quality  # validation names it
+    if entry and (quality := _video_quality(values, base, entry)):
+        entry["quality"] = quality
     return entry
+
+
+def _video_quality(values: Values, base: str, entry: Mapping[str, Any]) -> Any:
+    """The clip's quality records (``<test>.quality``) of the values still as the clip measured them
+    (``<test>.measured``): a value the clinician changed or cleared is theirs, and loses the clip's record."""
+    text = _one(values, f"{base}.quality")
+    if not text:
+        return None
+    try:
+        quality, measured = json.loads(text), json.loads(_one(values, f"{base}.measured") or "{}")
+    except ValueError:
+        return text  # not the clip's record: validation names it
+    if not isinstance(quality, dict) or not isinstance(measured, dict):
+        return quality  # validation names it
+    kept: dict[str, Any] = {}
+    for name, record in quality.items():
+        if isinstance(record, dict) and record and set(record) <= set(SIDES):
+            sides = {s: r for s, r in record.items() if _as_measured(measured, entry, name, s)}
+            if sides:
+                kept[name] = sides
+        elif _as_measured(measured, entry, name, None):
+            kept[name] = record
+    return kept or None
+
+
+def _as_measured(measured: Mapping[str, Any], entry: Mapping[str, Any], name: str, side: str | None) -> bool:
+    """Whether the entry's value of ``name`` (on ``side``) is the one the clip measured."""
+    clip, form = _at(measured, name, side), _at(entry, name, side)
+    return clip is not None and _comparable(clip) == _comparable(form)
+
+
+def _at(entry: Mapping[str, Any], name: str, side: str | None) -> Any:
+    if side is None:
+        return entry.get(name)
+    by_side = entry.get(side)  # a sided test: {side: {field: value}}
+    if isinstance(by_side, dict) and name in by_side:
+        return by_side[name]
+    sided = entry.get(name)  # a sided number: {field: {side: value}}
+    return sided.get(side) if isinstance(sided, dict) else None
+
+
+def _comparable(value: Any) -> Any:
+    """A value as the form gives it back: numbers as floats, compensations as (id, side) in any order
+    (the form keeps no compensation's confidence), a mapping item by item."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return round(float(value), 6)
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [(i.get("id"), i.get("side")) if isinstance(i, dict) else (str(i), None) for i in value]
+        return sorted(items, key=str)
+    return value
 
 
 def _test_value(f: TestField, values: Values, name: str) -> Any:
@@ -216,9 +267,10 @@ def form_values(kb: KnowledgeBase, document: Mapping[str, Any]) -> dict[str, lis
             out[f"questionnaires.{key}[{i}]"] = ["" if v is None else _text(v)]
     tests = dict(doc.pop("tests", None) or {})
     for test_id, entry in list(tests.items()):
-        if isinstance(entry, dict) and "quality" in entry:  # one hidden input: the clip's record as it came
-            out[f"tests.{test_id}.quality"] = [json.dumps(entry["quality"])]
+        if isinstance(entry, dict) and "quality" in entry:  # hidden inputs: the clip's records and values
             tests[test_id] = {k: v for k, v in entry.items() if k != "quality"}
+            out[f"tests.{test_id}.quality"] = [json.dumps(entry["quality"])]
+            out[f"tests.{test_id}.measured"] = [json.dumps(tests[test_id])]
     for test in kb.test.values():
         for f in test.fields:
             if f.type == "compensations" and isinstance(tests.get(test.id), dict):

@@ -4,12 +4,17 @@ add_job        record an upload, queued (the patient's clinician; audited)
 get_job        one job (the patient's clinician; anyone else: not found)
 set_progress   the analysis has started, or moved on (the analysing process; not audited)
 finish         the analysis's result: its entries (done) or the reason (failed), audited
+unfinished     the jobs still queued or running that the app's own processes analyse (no broker)
+clips_ended    the jobs whose analysis ended before a time and whose clip is still kept
+clip_deleted   a job's clip is gone from the disk (its measures stay), audited
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
@@ -17,14 +22,21 @@ from rebalance.storage import audit
 from rebalance.storage.repos import access
 from rebalance.storage.schemas import VideoJobCreate, VideoJobPublic
 from rebalance.storage.tables import VideoJob
-from rebalance.storage.types import AuditAction, EntityType, JobStatus
+from rebalance.storage.types import AuditAction, EntityType, JobStatus, utc_now
+
+ENDED = (JobStatus.DONE, JobStatus.FAILED)
 
 
 def add_job(
-    session: Session, actor_id: int, patient_id: int, data: VideoJobCreate, task_id: str | None = None
+    session: Session,
+    actor_id: int,
+    patient_id: int,
+    data: VideoJobCreate,
+    task_id: str | None = None,
+    runner: str | None = None,
 ) -> VideoJobPublic:
     actor, patient = access.patient_for(session, actor_id, patient_id, AuditAction.CREATE)
-    job = VideoJob(patient_id=patient.id, created_by=actor.id, task_id=task_id, **data.model_dump())
+    job = VideoJob(patient_id=patient.id, created_by=actor.id, task_id=task_id, runner=runner, **data.model_dump())
     session.add(job)
     session.flush()
     detail = {"movement": data.movement, "view": data.view}
@@ -54,7 +66,7 @@ def set_progress(session: Session, job_id: int, progress: int) -> None:
 def finish(session: Session, job_id: int, result: dict[str, Any]) -> VideoJobPublic | None:
     """Record ``rebalance.video.job.run``'s result (``ok`` with ``tests``; else ``reasons``), once."""
     job = session.get(VideoJob, job_id)
-    if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+    if job is None or job.status in ENDED:
         return None
     ok = result.get("status") == "ok"
     job.status, job.progress = (JobStatus.DONE if ok else JobStatus.FAILED), 100
@@ -64,3 +76,24 @@ def finish(session: Session, job_id: int, result: dict[str, Any]) -> VideoJobPub
     detail = {"status": job.status.value}
     audit.record(session, None, AuditAction.UPDATE, EntityType.VIDEO_JOB, job.id, job.patient_id, **detail)
     return VideoJobPublic.model_validate(job)
+
+
+def unfinished(session: Session) -> list[VideoJobPublic]:
+    """Jobs queued or running without a Celery task: the app's own processes analyse them."""
+    query = select(VideoJob).where(VideoJob.status.not_in(ENDED), VideoJob.task_id.is_(None))
+    return [VideoJobPublic.model_validate(job) for job in session.scalars(query.order_by(VideoJob.id))]
+
+
+def clips_ended(session: Session, uploaded_before: dt.datetime) -> list[VideoJobPublic]:
+    """Jobs uploaded before ``uploaded_before`` whose analysis has ended and whose clip is still kept."""
+    query = select(VideoJob).where(
+        VideoJob.status.in_(ENDED), VideoJob.clip_deleted_at.is_(None), VideoJob.created_at <= uploaded_before
+    )
+    return [VideoJobPublic.model_validate(job) for job in session.scalars(query.order_by(VideoJob.id))]
+
+
+def clip_deleted(session: Session, job_id: int) -> None:
+    job = session.get(VideoJob, job_id)
+    if job is not None and job.clip_deleted_at is None:
+        job.clip_deleted_at = utc_now()
+        audit.record(session, None, AuditAction.DELETE, EntityType.VIDEO_JOB, job.id, job.patient_id, clip="deleted")

@@ -86,7 +86,9 @@ def _form_page(
     problems = problems or {}
     context = {"patient": patient, "form": form, "values": values, "problems": problems, "slot_id": af.slot_id}
     context["open_tests"] = {".".join(slot.split(".")[:2]) for slot in problems if slot.startswith("tests.")}
-    context |= _video_context(kb, video.get("job"), notes=review.quality_notes(kb, review.form_quality(values)))
+    measured = any(k.endswith(".quality") for k in values)  # the records of the values still as measured:
+    tests = af.to_document(kb, values).document.get("tests", {}) if measured else {}
+    context |= _video_context(kb, video.get("job"), notes=review.quality_notes(kb, tests))
     context |= {"video_ready": request.app.state.video is not None, "patient_id": patient.id, **video}
     return render(request, "clinician/assessment_form.html", context, status_code=status_code)
 
@@ -180,7 +182,8 @@ def upload_video(
     kind = str(uploads.video_kind(head))
     path = uploads.store(video_file.file, Path(settings.data_dir) / "videos", kind)
     data = VideoJobCreate(filename=name[:255], path=str(path), movement=movement, view=view or None)
-    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id())
+    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id(), runner.runner())
+    runner.remove_clips(db)  # the clips kept past their days, whenever a clip comes in
     background.add_task(runner.start, job)  # after the response: the job's row is committed by then
     return _form_page(request, kb, patient, values, job=job)
 
