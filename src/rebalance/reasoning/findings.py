@@ -13,6 +13,7 @@ raise stopped by leg pain measures the nerve, so it gives no hamstring or left/r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,18 @@ COMPENSATION_MUSCLE_CONFIDENCE = 0.3
 OTHER = {"left": "right", "right": "left"}
 SQUAT = "overhead_squat"
 SLR, CROSSED_SLR = "passive_slr", "crossed_slr"
+CONFIRM_BELOW = 0.5
+"""A finding below this confidence is "to confirm" (:func:`to_confirm`; rebalance's convention: the
+engine's confidences are its own scale, not a published one)."""
+MUSCLE_KINDS = ("tight", "weak")
+
+
+def to_confirm(kind: str, confidence: float, tests: Iterable[str]) -> bool:
+    """An inference the assessment barely supports: confidence under :data:`CONFIRM_BELOW`, or a tight or
+    weak muscle read from the overhead squat alone (a squat compensation implicates several muscles at once;
+    NASM 2012 reads it as a screen, to be followed by muscle tests). The clinician's page shows it "to
+    confirm"; no text names it as found (a pattern's explanation, the learn pages)."""
+    return confidence < CONFIRM_BELOW or (kind in MUSCLE_KINDS and all(test == SQUAT for test in tests))
 
 
 @dataclass(slots=True)
@@ -67,6 +80,10 @@ class Finding:
     @property
     def severity(self) -> str:
         return SEVERITY_NAME[self.rank]
+
+    def to_confirm(self) -> bool:
+        """Whether this finding is only to confirm (:func:`to_confirm`), once its confidence is set."""
+        return to_confirm(self.kind, self.confidence, (ev.test for ev in self.evidence))
 
     def combined_confidence(self) -> float:
         """Strongest evidence per test, combined across tests as independent (noisy-OR)."""

@@ -26,6 +26,8 @@ MAX_SUGGESTED_TESTS = 5  # a clinician's next visit, not a test battery: the mos
 # The pattern that claims each pelvic tilt (Janda's lower crossed pattern tips the pelvis forward).
 TILT_PATTERN = {"anterior": "lower_crossed_syndrome", "posterior": "posterior_pelvic_tilt"}
 TILT_TEST = "pelvic_tilt"
+UNCONFIRMED = "signs your clinician will check with more tests"
+"""A pattern's evidence when every finding it rests on is only to confirm (``Finding.to_confirm``)."""
 
 
 def _value(f: Finding) -> float | None:
@@ -144,8 +146,9 @@ def score_patterns(
         confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
-        strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
-        evidence = findings_words(kb, strongest)
+        told = [f for f in used if not f.to_confirm()]  # what is only to confirm is not told as found
+        strongest = sorted(told, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
+        evidence = findings_words(kb, strongest) if strongest else UNCONFIRMED
         symptoms = _symptom_phrases(kb, case, p)
         text = " ".join(
             p.explanation_template.format(

@@ -24,7 +24,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Screen, ScreenItem
 from rebalance.knowledge.words import join
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
-from rebalance.reasoning.patterns import findings_words, tidy
+from rebalance.reasoning.patterns import UNCONFIRMED, findings_words, tidy
 from rebalance.reasoning.rules import OPS
 
 SIDES = ("left", "right")
@@ -173,8 +173,11 @@ def _side_words(standing: list[str], met_by_side: dict[str, set[str]]) -> str:
 def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: FindingSet, standing: list[str]) -> str:
     if item.findings:
         found = [f for b in item.findings for f in findings.by_base.get(b, ()) if f.side in (*standing, None)]
+        told = [f for f in found if not f.to_confirm()]  # what is only to confirm is not told as found
+        if told:
+            return findings_words(kb, sorted(told, key=lambda f: f.id))
         if found:
-            return findings_words(kb, sorted(found, key=lambda f: f.id))
+            return UNCONFIRMED
     if item.measure is not None:
         values = [v for v in _measured(case, item.measure)[1] if isinstance(v, int | float) and not isinstance(v, bool)]
         if values:
@@ -185,7 +188,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
 
 
 def _consequence(kb: KnowledgeBase, screen: Screen, findings: FindingSet) -> str:
-    muscle = [f for f in findings.ordered() if f.kind in MUSCLE_KINDS][:4]
+    muscle = [f for f in findings.ordered() if f.kind in MUSCLE_KINDS and not f.to_confirm()][:4]
     if muscle:
         listed = findings_words(kb, muscle)
         return f"The muscle findings here ({listed}) {MAY_BE_CONSEQUENCE}: {screen.consequence}"
