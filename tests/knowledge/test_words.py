@@ -39,6 +39,9 @@ from rebalance.knowledge.words import test_phrase as phrase_of_test
         ("tight:gastrocnemius_soleus:right", "clinician", "a tight right calf"),
         ("tight:tensor_fasciae_latae:left", "clinician", "a tight left tensor fasciae latae"),
         ("weak:gluteus_medius:both", "patient", "a weak gluteus medius on both sides"),
+        ("tight:iliopsoas:both", "patient", "tight deep hip flexors on both sides"),  # two muscles
+        ("tight:tensor_fasciae_latae:both", "patient", "tight TFL muscles at the side of the hip on both sides"),
+        ("tight:iliopsoas:both", "clinician", "a tight iliopsoas on both sides"),  # a Latin name as it is
     ],
 )
 def test_a_muscle_finding_agrees_in_number_and_takes_its_article(
@@ -68,6 +71,7 @@ def test_never_an_article_before_a_plural_or_an_abbreviation_in_brackets(kb: Kno
         ("posture:lateral_pelvic_tilt:left", "your pelvis rests higher on the left"),
         ("movement:knees_move_inward:left", "the squat showed the knees moving inward on the left"),
         ("neural:sciatic_nerve:left", "you have a sensitive left sciatic nerve"),
+        ("tight:iliopsoas:both", "your deep hip flexors are tight on both sides"),
     ],
 )
 def test_a_finding_as_a_clause_about_the_person(kb: KnowledgeBase, finding: str, clause: str) -> None:

@@ -139,7 +139,8 @@ def _analysis(path: Path, kb: KnowledgeBase) -> dict[str, Any]:
 def test_what_your_tests_showed_names_only_established_findings(kb: KnowledgeBase, path: Path) -> None:
     """A pattern's explanation (the pattern page's "What your tests showed", the clinician's pattern) names
     no finding the clinician's page shows only "to confirm" (a finding said in the same words as an
-    established one, such as the other side's, is that one)."""
+    established one, such as the other side's, is that one), and a finding of both sides on both sides,
+    never one side alone."""
     doc = _analysis(path, kb)
 
     def said(f: dict[str, Any]) -> str:
@@ -148,6 +149,11 @@ def test_what_your_tests_showed_names_only_established_findings(kb: KnowledgeBas
 
     sure = {said(f) for f in doc["findings"] if not doubtful(f)}
     unsure = {said(f) for f in doc["findings"] if doubtful(f)} - sure
+    sides: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        if f.get("side") in ("left", "right") and not doubtful(f):
+            sides.setdefault(f["id"].rsplit(":", 1)[0], set()).add(f["id"])
+    one_side = {said(doc_f) for doc_f in doc["findings"] if len(sides.get(doc_f["id"].rsplit(":", 1)[0], ())) == 2}
     pages = {p.id: p for p in learn_pages(kb, doc)}
     for pattern in doc["patterns"]:
         texts = [pattern["explanation"]]
@@ -156,3 +162,5 @@ def test_what_your_tests_showed_names_only_established_findings(kb: KnowledgeBas
         for text in texts:
             named = [phrase for phrase in unsure if phrase in text]
             assert not named, f"{path.stem}: {pattern['id']} names {named}, only to confirm"
+            halves = [phrase for phrase in one_side if phrase in text]  # found on both sides: said so
+            assert not halves, f"{path.stem}: {pattern['id']} names {halves}, found on both sides"

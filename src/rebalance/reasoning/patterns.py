@@ -46,6 +46,14 @@ def findings_words(kb: KnowledgeBase, found: list[Finding]) -> str:
     return finding_list(kb, [f.id for f in found], "patient", values)
 
 
+def strongest(found: list[Finding], count: int = 4) -> list[Finding]:
+    """The ``count`` strongest findings to name (by severity, then confidence), each with its other side's
+    when that was found too: "tight deep hip flexors on both sides", never the left alone."""
+    ranked = sorted(found, key=lambda f: (-f.rank, -f.confidence, f.id))
+    named = list(dict.fromkeys(f.base for f in ranked))[:count]
+    return [f for f in ranked if f.base in named]
+
+
 def tidy(text: str) -> str:
     """One space between words and none before punctuation (a placeholder filled with nothing)."""
     text = " ".join(text.split())
@@ -147,8 +155,8 @@ def score_patterns(
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
         told = [f for f in used if not f.to_confirm()]  # what is only to confirm is not told as found
-        strongest = sorted(told, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
-        evidence = findings_words(kb, strongest) if strongest else UNCONFIRMED
+        named = strongest(told)
+        evidence = findings_words(kb, named) if named else UNCONFIRMED
         symptoms = _symptom_phrases(kb, case, p)
         text = " ".join(
             p.explanation_template.format(

@@ -24,7 +24,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Screen, ScreenItem
 from rebalance.knowledge.words import join
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
-from rebalance.reasoning.patterns import UNCONFIRMED, findings_words, tidy
+from rebalance.reasoning.patterns import UNCONFIRMED, findings_words, strongest, tidy
 from rebalance.reasoning.rules import OPS
 
 SIDES = ("left", "right")
@@ -188,7 +188,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
 
 
 def _consequence(kb: KnowledgeBase, screen: Screen, findings: FindingSet) -> str:
-    muscle = [f for f in findings.ordered() if f.kind in MUSCLE_KINDS and not f.to_confirm()][:4]
+    muscle = strongest([f for f in findings.ordered() if f.kind in MUSCLE_KINDS and not f.to_confirm()])
     if muscle:
         listed = findings_words(kb, muscle)
         return f"The muscle findings here ({listed}) {MAY_BE_CONSEQUENCE}: {screen.consequence}"
