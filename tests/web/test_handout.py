@@ -166,3 +166,27 @@ def test_the_clinicians_report_downloads_as_a_pdf(
     client.cookies.clear()
     assert sign_in(client, email("ben")).status_code == 303  # another clinician
     assert client.get(path).status_code in (403, 404)
+
+
+OLD_PHASES = [  # as programs were stored before the phases ended at the reassessment (a full program)
+    {"name": "Release and activate", "weeks": "1-2", "goal": "Ease the tight muscles, wake up the weak ones."},
+    {"name": "Strengthen", "weeks": "3-4", "goal": "Build strength and endurance."},
+    {"name": "Integrate", "weeks": "5-6", "goal": "Carry the new control into daily movement; reassess and adjust."},
+]
+
+
+def test_a_program_stored_before_the_phases_ended_at_the_reassessment_shows_them_as_they_are_now(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story
+) -> None:
+    from rebalance.programs.build import phases
+
+    stored = add_version(app, cast, story.assessment, {**story.document, "mode": "full", "phases": OLD_PHASES})
+    assert stored.document["phases"] == OLD_PHASES  # the stored version is not rewritten
+    weeks = stored.document["reassess_after_weeks"]
+    now = phases("full", weeks)
+    assert sign_in(client, email("anna")).status_code == 303
+    for url in (f"/programs/{stored.id}", f"/programs/{stored.id}/handout"):
+        text = _text(client.get(url).text)
+        assert all(f"{p['name']} (weeks {p['weeks']}): {p['goal']}" in text for p in now), url
+        assert "weeks 5-6" not in text and "Integrate (weeks" not in text, url
+        assert f"At the end of week {weeks} your clinician reassesses you" in text, url
