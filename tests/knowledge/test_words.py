@@ -168,3 +168,17 @@ def test_evidence_reads_as_a_sentence_with_its_value_norm_and_citation(kb: Knowl
     assert evidence_sentence(kb, "ratio:hamstring_quadriceps:right", ratio) == (
         "The ratio was 0.46 (under 0.47 counts). Low. (Ardern et al. 2015)"
     )
+
+
+def test_side_words_come_from_one_place() -> None:
+    from rebalance.knowledge.words import on_side, side_noun
+
+    assert [on_side(s) for s in ("left", "right", "both", "central", None)] == [
+        "on the left",
+        "on the right",
+        "on both sides",
+        "",
+        "",
+    ]
+    sides = [side_noun(s) for s in ("left", "right", "both", None)]
+    assert sides == ["left side", "right side", "both sides", "both sides"]

@@ -18,7 +18,6 @@ from rebalance.knowledge.words import citation
 from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
-from rebalance.reports.cards import short_citation
 from rebalance.reports.text import dose_text
 from rebalance.storage.types import ProgramStatus, SafetyLevel
 from tests.pdftools import id_tokens, needs_poppler
@@ -56,7 +55,7 @@ def test_the_clinicians_handout_holds_the_whole_program(
             assert f"dose: {citation(kb, source)}" in text
     assert PAIN_RULE in text
     guide = kb.criterion["pain_monitoring_acceptable"]
-    assert short_citation(kb.sources[str(guide.source)].citation) in text
+    assert citation(kb, str(guide.source)) in text
     rows = re.findall(r"<tr><th scope=\"row\"><a href=\"#([a-z_]+)\">", page.text)
     assert rows == [item["exercise_id"] for item in story.document["items"]]
     monday = set(story.items_on("Mon"))

@@ -185,8 +185,21 @@ def _adj(side: str | None) -> str:
     return f"{side} " if side in OTHER_SIDE else ""
 
 
+def on_side(side: str | None) -> str:
+    """Where, after a noun: "on the left", "on both sides"; "" for none or the middle ("central")."""
+    if side == "both":
+        return "on both sides"
+    return f"on the {side}" if side and side != "central" else ""
+
+
+def side_noun(side: str | None) -> str:
+    """Which side, as a noun: "left side", "both sides" (none given: both)."""
+    return f"{side} side" if side in OTHER_SIDE else "both sides"
+
+
 def _on(side: str | None) -> str:
-    return " on both sides" if side == "both" else f" on the {side}" if side else ""
+    where = on_side(side)
+    return f" {where}" if where else ""
 
 
 COUNTABLE = ("muscle", "flexor", "hamstring", "rotator")

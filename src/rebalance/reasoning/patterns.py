@@ -18,7 +18,7 @@ from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
 from rebalance.knowledge.precautions import may_offer
-from rebalance.knowledge.words import finding_list, finding_phrase, join
+from rebalance.knowledge.words import finding_list, finding_phrase, join, on_side
 from rebalance.reasoning.findings import MAX_CONFIDENCE, SQUAT, Finding, FindingSet, squat_read_as_pain
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
@@ -74,7 +74,7 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
             if loc.side in ("left", "right") and " " not in region:
                 out.append(f"pain in the {loc.side} {region}")
                 continue
-            side = {"central": "", "both": " on both sides"}.get(loc.side, f" on the {loc.side}")
+            side = f" {on_side(loc.side)}" if on_side(loc.side) else ""
             out.append(f"pain in {region if region.startswith('the ') else 'the ' + region}{side}")
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
@@ -113,7 +113,7 @@ def _side(used: list[Finding]) -> str:
     if weight["left"] == weight["right"]:
         return ""
     main, other = ("left", "right") if weight["left"] > weight["right"] else ("right", "left")
-    return f"on the {main}" if weight[other] < weight[main] / 2 else f"on both sides, more on the {main}"
+    return on_side(main) if weight[other] < weight[main] / 2 else f"{on_side('both')}, more {on_side(main)}"
 
 
 def observed_tilt(findings: FindingSet, case: Case) -> str | None:

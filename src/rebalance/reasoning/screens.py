@@ -22,7 +22,7 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Screen, ScreenItem
-from rebalance.knowledge.words import join
+from rebalance.knowledge.words import join, on_side
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
 from rebalance.reasoning.patterns import UNCONFIRMED, findings_words, strongest, tidy
 from rebalance.reasoning.rules import OPS
@@ -164,10 +164,10 @@ def _best_side(screen: Screen, met_by_side: dict[str, set[str]]) -> tuple[list[s
 def _side_words(standing: list[str], met_by_side: dict[str, set[str]]) -> str:
     """'on the right' when the screen stands, or its one-sided items are met, on one side only."""
     if len(standing) == 1:
-        return f"on the {standing[0]}"
+        return on_side(standing[0])
     shared = met_by_side["left"] & met_by_side["right"]
     sided = [s for s in SIDES if met_by_side[s] - shared]
-    return f"on the {sided[0]}" if len(sided) == 1 else "on both sides" if sided else ""
+    return on_side(sided[0] if len(sided) == 1 else "both" if sided else None)
 
 
 def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: FindingSet, standing: list[str]) -> str:
