@@ -46,3 +46,21 @@ def id_tokens(words: str) -> list[str]:
     found = SNAKE_ID.findall(words) + FINDING_ID.findall(words)
     found += re.findall(r"\[[^\]]*\]|\bweight \d", words)
     return found
+
+
+WORD_BOX = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+LINE_HEIGHT = 1.165
+"""A word's box (pdftotext -bbox) is this many times its font size tall (DejaVu Sans: 9 pt text, 10.5 pt boxes)."""
+
+
+def word_sizes(pdf: Path) -> list[tuple[float, str]]:
+    """Each word's font size in points, estimated from its box, with the word. A one-character word may be
+    turned on its side (an axis label): the longer side of its box is taken as its height."""
+    out = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    sizes = []
+    for x0, y0, x1, y1, word in WORD_BOX.findall(out):
+        height = float(y1) - float(y0)
+        if len(word) == 1:
+            height = max(height, float(x1) - float(x0))
+        sizes.append((height / LINE_HEIGHT, word))
+    return sizes

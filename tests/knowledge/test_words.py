@@ -40,6 +40,9 @@ from rebalance.knowledge.words import test_phrase as phrase_of_test
         ("tight:gastrocnemius_soleus:right", "clinician", "a tight right calf"),
         ("tight:tensor_fasciae_latae:left", "clinician", "a tight left tensor fasciae latae"),
         ("weak:gluteus_medius:both", "patient", "a weak gluteus medius on both sides"),
+        ("tight:iliopsoas:both", "patient", "tight deep hip flexors on both sides"),  # two muscles
+        ("tight:tensor_fasciae_latae:both", "patient", "tight TFL muscles at the side of the hip on both sides"),
+        ("tight:iliopsoas:both", "clinician", "a tight iliopsoas on both sides"),  # a Latin name as it is
     ],
 )
 def test_a_muscle_finding_agrees_in_number_and_takes_its_article(
@@ -69,6 +72,7 @@ def test_never_an_article_before_a_plural_or_an_abbreviation_in_brackets(kb: Kno
         ("posture:lateral_pelvic_tilt:left", "your pelvis rests higher on the left"),
         ("movement:knees_move_inward:left", "the squat showed the knees moving inward on the left"),
         ("neural:sciatic_nerve:left", "you have a sensitive left sciatic nerve"),
+        ("tight:iliopsoas:both", "your deep hip flexors are tight on both sides"),
     ],
 )
 def test_a_finding_as_a_clause_about_the_person(kb: KnowledgeBase, finding: str, clause: str) -> None:
@@ -173,3 +177,17 @@ def test_evidence_reads_as_a_sentence_with_its_value_norm_and_citation(kb: Knowl
     assert evidence_sentence(kb, "ratio:hamstring_quadriceps:right", ratio) == (
         "The ratio was 0.46 (under 0.47 counts). Low. (Ardern et al. 2015)"
     )
+
+
+def test_side_words_come_from_one_place() -> None:
+    from rebalance.knowledge.words import on_side, side_noun
+
+    assert [on_side(s) for s in ("left", "right", "both", "central", None)] == [
+        "on the left",
+        "on the right",
+        "on both sides",
+        "",
+        "",
+    ]
+    sides = [side_noun(s) for s in ("left", "right", "both", None)]
+    assert sides == ["left side", "right side", "both sides", "both sides"]

@@ -138,7 +138,38 @@ def test_a_step_the_session_has_no_room_for_is_not_promised() -> None:
     if "next_step" in decision:  # what it promises is what the next week holds
         assert week == {decision["new_dosage"]["minutes"] * 60}
     else:
-        assert "no room" in decision["reason"]
+        assert "no minutes to spare" in decision["reason"]
+
+
+@pytest.mark.parametrize(("minutes", "room"), [(10, False), (30, True)])
+def test_the_walking_card_and_the_feedback_say_one_thing_about_more_minutes(minutes: int, room: bool) -> None:
+    """The card: 5 minutes longer after two good walks if the week has minutes to spare; the feedback after
+    two good walks: the 5 minutes more where the week has them, else that it has none and to keep the dose."""
+    from rebalance.programs.progress import NO_ROOM
+    from rebalance.web.session_views import _feedback
+
+    kb = default()
+    [step] = [s for s in kb.exercise["walking"].steps if "5 minutes" in s]
+    assert "5 minutes longer if the week has minutes to spare" in step
+    doc = analyse_file(EXAMPLES / "lower_crossed_desk_worker.yaml", minutes=minutes)
+    walk = item(doc["program"], "walking")["dosage"]["minutes"]
+    done = {"exercise_id": "walking", "done": True, "minutes": walk, "pain_during": 0}
+    [decision] = decisions(kb, doc, parse_logs(logs(done, done)), {"walking"})
+    feedback = _feedback(kb, decision, {"walking": "Brisk walking"})
+    if room:
+        assert decision["next_step"].startswith(f"Brisk walking for {walk + 5} minutes")
+        assert NO_ROOM not in decision["reason"] and "next step" in feedback.headline
+    else:
+        assert decision["reason"].endswith("the week has no minutes to spare for it: keep this dose for now")
+        assert "next_step" not in decision and feedback.next_time is None
+        assert feedback.headline == "Going well: keep this dose for now"
+
+
+def test_no_exercise_step_promises_more_minutes_the_week_may_not_hold() -> None:
+    for ex in default().exercise.values():
+        for step in ex.steps:
+            if re.search(r"\b(add|adding) \d+ minutes|\d+ minutes (longer|more)", step, re.IGNORECASE):
+                assert "if the week has minutes to spare" in step, (ex.id, step)
 
 
 def test_a_logged_entry_in_words_writes_numbers_as_people_do() -> None:

@@ -142,3 +142,19 @@ def test_every_examples_phases_end_at_its_reassessment(every_example: dict[str, 
         assert first - 1 == weeks, f"{name}: phases to week {first - 1}, reassessment at week {weeks}"
         assert f"At the end of week {weeks} your clinician reassesses you" in program["phases"][-1]["goal"]
     assert modes == {"full", "gentle", "maintenance"}
+
+
+def test_a_stored_program_reads_its_phases_by_the_current_rule(every_example: dict[str, dict[str, Any]]) -> None:
+    """A program stored before the phases ended at the reassessment (weeks 1-6 over a 4-week reassessment)
+    is read, by every page and report, with the phases as they are now; the text report too."""
+    from rebalance.programs.build import program_phases
+    from rebalance.reports.text import render_text
+
+    doc = every_example["lower_crossed_desk_worker.yaml"]
+    program = doc["program"]
+    old = [{"name": "Integrate", "weeks": "5-6", "goal": "Carry the new control into daily movement."}]
+    stored = {**program, "phases": old}
+    assert program_phases(stored) == program["phases"]
+    text = render_text({**doc, "program": stored}, default())
+    assert "Weeks 5-6" not in text and "your clinician reassesses you" in " ".join(text.split())
+    assert program_phases({"phases": old}) == old  # no mode or interval to go by: as stored

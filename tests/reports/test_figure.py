@@ -289,6 +289,29 @@ def test_the_same_pose_gives_the_same_figure(kb: KnowledgeBase) -> None:
     assert pose_figure(pose(kb, "bird_dog"), title="Bird dog") != pose_figure(pose(kb, "dead_bug"), title="Bird dog")
 
 
+def _off_outline(point: tuple[float, float], outline: list[tuple[float, float]]) -> float:
+    """How far ``point`` lies from the closed outline through ``outline``."""
+
+    def to_edge(a: tuple[float, float], b: tuple[float, float]) -> float:
+        (ax, ay), (bx, by), (px, py) = a, b, point
+        length = (bx - ax) ** 2 + (by - ay) ** 2
+        t = max(0.0, min(1.0, ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / length)) if length else 0.0
+        return math.hypot(px - ax - t * (bx - ax), py - ay - t * (by - ay))
+
+    return min(to_edge(a, b) for a, b in zip(outline, outline[1:] + outline[:1], strict=True))
+
+
+@pytest.mark.parametrize("radius", [3.0, 6.0, 12.0, 40.0])
+def test_an_outline_drawn_with_fewer_points_stays_on_its_shape(radius: float) -> None:
+    # fewer points for WeasyPrint to draw (the handout's time goes with them), never a visible change
+    circle = [(radius * math.cos(2 * math.pi * i / 20), radius * math.sin(2 * math.pi * i / 20)) for i in range(20)]
+    thinned = figure._thin(circle)
+    assert all(_off_outline(p, thinned) <= figure.THIN for p in circle)
+    assert len(thinned) < 20 if radius < 12 else len(thinned) == 20
+    square = [(0.0, 0.0), (5.0, 0.0), (10.0, 0.02), (10.0, 10.0), (0.0, 10.0)]
+    assert figure._thin(square) == [(0.0, 0.0), (10.0, 0.02), (10.0, 10.0), (0.0, 10.0)]
+
+
 # --- rebalance figures DIR -----------------------------------------------------------------------
 
 

@@ -6,14 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from rebalance.api import analyse_file
+from rebalance.api import analyse_document, analyse_file
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.words import finding_clause, sentence
+from rebalance.knowledge.words import finding_clause, finding_phrase, sentence
 from rebalance.reports.assessment_view import doubtful
 from rebalance.reports.learn import OTHER_RESULTS, LearnPage, learn_pages, page_texts
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "cases" / "clinical"
 
 
 def _section(page: LearnPage, heading: str) -> tuple[str, ...]:
@@ -121,3 +123,44 @@ def test_the_clinic_is_not_said_to_look_after_what_the_program_addresses(kb: Kno
                 pattern = next((p for p in doc["patterns"] if p["id"] == page.id), None)
                 ids = pattern["findings"] if pattern else [f["id"] for f in doc["findings"] if f["target"] == page.id]
                 assert not addressed & set(ids), f"{example.name}: {page.id}"
+
+
+def _analysis(path: Path, kb: KnowledgeBase) -> dict[str, Any]:
+    """An example, or a clinical case of the corpus (its ``assessment``)."""
+    if path.parent == EXAMPLES:
+        return analyse_file(path, kb)
+    case = yaml.safe_load(path.read_text())
+    return analyse_document(case["assessment"], kb, minutes=case.get("minutes", 20))
+
+
+@pytest.mark.parametrize(
+    "path", [*sorted(EXAMPLES.glob("*.yaml")), *sorted(CORPUS.glob("*.yaml"))], ids=lambda p: p.stem
+)
+def test_what_your_tests_showed_names_only_established_findings(kb: KnowledgeBase, path: Path) -> None:
+    """A pattern's explanation (the pattern page's "What your tests showed", the clinician's pattern) names
+    no finding the clinician's page shows only "to confirm" (a finding said in the same words as an
+    established one, such as the other side's, is that one), and a finding of both sides on both sides,
+    never one side alone."""
+    doc = _analysis(path, kb)
+
+    def said(f: dict[str, Any]) -> str:
+        value = f["evidence"][0]["value"] if f["kind"] == "asymmetry" and f["evidence"] else None
+        return finding_phrase(kb, f["id"], "patient", value=value)
+
+    sure = {said(f) for f in doc["findings"] if not doubtful(f)}
+    unsure = {said(f) for f in doc["findings"] if doubtful(f)} - sure
+    sides: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        if f.get("side") in ("left", "right") and not doubtful(f):
+            sides.setdefault(f["id"].rsplit(":", 1)[0], set()).add(f["id"])
+    one_side = {said(doc_f) for doc_f in doc["findings"] if len(sides.get(doc_f["id"].rsplit(":", 1)[0], ())) == 2}
+    pages = {p.id: p for p in learn_pages(kb, doc)}
+    for pattern in doc["patterns"]:
+        texts = [pattern["explanation"]]
+        if pattern["id"] in pages:
+            texts += _section(pages[pattern["id"]], "What your tests showed")
+        for text in texts:
+            named = [phrase for phrase in unsure if phrase in text]
+            assert not named, f"{path.stem}: {pattern['id']} names {named}, only to confirm"
+            halves = [phrase for phrase in one_side if phrase in text]  # found on both sides: said so
+            assert not halves, f"{path.stem}: {pattern['id']} names {halves}, found on both sides"

@@ -21,11 +21,12 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import long_date
 from rebalance.reports.clinician_report import case_report, report_pdf
 from rebalance.reports.handout import Clinic, case_handout, handout_pdf, reassessment
-from tests.pdftools import id_tokens, ink, needs_poppler, pages, text
+from tests.pdftools import id_tokens, ink, needs_poppler, pages, text, word_sizes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLINIC = Clinic("Northside Physio", "0161 496 0000")
 LONG_DATE = re.compile(r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) (\d{1,2}) ([A-Z][a-z]+) (\d{4})")
+MIN_PT = 7.0  # the smallest print a clinician is asked to read: the charts' ticks, the body map's key
 BLANK_INK = 2.0  # grey-level spread of a page with nothing on it is 0; a page with a heading is well above 5
 
 pytestmark = needs_poppler
@@ -125,6 +126,8 @@ def test_the_clinicians_report_reads_in_words(cases: list[str], kb: KnowledgeBas
     else:
         assert all(item.name in words for item in report.items)
     assert ("Progress" in words) == (len(cases) > 1) and bool(report.charts) == (len(cases) > 1)
+    small = sorted({f"{word} ({size:.1f} pt)" for size, word in word_sizes(pdf) if size < MIN_PT})
+    assert not small, f"under {MIN_PT:g} pt: {small}"  # the charts' and the body map's labels among them
 
 
 @pytest.mark.parametrize("example", ["cauda_equina_emergency.yaml", "cancer_flags_urgent.yaml"])

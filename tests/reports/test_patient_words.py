@@ -32,6 +32,7 @@ from rebalance.programs import pain_rule
 from rebalance.programs.dose import dose_text, reduced_note
 from rebalance.reasoning.safety import check_in_questions, safety_for_flags
 from rebalance.reports import text as text_report
+from rebalance.reports.assessment_view import assessment_view
 from rebalance.reports.learn import learn_pages, page_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,12 @@ CASES = sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "tests" / "c
 MAX_MEDIAN_GRADE = 8.0
 FINDING_ID = re.compile(r"\b(tight|weak|asymmetry|ratio|posture|movement|neural|joint):[a-z_]+")
 TAG = re.compile(r"\[|\bsources?:|\bsource [a-z0-9]+_|\bweight \d", re.IGNORECASE)
+CLUMSY = re.compile(
+    r"\bmeasure(ment)? measured\b"  # "the pelvic tilt measure measured 27°"
+    r"|\bsciatic notch|\bforamen\b"  # anatomy a patient need not learn to follow their page
+    r"|\bmeasured (absent|reduced|present|normal|groin|buttock|back)\b",  # a word is not an amount
+    re.IGNORECASE,
+)
 
 
 def _assessment(path: Path) -> tuple[dict[str, Any], int]:
@@ -90,6 +97,13 @@ def citations_of(kb: KnowledgeBase, doc: dict[str, Any]) -> list[str]:
     return [r.citation for page in learn_pages(kb, doc) for r in page.references]
 
 
+def _clinician_texts(kb: KnowledgeBase, doc: dict[str, Any]) -> list[str]:
+    """The clinician's assessment page: each finding's title, its evidence and what would confirm it."""
+    view = assessment_view(kb, doc)
+    findings = [*(f for group in view.groups for f in group.findings), *view.to_confirm]
+    return [t for f in findings for t in (f.title, f.confirm, *(e.text for e in f.evidence)) if t]
+
+
 def _shared_texts(kb: KnowledgeBase) -> list[str]:
     """The texts every patient meets whatever their assessment: the pain rule and the check-in."""
     questions = check_in_questions(kb)
@@ -111,6 +125,7 @@ def every_text() -> dict[str, list[str]]:
             doc = analyse_document(assessment, kb, minutes=minutes)
             found[path.name] = _texts(kb, doc, _unwrapped_report(doc, kb, monkeypatch))
             found[f"{path.name} citations"] = citations_of(kb, doc)
+            found[f"{path.name} clinician"] = _clinician_texts(kb, doc)
     return found
 
 
@@ -121,7 +136,7 @@ def _internal_ids(kb: KnowledgeBase) -> re.Pattern[str]:
 
 
 def test_every_case_gives_texts_to_read(every_text: dict[str, list[str]]) -> None:
-    assert len(every_text) == 2 * len(CASES) + 1
+    assert len(every_text) == 3 * len(CASES) + 1
     assert all(len(every_text[path.name]) > 10 for path in CASES)  # an urgent case says least: about 20
 
 
@@ -146,12 +161,29 @@ def test_the_check_catches_an_id_a_finding_id_and_a_tag() -> None:
     assert not any(p.search("a source of pain, the weight on one leg") for p in (ids, FINDING_ID, TAG))
 
 
+def test_no_clumsy_or_needless_words_in_any_text(every_text: dict[str, list[str]]) -> None:
+    problems = [
+        f"{case}: {found.group(0)!r} in {text[:160]!r}"
+        for case, texts in every_text.items()
+        for text in texts
+        if (found := CLUMSY.search(text))
+    ]
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def test_the_wording_check_catches_what_it_is_for() -> None:
+    assert CLUMSY.search("The pelvic tilt measure measured 27°.")
+    assert CLUMSY.search("The nerve leaves the pelvis through the greater sciatic notch.")
+    assert CLUMSY.search("The knee and ankle reflexes measured absent.")
+    assert not CLUMSY.search("The pelvic tilt measure read 27°. The modified Thomas test measured 4°.")
+
+
 def _grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(text))
 
 
 def test_the_median_text_reads_at_grade_8_or_lower(every_text: dict[str, list[str]]) -> None:
-    prose = [found for name, found in every_text.items() if not name.endswith(" citations")]
+    prose = [found for name, found in every_text.items() if not name.endswith((" citations", " clinician"))]
     texts = list(dict.fromkeys(t for found in prose for t in found if len(t.split()) >= 4))
     grades = [_grade(t) for t in texts]
     median = statistics.median(grades)

@@ -21,7 +21,6 @@ from rebalance.knowledge.words import citation
 from rebalance.programs import pain_rule
 from rebalance.programs.schedule import DAYS
 from rebalance.reasoning.safety import RANK, check_in_questions
-from rebalance.reports.cards import short_citation
 from rebalance.reports.text import dose_text
 from rebalance.storage.schemas import AssessmentPublic
 from rebalance.storage.types import ProgramStatus, SafetyLevel
@@ -61,7 +60,7 @@ def test_the_clinicians_handout_holds_the_whole_program(
             assert f"dose: {citation(kb, source)}" in text
     assert PAIN_RULE in text
     guide = kb.criterion["pain_monitoring_acceptable"]
-    assert short_citation(kb.sources[str(guide.source)].citation) in text
+    assert citation(kb, str(guide.source)) in text
     rows = re.findall(r"<tr><th scope=\"row\"><a href=\"#([a-z_]+)\">", page.text)
     assert rows == [item["exercise_id"] for item in story.document["items"]]
     monday = set(story.items_on("Mon"))
@@ -196,3 +195,27 @@ def test_the_clinicians_report_charts_the_assessments_up_to_its_day_whatever_ord
         [story.assessment.id, between.id, later.id],
         [story.assessment.id],
     ]
+
+
+OLD_PHASES = [  # as programs were stored before the phases ended at the reassessment (a full program)
+    {"name": "Release and activate", "weeks": "1-2", "goal": "Ease the tight muscles, wake up the weak ones."},
+    {"name": "Strengthen", "weeks": "3-4", "goal": "Build strength and endurance."},
+    {"name": "Integrate", "weeks": "5-6", "goal": "Carry the new control into daily movement; reassess and adjust."},
+]
+
+
+def test_a_program_stored_before_the_phases_ended_at_the_reassessment_shows_them_as_they_are_now(
+    app: FastAPI, client: TestClient, cast: Cast, story: Story
+) -> None:
+    from rebalance.programs.build import phases
+
+    stored = add_version(app, cast, story.assessment, {**story.document, "mode": "full", "phases": OLD_PHASES})
+    assert stored.document["phases"] == OLD_PHASES  # the stored version is not rewritten
+    weeks = stored.document["reassess_after_weeks"]
+    now = phases("full", weeks)
+    assert sign_in(client, email("anna")).status_code == 303
+    for url in (f"/programs/{stored.id}", f"/programs/{stored.id}/handout"):
+        text = _text(client.get(url).text)
+        assert all(f"{p['name']} (weeks {p['weeks']}): {p['goal']}" in text for p in now), url
+        assert "weeks 5-6" not in text and "Integrate (weeks" not in text, url
+        assert f"At the end of week {weeks} your clinician reassesses you" in text, url

@@ -193,12 +193,42 @@ def _adj(side: str | None) -> str:
     return f"{side} " if side in OTHER_SIDE else ""
 
 
+def on_side(side: str | None) -> str:
+    """Where, after a noun: "on the left", "on both sides"; "" for none or the middle ("central")."""
+    if side == "both":
+        return "on both sides"
+    return f"on the {side}" if side and side != "central" else ""
+
+
+def side_noun(side: str | None) -> str:
+    """Which side, as a noun: "left side", "both sides" (none given: both)."""
+    return f"{side} side" if side in OTHER_SIDE else "both sides"
+
+
 def _on(side: str | None) -> str:
-    return " on both sides" if side == "both" else f" on the {side}" if side else ""
+    where = on_side(side)
+    return f" {where}" if where else ""
+
+
+COUNTABLE = ("muscle", "flexor", "hamstring", "rotator")
+"""The head nouns of the plain muscle names that take an -s: a muscle on both sides is two muscles."""
+
+
+def both_noun(noun: Noun) -> Noun:
+    """A muscle found on both sides, in the plural where its name has a plain English head noun: "deep hip
+    flexors", "TFL muscles at the side of the hip"; a Latin name as it is ("rectus femoris")."""
+    if noun.plural:
+        return noun
+    words = noun.text.split(" ")
+    for i, word in enumerate(words):
+        if word in COUNTABLE:
+            return Noun(" ".join([*words[:i], word + "s", *words[i + 1 :]]), plural=True)
+    return noun
 
 
 def _muscle_phrase(kb: KnowledgeBase, kind: str, target: str, side: str | None, audience: Audience) -> str:
     noun = muscle_noun(kb, target, audience)
+    noun = both_noun(noun) if side == "both" else noun
     word = KIND_WORD[kind]
     if noun.plural or side == "both":
         return f"{word} {noun.text}{_on(side)}" if noun.plural else f"{article(word)} {word} {noun.text}{_on(side)}"
@@ -286,6 +316,7 @@ def finding_clause(kb: KnowledgeBase, finding_id: str, audience: Audience = "pat
     kind, target, side = split_finding(finding_id)
     if kind in KIND_WORD:
         noun = muscle_noun(kb, target, audience)
+        noun = both_noun(noun) if side == "both" else noun
         verb = "are" if noun.plural else "is"
         return f"your {_adj(side)}{noun.text} {verb} {KIND_WORD[kind]}{_on(side) if side == 'both' else ''}"
     if kind == "movement":
@@ -404,7 +435,8 @@ def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -
 
 def measured(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> str:
     """What a test measured against its norm, as a sentence: "The modified Thomas test measured 64°
-    (a finding under 80°)." "The FAIR test was positive." Empty where the reason says it all."""
+    (under 80° counts)." "The pelvic tilt measure read 27°." "The FAIR test was positive." "The knee and
+    ankle reflexes: absent." Empty where the reason says it all."""
     test, value, threshold = evidence["test"], evidence["value"], evidence.get("threshold")
     kind = split_finding(finding_id)[0]
     if kind in ("asymmetry", "movement") or (kind in KIND_WORD and test == "overhead_squat"):
@@ -419,7 +451,11 @@ def measured(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> st
     shown = f"grade {number(value)} of 5" if graded else quantity(value, unit)
     limit = f"grade {number(threshold)}" if graded else quantity(threshold, unit)
     norm = f" ({OPS[op]} {limit} counts)" if op in OPS and isinstance(threshold, int | float) else ""
-    return f"{capital(test_phrase(kb, test))} measured {shown}{norm}."
+    name = capital(test_phrase(kb, test))
+    if isinstance(value, str):  # a word, not an amount: "The knee and ankle reflexes: absent."
+        return f"{name}: {shown}{norm}."
+    verb = "read" if name.endswith(("measure", "measurement")) else "measured"  # never "the measure measured"
+    return f"{name} {verb} {shown}{norm}."
 
 
 def evidence_sentence(kb: KnowledgeBase, finding_id: str, evidence: dict[str, Any]) -> str:

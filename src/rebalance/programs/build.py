@@ -9,6 +9,7 @@ protect, hands-on care for what home exercise cannot reach, and the warnings.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
@@ -65,6 +66,16 @@ def phases(mode: str, reassess_weeks: int) -> list[dict[str, str]]:
         out.append({"name": name, "weeks": weeks, "goal": goal + then})
         first = last + 1
     return out
+
+
+def program_phases(program: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A program's phases by the current rule (:func:`phases`, from its mode and reassessment interval), as
+    every page and report reads them: a program stored before the phases ended at the reassessment shows
+    them as they are now. One without a known mode or an interval: its phases as stored."""
+    mode, weeks = program.get("mode"), program.get("reassess_after_weeks")
+    if mode in PHASES and isinstance(weeks, int) and not isinstance(weeks, bool) and weeks > 0:
+        return phases(str(mode), weeks)
+    return [{key: str(value) for key, value in phase.items()} for phase in program.get("phases", [])]
 
 
 # What each kind of exercise does, in the words of its "why": a verb for its muscles, or (timed work

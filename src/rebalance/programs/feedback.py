@@ -122,11 +122,12 @@ def after_session(
 
 def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]) -> Feedback:
     verdict = decision["decision"]
+    full = verdict == "progress" and "next_step" not in decision  # ready, but the week has no room for more
     return Feedback(
         exercise_id=decision["exercise_id"],
         name=names.get(decision["exercise_id"], decision["exercise_id"]),
         decision=verdict,
-        headline=HEADLINES[verdict],
+        headline="Going well: keep this dose for now" if full else HEADLINES[verdict],
         reason=decision["reason"],
         next_time=_next_time(kb, decision),
         sessions=decision["sessions"],

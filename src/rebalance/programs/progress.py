@@ -32,6 +32,8 @@ from rebalance.programs.logs import Entry, Logs, minutes_done
 from rebalance.programs.pain_rule import rule
 
 HOLD_INTENTS = frozenset({"release", "lengthen"})  # a stored item without its dose kind: held, not counted
+NO_ROOM = "ready for more, but the week has no minutes to spare for it: keep this dose for now"
+"""A step up the week's minutes cannot hold (:func:`_as_fitted`); the walking card's step says the same condition."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +261,7 @@ def _revised(
     """The program's next version: the decided items in place of the old, the week fitted again. A step up
     never costs days a week: while the week fitted again gives any item fewer days than it had, the last
     step up (in the program's order, so the leading pattern's items keep theirs) is put back and the week
-    fitted again; the decision then says the session has no room for it (:func:`_as_fitted`)."""
+    fitted again; the decision then says the week has no minutes to spare for it (:func:`_as_fitted`)."""
     new = {record["exercise_id"]: item for record, item in decided}
     ups = [r["exercise_id"] for r, _ in decided if r["decision"] == "progress" and "new_dosage" in r]
     order = [i["exercise_id"] for i in program["items"]]
@@ -298,7 +300,7 @@ def _as_fitted(
             out.append({**record, "reason": record["reason"] + "; the new dose does not fit the minutes a session"})
         elif "new_exercise_id" not in record and _dose(fitted) == _dose(before[record["exercise_id"]]):
             kept = {k: v for k, v in record.items() if k not in ("new_dosage", "next_step")}
-            out.append({**kept, "reason": record["reason"] + "; ready for more, but a session has no room for it"})
+            out.append({**kept, "reason": f"{record['reason']}; {NO_ROOM}"})
         else:
             out.append({**record, "new_dosage": _dose(fitted), "next_step": next_step(kb, fitted)})
     return out

@@ -13,11 +13,13 @@ raise stopped by leg pain measures the nerve, so it gives no hamstring or left/r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rebalance.assessment.models import Case, TestEntry
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.models import MUSCLE_KINDS
 from rebalance.knowledge.words import compensation_seen, muscle_noun, test_phrase
 from rebalance.reasoning.rules import SEVERITY_NAME, CompiledNorm, CompiledTest, Rules
 
@@ -30,6 +32,17 @@ COMPENSATION_MUSCLE_CONFIDENCE = 0.3
 OTHER = {"left": "right", "right": "left"}
 SQUAT = "overhead_squat"
 SLR, CROSSED_SLR = "passive_slr", "crossed_slr"
+CONFIRM_BELOW = 0.5
+"""A finding below this confidence is "to confirm" (:func:`to_confirm`; rebalance's convention: the
+engine's confidences are its own scale, not a published one)."""
+
+
+def to_confirm(kind: str, confidence: float, tests: Iterable[str]) -> bool:
+    """An inference the assessment barely supports: confidence under :data:`CONFIRM_BELOW`, or a tight or
+    weak muscle read from the overhead squat alone (a squat compensation implicates several muscles at once;
+    NASM 2012 reads it as a screen, to be followed by muscle tests). The clinician's page shows it "to
+    confirm"; no text names it as found (a pattern's explanation, the learn pages)."""
+    return confidence < CONFIRM_BELOW or (kind in MUSCLE_KINDS and all(test == SQUAT for test in tests))
 
 
 @dataclass(slots=True)
@@ -67,6 +80,10 @@ class Finding:
     @property
     def severity(self) -> str:
         return SEVERITY_NAME[self.rank]
+
+    def to_confirm(self) -> bool:
+        """Whether this finding is only to confirm (:func:`to_confirm`), once its confidence is set."""
+        return to_confirm(self.kind, self.confidence, (ev.test for ev in self.evidence))
 
     def combined_confidence(self) -> float:
         """Strongest evidence per test, combined across tests as independent (noisy-OR)."""

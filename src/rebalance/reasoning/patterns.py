@@ -18,7 +18,7 @@ from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Pattern
 from rebalance.knowledge.precautions import may_offer
-from rebalance.knowledge.words import finding_list, finding_phrase, join
+from rebalance.knowledge.words import finding_list, finding_phrase, join, on_side
 from rebalance.reasoning.findings import MAX_CONFIDENCE, SQUAT, Finding, FindingSet, squat_read_as_pain
 
 MIN_PATTERN_CONFIDENCE = 0.2  # below this a pattern is noise, not worth a person's attention
@@ -26,6 +26,8 @@ MAX_SUGGESTED_TESTS = 5  # a clinician's next visit, not a test battery: the mos
 # The pattern that claims each pelvic tilt (Janda's lower crossed pattern tips the pelvis forward).
 TILT_PATTERN = {"anterior": "lower_crossed_syndrome", "posterior": "posterior_pelvic_tilt"}
 TILT_TEST = "pelvic_tilt"
+UNCONFIRMED = "signs your clinician will check with more tests"
+"""A pattern's evidence when every finding it rests on is only to confirm (``Finding.to_confirm``)."""
 
 
 def _value(f: Finding) -> float | None:
@@ -42,6 +44,14 @@ def findings_words(kb: KnowledgeBase, found: list[Finding]) -> str:
     """Several findings in one phrase, one on both sides said once (``knowledge.words.finding_list``)."""
     values = {f.id: v for f in found if (v := _value(f)) is not None}
     return finding_list(kb, [f.id for f in found], "patient", values)
+
+
+def strongest(found: list[Finding], count: int = 4) -> list[Finding]:
+    """The ``count`` strongest findings to name (by severity, then confidence), each with its other side's
+    when that was found too: "tight deep hip flexors on both sides", never the left alone."""
+    ranked = sorted(found, key=lambda f: (-f.rank, -f.confidence, f.id))
+    named = list(dict.fromkeys(f.base for f in ranked))[:count]
+    return [f for f in ranked if f.base in named]
 
 
 def tidy(text: str) -> str:
@@ -64,7 +74,7 @@ def _symptom_phrases(kb: KnowledgeBase, case: Case, p: Pattern) -> list[str]:
             if loc.side in ("left", "right") and " " not in region:
                 out.append(f"pain in the {loc.side} {region}")
                 continue
-            side = {"central": "", "both": " on both sides"}.get(loc.side, f" on the {loc.side}")
+            side = f" {on_side(loc.side)}" if on_side(loc.side) else ""
             out.append(f"pain in {region if region.startswith('the ') else 'the ' + region}{side}")
     worse = [kb.activities[a].name.lower() for a in s.aggravated_by if a in acts]
     if worse:
@@ -103,7 +113,7 @@ def _side(used: list[Finding]) -> str:
     if weight["left"] == weight["right"]:
         return ""
     main, other = ("left", "right") if weight["left"] > weight["right"] else ("right", "left")
-    return f"on the {main}" if weight[other] < weight[main] / 2 else f"on both sides, more on the {main}"
+    return on_side(main) if weight[other] < weight[main] / 2 else f"{on_side('both')}, more {on_side(main)}"
 
 
 def observed_tilt(findings: FindingSet, case: Case) -> str | None:
@@ -144,8 +154,9 @@ def score_patterns(
         confidence, used = _score(p, findings.by_base, case)
         if not used or confidence < MIN_PATTERN_CONFIDENCE:
             continue
-        strongest = sorted(used, key=lambda f: (-f.rank, -f.confidence, f.id))[:4]
-        evidence = findings_words(kb, strongest)
+        told = [f for f in used if not f.to_confirm()]  # what is only to confirm is not told as found
+        named = strongest(told)
+        evidence = findings_words(kb, named) if named else UNCONFIRMED
         symptoms = _symptom_phrases(kb, case, p)
         text = " ".join(
             p.explanation_template.format(

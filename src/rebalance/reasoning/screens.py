@@ -22,9 +22,9 @@ from typing import Any
 from rebalance.assessment.models import Case
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import Measure, Pattern, Referral, Rereading, Screen, ScreenItem
-from rebalance.knowledge.words import join
+from rebalance.knowledge.words import join, on_side
 from rebalance.reasoning.findings import MAX_CONFIDENCE, Evidence, FindingSet
-from rebalance.reasoning.patterns import findings_words, tidy
+from rebalance.reasoning.patterns import UNCONFIRMED, findings_words, strongest, tidy
 from rebalance.reasoning.rules import OPS
 
 SIDES = ("left", "right")
@@ -168,17 +168,20 @@ def _best_side(screen: Screen, met_by_side: dict[str, set[str]]) -> tuple[list[s
 def _side_words(standing: list[str], met_by_side: dict[str, set[str]]) -> str:
     """'on the right' when the screen stands, or its one-sided items are met, on one side only."""
     if len(standing) == 1:
-        return f"on the {standing[0]}"
+        return on_side(standing[0])
     shared = met_by_side["left"] & met_by_side["right"]
     sided = [s for s in SIDES if met_by_side[s] - shared]
-    return f"on the {sided[0]}" if len(sided) == 1 else "on both sides" if sided else ""
+    return on_side(sided[0] if len(sided) == 1 else "both" if sided else None)
 
 
 def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: FindingSet, standing: list[str]) -> str:
     if item.findings:
         found = [f for b in item.findings for f in findings.by_base.get(b, ()) if f.side in (*standing, None)]
+        told = [f for f in found if not f.to_confirm()]  # what is only to confirm is not told as found
+        if told:
+            return findings_words(kb, sorted(told, key=lambda f: f.id))
         if found:
-            return findings_words(kb, sorted(found, key=lambda f: f.id))
+            return UNCONFIRMED
     if item.measure is not None:
         values = [v for v in _measured(case, item.measure)[1] if isinstance(v, int | float) and not isinstance(v, bool)]
         if values:
@@ -189,7 +192,7 @@ def _item_words(kb: KnowledgeBase, item: ScreenItem, case: Case, findings: Findi
 
 
 def _consequence(kb: KnowledgeBase, screen: Screen, findings: FindingSet) -> str:
-    muscle = [f for f in findings.ordered() if f.kind in IMBALANCE_KINDS][:4]
+    muscle = strongest([f for f in findings.ordered() if f.kind in IMBALANCE_KINDS and not f.to_confirm()])
     if muscle:
         listed = findings_words(kb, muscle)
         return f"The muscle findings here ({listed}) {MAY_BE_CONSEQUENCE}: {screen.consequence}"

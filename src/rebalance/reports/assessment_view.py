@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.knowledge.models import MUSCLE_KINDS
 from rebalance.knowledge.words import capital, finding_title, join, measured, sentence, split_finding, test_phrase
 from rebalance.knowledge.words import citation as cite_words
+from rebalance.reasoning.findings import CONFIRM_BELOW, to_confirm
 from rebalance.reasoning.safety import withholds_program
 from rebalance.reports.text import GROUPS
 
@@ -38,9 +38,6 @@ __all__ = [
     "stops",
 ]
 
-CONFIRM_BELOW = 0.5
-"""A finding below this confidence is shown "to confirm" (rebalance's convention for the page: the
-engine's confidences are its own scale, not a published one)."""
 SCREEN = "overhead_squat"
 
 
@@ -112,9 +109,9 @@ def _evidence(kb: KnowledgeBase, finding: dict[str, Any]) -> list[Evidence]:
 
 
 def doubtful(finding: dict[str, Any]) -> bool:
-    """An inference to confirm: low confidence, or a muscle read from the overhead squat alone."""
-    squat_only = all(e["test"] == SCREEN for e in finding["evidence"])
-    return finding["confidence"] < CONFIRM_BELOW or (finding["kind"] in MUSCLE_KINDS and squat_only)
+    """An inference to confirm: low confidence, or a muscle read from the overhead squat alone
+    (:func:`rebalance.reasoning.findings.to_confirm`, the rule the engine's texts keep to)."""
+    return to_confirm(finding["kind"], finding["confidence"], (e["test"] for e in finding["evidence"]))
 
 
 def confirming_tests(kb: KnowledgeBase, finding_id: str, done: set[str]) -> list[str]:

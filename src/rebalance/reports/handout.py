@@ -35,6 +35,7 @@ from rebalance.config import Settings
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import citation, long_date
 from rebalance.programs import pain_rule
+from rebalance.programs.build import program_phases
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import Stop, program_stops
 from rebalance.programs.version import DatedVersion, started_on
@@ -165,7 +166,7 @@ def handout(
         minutes_by_day=[schedule[day].get("minutes") if day in schedule else None for day in DAYS],
         exercises=exercises,
         figures=exercise_figures(kb, [exercise.card for exercise in exercises]),
-        phases=[{key: str(value) for key, value in phase.items()} for phase in document.get("phases", [])],
+        phases=program_phases(document),
         habits=[habit["advice"] for habit in document.get("habits", []) if habit.get("advice")],
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import citation, date_words, finding_list, join
+from rebalance.programs.build import program_phases
 from rebalance.programs.dose import dose_text, reduced_note
 from rebalance.reports.cards import side_words
 
@@ -23,6 +24,7 @@ def program_words(kb: KnowledgeBase, document: dict[str, Any]) -> dict[str, Any]
     """What the program page's template calls by name (``dose_text``, ``reduced``, ``cite`` ...)."""
     return {
         "mode_words": MODE_WORDS.get(document.get("mode", "full"), "program"),
+        "phases": program_phases(document),  # by the current rule, whenever the version was stored
         "dose_text": dose_text,
         "reduced": reduced_note,
         "cite": lambda source_id: citation(kb, source_id),

@@ -25,6 +25,7 @@ from rebalance.knowledge.words import (
     sentence,
     test_phrase,
 )
+from rebalance.programs.build import program_phases
 from rebalance.programs.dose import dose_text, reduced_note
 
 __all__ = ["dose_text", "render_text", "score_lines", "wrap"]
@@ -146,7 +147,7 @@ def _program(kb: KnowledgeBase, p: dict[str, Any]) -> list[str]:
     ]
     reasons = p["start_level_reasons"]
     out += wrap(f"Starting level {p['start_level']} of 4" + (f" because of {join(reasons)}" if reasons else ""))
-    for phase in p["phases"]:
+    for phase in program_phases(p):
         out += wrap(f"Weeks {phase['weeks']} - {phase['name']}: {phase['goal']}")
     out.append("")
     names = {i["exercise_id"]: i["name"] for i in p["items"]}
