@@ -136,3 +136,17 @@ def test_a_morning_after_is_about_the_latest_earlier_session_with_an_exercise_do
     assert morning_after_of([done, rested, today], DAY) is done
     assert morning_after_of([done, rested, today], DAY + dt.timedelta(days=1)) is today
     assert morning_after_of([rested], DAY) is None
+
+
+def test_too_much_at_the_smallest_dose_says_to_leave_it_out(program: dict[str, Any]) -> None:
+    """A walk of 5 minutes on 2 days that was too much has nothing smaller: never "next time" the same or more."""
+    least = {"kind": "timed", "sets": 1, "reps": None, "hold_s": None, "minutes": 5, "days_per_week": 2}
+    items = [
+        {**i, "dosage": least, "prescribed": least} if i["exercise_id"] == "walking" else i for i in program["items"]
+    ]
+    walk = StoredSession(DAY, [StoredEntry("walking", True, minutes=5, pain_during=7)])
+    (said,) = after_session(default(), {**program, "items": items}, [walk], never, never)
+    assert said.decision == "regress"
+    assert said.next_time == (
+        "Next time: leave it out (this exercise is at its smallest dose already) and tell your clinician."
+    )

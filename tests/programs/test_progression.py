@@ -334,7 +334,9 @@ def test_walking_steps_by_minutes_within_a_worthwhile_bout_up_to_its_aim() -> No
 
     assert after("regress", 20) == (15, 3)
     assert after("progress", 20) == (25, 3)
-    assert after("regress", 10) == (10, 3)  # never below a 10-minute bout
+    assert after("regress", 10) == (5, 3)  # a walk that was too much gets shorter, down to 5 minutes
+    assert after("regress", 5) == (5, 2)  # then a day fewer
+    assert after("regress", 5, days=2) == (5, 2)  # the least: nothing to step down to
     assert after("progress", 30) == (30, 4)  # at the aim of 30 minutes: a day more
     assert after("progress", 30, days=5) == (30, 5)  # at the aim: 30 minutes on 5 days, 150 a week
 
@@ -419,3 +421,71 @@ def test_a_step_up_never_costs_an_item_days_a_week(case: str) -> None:
     for item in result["program"]["items"]:
         if item["exercise_id"] in before:
             assert item["dosage"]["days_per_week"] >= before[item["exercise_id"]], (case, item["exercise_id"])
+
+
+# ----------------------------------------------------------------- a step down is never more
+
+
+def _volume(dose: dict[str, Any]) -> int:
+    """A dose's weekly volume: days × minutes, or days × sets × repetitions × seconds held (each that it has)."""
+    if dose.get("minutes"):
+        return int(dose["days_per_week"] * dose["minutes"])
+    return int(dose["days_per_week"] * dose["sets"] * (dose.get("reps") or 1) * (dose.get("hold_s") or 1))
+
+
+def _too_much(program: dict[str, Any], day: str) -> dict[str, Any]:
+    """Every item done as asked, with pain 6/10 during: too much."""
+    entries = []
+    for item in program["items"]:
+        d = item["dosage"]
+        entry: dict[str, Any] = {"exercise_id": item["exercise_id"], "done": True, "pain_during": 6}
+        entry |= {k: d[k] for k in ("sets", "reps", "hold_s", "minutes") if d.get(k)}
+        entries.append(entry)
+    return {"date": day, "entries": entries}
+
+
+@pytest.mark.parametrize("minutes", [10, 20, 45])
+@pytest.mark.parametrize("case", sorted(p.stem for p in EXAMPLES.glob("*.yaml")))
+def test_a_step_down_is_never_more_than_the_dose_done(case: str, minutes: int) -> None:
+    """After a session that was too much, every item's next step (and the next version's dose) is never
+    more than the dose the patient did: never more days, sets, repetitions, seconds or minutes, and never a
+    larger weekly volume; in a week too short for the full prescription, less than what the week held."""
+    from rebalance.programs.progress import decisions, progress
+
+    kb = default()
+    doc = analyse_file(EXAMPLES / f"{case}.yaml", kb, minutes)
+    program = doc["program"]
+    if not program:
+        return
+    logs = logs_of([parse_session(_too_much(program, "2026-12-01"), "s")])
+    before = {i["exercise_id"]: i["dosage"] for i in program["items"]}
+    said = decisions(kb, doc, logs)
+    assert {d["decision"] for d in said} == {"regress"}
+    after = {i["exercise_id"]: i for i in progress(kb, doc, logs)["program"]["items"]}
+    for d in said:
+        done = before[d["exercise_id"]]
+        new = d.get("new_dosage") or done
+        assert new["days_per_week"] <= done["days_per_week"], d
+        assert (new.get("sets") or 1) <= (done.get("sets") or 1), d
+        if "new_exercise_id" not in d:
+            for k in ("reps", "hold_s", "minutes"):
+                assert (new.get(k) or 0) <= (done.get(k) or 0), d
+            assert _volume(new) <= _volume(done), d
+            assert "next_step" not in d or _volume(new) < _volume(done), d
+        fitted = after.get(d.get("new_exercise_id", d["exercise_id"]))
+        if fitted is not None and "new_exercise_id" not in d:
+            assert _volume(fitted["dosage"]) <= _volume(done), d
+
+
+def test_the_demos_too_much_session_steps_down_each_dose_tom_was_given() -> None:
+    """The tester's session of pain 6/10: the plank on the knees done at 3 sets of 4 gets fewer sets (not
+    5 repetitions), the stretch the week held on 4 days keeps 4 days (not every day), the walk gets shorter."""
+    from rebalance.programs.progress import decisions
+
+    kb = default()
+    doc = analyse_file(EXAMPLES / "lower_crossed_desk_worker.yaml", kb)
+    logs = logs_of([parse_session(_too_much(doc["program"], "2026-12-01"), "s")])
+    said = {d["exercise_id"]: d for d in decisions(kb, doc, logs)}
+    assert said["plank_on_knees"]["next_step"] == "Front plank on the knees: 2 sets of 4, hold 10 s, 3 days a week"
+    assert said["prone_quad_stretch"]["next_step"].endswith("3 sets, hold 20 s, 4 days a week")
+    assert said["walking"]["next_step"] == "Brisk walking for 5 minutes on 3 days a week"

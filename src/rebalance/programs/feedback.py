@@ -134,13 +134,20 @@ def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]
     )
 
 
+AT_LEAST = "this exercise is at its smallest dose already"
+SETTLE = "If the pain does not settle, stop this exercise and tell your clinician."
+
+
 def _next_time(kb: KnowledgeBase, decision: dict[str, Any]) -> str | None:
-    """The library's suggested step in words (``next_step``): the easier version on regress; on progress,
-    for the clinician."""
+    """The library's suggested step in words (``next_step``): on regress the smaller dose or the easier
+    exercise with its dose (never more than the dose done: :func:`~rebalance.programs.progress.apply`), or,
+    with nothing smaller, to leave it out; on progress, for the clinician."""
     new_id, step = decision.get("new_exercise_id"), decision.get("next_step")
+    if decision["decision"] == "regress":
+        if step is None:
+            return f"Next time: leave it out ({AT_LEAST}) and tell your clinician."
+        return f"Next time: {step}. {SETTLE}"
     if decision["decision"] == "hold" or (new_id is None and step is None):
         return None
     step = kb.exercise[new_id].name if new_id in kb.exercise else step
-    if decision["decision"] == "regress":
-        return f"Next time: {step}. If the pain does not settle, stop this exercise and tell your clinician."
     return f"Suggested next step: {step}. Your clinician sees your log and updates your program."

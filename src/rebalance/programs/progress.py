@@ -31,6 +31,8 @@ from rebalance.programs.dose import DOSE_FIELDS, dose_text, normalised
 from rebalance.programs.logs import Entry, Logs, minutes_done
 from rebalance.programs.pain_rule import rule
 
+LEAST_REPS = 5  # fewest repetitions a step changes a dose to (acsm_2009's smallest endurance sets)
+LEAST_HOLD_S = 10  # shortest hold a step changes a dose to
 HOLD_INTENTS = frozenset({"release", "lengthen"})  # a stored item without its dose kind: held, not counted
 NO_ROOM = "ready for more, but the week has no minutes to spare for it: keep this dose for now"
 """A step up the week's minutes cannot hold (:func:`_as_fitted`); the walking card's step says the same condition."""
@@ -133,40 +135,79 @@ def _next_exercise(
     return None
 
 
-def _step_timed(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any], harder: bool) -> dict[str, Any] | None:
-    """Minutes of walking or breathing: aerobic work by 5 minutes up to its aim (then a day more), never
-    below a 10-minute bout; relaxation by a minute between 2 and 15."""
-    sign = 1 if harder else -1
+def _step_timed(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any]) -> dict[str, Any] | None:
+    """Minutes of walking or breathing, up: aerobic work by 5 minutes up to its aim (then a day more);
+    relaxation by a minute up to 15."""
     out = dict(dose)
     if ex.intent == "aerobic":
-        steps = kb.criterion["aerobic_steps"]
-        step, low = int(steps.value) // 60, int(steps.moderate_at or steps.value) // 60
+        step = int(kb.criterion["aerobic_steps"].value) // 60
         aim, aim_days = int(ex.dosage.minutes or dose["minutes"]), ex.dosage.days_per_week
-        if harder and dose["minutes"] >= aim:
+        if dose["minutes"] >= aim:
             out["days_per_week"] = min(aim_days, max(dose["days_per_week"], dose["days_per_week"] + 1))
         else:
-            out["minutes"] = max(min(low, dose["minutes"]), min(aim, dose["minutes"] + sign * step))
+            out["minutes"] = min(aim, dose["minutes"] + step)
     else:
         steps = kb.criterion["relaxation_steps"]
-        low, high = int(steps.moderate_at or steps.value) // 60, int(steps.severe_at or steps.value) // 60
-        out["minutes"] = max(low, min(high, dose["minutes"] + sign * int(steps.value) // 60))
+        high = int(steps.severe_at or steps.value) // 60
+        out["minutes"] = max(dose["minutes"], min(high, dose["minutes"] + int(steps.value) // 60))
     return None if out == dose else out
 
 
-def _step_dose(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any], harder: bool) -> dict[str, Any] | None:
-    """A small change of dose in the exercise's own unit, or None when the limit is reached."""
+def _step_dose(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any]) -> dict[str, Any] | None:
+    """A small step up in the exercise's own unit, or None when the limit is reached."""
     if dose.get("minutes"):
-        return _step_timed(kb, ex, dose, harder)
+        return _step_timed(kb, ex, dose)
     step, caps = kb.criterion["progression_steps"], kb.criterion["dose_caps"]
     out = dict(dose)
-    sign = 1 if harder else -1
     if dose.get("reps"):
-        out["reps"] = max(5, min(int(caps.value), dose["reps"] + sign * int(step.value)))
+        out["reps"] = max(dose["reps"], min(int(caps.value), dose["reps"] + int(step.value)))
     elif dose.get("hold_s"):
-        out["hold_s"] = max(10, min(int(caps.moderate_at or 60), dose["hold_s"] + sign * int(step.moderate_at or 10)))
+        out["hold_s"] = max(
+            dose["hold_s"], min(int(caps.moderate_at or 60), dose["hold_s"] + int(step.moderate_at or 10))
+        )
     if out == dose:
-        out["sets"] = max(1, min(int(caps.severe_at or 4), dose["sets"] + sign * int(step.severe_at or 1)))
+        out["sets"] = max(dose["sets"], min(int(caps.severe_at or 4), dose["sets"] + int(step.severe_at or 1)))
     return None if out == dose else out
+
+
+def _less(value: int, step: int, least: int) -> int:
+    """``value`` a step smaller, never below ``least`` and never above itself (a value below ``least`` stays)."""
+    return min(value, max(least, value - step))
+
+
+def _step_down(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any]) -> dict[str, Any] | None:
+    """A smaller dose than ``dose``, or None when every part is at its least. The first of: fewer minutes
+    (aerobic work 5 minutes less, down to a 5-minute walk: ``aerobic_least_after_pain``; relaxation a minute,
+    down to 2), fewer repetitions (2, down to 5), a shorter hold (10 s, down to 10 s), a set fewer;
+    else a day a week fewer, down to 2 (``min_days_per_week``). Never more of anything."""
+    c = kb.criterion
+    step = c["progression_steps"]
+    out = dict(dose)
+    if dose.get("minutes"):
+        if ex.intent == "aerobic":
+            by, least = int(c["aerobic_steps"].value) // 60, int(c["aerobic_least_after_pain"].value) // 60
+        else:
+            relax = c["relaxation_steps"]
+            by, least = int(relax.value) // 60, int(relax.moderate_at or relax.value) // 60
+        out["minutes"] = _less(dose["minutes"], by, least)
+    elif dose.get("reps") and dose["reps"] > LEAST_REPS:
+        out["reps"] = _less(dose["reps"], int(step.value), LEAST_REPS)
+    elif dose.get("hold_s") and dose["hold_s"] > LEAST_HOLD_S:
+        out["hold_s"] = _less(dose["hold_s"], int(step.moderate_at or 10), LEAST_HOLD_S)
+    elif dose["sets"] > 1:
+        out["sets"] = dose["sets"] - 1
+    if out == dose:
+        out["days_per_week"] = _less(dose["days_per_week"], 1, int(c["min_days_per_week"].value))
+    return None if out == dose else out
+
+
+def _no_more_than(dose: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """An easier exercise's dose, each part that both doses have no more than ``current``'s."""
+    out = dict(dose)
+    for k in DOSE_FIELDS:
+        if out.get(k) is not None and current.get(k) is not None:
+            out[k] = min(out[k], current[k])
+    return out
 
 
 def apply(
@@ -183,15 +224,18 @@ def apply(
     harder = decision == "progress"
     nxt = _next_exercise(kb, ex, client, harder, taken)
     new = copy.deepcopy(item)
-    current = normalised(ex, item.get("prescribed") or item["dosage"])
+    # a step up starts from the prescription; a step down from the dose the patient does now (the week's
+    # ``dosage``), never from a fuller prescription the week did not hold
+    current = normalised(ex, (item.get("prescribed") if harder else None) or item["dosage"])
     if nxt is not None:
         d = nxt.dosage
         new.update(exercise_id=nxt.id, name=nxt.name, intent=nxt.intent, difficulty=nxt.difficulty)
         fields = {"kind": d.kind, "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "minutes": d.minutes}
-        new["prescribed"] = new["dosage"] = {**current, **fields, "source": d.source}
+        dose = {**current, **fields, "source": d.source}
+        new["prescribed"] = new["dosage"] = dose if harder else _no_more_than(dose, current)
         new["why"] = f"{'Progressed' if harder else 'Regressed'} from {ex.name}. " + item["why"]
         return new
-    stepped = _step_dose(kb, ex, current, harder)
+    stepped = _step_dose(kb, ex, current) if harder else _step_down(kb, ex, current)
     if stepped is not None:
         new["prescribed"], new["dosage"] = stepped, dict(stepped)
     return new
@@ -298,7 +342,11 @@ def _as_fitted(
         fitted = after.get(record.get("new_exercise_id", record["exercise_id"]))
         if fitted is None:
             out.append({**record, "reason": record["reason"] + "; the new dose does not fit the minutes a session"})
-        elif "new_exercise_id" not in record and _dose(fitted) == _dose(before[record["exercise_id"]]):
+        elif (
+            record["decision"] == "progress"
+            and "new_exercise_id" not in record
+            and _dose(fitted) == _dose(before[record["exercise_id"]])
+        ):
             kept = {k: v for k, v in record.items() if k not in ("new_dosage", "next_step")}
             out.append({**kept, "reason": f"{record['reason']}; {NO_ROOM}"})
         else:
