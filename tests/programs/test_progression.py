@@ -489,3 +489,28 @@ def test_the_demos_too_much_session_steps_down_each_dose_tom_was_given() -> None
     assert said["plank_on_knees"]["next_step"] == "Front plank on the knees: 2 sets of 4, hold 10 s, 3 days a week"
     assert said["prone_quad_stretch"]["next_step"].endswith("3 sets, hold 20 s, 4 days a week")
     assert said["walking"]["next_step"] == "Brisk walking for 5 minutes on 3 days a week"
+
+
+def test_keep_going_says_in_plain_words_which_dose_and_what_earns_the_next_step() -> None:
+    """Every exercise held: the words name its dose and what two sessions in a row must reach, in its own
+    unit (repetitions, seconds held, minutes), and the pain allowed; no "target" left unexplained."""
+    from rebalance.programs.dose import dose_text
+    from rebalance.programs.progress import keep_going
+
+    kb, z = default(), zones(default())
+    for ex in kb.exercise.values():
+        d = ex.dosage
+        dose = {"kind": d.kind, "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "minutes": d.minutes}
+        item = {"exercise_id": ex.id, "intent": ex.intent, "dosage": {**dose, "days_per_week": d.days_per_week}}
+        said = verdict(item, entry(exercise_id=ex.id, sets=d.sets, reps=d.reps, pain_during=1))
+        words = keep_going(item, z)
+        assert said == "hold", ex.id
+        assert decide(item, [entry(exercise_id=ex.id, sets=d.sets, pain_during=1)], 4, z)[1] == words
+        assert words.startswith(f"keep going at {dose_text(item['dosage'])}. When you manage "), ex.id
+        assert "target" not in words and f"pain no more than {z.safe}/10" in words, ex.id
+        if d.kind == "timed":
+            assert f"the full {d.minutes} minutes two sessions in a row" in words, ex.id
+        elif d.kind == "reps" and d.reps:
+            assert f"{d.reps + z.over_target} or more repetitions in the last set" in words, ex.id
+        elif d.hold_s:
+            assert f"holding {d.hold_s} s or more" in words, ex.id

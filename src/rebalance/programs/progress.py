@@ -116,7 +116,28 @@ def decide(item: dict[str, Any], entries: list[Entry], baseline: int, z: Zones) 
         _met_target(e, item["dosage"], kind, z) and (e.pain_during or 0) <= z.safe for e in recent
     ):
         return "progress", "two sessions in a row above target in the safe pain zone (2-for-2 rule)"
-    return "hold", "keep going at this dose until two sessions in a row are above target"
+    return "hold", keep_going(item, z)
+
+
+def keep_going(item: dict[str, Any], z: Zones) -> str:
+    """The 2-for-2 rule for one item in plain words: its dose, and what two sessions in a row must reach
+    (what :func:`_met_target` asks) for the next step."""
+    dose, kind = item["dosage"], item_kind(item)
+    if kind == "timed":
+        minutes = dose.get("minutes") or round((dose.get("hold_s") or 60) / 60)
+        aim = f"the full {minutes} minute{'s' if minutes != 1 else ''}"
+    else:
+        sets = {1: "the set", 2: "both sets"}.get(dose["sets"], f"all {dose['sets']} sets")
+        if kind == "reps" and dose.get("reps"):
+            aim = f"{sets} with {dose['reps'] + z.over_target} or more repetitions in the last set"
+        elif dose.get("hold_s"):
+            aim = f"{sets}, holding {dose['hold_s']} s or more"
+        else:
+            aim = sets
+    return (
+        f"keep going at {dose_text(dose)}. When you manage {aim} two sessions in a row, with pain no more than "
+        f"{z.safe}/10, you are ready for the next step"
+    )
 
 
 def _allowed(kb: KnowledgeBase, ex_id: str, client: dict[str, Any]) -> bool:
