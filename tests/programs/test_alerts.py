@@ -86,7 +86,9 @@ def test_a_caution_assessment_is_a_red_flag_to_review() -> None:
     assert doc["safety"]["level"] == "caution"
     (alert,) = patient_alerts(default(), doc, None, [], [], TODAY)
     assert (alert.kind, alert.severity) == ("red_flag", "medium")
-    assert alert.message.endswith("caution (high STarT Back risk). Review the program with the patient before they go on.")  # noqa: E501
+    assert alert.message.endswith(
+        "caution (high STarT Back risk). Review the program with the patient before they go on."
+    )
     assert alert.dates == [dt.date.fromisoformat(doc["date"])]
     assert alert.values[0] == "caution"
     assert {f["id"] for f in doc["safety"]["flags"]} <= set(alert.values)

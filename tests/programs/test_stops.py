@@ -19,7 +19,7 @@ from rebalance.programs.stops import (
     conditions_of,
     program_stops,
 )
-from rebalance.reasoning.safety import safety_for_flags
+from rebalance.reasoning.safety import safety_for_flags, stop_message
 
 DAY = dt.date(2026, 11, 16)
 NOON = dt.datetime(2026, 11, 16, 12, tzinfo=dt.UTC)
@@ -58,7 +58,14 @@ def flags_of(kb: KnowledgeBase, level: str) -> list[str]:
 def test_an_assessment_that_withholds_the_program_stops_it() -> None:
     kb = default()
     (stop,) = program_stops(kb, assessed("urgent"), [])
-    assert (stop.source, stop.level, stop.on, stop.flags) == ("assessment", "urgent", DAY, ["Numbness."])
+    flag = kb.red_flags["saddle_anaesthesia"]
+    assert (stop.source, stop.level, stop.on, stop.flags) == (
+        "assessment",
+        "urgent",
+        DAY,
+        [f"{flag.name}: {flag.meaning}"],
+    )
+    assert stop.message == stop_message(kb, ["saddle_anaesthesia"])  # the stop's one message, not the stored one
     assert program_stops(kb, assessed("caution"), []) == []
 
 

@@ -14,7 +14,7 @@ from rebalance import yamlio
 from rebalance.api import analyse_document
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import pain_rule
-from rebalance.reasoning.safety import check_in_questions, safety_for_flags
+from rebalance.reasoning.safety import check_in_questions, safety_for_flags, stop_message
 from rebalance.storage.db import session_scope
 from rebalance.storage.repos import assessments
 from rebalance.storage.schemas import AssessmentCreate
@@ -62,13 +62,13 @@ def test_a_cauda_equina_answer_stops_the_program_and_says_where_to_go(
     assert (response.status_code, response.headers["location"]) == (303, "/check-in?done=1")
     (stored,) = stored_check_ins(app, cast)
     assert (stored.checked_on, stored.answers, stored.level) == (MONDAY, ["saddle_anaesthesia"], SafetyLevel.EMERGENCY)
-    expected = safety_for_flags(kb, ["saddle_anaesthesia"])
+    expected = stop_message(kb, ["saddle_anaesthesia"])
     result = html.unescape(patient.get("/check-in?done=1").text)
-    assert expected["message"] in result
+    assert expected in result
     assert "emergency department" in result
     today = html.unescape(patient.get("/today").text)
     assert "Stop: no exercises for now" in today
-    assert expected["message"] in today
+    assert expected in today
     assert "Your clinician can see this" in today
     assert exercises_today(patient) == 0
     assert patient.get("/api/me/today").json()["status"] == "stopped"
@@ -178,3 +178,28 @@ def test_the_check_in_weighs_the_answers_with_the_conditions_of_the_assessment(
     assert stored_check_ins(app, cast)[-1].level is level
     stopped = "Stop: no exercises for now" in patient.get("/today").text
     assert stopped is (level is SafetyLevel.URGENT)
+
+
+def test_a_stopped_program_says_one_thing_on_every_page(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    """Worsening weakness answered yes after weeks of exercise: one sentence, the same on the check-in, today,
+    progress and handout pages, the check-in's API reading and the clinician's alert: stop (not "do not
+    start"), one urgency said once, one rule for who lifts the stop."""
+    post_form(patient, "/check-in", answers(kb, "progressive_weakness"))
+    said = stop_message(kb, ["progressive_weakness"])
+    assert said.startswith("Stop the exercises. See a doctor within days")
+    assert said.endswith("They stay stopped until your clinician has seen you again.")
+    assert "urgent" not in said.lower() and said.count("within days") == 1
+    pages = {path: html.unescape(patient.get(path).text) for path in ("/check-in", "/today", "/progress", "/handout")}
+    for path, page in pages.items():
+        text = re.sub(r"\s+", " ", page).split('<section class="warning-signs">')[0]  # the handout's list of every sign
+        assert text.count(said) == 1, path
+        assert text.count(kb.red_flags["progressive_weakness"].where_to_go) == 1, path  # said once
+        for other in ("Do not start", "doctor or your clinician", "until a clinician has seen", "until a doctor"):
+            assert other not in text, (path, other)
+    patient.post("/logout", data={"csrf_token": patient.get("/api/me").json()["csrf_token"]})
+    assert sign_in(patient, email("anna")).status_code == 303
+    listed = html.unescape(patient.get("/patients").text)
+    assert f"\u201c{said}\u201d" in re.sub(r"\s+", " ", listed)
+    assert "Contact the patient today" not in listed

@@ -286,3 +286,39 @@ def test_the_api_stores_minutes_and_a_day_logged_again_replaces_its_log(
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["path"] == "body.entries[0].minutes"
     assert stored_logs(app, cast)[0].entries[0].minutes == 22
+
+
+def test_a_dose_that_was_too_much_shows_the_step_down_beside_it_until_a_later_session(
+    app: FastAPI, cast: Cast, patient: TestClient, story: Story, kb: KnowledgeBase
+) -> None:
+    """Sunday's stretch at pain 7/10: on Monday the today page and the log form show, beside the program's
+    dose, the step down the feedback gave (never the dose alone); once Monday's session of it is logged
+    without too much pain, the dose stands alone again."""
+    monday = story.items_on("Mon")
+    too_much = monday[1]
+    entries = []
+    for exercise_id in monday:
+        entry: dict[str, Any] = {
+            "exercise_id": exercise_id,
+            "done": True,
+            "pain_during": 7 if exercise_id == too_much else 1,
+        }
+        entry |= {f.name: f.default for f in log_fields(kb, story.item(exercise_id)) if f.default is not None}
+        entries.append(entry)
+    log_session(app, cast, story.program, SUNDAY, entries)
+    log = html.unescape(patient.get("/log").text)
+    card = next(f for f in patient.get("/api/me/today").json()["items"] if f["exercise_id"] == too_much)
+    feedback = re.search(r"Next time: [^<]*", log)
+    assert feedback is not None and "stop this exercise and tell your clinician" in feedback[0]
+    note = f"Last time this was too much. {feedback[0].strip()}"
+    assert patient.get("/api/me/today").json()["do_less"] == {too_much: note}
+    today = html.unescape(patient.get("/today").text)
+    for page in (today, log):
+        section = page.split(f">{card['name']}<", 1)[1]  # the exercise's card or fieldset, and what follows
+        end = min(k for k in (section.find("<h2"), section.find("<legend"), len(section)) if k >= 0)
+        assert section.index(card["dose"]) < section.index(note) < end  # beside the dose, in its card
+        assert page.count(note) == 1
+    assert patient.get("/api/me/today").json()["items"][1]["dose"] == card["dose"]  # the program keeps its dose
+    post_form(patient, "/log", session(story))
+    assert "Last time this was too much" not in patient.get("/today").text
+    assert patient.get("/api/me/today").json()["do_less"] == {}

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import date_words, flag_name, join
 from rebalance.programs.schedule import DAYS
-from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, withholds_program
+from rebalance.reasoning.safety import LEVELS, RANK, since_assessment, stop_message, withholds_program
 
 AlertKind = Literal["red_flag", "pain_worse", "sessions_missed", "reassessment_due"]
 Severity = Literal["high", "medium", "low"]
@@ -108,10 +108,19 @@ def patient_alerts(
     day counts only if stored after it); ``program``: the program the
     patient follows (the published version), ``started_on`` the day they got it (default: the
     day its assessment was made); ``sessions`` and ``check_ins``: the recent ones, in any order.
+    A check-in is read with the conditions the program respects (its ``client``), as the patient's stop is.
     """
+    conditions = (program or {}).get("client", {}).get("conditions", ())
     ordered = sorted(sessions, key=lambda s: s.performed_on)
     alerts = [
-        *_red_flags(kb, latest_analysis, check_ins, assessed_on or _assessed_on(latest_analysis), assessment_stored_at),
+        *_red_flags(
+            kb,
+            latest_analysis,
+            check_ins,
+            assessed_on or _assessed_on(latest_analysis),
+            assessment_stored_at,
+            conditions,
+        ),
         *_pain_worse(kb, latest_analysis, program, ordered),
         *_missed(kb, program, ordered, today, started_on),
         *_reassessment_due(program, assessed_on or _assessed_on(latest_analysis), today),
@@ -190,6 +199,7 @@ def _red_flags(
     check_ins: Sequence[CheckInRecord],
     since: dt.date | None,
     assessment_stored_at: dt.datetime | None,
+    conditions: Sequence[str] = (),
 ) -> list[Alert]:
     out = []
     if analysis is not None:
@@ -216,7 +226,8 @@ def _red_flags(
                     kind="red_flag",
                     severity="high",
                     message=f"Weekly check-in on {_day(check_in.checked_on)} came out {check_in.level}: "
-                    f"answered yes to {answered}. Contact the patient today.",
+                    f"answered yes to {answered}. The patient was told: "
+                    f"“{stop_message(kb, list(check_in.answers), conditions)}”",
                     dates=[check_in.checked_on],
                     values=[str(check_in.level), *check_in.answers],
                     criteria=[],

@@ -4,6 +4,7 @@
     stored_logs(sessions)                     stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
     morning_after_of(sessions, day)           the session a morning-after answer logged on a day is about
     after_session(kb, program, recent, ...)   progress, hold or regress for each exercise of the latest session
+    do_less(kb, program, recent, ...)         the step down beside a dose whose latest session was too much
     Feedback                                  one exercise's word: headline, the library's reason, the next step
 
 Every decision is :func:`rebalance.programs.progress.decisions`'s (Silbernagel's pain-monitoring model and
@@ -14,7 +15,7 @@ sessions are duck-typed: the stored session logs of :mod:`rebalance.storage` fit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,9 +99,11 @@ def after_session(
     recent: Sequence[StoredSession],
     history: Callable[[], Sequence[StoredSession]],
     analysis: Callable[[], Mapping[str, Any]],
+    exercise_ids: Collection[str] | None = None,
 ) -> list[Feedback]:
     """The word on each exercise done in the latest of ``recent`` (the program version's latest
-    :data:`LOOKS_AT` sessions, oldest first).
+    :data:`LOOKS_AT` sessions, oldest first); with ``exercise_ids``, on each of those done in any of
+    ``recent``, from its latest session.
 
     ``history`` (the version's every session) is read only when the latest sessions do not settle a
     decision (``decided_by_recent``); ``analysis`` (the one the program was built from, for its baseline
@@ -109,6 +112,8 @@ def after_session(
         return []
     logs = stored_logs(recent)
     done = {e.exercise_id for e in recent[-1].entries if e.done}
+    if exercise_ids is not None:
+        done = {e.exercise_id for s in recent for e in s.entries if e.done and e.exercise_id in exercise_ids}
     older_may_exist = len(recent) >= LOOKS_AT
     if older_may_exist and not all(decided_by_recent([e for _, e in logs.for_exercise(x)]) for x in done):
         logs = stored_logs(history())
@@ -132,6 +137,21 @@ def _feedback(kb: KnowledgeBase, decision: dict[str, Any], names: dict[str, str]
         next_time=_next_time(kb, decision),
         sessions=decision["sessions"],
     )
+
+
+def do_less(
+    kb: KnowledgeBase,
+    program: Mapping[str, Any],
+    recent: Sequence[StoredSession],
+    history: Callable[[], Sequence[StoredSession]],
+    analysis: Callable[[], Mapping[str, Any]],
+    exercise_ids: Collection[str],
+) -> dict[str, str]:
+    """Beside the dose of each of ``exercise_ids`` whose latest logged session was too much (a regress): the
+    step down the feedback gave, until a later session of it is logged. The program keeps its dose until
+    the clinician changes it; the patient is told the same smaller step wherever the dose is shown."""
+    said = after_session(kb, program, recent, history, analysis, exercise_ids)
+    return {f.exercise_id: f"Last time this was too much. {f.next_time}" for f in said if f.decision == "regress"}
 
 
 AT_LEAST = "this exercise is at its smallest dose already"

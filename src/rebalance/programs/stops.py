@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rebalance.knowledge import vocabulary
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.alerts import CheckInRecord
-from rebalance.reasoning.safety import safety_for_flags, since_assessment, withholds_program
+from rebalance.reasoning.safety import safety_for_flags, since_assessment, stop_message, withholds_program
 
 CHECK_IN_EVERY_DAYS = 7
 """A check-in is due when the last one is more than this many days old, or there is none: weekly
@@ -54,48 +54,72 @@ class Stop(BaseModel):
     source: Literal["check_in", "assessment"]
     on: dt.date
     level: Literal["emergency", "urgent"]
-    message: str = Field(description="the library's word: what to do, where to go and how soon")
-    flags: list[str]
+    message: str = Field(
+        description="the library's one word for a stopped program (``safety.stop_message``): stop the exercises, "
+        "where to go and how soon (said once), and who lifts the stop"
+    )
+    flags: list[str] = Field(description="each warning sign and what it means (where to go is in ``message``)")
 
 
 def program_stops(
-    kb: KnowledgeBase, assessment: AssessedRecord | None, check_ins: Sequence[CheckInRecord]
+    kb: KnowledgeBase,
+    assessment: AssessedRecord | None,
+    check_ins: Sequence[CheckInRecord],
+    *,
+    started: bool = True,
 ) -> list[Stop]:
     """Why the program is stopped, from the latest assessment and the check-ins (those answered before the
-    assessment do not count; give them all or only the recent ones)."""
+    assessment do not count; give them all or only the recent ones). ``started``: the person has a program
+    (told to stop it), else not (told not to start)."""
     found = []
     safety = assessment.analysis["safety"] if assessment is not None else None
+    conditions = conditions_of(kb, assessment.document) if assessment is not None else []
     if assessment is not None and safety is not None and withholds_program(safety["level"]):
-        flags = [flag["message"] for flag in safety.get("flags", [])]
+        ids = [flag["id"] for flag in safety.get("flags", [])]
+        flag_ids = [i for i in ids if i in kb.red_flags]
         found.append(
             Stop(
                 source="assessment",
                 on=assessment.assessed_on,
                 level=safety["level"],
-                message=safety["message"],
-                flags=flags,
+                message=stop_message(kb, flag_ids, conditions, started=started),
+                flags=_meanings(kb, safety.get("flags", [])),
             )
         )
     since = [c for c in check_ins if assessment is None or _after(c, assessment)]
     stopping = [c for c in since if withholds_program(str(c.level))]
     if stopping:
         check_in = stopping[-1]
-        conditions = conditions_of(kb, assessment.document) if assessment is not None else []
         result = check_in_safety(kb, list(check_in.answers), conditions)
-        flags = [flag["message"] for flag in result["flags"]]
         level = "emergency" if str(check_in.level) == "emergency" else "urgent"
-        found.append(
-            Stop(source="check_in", on=check_in.checked_on, level=level, message=result["message"], flags=flags)
-        )
+        message = stop_message(kb, list(check_in.answers), conditions, started=started)
+        flags = [flag["message"] for flag in result["flags"]]
+        found.append(Stop(source="check_in", on=check_in.checked_on, level=level, message=message, flags=flags))
     return found
+
+
+def _meanings(kb: KnowledgeBase, flags: Sequence[Mapping[str, str]]) -> list[str]:
+    """Each warning sign by what it means, without where to go (the stop's message says that once); a
+    condition as the safety gate words it."""
+    return [
+        f"{kb.red_flags[f['id']].name}: {kb.red_flags[f['id']].meaning}" if f["id"] in kb.red_flags else f["message"]
+        for f in flags
+    ]
 
 
 def check_in_safety(kb: KnowledgeBase, answered_yes: Sequence[str], conditions: Sequence[str]) -> dict[str, Any]:
     """A weekly check-in's reading by the one safety gate (``safety_for_flags``), with the conditions the
     person's assessment names: a small fall with a known osteoporosis is a fracture risk (urgent), where it
     alone is not. A condition alone was weighed at the assessment: with no warning sign answered yes the
-    check-in is clear."""
-    return safety_for_flags(kb, list(answered_yes), conditions if answered_yes else ())
+    check-in is clear. A reading that stops the program says the stop's one message (``safety.stop_message``:
+    someone who answers a check-in has a program) and each sign by what it means (where to go is said once)."""
+    result = safety_for_flags(kb, list(answered_yes), conditions if answered_yes else ())
+    if not withholds_program(result["level"]):
+        return result
+    flags = [
+        {"id": f["id"], "message": m} for f, m in zip(result["flags"], _meanings(kb, result["flags"]), strict=True)
+    ]
+    return {**result, "message": stop_message(kb, answered_yes, conditions), "flags": flags}
 
 
 def conditions_of(kb: KnowledgeBase, document: Mapping[str, Any]) -> list[str]:

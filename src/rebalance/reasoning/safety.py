@@ -118,13 +118,30 @@ DERIVED: dict[str, Callable[[KnowledgeBase, Case, Context], bool]] = {
 
 SUMMARY = {
     "emergency": "Stop: do not start an exercise program. {action}",
-    "urgent": "Do not start the exercise program yet. {action} The program is withheld until a doctor has seen you.",
+    "urgent": "Do not start an exercise program yet. {action} It waits until your clinician has seen you again.",
     "caution": (
         "A gentle program is given, but a clinician must review it before you start. {action} "
         "Keep to the program's pain rule."
     ),
     "clear": "No warning signs found. The program can start; keep to its pain rule.",
 }
+
+
+STOPPED = "Stop the exercises. {action} They stay stopped until your clinician has seen you again."
+"""The one message for a program that is stopped (urgent or emergency), on every page that shows the stop:
+the level's action said once, and the one rule for who lifts the stop (``programs.stops``: a new
+assessment by the clinician, not a later check-in)."""
+NOT_STARTED = "Do not start the exercises. {action} They wait until your clinician has seen you again."
+""":data:`STOPPED` for someone who has no program yet (a handout of an assessment that withheld it)."""
+
+
+def stop_message(
+    kb: KnowledgeBase, flag_ids: Sequence[str], conditions: Sequence[str] = (), *, started: bool = True
+) -> str:
+    """:data:`STOPPED` (or, for someone without a program, :data:`NOT_STARTED`) for a set of red flags (and
+    conditions): the level's action, once, and who lifts the stop."""
+    _, action, _ = _level_and_action(kb, list(dict.fromkeys(flag_ids)), conditions)
+    return (STOPPED if started else NOT_STARTED).format(action=action).replace("  ", " ")
 
 
 def assess_safety(kb: KnowledgeBase, case: Case, ctx: Context) -> dict[str, Any]:
@@ -141,6 +158,13 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
     patient's weekly red-flag check-in.
     """
     present = list(dict.fromkeys(flag_ids))
+    level, action, cautions = _level_and_action(kb, present, conditions)
+    flags = _flag_messages(kb, present, cautions, withholds_program(level))
+    return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
+
+
+def _level_and_action(kb: KnowledgeBase, present: list[str], conditions: Sequence[str]) -> tuple[str, str, list[Any]]:
+    """The level, what to do (the highest flag's, condition's or rule's), and the conditions that caution."""
     level = "clear"
     action = ""
     from_rule = False
@@ -168,8 +192,7 @@ def safety_for_flags(kb: KnowledgeBase, flag_ids: list[str], conditions: Sequenc
             continue
         if RANK[rule.level] > RANK[level] or (RANK[rule.level] == RANK[level] and not from_rule):
             level, action, from_rule = rule.level, rule.message, True
-    flags = _flag_messages(kb, present, cautions, withholds_program(level))
-    return {"level": level, "flags": flags, "message": SUMMARY[level].format(action=action).strip()}
+    return level, action, cautions
 
 
 def _flag_messages(

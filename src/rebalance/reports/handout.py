@@ -194,8 +194,8 @@ def case_handout(
     """The handout of an analysis document's program (``rebalance handout``), issued ``today``; when its safety
     withholds the program, the stop and where to go, no exercises."""
     assessed = _Assessed(dt.date.fromisoformat(str(analysis["date"])[:10]), analysis)
-    stopped = program_stops(kb, assessed, [])
     program = analysis.get("program") or {}
+    stopped = program_stops(kb, assessed, [], started=bool(program))
     return handout(kb, program, patient_name, issued_on=today, today=today, clinic=clinic, stops=stopped)
 
 

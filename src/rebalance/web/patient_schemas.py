@@ -119,6 +119,11 @@ class Today(_Out):
     stops: list[Stop]
     check_in_due: bool
     logged: list[str] = Field(description="what today's session log holds, in words (empty: nothing logged today)")
+    do_less: dict[str, str] = Field(
+        default_factory=dict,
+        description="exercise id → the step down, for each exercise whose latest session was too much "
+        "(until a later session of it is logged); the dose shown is the program's",
+    )
 
 
 # --- the log page --------------------------------------------------------------------------------
@@ -140,6 +145,7 @@ class LogRow(_Out):
     name: str
     side: str
     dose: str
+    do_less: str | None = Field(None, description="the step down, when the latest session of it was too much")
     fields: list[FieldAsked]
 
 
@@ -239,6 +245,7 @@ class Adherence(_Out):
 
 class ProgressView(_Out):
     pain_guide: Guide
+    stops: list[Stop] = Field(description="why the program is stopped now, if it is: said as on every page")
     sessions: list[SessionSummary]
     weeks: list[WeekCount]
     planned_per_week: int | None

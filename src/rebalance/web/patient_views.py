@@ -30,6 +30,7 @@ from rebalance.errors import NotFoundError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs import pain_rule
 from rebalance.programs import stops as stop_rule
+from rebalance.programs.feedback import LOOKS_AT, do_less
 from rebalance.programs.logs import session_words
 from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, Stop, check_in_due
@@ -180,6 +181,37 @@ def _check_in_due(me: Me) -> bool:
     return check_in_due(recent[-1].checked_on if recent else None, me.day)
 
 
+# --- what the latest sessions say beside a dose ----------------------------------------------------
+
+
+def recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]:
+    """The program version's latest sessions (``programs.feedback.LOOKS_AT`` of them), oldest first."""
+    return me.once(
+        f"recent of {program.id}",
+        lambda: session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, LOOKS_AT, program_id=program.id),
+    )
+
+
+def analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
+    """The analysis the program was built from, else the latest one (for its baseline pain)."""
+    latest = me.latest_assessment
+    if latest is not None and latest.id == program.assessment_id:
+        return latest.analysis
+    chosen = next((a for a in me.assessments if a.id == program.assessment_id), me.latest_assessment)
+    return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
+
+
+def do_less_notes(me: Me, program: ProgramPublic, exercise_ids: list[str]) -> dict[str, str]:
+    """Beside each dose whose latest session was too much, the step down the feedback gave
+    (``programs.feedback.do_less``): the pages never show a dose the feedback said to do less of, alone."""
+
+    def history() -> list[SessionLogPublic]:
+        return [s for s in me.sessions if s.program_id == program.id]
+
+    recent = recent_of_program(me, program)
+    return do_less(me.kb, program.document, recent, history, lambda: analysis_of(me, program), exercise_ids)
+
+
 # --- today ---------------------------------------------------------------------------------------
 
 
@@ -201,6 +233,7 @@ def today_view(me: Me) -> Today:
         stops=stopped,
         check_in_due=_check_in_due(me),
         logged=session_words(me.kb, program.document, done) if program is not None else [],
+        do_less=do_less_notes(me, program, [i.exercise_id for i in items]) if program is not None and items else {},
     )
 
 

@@ -22,7 +22,7 @@ from rebalance.web.patient_schemas import (
     SessionSummary,
     WeekCount,
 )
-from rebalance.web.patient_views import Me, pain_rule_guide
+from rebalance.web.patient_views import Me, pain_rule_guide, stops
 
 
 def progress_view(me: Me) -> ProgressView:
@@ -31,6 +31,7 @@ def progress_view(me: Me) -> ProgressView:
     logs = stored_logs(current) if current else None
     return ProgressView(
         pain_guide=pain_rule_guide(me.kb),
+        stops=stops(me) if program is not None else [],
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],
         weeks=_weeks(sessions, me.day),
         planned_per_week=None if program is None else program.document.get("sessions_per_week"),

@@ -33,7 +33,7 @@ from rebalance.web.patient_schemas import (
     SessionIn,
     SessionSaved,
 )
-from rebalance.web.patient_views import Me, pain_rule_guide, stops
+from rebalance.web.patient_views import Me, analysis_of, do_less_notes, pain_rule_guide, recent_of_program, stops
 
 PREVIOUS_LOOKS_AT = 3
 """The session a morning-after answer is about is looked for among the latest this many before the day."""
@@ -51,12 +51,13 @@ def log_page(me: Me) -> LogPage | None:
     items = {item["exercise_id"]: item for item in program.document["items"]}
     chosen = [items[e.exercise_id] for e in todays] or list(items.values())
     previous = _previous_session(me, me.day)
-    current = _recent_of_program(me, program)
+    current = recent_of_program(me, program)
     morning = [e for e in previous.entries if e.done] if previous else []
     logged = me.logged_on(me.day)
+    notes = do_less_notes(me, program, [item["exercise_id"] for item in chosen])
     return LogPage(
         date=me.day,
-        rows=[_log_row(me.kb, item) for item in chosen],
+        rows=[_log_row(me.kb, item, notes.get(item["exercise_id"])) for item in chosen],
         rest_day=not todays,
         previous=previous,
         previous_pain=_first([e.pain_next_morning for e in morning]),
@@ -90,12 +91,13 @@ def _first(values: Sequence[int | None]) -> int | None:
     return next((v for v in values if v is not None), None)
 
 
-def _log_row(kb: KnowledgeBase, item: dict[str, Any]) -> LogRow:
+def _log_row(kb: KnowledgeBase, item: dict[str, Any], do_less: str | None) -> LogRow:
     return LogRow(
         exercise_id=item["exercise_id"],
         name=item.get("name", item["exercise_id"]),
         side=item.get("side", "both"),
         dose=dose_text(item["dosage"]),
+        do_less=do_less,
         fields=[
             FieldAsked(name=f.name, label=f.label + (" (seconds)" if f.unit == "s" else ""), low=f.low, high=f.high)
             for f in log_fields(kb, item)
@@ -112,11 +114,6 @@ def _previous_session(me: Me, before: dt.date) -> SessionLogPublic | None:
         if len(latest) < PREVIOUS_LOOKS_AT or any(e.done for s in latest for e in s.entries):
             return morning_after_of(latest, before)
     return morning_after_of(me.sessions, before)
-
-
-def _recent_of_program(me: Me, program: ProgramPublic) -> list[SessionLogPublic]:
-    """The program version's latest sessions (``programs.feedback.LOOKS_AT`` of them), oldest first."""
-    return session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, LOOKS_AT, program_id=program.id)
 
 
 def record_session(me: Me, data: SessionIn) -> SessionSaved:
@@ -143,7 +140,8 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
             log = session_logs.add_session_log(me.db, me.user_id, me.patient_id, new)
         else:  # the day logged again: an edit of its log
             log = session_logs.replace_session_log(me.db, me.user_id, logged.id, new)
-    said = feedback(me, program, _recent_of_program(me, program))
+    fresh = session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, LOOKS_AT, program_id=program.id)
+    said = feedback(me, program, fresh)  # read after the write (``recent_of_program`` keeps what it read)
     return SessionSaved(log=log, next_morning_for=morning_for, feedback=said)
 
 
@@ -182,13 +180,4 @@ def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic])
     def history() -> list[SessionLogPublic]:  # read only when the latest sessions do not settle a decision
         return [s for s in me.sessions if s.program_id == program.id]
 
-    return after_session(me.kb, program.document, recent, history, lambda: _analysis_of(me, program))
-
-
-def _analysis_of(me: Me, program: ProgramPublic) -> dict[str, Any]:
-    """The analysis the program was built from, else the latest one (for its baseline pain)."""
-    latest = me.latest_assessment
-    if latest is not None and latest.id == program.assessment_id:
-        return latest.analysis
-    chosen = next((a for a in me.assessments if a.id == program.assessment_id), me.latest_assessment)
-    return chosen.analysis if chosen is not None else {"scores": {"pain_now": 0}}
+    return after_session(me.kb, program.document, recent, history, lambda: analysis_of(me, program))
