@@ -98,9 +98,15 @@ def test_every_read_of_the_today_page_is_audited_in_its_own_transaction(
         ("assessment", story.assessment.id, {}),
         ("patient", cast.patient_a1, {"read": "check_ins"}),
         ("patient", cast.patient_a1, {"read": "session_logs", "from": "2026-11-23", "to": "2026-11-23", "count": 0}),
+        # the version's latest sessions: was the last session of any of today's exercises too much?
+        (
+            "patient",
+            cast.patient_a1,
+            {"read": "session_logs", "latest": 14, "program_id": 1, "before": None, "count": 0},
+        ),
     ]
     assert [(e.entity_type, e.entity_id, e.detail) for e in events] == reads + reads  # today's log: done yet?
-    assert events[4].at > events[3].at  # stamped when read
+    assert events[5].at > events[4].at  # stamped when read
 
 
 def test_logging_a_session_reads_a_fixed_number_of_records_whatever_the_history(
