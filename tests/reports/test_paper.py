@@ -73,7 +73,9 @@ def test_the_handout_of_a_red_flag_case_says_stop_and_where_to_go(kb: KnowledgeB
     pdf = tmp_path / "stop.pdf"
     pdf.write_bytes(handout_pdf(sheet))
     words = text(pdf)
-    assert "Your program is stopped" in words and "Do not do the exercises" in words
+    (stop,) = sheet.stops
+    assert stop.message.startswith("Do not start the exercises. ")  # no program yet: nothing to stop
+    assert "Your program is stopped" in words and " ".join(stop.message.split()) in " ".join(words.split())
     assert kb.red_flags["saddle_anaesthesia"].where_to_go in words
     assert "Your week" not in words and "The pain rule" not in words
 
