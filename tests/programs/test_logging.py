@@ -146,7 +146,7 @@ def test_the_walking_card_and_the_feedback_say_one_thing_about_more_minutes(minu
     """The card: 5 minutes longer after two good walks if the week has minutes to spare; the feedback after
     two good walks: the 5 minutes more where the week has them, else that it has none and to keep the dose."""
     from rebalance.programs.progress import NO_ROOM
-    from rebalance.web.session_views import _feedback
+    from rebalance.programs.feedback import _feedback
 
     kb = default()
     [step] = [s for s in kb.exercise["walking"].steps if "5 minutes" in s]
