@@ -8,6 +8,7 @@ import pytest
 from rebalance.errors import InvalidInputError
 from rebalance.video import events, movements, person
 from rebalance.video.clip import prepare
+from rebalance.video.criteria import criteria
 
 pytest.importorskip("mediapipe")
 
@@ -61,15 +62,28 @@ def test_single_leg_stance_on_cam02_measures_the_left_leg_stance_with_frontal_co
     clip = prepare(person.one_person(cam02_track), "single_leg_stance")
     assert clip.view == "front"
     measured = movements.single_leg_stance(clip)
-    stance, trend = measured.tests["single_leg_stance"], measured.tests["trendelenburg"]
+    stance = measured.tests["single_leg_stance"]
     assert set(stance) - {"quality"} == {"left"}  # standing on the left leg, right foot up (cam01 agrees)
-    assert stance["left"]["time_held_s"] == pytest.approx(1.0, abs=0.15)
-    # the right leg is swung out wide, hitching the right pelvis up: a negative drop, so not positive
+    assert stance["left"]["time_held_s"] == pytest.approx(1.0, abs=0.15)  # the clip is 100 frames at 60 fps
+    # the right leg is swung out wide, hitching the right pelvis up (a negative drop), the trunk leaning well
+    # over the left leg: not the Trendelenburg test as it is done (no lean), so the video does not read it
     assert stance["left"]["pelvic_drop_deg"] < 0
-    assert trend["left"] == {"positive": False}
+    assert stance["left"]["trunk_lean_deg"] > criteria().threshold("trunk_lurch").above
+    assert "trendelenburg" not in measured.tests
     record = stance["quality"]["pelvic_drop_deg"]["left"]
     assert record["plane"] == "frontal" and record["confidence"] <= 0.35 and record["frames_used"] >= 50
     assert measured.key_frames
+
+
+def test_a_stance_without_a_lurch_reads_the_trendelenburg_test_from_the_pelvic_drop(cam02_track, monkeypatch):
+    """The same stance read as if its lean were within the convention: the pelvis rose, so not positive."""
+    known = criteria()
+    wider = [t.model_copy(update={"above": 90.0}) if t.id == "trunk_lurch" else t for t in known.thresholds]
+    monkeypatch.setattr(movements, "criteria", lambda: known.model_copy(update={"thresholds": wider}))
+    measured = movements.single_leg_stance(prepare(person.one_person(cam02_track), "single_leg_stance"))
+    trend = measured.tests["trendelenburg"]
+    assert trend["left"] == {"positive": False}
+    assert trend["quality"]["positive"]["left"]["plane"] == "frontal"
 
 
 def test_cam01_filmed_at_an_angle_is_refused_for_a_frontal_measure(cam01_track):
