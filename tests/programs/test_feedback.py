@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
 from rebalance.api import analyse_file
-from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import default
-from rebalance.programs.feedback import HEADLINES, LOOKS_AT, after_session, morning_after_of, stored_logs
+from rebalance.programs.feedback import (
+    HEADLINES,
+    LOOKS_AT,
+    after_session,
+    morning_after_of,
+    stored_logs,
+    unreadable_note,
+)
 from tests.conftest import EXAMPLES
 
 DAY = dt.date(2026, 11, 20)
@@ -57,15 +64,38 @@ def never(*_: Any) -> Any:
     raise AssertionError("read although the latest sessions settle it")
 
 
-def test_a_stored_session_beyond_the_librarys_ranges_is_refused_naming_its_day_and_field() -> None:
-    sessions = [
-        StoredSession(DAY, [StoredEntry("lateral_band_walk", True, sets=2), StoredEntry("walking", True, sets=50)])
-    ]
-    with pytest.raises(InvalidInputError) as raised:
-        stored_logs(sessions)
-    (problem,) = raised.value.problems
-    assert (problem.file, problem.path) == ("stored session of 2026-11-20", "entries[1].sets")
-    assert "20" in problem.message  # the library's highest
+def test_a_stored_session_the_library_cannot_read_is_left_out_with_a_warning_and_its_day(
+    program: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older row beyond the library's ranges (50 sets; it reads 20 at most) must not lock the patient
+    out: it is left out, the log says which session and field, the caller learns its day."""
+    odd = StoredSession(DAY - dt.timedelta(days=2), [StoredEntry("lateral_band_walk", True, sets=50, pain_during=1)])
+    sessions = [odd, *band_walks(2, pain=7)]
+    skipped: list[dt.date] = []
+    with caplog.at_level(logging.WARNING, logger="rebalance.programs.feedback"):
+        logs = stored_logs(sessions, skipped)
+    assert [s.date for s in logs.sessions] == [DAY - dt.timedelta(days=1), DAY]
+    assert skipped == [odd.performed_on]
+    (record,) = caplog.records
+    assert "2026-11-18" in record.getMessage() and "entries[0].sets" in record.getMessage()
+    skipped.clear()
+    (said,) = after_session(default(), program, sessions, never, never, skipped)
+    assert said.decision == "regress" and said.sessions == 3 and skipped == [odd.performed_on]
+
+
+def test_no_word_on_a_latest_session_that_cannot_be_read(program: dict[str, Any]) -> None:
+    sessions = [*band_walks(2, pain=1)[:1], StoredSession(DAY, [StoredEntry("lateral_band_walk", True, reps=500)])]
+    skipped: list[dt.date] = []
+    assert after_session(default(), program, sessions, never, never, skipped) == [] and skipped == [DAY]
+
+
+def test_the_note_on_sessions_left_out_is_in_plain_words() -> None:
+    assert unreadable_note([]) is None
+    one = unreadable_note([DAY])
+    assert one is not None and one.startswith("One earlier session (Friday 20 November 2026) could not be read")
+    assert "clinician" in one and "entries" not in one and "[" not in one
+    two = unreadable_note([DAY, DAY - dt.timedelta(days=1), DAY])
+    assert two is not None and two.startswith("Some earlier sessions (Thursday 19 November 2026, Friday 20")
 
 
 def test_a_stored_hold_is_read_in_whole_seconds() -> None:
