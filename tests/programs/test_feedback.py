@@ -14,6 +14,7 @@ from rebalance.knowledge.loader import default
 from rebalance.programs.feedback import (
     HEADLINES,
     LOOKS_AT,
+    PREVIOUS_LOOKS_AT,
     after_session,
     morning_after_of,
     stored_logs,
@@ -166,3 +167,14 @@ def test_a_morning_after_is_about_the_latest_earlier_session_with_an_exercise_do
     assert morning_after_of([done, rested, today], DAY) is done
     assert morning_after_of([done, rested, today], DAY + dt.timedelta(days=1)) is today
     assert morning_after_of([rested], DAY) is None
+
+
+def test_the_latest_few_sessions_settle_a_morning_after_unless_none_had_an_exercise_done() -> None:
+    """``PREVIOUS_LOOKS_AT`` lives beside ``LOOKS_AT``: the few latest sessions before the day are read first;
+    when none of them had an exercise done, the session is further back (the caller reads the history)."""
+    assert 1 <= PREVIOUS_LOOKS_AT < LOOKS_AT
+    history = band_walks(PREVIOUS_LOOKS_AT + 1, pain=1)
+    rests = [StoredSession(s.performed_on, [StoredEntry("lateral_band_walk", False)]) for s in history[1:]]
+    after = DAY + dt.timedelta(days=1)
+    assert morning_after_of(rests[-PREVIOUS_LOOKS_AT:], after) is None
+    assert morning_after_of([history[0], *rests], after) is history[0]

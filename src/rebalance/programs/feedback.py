@@ -1,6 +1,7 @@
 """What a patient is told after a session: the pain-monitoring model's word on each exercise they did.
 
     LOOKS_AT                                  the program version's latest sessions the word is read from
+    PREVIOUS_LOOKS_AT                         the latest sessions a morning-after answer's session is looked for in
     stored_logs(sessions, skipped)            stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
     unreadable_note(days)                     the plain words for sessions left out because they cannot be read
     morning_after_of(sessions, day)           the session a morning-after answer logged on a day is about
@@ -33,6 +34,10 @@ LOOKS_AT = 14
 """What is said after a session looks at the program version's latest this many sessions — two weeks of
 daily sessions — and further back only when they do not settle a decision: the work stays the same
 however long the history grows."""
+
+PREVIOUS_LOOKS_AT = 3
+"""The session a morning-after answer is about (:func:`morning_after_of`) is looked for among the latest
+this many before the day, and further back only when none of them had an exercise done."""
 
 HEADLINES = {
     "progress": "Going well: ready for the next step",

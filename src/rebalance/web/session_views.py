@@ -19,7 +19,14 @@ from fastapi.exceptions import RequestValidationError
 
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.feedback import LOOKS_AT, Feedback, after_session, morning_after_of, unreadable_note
+from rebalance.programs.feedback import (
+    LOOKS_AT,
+    PREVIOUS_LOOKS_AT,
+    Feedback,
+    after_session,
+    morning_after_of,
+    unreadable_note,
+)
 from rebalance.programs.logs import log_fields, session_words
 from rebalance.programs.schedule import DAYS
 from rebalance.reports.cards import exercises_for_day
@@ -35,8 +42,6 @@ from rebalance.web.patient_schemas import (
 )
 from rebalance.web.patient_views import Me, pain_rule_guide, stops
 
-PREVIOUS_LOOKS_AT = 3
-"""The session a morning-after answer is about is looked for among the latest this many before the day."""
 OLDEST_DAYS = 366
 """A session is logged for a day of the last year at most (a typing error otherwise)."""
 
