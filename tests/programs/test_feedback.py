@@ -19,6 +19,7 @@ from rebalance.programs.feedback import (
     morning_after_of,
     stored_logs,
     unreadable_note,
+    why_unreadable,
 )
 from tests.conftest import EXAMPLES
 
@@ -78,10 +79,16 @@ def test_a_stored_session_the_library_cannot_read_is_left_out_with_a_warning_and
     assert [s.date for s in logs.sessions] == [DAY - dt.timedelta(days=1), DAY]
     assert skipped == [odd.performed_on]
     (record,) = caplog.records
-    assert "2026-11-18" in record.getMessage() and "entries[0].sets" in record.getMessage()
+    assert "2026-11-18" in record.getMessage() and "lateral_band_walk, sets: input should be" in record.getMessage()
     skipped.clear()
     (said,) = after_session(default(), program, sessions, never, never, skipped)
     assert said.decision == "regress" and said.sessions == 3 and skipped == [odd.performed_on]
+
+
+def test_the_clinician_is_told_what_in_a_stored_session_cannot_be_read() -> None:
+    odd = StoredSession(DAY, [StoredEntry("clamshell", True, sets=2), StoredEntry("walking", True, sets=50)])
+    assert why_unreadable(odd) == "walking, sets: input should be less than or equal to 20"
+    assert why_unreadable(band_walks(1, pain=1)[0]) is None
 
 
 def test_no_word_on_a_latest_session_that_cannot_be_read(program: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from rebalance.storage.db import session_scope
 from rebalance.storage.repos import audit_log, session_logs
 from rebalance.storage.schemas import SessionEntry, SessionLogCreate, SessionLogPublic
 from rebalance.storage.types import AuditAction, EntityType, SafetyLevel
+from rebalance.web.clinician_views import timeline
 from tests.web.conftest import Cast, web
 from tests.web.patient_story import (
     MONDAY,
@@ -198,6 +199,10 @@ def test_a_stored_session_the_library_cannot_read_does_not_lock_the_patient_out(
         assert page.status_code == 200, path
         assert html.escape(note) in page.text
         assert "entries[" not in page.text and "stored session" not in page.text
+    events = timeline(default(), [], [], stored_logs(app, cast), [])  # the clinician's record says why
+    (left_out,) = [e.detail for e in events if "left out" in e.detail]
+    assert left_out.startswith("1 of 1 done; worst pain during 1/10; left out of the patient's feedback")
+    assert "(walking, sets: input should be less than or equal to 20)" in left_out
 
 
 def test_pain_during_is_needed_for_an_exercise_done(

@@ -4,6 +4,7 @@
     PREVIOUS_LOOKS_AT                         the latest sessions a morning-after answer's session is looked for in
     stored_logs(sessions, skipped)            stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
     unreadable_note(days)                     the plain words for sessions left out because they cannot be read
+    why_unreadable(session)                   for the clinician: what in a stored session the library cannot read
     morning_after_of(sessions, day)           the session a morning-after answer logged on a day is about
     after_session(kb, program, recent, ...)   progress, hold or regress for each exercise of the latest session
     Feedback                                  one exercise's word: headline, the library's reason, the next step
@@ -94,11 +95,31 @@ def stored_logs(sessions: Sequence[StoredSession], skipped: list[dt.date] | None
         try:
             read.append(_session(stored))
         except InvalidInputError as exc:
-            where = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+            where = _problem_words(stored, exc)
             logger.warning("session log of %s left out: the library cannot read it (%s)", stored.performed_on, where)
             if skipped is not None:
                 skipped.append(stored.performed_on)
     return logs_of(read)
+
+
+def why_unreadable(stored: StoredSession) -> str | None:
+    """What in a stored session the library cannot read, for the clinician ("walking, sets: input should
+    be less than or equal to 20"); None when it reads it."""
+    try:
+        _session(stored)
+    except InvalidInputError as exc:
+        return _problem_words(stored, exc)
+    return None
+
+
+def _problem_words(stored: StoredSession, exc: InvalidInputError) -> str:
+    words = []
+    for problem in exc.problems:
+        index, _, field = problem.path.removeprefix("entries[").partition("].")
+        entry = stored.entries[int(index)] if index.isdigit() and int(index) < len(stored.entries) else None
+        where = f"{entry.exercise_id}, {field}" if entry is not None and field else problem.path
+        words.append(f"{where}: {problem.message[:1].lower()}{problem.message[1:]}")
+    return "; ".join(words)
 
 
 def unreadable_note(days: Sequence[dt.date]) -> str | None:
