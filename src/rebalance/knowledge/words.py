@@ -210,20 +210,41 @@ def _on(side: str | None) -> str:
     return f" {where}" if where else ""
 
 
-COUNTABLE = ("muscle", "flexor", "hamstring", "rotator")
-"""The head nouns of the plain muscle names that take an -s: a muscle on both sides is two muscles."""
+COUNTABLE = {
+    "muscle": "muscles",
+    "flexor": "flexors",
+    "hamstring": "hamstrings",
+    "rotator": "rotators",
+    "cuff": "cuffs",
+    "calf": "calves",
+}
+"""The head nouns of the plain muscle names that are counted, and their plurals: a muscle on both sides
+is two muscles. Any other head (a Latin name, "diaphragm", "pelvic floor", "deep core") stays as it is."""
+PREPOSITIONS = frozenset({"of", "at", "above", "below", "behind", "between", "in", "on", "under", "along", "near"})
+"""Words that end a name's head phrase: "side muscle | of the low back"."""
+
+
+def head_index(text: str) -> int:
+    """Where a name's head noun is among its words: the last word before a preposition or a parenthesis
+    ("deep hip rotator (obturator internus)": "rotator"; "rotator cuff": "cuff")."""
+    words = text.split(" ")
+    end = next((i for i, w in enumerate(words) if w in PREPOSITIONS or w.startswith("(")), len(words))
+    return max(end - 1, 0)
 
 
 def both_noun(noun: Noun) -> Noun:
-    """A muscle found on both sides, in the plural where its name has a plain English head noun: "deep hip
-    flexors", "TFL muscles at the side of the hip"; a Latin name as it is ("rectus femoris")."""
+    """A muscle found on both sides, in the plural where its name's head noun is counted (:data:`COUNTABLE`):
+    "deep hip flexors", "TFL muscles at the side of the hip", "rotator cuffs"; a Latin name as it is
+    ("rectus femoris")."""
     if noun.plural:
         return noun
     words = noun.text.split(" ")
-    for i, word in enumerate(words):
-        if word in COUNTABLE:
-            return Noun(" ".join([*words[:i], word + "s", *words[i + 1 :]]), plural=True)
-    return noun
+    i = head_index(noun.text)
+    plural = COUNTABLE.get(words[i].lower())
+    if plural is None:
+        return noun
+    plural = plural.capitalize() if words[i][:1].isupper() else plural
+    return Noun(" ".join([*words[:i], plural, *words[i + 1 :]]), plural=True)
 
 
 def _muscle_phrase(kb: KnowledgeBase, kind: str, target: str, side: str | None, audience: Audience) -> str:
