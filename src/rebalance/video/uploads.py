@@ -9,13 +9,13 @@ line's own job (:func:`rebalance.video.job.run`), the progress and the result re
     Runner                  where clips are analysed: with ``broker_url`` a Celery task each (its result
                             recorded when the job is next looked at); without, one worker process of the
                             app's own, which records progress and result itself
-    this_process(), gone()  who analyses a local job, and whether that process has ended
+    this_process(), gone()  who analyses a local job (its ``analysed_by``), and whether that process has ended
 
 The analysis runs in another process either way: the server's own process only waits on the database.
 
 A job the app's own process was analysing (no broker) when that process ended - the app restarted,
 crashed or was killed - would stay "running" for ever: it records the server process that took it
-(``runner``), and when the app starts or the job is looked at and that process is gone, the job is
+(``analysed_by``), and when the app starts or the job is looked at and that process is gone, the job is
 failed with :data:`INTERRUPTED` for the clinician to read. A worker process that dies mid-clip fails
 its job the same way, with the reason, and the pool is made anew.
 
@@ -133,17 +133,17 @@ def _started(pid: int) -> str:
 
 
 def this_process() -> str:
-    """This process as a job's ``runner``: host, process id and start."""
+    """This process as a job's ``analysed_by``: host, process id and start."""
     return f"{socket.gethostname()}/{os.getpid()}/{_started(os.getpid())}"[:100]
 
 
-def gone(runner: str | None, uploaded: dt.datetime | None = None) -> bool:
-    """Whether the process ``runner`` names has ended (None: a job recorded without one). Another host's
+def gone(analysed_by: str | None, uploaded: dt.datetime | None = None) -> bool:
+    """Whether the process ``analysed_by`` names has ended (None: a job recorded without one). Another host's
     process cannot be seen from here (a container made anew has a new host name): gone once the job,
     uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`."""
-    if runner is None:
+    if analysed_by is None:
         return True
-    host, _, rest = runner.partition("/")
+    host, _, rest = analysed_by.partition("/")
     pid, _, started = rest.partition("/")
     if host != socket.gethostname() or not pid.isdigit():
         return uploaded is not None and utc_now() - uploaded > LOST_AFTER
@@ -180,7 +180,7 @@ class Runner:
         """The Celery task id to record with a new job (None without a broker)."""
         return uuid.uuid4().hex if self.celery is not None else None
 
-    def runner(self) -> str | None:
+    def analysed_by(self) -> str | None:
         """The process to record with a new job: this one, whose pool analyses it (None with a broker)."""
         return this_process() if self.celery is None else None
 
@@ -222,7 +222,7 @@ class Runner:
         """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
         with session_scope(self._sessions()) as db:
             for job in video_jobs.unfinished(db):
-                if gone(job.runner, job.created_at):
+                if gone(job.analysed_by, job.created_at):
                     video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
             self.remove_clips(db)
 
@@ -238,7 +238,7 @@ class Runner:
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             return job
         if job.task_id is None:
-            if not gone(job.runner, job.created_at):
+            if not gone(job.analysed_by, job.created_at):
                 return job
             ended = video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
         elif self.celery is None:

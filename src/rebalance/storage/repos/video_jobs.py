@@ -33,10 +33,10 @@ def add_job(
     patient_id: int,
     data: VideoJobCreate,
     task_id: str | None = None,
-    runner: str | None = None,
+    analysed_by: str | None = None,
 ) -> VideoJobPublic:
     actor, patient = access.patient_for(session, actor_id, patient_id, AuditAction.CREATE)
-    job = VideoJob(patient_id=patient.id, created_by=actor.id, task_id=task_id, runner=runner, **data.model_dump())
+    job = VideoJob(patient_id=patient.id, created_by=actor.id, task_id=task_id, analysed_by=analysed_by, **data.model_dump())
     session.add(job)
     session.flush()
     detail = {"movement": data.movement, "view": data.view}

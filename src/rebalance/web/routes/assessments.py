@@ -182,7 +182,7 @@ def upload_video(
     kind = str(uploads.video_kind(head))
     path = uploads.store(video_file.file, Path(settings.data_dir) / "videos", kind)
     data = VideoJobCreate(filename=name[:255], path=str(path), movement=movement, view=view or None)
-    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id(), runner.runner())
+    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id(), runner.analysed_by())
     runner.remove_clips(db)  # the clips kept past their days, whenever a clip comes in
     background.add_task(runner.start, job)  # after the response: the job's row is committed by then
     return _form_page(request, kb, patient, values, job=job)
