@@ -7,6 +7,8 @@ runner in a thread; one runs the real clip through the real worker process.
 
 from __future__ import annotations
 
+import concurrent.futures
+import concurrent.futures.process
 import copy
 import datetime as dt
 import html
@@ -343,6 +345,69 @@ def _until(condition: Callable[[], bool], timeout_s: float = 10) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def _job(app: FastAPI, cast: Cast, path: Path, **fields: Any) -> int:
+    """A job of Anna's patient recorded as it stands (its clip at ``path``)."""
+    with session_scope(web(app).session_factory) as db:
+        row = VideoJob(patient_id=cast.patient_a1, created_by=cast.anna, filename="old.mp4", path=str(path), **fields)
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def _undeletable(app: FastAPI, cast: Cast, tmp_path: Path) -> tuple[int, Path]:
+    """An ended job whose clip cannot be deleted: a folder with a file in it (unlink raises an OSError)."""
+    stuck = tmp_path / "stuck.mp4"
+    stuck.mkdir()
+    (stuck / "inside").write_bytes(b"")
+    return _job(app, cast, stuck, movement="gait", status=JobStatus.FAILED, progress=100, error="old"), stuck
+
+
+def test_a_clip_that_cannot_be_deleted_is_logged_and_stops_no_upload_poll_end_or_start(
+    client: TestClient,
+    app: FastAPI,
+    settings: Settings,
+    cast: Cast,
+    stub: Stub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stuck_job, stuck = _undeletable(app, cast, tmp_path)
+    token = as_anna(client)
+    page = upload(client, cast.patient_a1, token, MP4_HEAD)
+    assert page.status_code == 200  # before: 500, the clip stored with no job naming it
+    stub.release.set()
+    measured = job_id(page.text)
+    wait_until(client, measured, "Fill in these tests")
+
+    clip = Path(settings.data_dir) / "videos" / "left.mp4"
+    clip.write_bytes(MP4_HEAD)
+    interrupted = _job(app, cast, clip, movement="gait")  # no process recorded: gone
+    assert uploads.INTERRUPTED in client.get(f"/videos/{interrupted}").text  # before: every poll 500
+
+    crashed = _job(app, cast, clip, movement="gait", status=JobStatus.RUNNING)
+    broken: Any = concurrent.futures.Future()
+    broken.set_exception(concurrent.futures.process.BrokenProcessPool("a worker died"))
+    app.state.video._ended(crashed, broken, None)  # before: its failure rolled back with the retention
+    app.state.video.recover()  # before: the app could not start
+
+    rows = {row.id: row for row in jobs(app)}
+    assert rows[crashed].status is JobStatus.FAILED and "BrokenProcessPool" in str(rows[crashed].error)
+    assert [i for i, row in rows.items() if row.clip_deleted_at is None] == [stuck_job]
+    assert stuck.is_dir() and saved_files(settings) == []
+    assert f"video job {stuck_job}: its clip could not be deleted" in caplog.text
+
+
+def test_an_upload_that_fails_after_its_clip_is_stored_leaves_no_clip(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(db: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(app.state.video, "remove_clips", broken)
+    assert upload(client, cast.patient_a1, as_anna(client), MP4_HEAD).status_code == 500
+    assert saved_files(settings) == [] and jobs(app) == []
 
 
 @pytest.mark.skipif(not CAM02.exists(), reason="the shared clips are not beside the repository")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import importlib.util
+import logging
 import multiprocessing
 import os
 import shutil
@@ -52,6 +53,7 @@ NOT_A_VIDEO = "This file is not a video. Upload an MP4, MOV, WebM, MKV or AVI cl
 PROGRESS_STEP = 5  # per cent between two progress records
 INTERRUPTED = "the clinic app stopped (restarted) while the clip waited or was analysed; upload it again"
 LOST_AFTER = dt.timedelta(hours=6)  # a job of another host's process (or container) unfinished this long is lost
+logger = logging.getLogger("rebalance.video")
 _ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")  # MP4, MOV, M4V, 3GP
 
 
@@ -203,13 +205,17 @@ class Runner:
         if done.cancelled():  # the app is stopping: the job stays queued, and fails when the app starts again
             return
         exc = done.exception()
-        if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
-            self.executor = self._pool()
-            used.shutdown(wait=False)
-        with session_scope(self._sessions()) as db:
+        try:
+            if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
+                self.executor = self._pool()
+                used.shutdown(wait=False)
             if exc is not None:
-                video_jobs.finish(db, job_id, failed(exc))
-            self.remove_clips(db)
+                with session_scope(self._sessions()) as db:  # recorded whatever retention does next
+                    video_jobs.finish(db, job_id, failed(exc))
+            with session_scope(self._sessions()) as db:
+                self.remove_clips(db)
+        except Exception:  # a callback's error would be lost in the executor's thread: logged instead
+            logger.exception("video job %s: its end could not be recorded", job_id)
 
     def _sessions(self) -> Any:
         """The runner's own sessions (callbacks and start-up run outside any request), made on first use."""
@@ -224,12 +230,18 @@ class Runner:
             for job in video_jobs.unfinished(db):
                 if gone(job.analysed_by, job.created_at):
                     video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
+        with session_scope(self._sessions()) as db:
             self.remove_clips(db)
 
     def remove_clips(self, db: Session) -> None:
-        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once)."""
+        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once). A clip
+        that cannot be deleted is logged and tried again next time; it stops neither the others nor the caller."""
         for job in video_jobs.clips_ended(db, utc_now() - dt.timedelta(days=self.keep_days)):
-            Path(job.path).unlink(missing_ok=True)
+            try:
+                Path(job.path).unlink(missing_ok=True)
+            except OSError as exc:
+                logger.error("video job %s: its clip could not be deleted: %s", job.id, exc)
+                continue
             video_jobs.clip_deleted(db, job.id)
 
     def refresh(self, db: Session, job: VideoJobPublic) -> VideoJobPublic:
