@@ -431,6 +431,22 @@ def test_a_worker_process_dying_mid_clip_fails_its_job_with_the_reason_and_the_n
         runner.close()
 
 
+def test_a_worker_that_died_while_idle_is_replaced_and_the_next_clip_is_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast
+) -> None:
+    pytest.importorskip("mediapipe")
+    app.state.video = runner = uploads.Runner(settings)  # the app's own: a real worker process
+    try:
+        os.kill(runner.executor.submit(os.getpid).result(timeout=60), signal.SIGKILL)  # idle, then killed
+        assert _until(lambda: bool(runner.executor._broken), 30)  # type: ignore[attr-defined]
+        job = job_id(upload(client, cast.patient_a1, as_anna(client), MP4_HEAD).text)
+        refused = wait_until(client, job, "could not be analysed", timeout_s=120)
+        assert "BrokenProcessPool" not in refused  # before: the broken pool refused the clip
+        assert "could not be analysed: " in refused  # the new worker's job read it: a header, no video
+    finally:
+        runner.close()
+
+
 def test_a_refused_clip_shows_the_reason_and_is_deleted(
     client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
 ) -> None:

@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -170,6 +171,7 @@ class Runner:
 
             self.celery = make_app(settings.broker_url, settings.video_queue)
         self.executor = executor or self._pool()
+        self.pool_lock = threading.Lock()  # the pool is replaced by one thread at a time
         self.engine: Any = None
         self.factory: Any = None
 
@@ -192,13 +194,24 @@ class Runner:
             task = self.celery.tasks["rebalance.video.analyse_clip"]
             task.apply_async((job.path, job.movement, job.view, None), task_id=job.task_id)
             return
-        used = self.executor
-        try:
-            future = used.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
-        except cf.BrokenExecutor as exc:  # a worker died earlier: this job fails, the next gets a new pool
-            future = cf.Future()
-            future.set_exception(exc)
+        arguments = (self.database_url, job.id, job.path, job.movement, job.view)
+        with self.pool_lock:
+            for _ in range(2):  # a worker that died while idle broke the pool: a new pool, the job sent once more
+                used = self.executor
+                try:
+                    future = used.submit(analyse_recorded, *arguments)
+                    break
+                except cf.BrokenExecutor as exc:
+                    self._replace(used)
+                    future = cf.Future()
+                    future.set_exception(exc)
         future.add_done_callback(lambda done: self._ended(job.id, done, used))
+
+    def _replace(self, broken: cf.Executor) -> None:
+        """A new pool for a broken one, once (the caller holds ``pool_lock``)."""
+        if broken is self.executor:
+            self.executor = self._pool()
+            broken.shutdown(wait=False)
 
     def _ended(self, job_id: int, done: cf.Future[None], used: cf.Executor) -> None:
         """A local job's process is done with it: a crash is its result; the clip goes when retention says."""
@@ -206,9 +219,9 @@ class Runner:
             return
         exc = done.exception()
         try:
-            if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
-                self.executor = self._pool()
-                used.shutdown(wait=False)
+            if isinstance(exc, cf.BrokenExecutor):
+                with self.pool_lock:
+                    self._replace(used)
             if exc is not None:
                 with session_scope(self._sessions()) as db:  # recorded whatever retention does next
                     video_jobs.finish(db, job_id, failed(exc))
