@@ -54,6 +54,7 @@ NOT_A_VIDEO = "This file is not a video. Upload an MP4, MOV, WebM, MKV or AVI cl
 PROGRESS_STEP = 5  # per cent between two progress records
 INTERRUPTED = "the clinic app stopped (restarted) while the clip waited or was analysed; upload it again"
 LOST_AFTER = dt.timedelta(hours=6)  # a job of another host's process (or container) unfinished this long is lost
+PROBES = os.name == "posix"  # os.kill(pid, 0) only asks there; on Windows it would end the process
 logger = logging.getLogger("rebalance.video")
 _ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")  # MP4, MOV, M4V, 3GP
 
@@ -143,12 +144,15 @@ def this_process() -> str:
 def gone(analysed_by: str | None, uploaded: dt.datetime | None = None) -> bool:
     """Whether the process ``analysed_by`` names has ended (None: a job recorded without one). Another host's
     process cannot be seen from here (a container made anew has a new host name): gone once the job,
-    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`."""
+    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`; so is this host's where processes
+    cannot be asked about without harm (not POSIX: :data:`PROBES`). A reused process id is told apart by the
+    process's start, read from ``/proc`` (Linux only: elsewhere a process given the same id passes for the one
+    that had the job, until it ends)."""
     if analysed_by is None:
         return True
     host, _, rest = analysed_by.partition("/")
     pid, _, started = rest.partition("/")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit() or not PROBES:
         return uploaded is not None and utc_now() - uploaded > LOST_AFTER
     try:
         os.kill(int(pid), 0)
