@@ -140,6 +140,16 @@ def wait_until(client: TestClient, job: int, done: str, timeout_s: float = 30) -
     raise AssertionError(f"the clip's status never said {done!r}: {fragment.text}")
 
 
+@pytest.fixture
+def measured(client: TestClient, cast: Cast, stub: Stub) -> tuple[str, int]:
+    """Anna signed in and a clip of hers analysed: her CSRF token and the job, measured."""
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, job, "Fill in these tests")
+    return token, job
+
+
 def saved_files(settings: Settings) -> list[Path]:
     folder = Path(settings.data_dir) / "videos"
     return sorted(folder.iterdir()) if folder.exists() else []
@@ -264,12 +274,9 @@ def _form_squat() -> dict[str, Any]:
 
 
 def test_an_edited_prefilled_value_is_saved_without_the_clips_quality_and_its_note_goes(
-    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+    client: TestClient, app: FastAPI, cast: Cast, measured: tuple[str, int]
 ) -> None:
-    stub.release.set()
-    token = as_anna(client)
-    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
-    wait_until(client, job, "Fill in these tests")
+    token, job = measured
     document = example("piriformis_right")
     values = form_values(default(), document) | {"minutes": ["20"], "csrf_token": [token]}
     filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data=values).text
@@ -500,12 +507,9 @@ def test_a_clip_over_the_size_limit_is_refused_with_413(
 
 
 def test_another_clinician_cannot_see_upload_or_use_the_clip(
-    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+    client: TestClient, app: FastAPI, cast: Cast, measured: tuple[str, int]
 ) -> None:
-    stub.release.set()
-    token = as_anna(client)
-    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
-    wait_until(client, job, "Fill in these tests")
+    token, job = measured
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, email("ben"))
     ben = client.get("/api/me").json()["csrf_token"]
