@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -618,12 +619,39 @@ def celery_worker(tmp_path: Path) -> Iterator[None]:
     worker.wait(timeout=30)
 
 
-def test_with_a_broker_the_clip_goes_to_a_celery_worker_and_its_result_fills_the_form(
-    client: TestClient, app: FastAPI, cast: Cast, celery_worker: None
+def test_with_a_broker_the_clip_goes_to_a_celery_worker_its_result_fills_the_form_and_the_clip_goes(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, celery_worker: None
 ) -> None:
     token = as_anna(client)
     job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
     assert jobs(app)[0].task_id  # sent as a Celery task, not to the app's own process
-    wait_until(client, job, "Fill in these tests", timeout_s=120)
+    wait_until(client, job, "Fill in these tests", timeout_s=120)  # the poll records the result
+    assert saved_files(settings) == [] and jobs(app)[0].clip_deleted_at is not None  # and deletes the clip
     filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
     assert 'value="-20.6"' in filled.text
+
+
+def test_with_a_broker_a_clip_nobody_polls_is_recorded_and_deleted_when_the_app_starts(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, celery_worker: None
+) -> None:
+    upload(client, cast.patient_a1, as_anna(client), MP4_HEAD)  # and the page closed: no poll
+    (row,) = jobs(app)
+    runner = app.state.video
+    assert _until(lambda: runner.celery.AsyncResult(row.task_id).ready(), 120)
+    assert jobs(app)[0].status is JobStatus.QUEUED and len(saved_files(settings)) == 1
+    runner.recover()  # as the app starts again; an upload's sweep does the same
+    (row,) = jobs(app)
+    assert (row.status, row.result) == (JobStatus.DONE, {"tests": MEASURED}) and row.clip_deleted_at is not None
+    assert saved_files(settings) == []
+
+
+def test_a_job_a_poll_finds_interrupted_has_its_clip_deleted(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    with session_scope(web(app).session_factory) as db:
+        db.get(VideoJob, job).analysed_by = f"{socket.gethostname()}/999999999/1"  # type: ignore[union-attr]
+    assert uploads.INTERRUPTED in client.get(f"/videos/{job}").text
+    assert saved_files(settings) == [] and jobs(app)[0].clip_deleted_at is not None
+    stub.release.set()

@@ -21,7 +21,9 @@ its job the same way, with the reason, and the pool is made anew.
 
 Clips are patient video: kept no longer than the analysis needs. Once a job has ended (measured,
 refused or failed) and ``video_keep_days`` (default 0) have passed since the upload, its clip is
-deleted (an audit event); the measures stay with the job and the saved assessment, and no key frame
+deleted (an audit event) at the next retention sweep (:meth:`Runner.remove_clips`: a job ending, a
+poll recording an end, an upload, the app starting; with a broker it first records what Celery holds
+for the jobs nobody polls); the measures stay with the job and the saved assessment, and no key frame
 or other image of the patient is ever written by the app.
 """
 
@@ -242,7 +244,8 @@ class Runner:
         return self.factory
 
     def recover(self) -> None:
-        """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
+        """At start-up: fail the jobs whose process has ended, record the results Celery holds for the jobs
+        nobody polled, and delete the clips past retention."""
         with session_scope(self._sessions()) as db:
             for job in video_jobs.unfinished(db):
                 if gone(job.analysed_by, job.created_at):
@@ -251,8 +254,10 @@ class Runner:
             self.remove_clips(db)
 
     def remove_clips(self, db: Session) -> None:
-        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once). A clip
+        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once), having
+        first recorded what Celery holds for the task jobs still unended (no one may be polling them). A clip
         that cannot be deleted is logged and tried again next time; it stops neither the others nor the caller."""
+        self._settle(db)
         for job in video_jobs.clips_ended(db, utc_now() - dt.timedelta(days=self.keep_days)):
             try:
                 Path(job.path).unlink(missing_ok=True)
@@ -260,6 +265,31 @@ class Runner:
                 logger.error("video job %s: its clip could not be deleted: %s", job.id, exc)
                 continue
             video_jobs.clip_deleted(db, job.id)
+
+    def _settle(self, db: Session) -> None:
+        """Record the state of every unended Celery job (none without a broker); a broker that does not answer
+        is logged, and asked again at the next sweep."""
+        if self.celery is None:
+            return
+        try:
+            for job in video_jobs.unfinished(db, tasks=True):
+                self._from_celery(db, job)
+        except Exception:
+            logger.exception("video jobs: Celery's results could not be read")
+
+    def _from_celery(self, db: Session, job: VideoJobPublic) -> VideoJobPublic | None:
+        """What Celery says of a task job: its result recorded once done (the job returned), running once
+        started, else nothing (None)."""
+        if self.celery is None or job.task_id is None:
+            return None
+        handle = self.celery.AsyncResult(job.task_id)
+        if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
+            video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
+            return job.model_copy(update={"status": JobStatus.RUNNING})
+        if not handle.ready():
+            return None
+        value = handle.get(propagate=False)
+        return video_jobs.finish(db, job.id, value if handle.successful() else failed(value))
 
     def refresh(self, db: Session, job: VideoJobPublic) -> VideoJobPublic:
         """The job, with a Celery task's result recorded once it is done (a local job records its own), or
@@ -273,14 +303,9 @@ class Runner:
         elif self.celery is None:
             return job
         else:
-            handle = self.celery.AsyncResult(job.task_id)
-            if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
-                video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
-                return job.model_copy(update={"status": JobStatus.RUNNING})
-            if not handle.ready():
-                return job
-            value = handle.get(propagate=False)
-            ended = video_jobs.finish(db, job.id, value if handle.successful() else failed(value))
+            ended = self._from_celery(db, job)
+            if ended is None or ended.status not in (JobStatus.DONE, JobStatus.FAILED):
+                return ended or job
         self.remove_clips(db)
         return ended or job
 

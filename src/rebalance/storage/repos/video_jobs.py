@@ -4,7 +4,7 @@ add_job        record an upload, queued (the patient's clinician; audited)
 get_job        one job (the patient's clinician; anyone else: not found)
 set_progress   the analysis has started, or moved on (the analysing process; not audited)
 finish         the analysis's result: its entries (done) or the reason (failed), audited
-unfinished     the jobs still queued or running that the app's own processes analyse (no broker)
+unfinished     the jobs still queued or running that the app's own processes analyse (no broker), or Celery
 clips_ended    the jobs whose analysis ended before a time and whose clip is still kept
 clip_deleted   a job's clip is gone from the disk (its measures stay), audited
 """
@@ -92,9 +92,10 @@ def _unended(job_id: int) -> Update:
     return query.execution_options(synchronize_session=False)
 
 
-def unfinished(session: Session) -> list[VideoJobPublic]:
-    """Jobs queued or running without a Celery task: the app's own processes analyse them."""
-    query = select(VideoJob).where(VideoJob.status.not_in(ENDED), VideoJob.task_id.is_(None))
+def unfinished(session: Session, *, tasks: bool = False) -> list[VideoJobPublic]:
+    """Jobs queued or running without a Celery task (the app's own processes analyse them); ``tasks``: with one."""
+    runs_here = VideoJob.task_id.is_not(None) if tasks else VideoJob.task_id.is_(None)
+    query = select(VideoJob).where(VideoJob.status.not_in(ENDED), runs_here)
     return [VideoJobPublic.model_validate(job) for job in session.scalars(query.order_by(VideoJob.id))]
 
 
