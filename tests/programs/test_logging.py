@@ -145,8 +145,8 @@ def test_a_step_the_session_has_no_room_for_is_not_promised() -> None:
 def test_the_walking_card_and_the_feedback_say_one_thing_about_more_minutes(minutes: int, room: bool) -> None:
     """The card: 5 minutes longer after two good walks if the week has minutes to spare; the feedback after
     two good walks: the 5 minutes more where the week has them, else that it has none and to keep the dose."""
+    from rebalance.programs.feedback import _feedback
     from rebalance.programs.progress import NO_ROOM
-    from rebalance.web.session_views import _feedback
 
     kb = default()
     [step] = [s for s in kb.exercise["walking"].steps if "5 minutes" in s]
