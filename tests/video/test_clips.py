@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -112,8 +114,8 @@ def test_a_kept_pose_gives_a_later_clip_the_landmarks_a_new_pose_gives(cam01_tra
     from rebalance.video import pose
     from tests.video.conftest import CAM01, CAM02
 
-    pose._KEPT.__dict__.clear()  # this thread's Pose objects made anew: the reference
-    new = pose.extract(CAM02)
+    with ThreadPoolExecutor(max_workers=1) as another_thread:  # whose Pose objects are made anew: the reference
+        new = another_thread.submit(pose.extract, CAM02).result()
     tracker = pose.kept("tracker")
     pose.extract(CAM01)  # another person's clip in between: its tracking state must not reach the next
     again = pose.extract(CAM02)

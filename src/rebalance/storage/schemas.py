@@ -371,6 +371,6 @@ class VideoJobPublic(VideoJobCreate, _Out):
     task_id: str | None
     result: dict[str, Any] | None
     error: str | None
-    runner: str | None
+    analysed_by: str | None
     clip_deleted_at: dt.datetime | None
     created_at: dt.datetime
