@@ -305,7 +305,7 @@ def test_no_example_draws_a_finding_only_to_confirm(kb: KnowledgeBase, path: Pat
     root = render(kb, *doc["findings"])
     assert states(root) == states(render(kb, *sure))
     desc = description(root)
-    head, _, confirm = desc.partition("To confirm (not drawn): ")
+    _, _, confirm = desc.partition("To confirm (not drawn): ")
     for f in unsure:
         words = " ".join(x for x in (f["kind"], f.get("side") or "") if x)
         assert words in confirm and kb.muscle[f["target"]].name.lower() in confirm.lower()
