@@ -7,9 +7,10 @@
 An emergency or urgent case (the program withheld) says one thing, as the app's page does: the safety
 message, the warning signs by name and where to go. Otherwise safety first, then the scores, the body map,
 the findings grouped (tight, weak, left-right, other) with each piece of evidence a sentence with its value,
-norm and author-year citation, those inferred from little apart "to confirm" with the tests that would (as the
-assessment page, ``reports.assessment_view``; the body map leaves them off), the patterns with their explanation, the tests to do next, the program (or
-why it is withheld) and, with more than one assessment, the charts.
+norm and author-year citation, those inferred from little apart "to confirm" with the tests that would (as
+the assessment page, ``reports.assessment_view``; the body map leaves them off), the patterns with their
+explanation, the tests to do next, the program (or why it is withheld) and, with more than one assessment,
+the charts.
 Every name comes from the phrase builder (``knowledge.words``): no id reaches the page.
 """
 
