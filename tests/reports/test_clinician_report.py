@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +46,42 @@ def test_the_examples_have_findings_to_confirm(kb: KnowledgeBase) -> None:
     """The test above has something to check."""
     docs = [analyse_file(p, kb=kb) for p in EXAMPLES]
     assert sum(doubtful(f) for d in docs for f in d["findings"]) >= 5
+
+
+def stored(doc: dict[str, Any]) -> dict[str, Any]:
+    """The analysis as the app stores it and ``rebalance report`` reads it: through JSON (a range, a list)."""
+    return json.loads(json.dumps(doc))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_a_stored_analysis_reads_as_the_fresh_one(kb: KnowledgeBase, path: Path) -> None:
+    """Units and norms survive the JSON round trip: the stored report's evidence is word for word the fresh one's."""
+    doc = analyse_file(path, kb=kb)
+    today = dt.date(2026, 12, 7)
+    fresh, again = clinician_report(kb, doc, "", today), clinician_report(kb, stored(doc), "", today)
+    assert again.groups == fresh.groups and again.to_confirm == fresh.to_confirm
+
+
+def test_the_straight_leg_raise_keeps_its_degrees_in_a_stored_analysis(kb: KnowledgeBase) -> None:
+    doc = stored(analyse_file(EXAMPLES[0].parent / "nerve_root_l5_s1.yaml", kb=kb))
+    report = clinician_report(kb, doc, "", dt.date(2026, 12, 7))
+    lines = [line for _, group in report.groups for f in group for line in f.evidence]
+    assert any(line.startswith("The straight-leg raise measured 45°.") for line in lines), lines
+    assert not any(re.search(r"measured \d+(\.\d+)?\. ", line) for line in lines if "straight-leg" in line)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_an_exercise_with_no_sides_shows_no_side_in_the_program_table(kb: KnowledgeBase, path: Path) -> None:
+    doc = analyse_file(path, kb=kb)
+    report = clinician_report(kb, doc, "", dt.date(2026, 12, 7))
+    for item, planned in zip(report.items, (doc.get("program") or {}).get("items", []), strict=True):
+        if kb.exercise[planned["exercise_id"]].unilateral:
+            assert item.side in ("both sides", "left side", "right side"), item
+        else:
+            assert item.side == "", item
+
+
+def test_the_examples_hold_exercises_with_and_without_sides(kb: KnowledgeBase) -> None:
+    ids = [i["exercise_id"] for p in EXAMPLES for i in (analyse_file(p, kb=kb).get("program") or {}).get("items", [])]
+    assert {kb.exercise[x].unilateral for x in ids} == {True, False}
+    assert "brisk_walking" in ids or any("walk" in x for x in ids)

@@ -40,6 +40,7 @@ from rebalance.reports import paper
 from rebalance.reports.assessment_view import confirm_sentence, doubtful, kind_name, stops
 from rebalance.reports.assessment_view import flags as named_flags
 from rebalance.reports.bodymap import body_map
+from rebalance.reports.cards import side_words
 from rebalance.reports.progress_charts import Chart, charts, side_charts
 from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, score_lines
 
@@ -126,17 +127,15 @@ def _patterns(kb: KnowledgeBase, patterns: Sequence[Mapping[str, Any]]) -> list[
     return out
 
 
-def _program(program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]:
+def _program(kb: KnowledgeBase, program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]:
+    """The program's summary line and its items; an exercise with no sides (walking, breathing) has no side."""
     if not program:
         return None, []
     summary = (
         f"{capital(MODE_WORDS.get(program['mode'], program['mode']))}: {program['minutes_per_session']} minutes, "
         f"{program['sessions_per_week']} days a week; reassess after {program['reassess_after_weeks']} weeks."
     )
-    items = [
-        Item(i["name"], "both sides" if i["side"] == "both" else f"{i['side']} side", dose_text(i["dosage"]), i["why"])
-        for i in program["items"]
-    ]
+    items = [Item(i["name"], side_words(kb, i), dose_text(i["dosage"]), i["why"]) for i in program["items"]]
     return summary, items
 
 
@@ -162,7 +161,7 @@ def clinician_report(
         return Report(client, date_words(str(analysis["date"])), long_date(today), safety["level"],
                       capital(LEVEL_TITLE[safety["level"]].lower()), safety["message"], flags, scores=[], body_map="",
                       groups=[], patterns=[], suggested=[], habits=[], program_summary=None, stop=True)  # fmt: skip
-    summary, items = _program(analysis.get("program"))
+    summary, items = _program(kb, analysis.get("program"))
     history = series is not None and len(series.pain[0].points) > 1
     return Report(
         client=client,
