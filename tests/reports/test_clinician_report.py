@@ -13,9 +13,9 @@ import pytest
 from rebalance.api import analyse_file
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import capital, finding_title
-from rebalance.reports.assessment_view import assessment_view, doubtful
+from rebalance.reports.assessment_view import assessment_view, doubtful, kind_name
 from rebalance.reports.clinician_report import clinician_report
-from rebalance.reports.text import GROUPS
+from rebalance.reports.text import GROUPS, render_text
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
 
@@ -85,3 +85,21 @@ def test_the_examples_hold_exercises_with_and_without_sides(kb: KnowledgeBase) -
     ids = [i["exercise_id"] for p in EXAMPLES for i in (analyse_file(p, kb=kb).get("program") or {}).get("items", [])]
     assert {kb.exercise[x].unilateral for x in ids} == {True, False}
     assert "brisk_walking" in ids or any("walk" in x for x in ids)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_the_text_report_sets_the_findings_to_confirm_apart(kb: KnowledgeBase, path: Path) -> None:
+    """``rebalance assess`` as the page and the PDF: established findings in their groups, the rest under To confirm."""
+    doc = analyse_file(path, kb=kb)
+    text = render_text(doc, kb)
+    if doc["safety"]["level"] in ("emergency", "urgent") and not doc["findings"]:
+        return
+    findings = text.split("\nFINDINGS\n", 1)[1].split("\nPATTERNS\n", 1)[0]
+    established, _, unsure = findings.partition("\n  To confirm\n")
+    sure = [f for f in doc["findings"] if not doubtful(f)]
+    assert sum(line.startswith("    - ") for line in established.splitlines()) == len(sure)
+    listed = [line for line in unsure.splitlines() if line.startswith("    - ")]
+    expected = [
+        f"    - {finding_title(kb, f['id'])} ({kind_name(kb, f['kind'])}):" for f in doc["findings"] if doubtful(f)
+    ]
+    assert [line.split(":")[0] + ":" for line in listed] == expected
