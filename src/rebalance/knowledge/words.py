@@ -439,6 +439,13 @@ def citation(kb: KnowledgeBase, source_id: str) -> str:
     return f"{who} {year.group(0)}" if year and year.group(0) not in who else who
 
 
+def _same(a: Any, b: Any) -> bool:
+    """A norm's threshold and an evidence's, alike once stored: a range is a list in JSON, a tuple in the engine."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return tuple(a) == tuple(b)
+    return bool(a == b)
+
+
 def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -> tuple[str | None, str | None, str]:
     """(field, unit, op) of the norm a piece of evidence was read against: that test's norm for that
     finding with that threshold; (None, None, "") when there is none."""
@@ -448,7 +455,7 @@ def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -
     kind, target, _ = split_finding(finding_id)
     for norm in test.norms:
         first = norm.when[0]
-        if norm.finding.kind == kind and norm.finding.target in (target, "self") and first.value == threshold:
+        if norm.finding.kind == kind and norm.finding.target in (target, "self") and _same(first.value, threshold):
             unit = next((f.unit for f in test.fields if f.name == first.field), None)
             return first.field, unit, first.op
     return None, None, ""
