@@ -150,9 +150,13 @@ class Settings(BaseSettings):
         ge=0,
         le=365,
         description=(
-            "How long an uploaded clip is kept, in days from its upload: it is deleted once its analysis has ended "
-            "(measured, refused or failed) and this many days have passed. Default 0: deleted as soon as the "
-            "analysis ends. The measures and their quality records stay with the job and the saved assessment."
+            "How long an uploaded clip is kept, in days from its upload. A clip whose analysis has ended (measured, "
+            "refused or failed) and whose days have passed is deleted at the next retention sweep: when an analysis "
+            "ends in the app's own worker, when a poll of the clip's status records its end, when a clip is "
+            "uploaded, and when the app starts (no timer: with days set, a clip waits for the next of these). "
+            "With a broker each sweep first records the results Celery holds for jobs nobody polls (kept there "
+            "24 hours). Default 0: deleted as soon as the analysis's end is recorded. The measures and their "
+            "quality records stay with the job and the saved assessment."
         ),
     )
     broker_url: str | None = Field(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from typing import Any
 
 import pytest
 
+from rebalance.knowledge import models as m
+from rebalance.knowledge.explain import LAYOUTS, _generic, _pattern, _test, _value_words, id_fields
 from rebalance.knowledge.loader import EXPLAINABLE, KnowledgeBase
 
 
@@ -248,3 +251,33 @@ def test_a_finding_id_in_words_names_muscles_and_structures_and_the_side(kb: Kno
     for kind in ("tests", "ratios", "compensations"):  # a finding's target can be any of these too
         record_id, record = next(iter(kb.records[kind].items()))
         assert finding_words(kb, f"asymmetry:{record_id}:left").endswith(f": {record.name} (left)")
+
+
+def test_a_symptom_with_a_region_and_an_activity_keeps_them_apart(kb: KnowledgeBase) -> None:
+    pattern = next(p for p in kb.pattern.values() if p.screen is None)
+    region, activity = next(iter(kb.records["regions"])), next(iter(kb.records["activities"]))
+    both = m.SymptomSign(region=region, aggravated_by=activity, weight=0.2)
+    (symptoms,) = [
+        lines
+        for heading, lines in _pattern(kb, pattern.model_copy(update={"symptoms": [both]}))
+        if heading == "Symptoms that fit it"
+    ]
+    region_name, activity_name = kb.records["regions"][region].name, kb.records["activities"][activity].name
+    assert symptoms == [f"Pain in: {region_name}; Made worse by: {activity_name} (adds 0.2 to the confidence)"]
+
+
+def test_only_a_field_that_holds_ids_has_its_value_renamed(kb: KnowledgeBase) -> None:
+    """A word that happens to be spelled like a record's id stays a word outside the fields that hold ids."""
+    region = next(iter(kb.records["regions"].values()))
+    odd = region.model_copy(update={"aliases": ["piriformis"], "summary": "walking"})
+    (details,) = [lines for heading, lines in _generic(kb, odd) if heading == "Details"]
+    assert "Aliases: piriformis" in details and "Summary: walking" in details
+    assert _value_words(kb, "muscle", "piriformis") == kb.muscle["piriformis"].name
+    assert {"muscle", "test", "overactive", "kb", "any_of"} <= id_fields() and "aliases" not in id_fields()
+
+
+def test_a_test_layout_without_words_is_explained_not_a_key_error(kb: KnowledgeBase) -> None:
+    test = next(iter(kb.test.values())).model_copy(update={"layout": "per_visit"})
+    (measures,) = [lines for heading, lines in _test(kb, test) if heading == "What it measures"]
+    assert measures[-1].endswith("Recorded per visit.")
+    assert set(typing.get_args(m.Test.model_fields["layout"].annotation)) == set(LAYOUTS)  # every layout has words

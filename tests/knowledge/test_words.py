@@ -6,7 +6,9 @@ import pytest
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import (
+    Noun,
     article,
+    both_noun,
     both_sides,
     citation,
     date_words,
@@ -18,6 +20,7 @@ from rebalance.knowledge.words import (
     flag_name,
     habit_phrase,
     habit_side,
+    head_index,
     join,
     muscle_noun,
     quantity,
@@ -43,6 +46,10 @@ from rebalance.knowledge.words import test_phrase as phrase_of_test
         ("tight:iliopsoas:both", "patient", "tight deep hip flexors on both sides"),  # two muscles
         ("tight:tensor_fasciae_latae:both", "patient", "tight TFL muscles at the side of the hip on both sides"),
         ("tight:iliopsoas:both", "clinician", "a tight iliopsoas on both sides"),  # a Latin name as it is
+        ("tight:rotator_cuff:both", "clinician", "tight rotator cuffs on both sides"),  # the head noun, not "rotators"
+        ("weak:quadratus_lumborum:both", "patient", "weak side muscles of the low back on both sides"),
+        ("tight:obturator_internus:both", "patient", "tight deep hip rotators (obturator internus) on both sides"),
+        ("tight:gastrocnemius_soleus:both", "clinician", "tight calves on both sides"),
     ],
 )
 def test_a_muscle_finding_agrees_in_number_and_takes_its_article(
@@ -60,6 +67,40 @@ def test_never_an_article_before_a_plural_or_an_abbreviation_in_brackets(kb: Kno
                 noun = muscle_noun(kb, muscle.id, audience)  # type: ignore[arg-type]
                 assert words.startswith(("a ", "an ")) != noun.plural, words
                 assert "(mmt)" not in words and "_" not in words
+
+
+@pytest.mark.parametrize("audience", ["patient", "clinician"])
+def test_on_both_sides_only_a_names_head_noun_takes_the_plural(kb: KnowledgeBase, audience: str) -> None:
+    """Every muscle's name: a plural name as it is; else at most one word changes, the head noun (the last
+    word before a preposition or a parenthesis), to its plural."""
+    for muscle in kb.muscle.values():
+        noun = muscle_noun(kb, muscle.id, audience)  # type: ignore[arg-type]
+        both = both_noun(noun)
+        if noun.plural:
+            assert both == noun
+            continue
+        before, after = noun.text.split(" "), both.text.split(" ")
+        changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert changed in ([], [head_index(noun.text)]), (noun.text, both.text)
+        assert both.plural == bool(changed), both.text
+        if changed:
+            word = after[changed[0]]
+            assert word.endswith("s") and word != before[changed[0]] + "ss", both.text
+
+
+@pytest.mark.parametrize(
+    ("name", "both"),
+    [
+        ("rotator cuff", "rotator cuffs"),
+        ("deep hip rotator (obturator internus)", "deep hip rotators (obturator internus)"),
+        ("small muscle behind the knee", "small muscles behind the knee"),
+        ("Calf", "Calves"),
+        ("pelvic floor", "pelvic floor"),
+        ("rectus femoris", "rectus femoris"),
+    ],
+)
+def test_the_head_noun_takes_the_plural(name: str, both: str) -> None:
+    assert both_noun(Noun(name)).text == both
 
 
 @pytest.mark.parametrize(

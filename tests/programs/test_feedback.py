@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
 from rebalance.api import analyse_file
-from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import default
-from rebalance.programs.feedback import HEADLINES, LOOKS_AT, after_session, morning_after_of, stored_logs
+from rebalance.programs.feedback import (
+    HEADLINES,
+    LOOKS_AT,
+    PREVIOUS_LOOKS_AT,
+    after_session,
+    morning_after_of,
+    stored_logs,
+    unreadable_note,
+    why_unreadable,
+)
 from tests.conftest import EXAMPLES
 
 DAY = dt.date(2026, 11, 20)
@@ -57,15 +66,44 @@ def never(*_: Any) -> Any:
     raise AssertionError("read although the latest sessions settle it")
 
 
-def test_a_stored_session_beyond_the_librarys_ranges_is_refused_naming_its_day_and_field() -> None:
-    sessions = [
-        StoredSession(DAY, [StoredEntry("lateral_band_walk", True, sets=2), StoredEntry("walking", True, sets=50)])
-    ]
-    with pytest.raises(InvalidInputError) as raised:
-        stored_logs(sessions)
-    (problem,) = raised.value.problems
-    assert (problem.file, problem.path) == ("stored session of 2026-11-20", "entries[1].sets")
-    assert "20" in problem.message  # the library's highest
+def test_a_stored_session_the_library_cannot_read_is_left_out_with_a_warning_and_its_day(
+    program: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older row beyond the library's ranges (50 sets; it reads 20 at most) must not lock the patient
+    out: it is left out, the log says which session and field, the caller learns its day."""
+    odd = StoredSession(DAY - dt.timedelta(days=2), [StoredEntry("lateral_band_walk", True, sets=50, pain_during=1)])
+    sessions = [odd, *band_walks(2, pain=7)]
+    skipped: list[dt.date] = []
+    with caplog.at_level(logging.WARNING, logger="rebalance.programs.feedback"):
+        logs = stored_logs(sessions, skipped)
+    assert [s.date for s in logs.sessions] == [DAY - dt.timedelta(days=1), DAY]
+    assert skipped == [odd.performed_on]
+    (record,) = caplog.records
+    assert "2026-11-18" in record.getMessage() and "lateral_band_walk, sets: input should be" in record.getMessage()
+    skipped.clear()
+    (said,) = after_session(default(), program, sessions, never, never, skipped)
+    assert said.decision == "regress" and said.sessions == 3 and skipped == [odd.performed_on]
+
+
+def test_the_clinician_is_told_what_in_a_stored_session_cannot_be_read() -> None:
+    odd = StoredSession(DAY, [StoredEntry("clamshell", True, sets=2), StoredEntry("walking", True, sets=50)])
+    assert why_unreadable(odd) == "walking, sets: input should be less than or equal to 20"
+    assert why_unreadable(band_walks(1, pain=1)[0]) is None
+
+
+def test_no_word_on_a_latest_session_that_cannot_be_read(program: dict[str, Any]) -> None:
+    sessions = [*band_walks(2, pain=1)[:1], StoredSession(DAY, [StoredEntry("lateral_band_walk", True, reps=500)])]
+    skipped: list[dt.date] = []
+    assert after_session(default(), program, sessions, never, never, skipped) == [] and skipped == [DAY]
+
+
+def test_the_note_on_sessions_left_out_is_in_plain_words() -> None:
+    assert unreadable_note([]) is None
+    one = unreadable_note([DAY])
+    assert one is not None and one.startswith("One earlier session (Friday 20 November 2026) could not be read")
+    assert "clinician" in one and "entries" not in one and "[" not in one
+    two = unreadable_note([DAY, DAY - dt.timedelta(days=1), DAY])
+    assert two is not None and two.startswith("Some earlier sessions (Thursday 19 November 2026, Friday 20")
 
 
 def test_a_stored_hold_is_read_in_whole_seconds() -> None:
@@ -150,3 +188,14 @@ def test_too_much_at_the_smallest_dose_says_to_leave_it_out(program: dict[str, A
     assert said.next_time == (
         "Next time: leave it out (this exercise is at its smallest dose already) and tell your clinician."
     )
+
+
+def test_the_latest_few_sessions_settle_a_morning_after_unless_none_had_an_exercise_done() -> None:
+    """``PREVIOUS_LOOKS_AT`` lives beside ``LOOKS_AT``: the few latest sessions before the day are read first;
+    when none of them had an exercise done, the session is further back (the caller reads the history)."""
+    assert 1 <= PREVIOUS_LOOKS_AT < LOOKS_AT
+    history = band_walks(PREVIOUS_LOOKS_AT + 1, pain=1)
+    rests = [StoredSession(s.performed_on, [StoredEntry("lateral_band_walk", False)]) for s in history[1:]]
+    after = DAY + dt.timedelta(days=1)
+    assert morning_after_of(rests[-PREVIOUS_LOOKS_AT:], after) is None
+    assert morning_after_of([history[0], *rests], after) is history[0]

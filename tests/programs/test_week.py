@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+from itertools import combinations
 from typing import Any
 
 import pytest
@@ -20,10 +21,12 @@ from hypothesis import strategies as st
 from rebalance.api import analyse_document, analyse_file
 from rebalance.knowledge.loader import KnowledgeBase, default
 from rebalance.knowledge.queries import base_id
+from rebalance.programs import schedule
 from rebalance.programs.build import fit_week
 from rebalance.programs.dose import STRENGTHENING, reduced_note, seconds_per_session
 from rebalance.programs.logs import parse_logs
 from rebalance.programs.progress import progress
+from rebalance.programs.schedule import Day
 from tests.conftest import EXAMPLES
 from tests.factories import analysis
 from tests.synthetic import random_assessment
@@ -276,3 +279,31 @@ def test_relaxation_is_daily_where_the_minutes_allow_and_never_under_two_days(mi
     aisha = analyse_file(EXAMPLES / "sacroiliac_postpartum.yaml", minutes=minutes)["program"]
     relax = next(i for i in aisha["items"] if i["intent"] == "relaxation")
     assert relax["dosage"]["days_per_week"] == (2 if minutes == 20 else 3 if minutes == 10 else 7)
+
+
+def _choose_by_its_definition(week: list[Day], count: int, seconds: int, spaced: bool) -> tuple[int, ...] | None:
+    """The days as the rule says, every choice weighed in full (as the fitting did before its table)."""
+    fits = [
+        days
+        for days in combinations(range(7), count)
+        if all(week[d].room() >= seconds for d in days) and (not spaced or schedule._apart(days))
+    ]
+    if not fits:
+        return None
+    fullest = lambda days: max(week[d].used for d in days)  # noqa: E731
+    if spaced:
+        return min(fits, key=lambda days: (schedule._spread(days), fullest(days), days))
+    return min(fits, key=lambda days: (fullest(days), schedule._spread(days), days))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    used=st.lists(st.integers(0, 6).map(lambda m: m * 60), min_size=7, max_size=7),
+    count=st.integers(1, 8),  # 8: more days than a week has
+    seconds=st.sampled_from([30, 60, 120, 300]),
+    spaced=st.booleans(),
+)
+def test_the_days_chosen_are_those_the_rule_defines(used: list[int], count: int, seconds: int, spaced: bool) -> None:
+    """The table of day choices picks what weighing every choice in full picks, for any week and item."""
+    week = [Day(name, 6 * 60, {"other": u} if u else {}) for name, u in zip(schedule.DAYS, used, strict=True)]
+    assert schedule._choose(week, count, seconds, spaced) == _choose_by_its_definition(week, count, seconds, spaced)

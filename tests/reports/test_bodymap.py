@@ -11,9 +11,11 @@ import pytest
 
 from rebalance.api import analyse_file
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.reports.assessment_view import doubtful
 from rebalance.reports.bodymap import REGIONS, SHAPES, body_map
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -31,7 +33,7 @@ def finding(kind: str, target: str, side: str | None = None, severity: str = "mo
         "side": side,
         "severity": severity,
         "confidence": 0.8,
-        "evidence": [],
+        "evidence": [{"test": "mmt"}],  # a direct test: a finding the map draws
     }
 
 
@@ -263,3 +265,53 @@ def test_the_example_body_map_is_written_for_people_to_look_at(kb: KnowledgeBase
     root = parse(svg)
     assert region(root, "piriformis", "right").get("data-state") == "tight"
     assert region(root, "gluteus_medius", "right").get("data-state") == "weak"
+
+
+def squat_guess(kind: str, target: str, side: str | None = None) -> dict[str, Any]:
+    """A muscle read from the overhead squat alone, at the engine's 30 %: only to confirm."""
+    return {**finding(kind, target, side, "mild"), "confidence": 0.3, "evidence": [{"test": "overhead_squat"}]}
+
+
+def description(root: ET.Element) -> str:
+    [desc] = root.iter(f"{SVG}desc")
+    return desc.text or ""
+
+
+def test_a_finding_only_to_confirm_is_not_drawn_but_named_as_to_confirm(kb: KnowledgeBase) -> None:
+    root = render(kb, squat_guess("tight", "latissimus_dorsi", "left"), finding("tight", "piriformis", "right"))
+    assert region(root, "latissimus_dorsi", "left").get("data-state") == "none"
+    assert region(root, "piriformis", "right").get("data-state") == "tight"
+    desc = description(root)
+    assert "To confirm (not drawn): tight left latissimus dorsi (mild)." in desc
+    assert "Tight: right piriformis" in desc and "latissimus" not in desc.split("To confirm")[0]
+    [legend] = [g for g in root.iter(f"{SVG}g") if g.get("data-label") == "legend"]
+    assert "only to confirm" in " ".join(legend.itertext()) and "not drawn" in " ".join(legend.itertext())
+
+
+def test_a_low_confidence_finding_is_not_drawn_even_from_a_direct_test(kb: KnowledgeBase) -> None:
+    unsure = {**finding("weak", "gluteus_medius", "right"), "confidence": 0.4}
+    root = render(kb, unsure)
+    assert region(root, "gluteus_medius", "right").get("data-state") == "none"
+    assert "To confirm (not drawn): weak right gluteus medius" in description(root)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_no_example_draws_a_finding_only_to_confirm(kb: KnowledgeBase, path: Path) -> None:
+    """Every example's map is the map of its established findings alone; each to-confirm finding is
+    named in the accessible text as to confirm, and never under Tight or Weak."""
+    doc = analyse_file(path, kb=kb)
+    sure = [f for f in doc["findings"] if not doubtful(f)]
+    unsure = [f for f in doc["findings"] if doubtful(f) and f["kind"] in ("tight", "weak")]
+    root = render(kb, *doc["findings"])
+    assert states(root) == states(render(kb, *sure))
+    desc = description(root)
+    _, _, confirm = desc.partition("To confirm (not drawn): ")
+    for f in unsure:
+        words = " ".join(x for x in (f["kind"], f.get("side") or "") if x)
+        assert words in confirm and kb.muscle[f["target"]].name.lower() in confirm.lower()
+
+
+def test_the_examples_hold_findings_to_confirm(kb: KnowledgeBase) -> None:
+    """The test above has something to check: some example has squat-only guesses on the map's muscles."""
+    docs = [analyse_file(p, kb=kb) for p in EXAMPLES]
+    assert any(doubtful(f) and f["kind"] in ("tight", "weak") for d in docs for f in d["findings"])

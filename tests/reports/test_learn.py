@@ -103,6 +103,10 @@ def test_a_page_states_only_what_the_clinicians_page_shows_as_established(kb: Kn
             kinds = {k for k in ("tight", "weak") if any(f" {k}" in line for line in page.findings)}
             assert len(kinds) <= 1, f"{example.name}: {page.id} said both tight and weak"
             assert page.id not in {f["target"] for f in doc["findings"] if f["id"] in confirm} or page.findings
+    shown_patterns = {page.id for page in pages if page.kind == "pattern"}
+    for pattern in doc["patterns"]:  # a pattern of findings all to confirm is not taught as the patient's
+        rests = pattern["kind"] == "screen" or any(f not in confirm for f in pattern["findings"])
+        assert (pattern["id"] in shown_patterns) == rests, f"{example.name}: {pattern['id']}"
     for page in pages:  # "Why it matters" in whole sentences: a subject and a verb, not "A muscle that ..."
         for s in page.sections:
             if s.heading == "Why it matters for your pain":

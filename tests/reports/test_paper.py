@@ -254,3 +254,19 @@ def test_rebalance_report_charts_several_assessments(tmp_path: Path, capsys: pyt
     assert code == 0 and str(out) in said
     words = text(out)
     assert "Progress" in words and "Pain" in words and id_tokens(words) == []
+
+
+def test_the_report_sets_the_findings_to_confirm_apart(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """The desk worker's squat-only guesses (calves, lats, hamstrings at 30 %) are printed under "To confirm",
+    each with how to confirm it, after every established finding; none under Tight or Weak."""
+    case = EXAMPLES / "lower_crossed_desk_worker.yaml"
+    report = case_report(kb, [(validate_file(case, kb), _analysis(case, kb))], dt.date.today())
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(report_pdf(report))
+    pages(pdf, tmp_path)  # looked at: tmp_path's PNGs
+    words = " ".join(text(pdf).split())
+    established, _, unsure = words.partition("To confirm Inferred from little")
+    assert unsure and "Left calf — tight or overactive · mild · confidence 30 %" in unsure
+    assert "calf" not in established.split("Findings only to confirm")[1]  # the map's key names the rule
+    for f in report.to_confirm:
+        assert f"{f.title} — {f.kind}" in unsure and " ".join(f.confirm.split()) in unsure

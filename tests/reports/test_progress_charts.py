@@ -72,12 +72,12 @@ def test_adherence_is_drawn_over_complete_weeks_only() -> None:
     today = MONDAY + dt.timedelta(weeks=2, days=1)  # Tuesday of the third week
     weeks = [Point(date=MONDAY + dt.timedelta(weeks=i), value=v) for i, v in enumerate([80.0, 60.0, 0.0])]
     adherence = next(c for c in charts(default(), series([], weeks), today) if c.title == "Adherence")
-    drawn = dates(adherence.svg, "sessions done, % of prescribed")
+    drawn = dates(adherence.svg, "prescribed sessions done")
     assert drawn == [MONDAY.isoformat(), (MONDAY + dt.timedelta(weeks=1)).isoformat()]  # not the week under way
     on_sunday = next(
         c for c in charts(default(), series([], weeks), MONDAY + dt.timedelta(days=6)) if c.title == "Adherence"
     )
-    assert dates(on_sunday.svg, "sessions done, % of prescribed") == []  # the first week is not over yet
+    assert dates(on_sunday.svg, "prescribed sessions done") == []  # the first week is not over yet
 
 
 def test_sessions_each_week_counts_whole_weeks_ended_from_the_start_on() -> None:

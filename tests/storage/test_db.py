@@ -35,6 +35,11 @@ def factory(sqlite_engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(sqlite_engine)
 
 
+@pytest.fixture
+def reads(sqlite_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(sqlite_engine, reads_first=True)
+
+
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_engine: Engine) -> None:
     with sqlite_engine.connect() as connection:
         pragma = {
@@ -60,15 +65,15 @@ def test_a_sqlite_unit_of_work_holds_the_write_lock_from_its_first_statement(fac
 
 
 def test_a_unit_of_work_that_reads_first_takes_the_write_lock_at_its_first_write_only(
-    factory: sessionmaker[Session],
+    sqlite_engine: Engine, reads: sessionmaker[Session]
 ) -> None:
     """A GET request's unit of work: its reads leave the write lock free for others' writes; its first write
     takes the lock, and its writes commit together when it ends (or not at all if it raises)."""
-    database = str(factory.kw["bind"].url.database)
+    database = str(sqlite_engine.url.database)
     insert = "INSERT INTO users (email, display_name, role, active, created_at) VALUES (:e, 'X', 'admin', 1, '2026')"
     other = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
-        with session_scope(factory, reads_first=True) as session:
+        with session_scope(reads) as session:
             session.execute(text("SELECT count(*) FROM users"))
             other.execute("BEGIN IMMEDIATE")  # the lock is free while it reads
             other.execute(insert, {"e": "cy@x.test"})
@@ -77,7 +82,7 @@ def test_a_unit_of_work_that_reads_first_takes_the_write_lock_at_its_first_write
             session.execute(text(insert), {"e": "ada@x.test"})
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")  # its writes hold the lock until it ends
-        with pytest.raises(RuntimeError), session_scope(factory, reads_first=True) as session:
+        with pytest.raises(RuntimeError), session_scope(reads) as session:
             session.execute(text("SELECT count(*) FROM users"))
             session.execute(text(insert), {"e": "bo@x.test"})
             session.execute(text(insert), {"e": "di@x.test"})
@@ -88,17 +93,27 @@ def test_a_unit_of_work_that_reads_first_takes_the_write_lock_at_its_first_write
         other.close()
 
 
-def test_what_a_unit_of_work_that_reads_first_adds_is_written_as_it_ends(factory: sessionmaker[Session]) -> None:
-    """A GET's audit events: recorded as it reads, written at its end; the lock stays free meanwhile."""
-    database = str(factory.kw["bind"].url.database)
+def test_the_audit_events_of_a_unit_of_work_that_reads_first_are_written_as_it_ends(
+    sqlite_engine: Engine, reads: sessionmaker[Session]
+) -> None:
+    """A GET's audit events: recorded as it reads, written as it commits (the lock free meanwhile); dropped
+    with a unit of work that fails."""
+    database = str(sqlite_engine.url.database)
     other = sqlite3.connect(database, timeout=0, isolation_level=None)
     try:
-        with session_scope(factory, reads_first=True) as session:
+        with session_scope(reads) as session:
             audit.record(session, None, AuditAction.READ, EntityType.PATIENT_LIST, None)
             session.execute(text("SELECT count(*) FROM users"))
             other.execute("BEGIN IMMEDIATE")  # still free: the event waits for the end
             other.execute("ROLLBACK")
         assert other.execute("SELECT count(*) FROM audit_events").fetchone() == (1,)
+        with session_scope(reads) as session:  # rolled back, then going on: the rolled-back event is gone
+            audit.record(session, None, AuditAction.READ, EntityType.PATIENT_LIST, None)
+            session.execute(text("SELECT 1"))
+            session.rollback()
+            audit.record(session, None, AuditAction.READ, EntityType.PATIENT, 7)
+        kept = other.execute("SELECT entity_type, entity_id FROM audit_events ORDER BY id").fetchall()
+        assert kept == [("patient_list", None), ("patient", 7)]
     finally:
         other.close()
 

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from rebalance.errors import ConflictError, NotFoundError, PermissionDeniedError
+from rebalance.programs.logs import ENTRY_RANGES, Entry
 from rebalance.storage.repos import patients, session_logs, users
 from rebalance.storage.schemas import PatientCreate, SessionEntry
 from rebalance.storage.types import ProgramStatus
@@ -48,14 +49,28 @@ def test_the_worst_pain_during_a_session_is_kept_with_it(session: Session, peopl
     session.commit()
     session.expunge_all()
     (first, _) = session_logs.session_logs_for_patient(session, people.clinician, people.patient)
-    assert first.entries[2] == SessionEntry(
-        exercise_id="exercise_2", done=True, sets=2, reps=10, effort=5, pain_during=5
-    )
+    expected = SessionEntry(exercise_id="exercise_2", done=True, sets=2, reps=10, effort=5, pain_during=5)
+    assert first.entries[2].model_dump() == expected.model_dump()
 
 
 def test_an_entry_out_of_range_is_refused_before_storing() -> None:
     with pytest.raises(ValidationError, match="pain_during"):
         SessionEntry(exercise_id="bird_dog", done=True, pain_during=11)
+
+
+@pytest.mark.parametrize("field", ["sets", "reps", "hold_s", "minutes"])
+def test_a_dose_beyond_what_the_library_reads_is_refused_before_storing(field: str) -> None:
+    """One rule for a logged session: storage refuses what ``programs.logs`` could not read back
+    (20 sets, 200 repetitions, 3600 s, 600 minutes at most), naming the field."""
+    low, high = ENTRY_RANGES[field]
+    assert Entry.model_validate({"exercise_id": "bird_dog", "done": True, field: high}).model_dump()[field] == high
+    SessionEntry.model_validate({"exercise_id": "bird_dog", "done": True, field: high})
+    for beyond in (low - 1, high + 1):
+        with pytest.raises(ValidationError) as refused:
+            SessionEntry.model_validate({"exercise_id": "bird_dog", "done": True, field: beyond})
+        assert [e["loc"] for e in refused.value.errors()] == [(field,)]
+        with pytest.raises(ValidationError):
+            Entry.model_validate({"exercise_id": "bird_dog", "done": True, field: beyond})
 
 
 def test_only_the_patient_their_clinician_or_an_admin_log_sessions(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from rebalance.errors import InvalidInputError
 from rebalance.video import events, movements, person
 from rebalance.video.clip import prepare
+from rebalance.video.criteria import criteria
 
 pytest.importorskip("mediapipe")
 
@@ -61,15 +64,28 @@ def test_single_leg_stance_on_cam02_measures_the_left_leg_stance_with_frontal_co
     clip = prepare(person.one_person(cam02_track), "single_leg_stance")
     assert clip.view == "front"
     measured = movements.single_leg_stance(clip)
-    stance, trend = measured.tests["single_leg_stance"], measured.tests["trendelenburg"]
+    stance = measured.tests["single_leg_stance"]
     assert set(stance) - {"quality"} == {"left"}  # standing on the left leg, right foot up (cam01 agrees)
-    assert stance["left"]["time_held_s"] == pytest.approx(1.0, abs=0.15)
-    # the right leg is swung out wide, hitching the right pelvis up: a negative drop, so not positive
+    assert stance["left"]["time_held_s"] == pytest.approx(1.0, abs=0.15)  # the clip is 100 frames at 60 fps
+    # the right leg is swung out wide, hitching the right pelvis up (a negative drop), the trunk leaning well
+    # over the left leg: not the Trendelenburg test as it is done (no lean), so the video does not read it
     assert stance["left"]["pelvic_drop_deg"] < 0
-    assert trend["left"] == {"positive": False}
+    assert stance["left"]["trunk_lean_deg"] > criteria().threshold("trunk_lurch").above
+    assert "trendelenburg" not in measured.tests
     record = stance["quality"]["pelvic_drop_deg"]["left"]
     assert record["plane"] == "frontal" and record["confidence"] <= 0.35 and record["frames_used"] >= 50
     assert measured.key_frames
+
+
+def test_a_stance_without_a_lurch_reads_the_trendelenburg_test_from_the_pelvic_drop(cam02_track, monkeypatch):
+    """The same stance read as if its lean were within the convention: the pelvis rose, so not positive."""
+    known = criteria()
+    wider = [t.model_copy(update={"above": 90.0}) if t.id == "trunk_lurch" else t for t in known.thresholds]
+    monkeypatch.setattr(movements, "criteria", lambda: known.model_copy(update={"thresholds": wider}))
+    measured = movements.single_leg_stance(prepare(person.one_person(cam02_track), "single_leg_stance"))
+    trend = measured.tests["trendelenburg"]
+    assert trend["left"] == {"positive": False}
+    assert trend["quality"]["positive"]["left"]["plane"] == "frontal"
 
 
 def test_cam01_filmed_at_an_angle_is_refused_for_a_frontal_measure(cam01_track):
@@ -98,8 +114,8 @@ def test_a_kept_pose_gives_a_later_clip_the_landmarks_a_new_pose_gives(cam01_tra
     from rebalance.video import pose
     from tests.video.conftest import CAM01, CAM02
 
-    pose._KEPT.__dict__.clear()  # this thread's Pose objects made anew: the reference
-    new = pose.extract(CAM02)
+    with ThreadPoolExecutor(max_workers=1) as another_thread:  # whose Pose objects are made anew: the reference
+        new = another_thread.submit(pose.extract, CAM02).result()
     tracker = pose.kept("tracker")
     pose.extract(CAM01)  # another person's clip in between: its tracking state must not reach the next
     again = pose.extract(CAM02)

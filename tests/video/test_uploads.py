@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from rebalance.storage.types import utc_now
 from rebalance.video import uploads
 
@@ -36,3 +38,16 @@ def test_another_hosts_process_is_gone_only_once_its_job_is_long_unfinished() ->
     assert not uploads.gone(elsewhere)
     assert not uploads.gone(elsewhere, utc_now() - dt.timedelta(hours=1))
     assert uploads.gone(elsewhere, utc_now() - uploads.LOST_AFTER - dt.timedelta(minutes=1))
+
+
+def test_where_processes_cannot_be_asked_about_safely_none_is_signalled_and_age_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def kill(pid: int, sig: int) -> None:
+        raise AssertionError(f"os.kill({pid}, {sig}) would end the process on Windows")
+
+    monkeypatch.setattr(uploads, "PROBES", False)
+    monkeypatch.setattr(os, "kill", kill)
+    here = uploads.this_process()
+    assert not uploads.gone(here, utc_now() - dt.timedelta(hours=1))
+    assert uploads.gone(here, utc_now() - uploads.LOST_AFTER - dt.timedelta(minutes=1))

@@ -7,6 +7,7 @@ goes through the form unchanged, and each problem lands next to its input.
 from __future__ import annotations
 
 import copy
+import html
 import random
 import re
 from collections import Counter
@@ -102,6 +103,15 @@ def test_the_form_has_every_test_of_the_knowledge_base_with_every_field(client: 
         for f in test.fields:
             if f.type == "number" and f.min is not None and f.max is not None and f.unit:
                 assert f"{f.min:g} to {f.max:g} {f.unit}" in page, (test.id, f.name)
+
+
+def test_the_forms_labels_and_hints_are_words_for_a_person(client: TestClient, cast: Cast) -> None:
+    """No field name suffix ("Sway pct") and no data notation ("as {left, right}") on the form."""
+    as_anna(client)
+    page = html.unescape(client.get(f"/patients/{cast.patient_a1}/assessments/new").text)
+    assert "{left, right}" not in page
+    assert not re.search(r"\bpct\b", page)
+    assert "Sway (%)" in page
 
 
 def test_the_red_flags_are_asked_with_the_knowledge_base_question_and_the_vocabularies_offered(

@@ -76,7 +76,7 @@ def test_the_list_shows_only_her_own_patients_each_with_its_alerts(
         "Quiet Quentin": set(),
         "Rising Rita": {"pain_worse"},
         "Gone Gordon": {"sessions_missed"},
-        "Careful Carla": {"red_flag"},
+        "Careful Carla": {"red_flag", "reassessment_due"},  # a caution program: reassessed at 2 weeks
         "Feverish Fred": {"red_flag"},
     }
     assert "Pain during exercise rose from 1/10 to 4/10 over the last 3 sessions." in listed["Rising Rita"]
@@ -93,13 +93,16 @@ def test_the_list_can_be_searched_and_filtered_by_alert(app: FastAPI, client: Te
     seed(app, cast.anna, "Gone Gordon", pains=((12, 1), (10, 1)))
     seed(app, cast.anna, "Just Julia", pains=((9, 1), (7, 1)))  # 7 days: the fewest that raise the alert
     seed(app, cast.anna, "Recent Rob", pains=((9, 1), (6, 1)))
+    seed(app, cast.anna, "Overdue Olga", assessed=100, pains=((2, 1), (1, 1)))  # reassessment weeks ago
     as_anna(client)
     assert set(rows(client.get("/patients", params={"alert": "pain_worse"}).text)) == {"Rising Rita"}
     missed = {name for name, row in rows(client.get("/patients").text).items() if "sessions_missed" in alert_kinds(row)}
     assert missed == {"Gone Gordon", "Just Julia"}
     assert set(rows(client.get("/patients", params={"alert": "sessions_missed"}).text)) == missed
     assert set(rows(client.get("/patients", params={"q": "gor"}).text)) == {"Gone Gordon"}
-    assert rows(client.get("/patients", params={"alert": "reassessment_due"}).text) == {}  # every program not yet due
+    overdue = rows(client.get("/patients", params={"alert": "reassessment_due"}).text)
+    assert set(overdue) == {"Overdue Olga"}  # every other program not yet due
+    assert "Reassessment was due on" in overdue["Overdue Olga"]
     nobody = client.get("/patients", params={"q": "zebra"}).text
     assert rows(nobody) == {} and "No patient matches" in nobody
     assert client.get("/patients", params={"alert": "everything"}).status_code == 422

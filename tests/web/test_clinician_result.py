@@ -73,7 +73,9 @@ def test_the_result_page_shows_safety_body_map_findings_with_sources_patterns_an
         assert html(pattern["explanation"]) in text
     assert "Consistent with:" in text
     for suggested in analysis["suggested_tests"]:
-        assert kb.test[suggested["test"]].name in text
+        assert kb.test[suggested["test"]].name in text and html(suggested["why"]) in text
+    assert "To check for the hamstring-quadriceps imbalance pattern." in text  # not found: a check, not "for the"
+    assert "(for the" not in text
     assert re.search(r'href="/programs/\d+">Program version 1</a>', text)
     assert "draft" in text
 

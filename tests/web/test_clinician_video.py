@@ -7,6 +7,8 @@ runner in a thread; one runs the real clip through the real worker process.
 
 from __future__ import annotations
 
+import concurrent.futures
+import concurrent.futures.process
 import copy
 import datetime as dt
 import html
@@ -14,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -136,6 +139,16 @@ def wait_until(client: TestClient, job: int, done: str, timeout_s: float = 30) -
             return fragment.text
         time.sleep(0.2)
     raise AssertionError(f"the clip's status never said {done!r}: {fragment.text}")
+
+
+@pytest.fixture
+def measured(client: TestClient, cast: Cast, stub: Stub) -> tuple[str, int]:
+    """Anna signed in and a clip of hers analysed: her CSRF token and the job, measured."""
+    stub.release.set()
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    wait_until(client, job, "Fill in these tests")
+    return token, job
 
 
 def saved_files(settings: Settings) -> list[Path]:
@@ -262,12 +275,9 @@ def _form_squat() -> dict[str, Any]:
 
 
 def test_an_edited_prefilled_value_is_saved_without_the_clips_quality_and_its_note_goes(
-    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+    client: TestClient, app: FastAPI, cast: Cast, measured: tuple[str, int]
 ) -> None:
-    stub.release.set()
-    token = as_anna(client)
-    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
-    wait_until(client, job, "Fill in these tests")
+    token, job = measured
     document = example("piriformis_right")
     values = form_values(default(), document) | {"minutes": ["20"], "csrf_token": [token]}
     filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data=values).text
@@ -345,6 +355,69 @@ def _until(condition: Callable[[], bool], timeout_s: float = 10) -> bool:
     return True
 
 
+def _job(app: FastAPI, cast: Cast, path: Path, **fields: Any) -> int:
+    """A job of Anna's patient recorded as it stands (its clip at ``path``)."""
+    with session_scope(web(app).session_factory) as db:
+        row = VideoJob(patient_id=cast.patient_a1, created_by=cast.anna, filename="old.mp4", path=str(path), **fields)
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def _undeletable(app: FastAPI, cast: Cast, tmp_path: Path) -> tuple[int, Path]:
+    """An ended job whose clip cannot be deleted: a folder with a file in it (unlink raises an OSError)."""
+    stuck = tmp_path / "stuck.mp4"
+    stuck.mkdir()
+    (stuck / "inside").write_bytes(b"")
+    return _job(app, cast, stuck, movement="gait", status=JobStatus.FAILED, progress=100, error="old"), stuck
+
+
+def test_a_clip_that_cannot_be_deleted_is_logged_and_stops_no_upload_poll_end_or_start(
+    client: TestClient,
+    app: FastAPI,
+    settings: Settings,
+    cast: Cast,
+    stub: Stub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stuck_job, stuck = _undeletable(app, cast, tmp_path)
+    token = as_anna(client)
+    page = upload(client, cast.patient_a1, token, MP4_HEAD)
+    assert page.status_code == 200  # before: 500, the clip stored with no job naming it
+    stub.release.set()
+    measured = job_id(page.text)
+    wait_until(client, measured, "Fill in these tests")
+
+    clip = Path(settings.data_dir) / "videos" / "left.mp4"
+    clip.write_bytes(MP4_HEAD)
+    interrupted = _job(app, cast, clip, movement="gait")  # no process recorded: gone
+    assert uploads.INTERRUPTED in client.get(f"/videos/{interrupted}").text  # before: every poll 500
+
+    crashed = _job(app, cast, clip, movement="gait", status=JobStatus.RUNNING)
+    broken: Any = concurrent.futures.Future()
+    broken.set_exception(concurrent.futures.process.BrokenProcessPool("a worker died"))
+    app.state.video._ended(crashed, broken, None)  # before: its failure rolled back with the retention
+    app.state.video.recover()  # before: the app could not start
+
+    rows = {row.id: row for row in jobs(app)}
+    assert rows[crashed].status is JobStatus.FAILED and "BrokenProcessPool" in str(rows[crashed].error)
+    assert [i for i, row in rows.items() if row.clip_deleted_at is None] == [stuck_job]
+    assert stuck.is_dir() and saved_files(settings) == []
+    assert f"video job {stuck_job}: its clip could not be deleted" in caplog.text
+
+
+def test_an_upload_that_fails_after_its_clip_is_stored_leaves_no_clip(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(db: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(app.state.video, "remove_clips", broken)
+    assert upload(client, cast.patient_a1, as_anna(client), MP4_HEAD).status_code == 500
+    assert saved_files(settings) == [] and jobs(app) == []
+
+
 @pytest.mark.skipif(not CAM02.exists(), reason="the shared clips are not beside the repository")
 def test_a_worker_process_dying_mid_clip_fails_its_job_with_the_reason_and_the_next_clip_is_analysed(
     client: TestClient, app: FastAPI, settings: Settings, cast: Cast
@@ -362,6 +435,22 @@ def test_a_worker_process_dying_mid_clip_fails_its_job_with_the_reason_and_the_n
         assert _until(lambda: saved_files(settings) == [])
         again = job_id(upload(client, cast.patient_a1, token, CAM02.read_bytes(), name=CAM02.name).text)
         assert "Single-leg stance" in wait_until(client, again, "Fill in these tests", timeout_s=180)
+    finally:
+        runner.close()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_and_the_next_clip_is_analysed(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast
+) -> None:
+    pytest.importorskip("mediapipe")
+    app.state.video = runner = uploads.Runner(settings)  # the app's own: a real worker process
+    try:
+        os.kill(runner.executor.submit(os.getpid).result(timeout=60), signal.SIGKILL)  # idle, then killed
+        assert _until(lambda: bool(runner.executor._broken), 30)  # type: ignore[attr-defined]
+        job = job_id(upload(client, cast.patient_a1, as_anna(client), MP4_HEAD).text)
+        refused = wait_until(client, job, "could not be analysed", timeout_s=120)
+        assert "BrokenProcessPool" not in refused  # before: the broken pool refused the clip
+        assert "could not be analysed: " in refused  # the new worker's job read it: a header, no video
     finally:
         runner.close()
 
@@ -419,12 +508,9 @@ def test_a_clip_over_the_size_limit_is_refused_with_413(
 
 
 def test_another_clinician_cannot_see_upload_or_use_the_clip(
-    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+    client: TestClient, app: FastAPI, cast: Cast, measured: tuple[str, int]
 ) -> None:
-    stub.release.set()
-    token = as_anna(client)
-    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
-    wait_until(client, job, "Fill in these tests")
+    token, job = measured
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, email("ben"))
     ben = client.get("/api/me").json()["csrf_token"]
@@ -533,12 +619,39 @@ def celery_worker(tmp_path: Path) -> Iterator[None]:
     worker.wait(timeout=30)
 
 
-def test_with_a_broker_the_clip_goes_to_a_celery_worker_and_its_result_fills_the_form(
-    client: TestClient, app: FastAPI, cast: Cast, celery_worker: None
+def test_with_a_broker_the_clip_goes_to_a_celery_worker_its_result_fills_the_form_and_the_clip_goes(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, celery_worker: None
 ) -> None:
     token = as_anna(client)
     job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
     assert jobs(app)[0].task_id  # sent as a Celery task, not to the app's own process
-    wait_until(client, job, "Fill in these tests", timeout_s=120)
+    wait_until(client, job, "Fill in these tests", timeout_s=120)  # the poll records the result
+    assert saved_files(settings) == [] and jobs(app)[0].clip_deleted_at is not None  # and deletes the clip
     filled = client.post(f"/patients/{cast.patient_a1}/assessments/video/{job}", data={"csrf_token": token})
     assert 'value="-20.6"' in filled.text
+
+
+def test_with_a_broker_a_clip_nobody_polls_is_recorded_and_deleted_when_the_app_starts(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, celery_worker: None
+) -> None:
+    upload(client, cast.patient_a1, as_anna(client), MP4_HEAD)  # and the page closed: no poll
+    (row,) = jobs(app)
+    runner = app.state.video
+    assert _until(lambda: runner.celery.AsyncResult(row.task_id).ready(), 120)
+    assert jobs(app)[0].status is JobStatus.QUEUED and len(saved_files(settings)) == 1
+    runner.recover()  # as the app starts again; an upload's sweep does the same
+    (row,) = jobs(app)
+    assert (row.status, row.result) == (JobStatus.DONE, {"tests": MEASURED}) and row.clip_deleted_at is not None
+    assert saved_files(settings) == []
+
+
+def test_a_job_a_poll_finds_interrupted_has_its_clip_deleted(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    job = job_id(upload(client, cast.patient_a1, token, MP4_HEAD).text)
+    with session_scope(web(app).session_factory) as db:
+        db.get(VideoJob, job).analysed_by = f"{socket.gethostname()}/999999999/1"  # type: ignore[union-attr]
+    assert uploads.INTERRUPTED in client.get(f"/videos/{job}").text
+    assert saved_files(settings) == [] and jobs(app)[0].clip_deleted_at is not None
+    stub.release.set()

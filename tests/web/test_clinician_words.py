@@ -94,3 +94,21 @@ def test_no_clinician_page_of_an_example_shows_an_id(app: FastAPI, client: TestC
     listed = visible(client.get("/patients").text)
     assert "Fever" in listed or "fever" in listed  # the check-in's alert names its answers in words
     assert default().red_flags["saddle_anaesthesia"].name.lower() in listed.lower()
+
+
+def test_clinician_pages_speak_to_the_clinician_and_patient_pages_to_the_patient(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    """The footer: to a clinician, that the patterns are theirs to interpret; to a patient, that their
+    clinician interprets them with them, and the warning signs."""
+    from tests.web.conftest import email
+    from tests.web.helpers import sign_in
+
+    set_today(app)
+    as_anna(client)
+    page = client.get("/patients").text
+    assert "for a clinician to interpret" in page and "your clinician interprets it with you" not in page
+    client.cookies.clear()
+    sign_in(client, email("a1"))
+    mine = client.get("/today").text
+    assert "your clinician interprets it with you" in mine and "for a clinician to interpret" not in mine

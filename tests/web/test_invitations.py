@@ -136,6 +136,18 @@ def test_a_patient_who_activated_their_account_is_never_invited_again(
     assert sign_in(client, email("a1")).status_code == 303  # their own password still works
 
 
+def test_the_patient_page_offers_an_invitation_only_to_a_patient_without_an_account(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    """A1 signs in already: their page says as whom, and offers no link; a newcomer's page offers one."""
+    newcomer = _newcomer(app, cast)
+    sign_in(client, email("anna"))
+    active = client.get(f"/patients/{cast.patient_a1}").text
+    assert f"signs in to the app as {email('a1')}" in active and "Make an invitation link" not in active
+    fresh = client.get(f"/patients/{newcomer}").text
+    assert "Make an invitation link" in fresh and "signs in to the app as" not in fresh
+
+
 def test_an_account_made_without_a_password_is_activated_only_for_its_own_email(
     app: FastAPI, client: TestClient, cast: Cast
 ) -> None:

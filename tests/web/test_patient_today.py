@@ -108,6 +108,27 @@ def test_an_urgent_assessment_stops_the_program(app: FastAPI, cast: Cast, patien
     assert program.status_code == 409 and "stopped" in program.text and body["stops"][0]["message"] in program.text
 
 
+def test_an_emergency_at_the_first_assessment_is_said_first_on_every_page_though_no_program_was_published(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    """A new patient whose assessment found an emergency has no program (it is withheld): today, learn and
+    progress say where to go before anything else, never "your program is on its way"."""
+    assess(app, cast, "cauda_equina_emergency", on=MONDAY - dt.timedelta(days=1))
+    set_today(app, MONDAY)
+    sign_in(client, email("a1"))
+    body = client.get("/api/me/today").json()
+    assert (body["status"], body["items"], body["stops"][0]["source"]) == ("stopped", [], "assessment")
+    message = body["stops"][0]["message"]
+    assert "emergency" in message.lower()
+    today = client.get("/today").text
+    assert "Your program is on its way" not in today
+    assert html.unescape(message) in html.unescape(today) and "Stop: no exercises for now" in today
+    for path in ("/learn", "/progress"):  # the stop before the page's own heading
+        page = html.unescape(client.get(path).text)
+        main = page[page.index('<main id="main"') :]
+        assert message in main and main.index("Stop: no exercises for now") < main.index("<h1"), path
+
+
 def test_today_is_made_for_a_phone_and_the_content_security_policy(patient: TestClient, story: Story) -> None:
     response = patient.get("/today")
     page = response.text

@@ -42,6 +42,7 @@ from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.logs import Logs, parse_logs
 from rebalance.programs.progress import progress
 from rebalance.programs.revise import revise
+from rebalance.programs.schedule import DAYS
 from rebalance.programs.stops import CHECK_IN_EVERY_DAYS, check_in_safety
 from rebalance.storage.db import analyze, session_scope
 from rebalance.storage.repos import assessments, check_ins, patients, programs, session_logs, users
@@ -104,6 +105,8 @@ PATIENTS = (
 HOURS = {EntityType.USER: 8, EntityType.PATIENT: 8, EntityType.ASSESSMENT: 9, EntityType.PROGRAM: 10}
 """The hour of the day each kind of record is made in the demo's story (sessions: :data:`SESSION_HOUR`)."""
 SESSION_HOUR = 18
+MISSED = 0.1
+"""How often a planned session is missed in the demo's story (the last one never is)."""
 OPENED_DAYS_AGO = 60  # the clinic's accounts: before any patient's story
 ADMIN = ("Ada Admin", f"admin@{DOMAIN}")
 CLINICIAN = ("Clara Reyes", f"clara.reyes@{DOMAIN}")
@@ -234,6 +237,7 @@ class _History:
         self.story, self.today, self.rng = story, today, rng
         self.days = _session_days(today - dt.timedelta(days=story.started_days_ago), story, today)
         self.logged: list[dict[str, Any]] = []  # the sessions as rebalance.logs/1, for the library
+        self.logged_on: list[dt.date] = []  # every logged session's day
 
     def run(self, assessment: int, analysis: dict[str, Any]) -> None:
         program = analysis["program"]
@@ -246,7 +250,9 @@ class _History:
                 program = progress(self.kb, {**analysis, "program": program}, self._logs())["program"]
                 program_id = self._publish(assessment, program, day)
                 self.logged, progress_on = [], None
-            self._log(program_id, program, day, self._pain(n))
+            planned = _planned(program, day)
+            if planned and (day == self.days[-1] or self.rng.random() > MISSED):
+                self._log(program_id, program, day, self._pain(n), planned)
         self._check_ins()
         if self.story.follow_up is not None:
             self._follow_up({**analysis, "program": program}, *self.story.follow_up)
@@ -272,9 +278,10 @@ class _History:
         value = anchors[low] + (anchors[high] - anchors[low]) * (position - low)
         return max(0, min(10, round(value + self.rng.choice((-0.4, 0, 0, 0.4)))))
 
-    def _log(self, program_id: int, program: dict[str, Any], day: dt.date, pain: int) -> None:
-        entries = [_entry(item, pain, self.rng) for item in program["items"]]
+    def _log(self, program_id: int, program: dict[str, Any], day: dt.date, pain: int, planned: set[str]) -> None:
+        entries = [_entry(item, pain, self.rng) for item in program["items"] if item["exercise_id"] in planned]
         self.logged.append({"date": day, "entries": entries})
+        self.logged_on.append(day)
         data = SessionLogCreate(program_id=program_id, performed_on=day, entries=[SessionEntry(**e) for e in entries])
         log = session_logs.add_session_log(self.session, self.patient_user, self.patient, data)  # the patient's own
         _dated(self.session, SessionLog, EntityType.SESSION_LOG, log.id, day, SESSION_HOUR)
@@ -283,7 +290,8 @@ class _History:
         """A clear weekly check-in on the last logged session's day and every week before it, after the assessment."""
         level = SafetyLevel(check_in_safety(self.kb, [], [])["level"])
         assessed = self.today - dt.timedelta(days=self.story.started_days_ago)
-        day, answered = self.days[-1] if self.days else assessed, []  # the last logged session's day
+        last = self.logged_on[-1] if self.logged_on else assessed
+        day, answered = last, []  # the last logged session's day
         while day > assessed:
             answered.append(day)
             day -= dt.timedelta(days=CHECK_IN_EVERY_DAYS)
@@ -324,13 +332,16 @@ def _dated(session: Session, table: type[_Dated], entity: str, record_id: int, d
 
 
 def _session_days(started: dt.date, story: DemoPatient, today: dt.date) -> list[dt.date]:
-    """Three sessions a week (every 2, 2, 3 days) from the day after the assessment to the last log."""
+    """Every day from the day after the assessment to the last log: the patient trains on those of them
+    their program's week plans (:func:`_planned`), missing one now and then (:data:`MISSED`)."""
     last = today - dt.timedelta(days=story.last_log_days_ago)
-    days, day, steps = [], started + dt.timedelta(days=1), (2, 2, 3)
-    while day <= last:
-        days.append(day)
-        day += dt.timedelta(days=steps[len(days) % 3])
-    return days
+    return [started + dt.timedelta(days=n) for n in range(1, (last - started).days + 1)]
+
+
+def _planned(program: dict[str, Any], day: dt.date) -> set[str]:
+    """The exercises the program's week plans for ``day``'s weekday."""
+    weekday = DAYS[day.weekday()]
+    return {e["exercise_id"] for d in program.get("schedule", []) if d["day"] == weekday for e in d["items"]}
 
 
 def _entry(item: dict[str, Any], pain: int, rng: random.Random) -> dict[str, Any]:

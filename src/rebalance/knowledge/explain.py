@@ -12,9 +12,13 @@ with its record as the knowledge base holds it (ids included), for a program to 
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
 
 from rebalance.errors import UnknownIdError
 from rebalance.knowledge import models as m
@@ -182,7 +186,7 @@ def _test(kb: KnowledgeBase, t: m.Test) -> list[Section]:
             f"{capital(_field_words(f.name))} ({FIELD_TYPES.get(f.type, _words(f.type))}{rng}{values}): {f.description}"
         )
     sections: list[Section] = [
-        ("What it measures", [t.measures, f"Category: {_words(t.category)}. {LAYOUTS[t.layout]}"]),
+        ("What it measures", [t.measures, f"Category: {_words(t.category)}. {_layout(t.layout)}"]),
         ("How to do it", [f"{i}. {step}" for i, step in enumerate(t.procedure, 1)]),
         ("What to record", fields),
     ]
@@ -326,8 +330,14 @@ def _pattern(kb: KnowledgeBase, p: m.Pattern) -> list[Section]:
     signs = [f"{finding_words(kb, s.finding)} (adds up to {number(s.weight)} to the confidence)" for s in p.signs]
     exercises = sorted({e for s in p.signs for e in index.get(s.finding, ())})
     sym = [
-        (f"Pain in: {_names(kb, 'regions', [s.region])}" if s.region else "")
-        + (f"Made worse by: {_names(kb, 'activities', [s.aggravated_by])}" if s.aggravated_by else "")
+        "; ".join(
+            part
+            for part in (
+                f"Pain in: {_names(kb, 'regions', [s.region])}" if s.region else "",
+                f"Made worse by: {_names(kb, 'activities', [s.aggravated_by])}" if s.aggravated_by else "",
+            )
+            if part
+        )
         + f" (adds {number(s.weight)} to the confidence)"
         for s in p.symptoms
     ]
@@ -529,8 +539,33 @@ def _value_words(kb: KnowledgeBase, name: str, value: Any) -> str:
             if name != "bands"
             else ", ".join(f"{_words(v[1])} up to {number(v[0])}" for v in value)
         )
-    named = [str(r.name) for _, r in kb.find(str(value)) if getattr(r, "name", None)]
+    named = [str(r.name) for _, r in kb.find(str(value)) if getattr(r, "name", None)] if name in id_fields() else []
     return named[0] if named else _words(str(value))
+
+
+NOT_RECORD_IDS = frozenset({"field", "name"})
+"""``Id``-typed fields that name no record: a test's own fields ("hip_ir_deg"), a field's name."""
+
+
+@cache
+def id_fields() -> frozenset[str]:
+    """The fields whose values are record ids, by the knowledge models' types (``Id`` or a list of them):
+    only their values are renamed to a record's name; a word in any other field stays a word, even one
+    spelled like an id."""
+
+    def holds_id(annotation: Any) -> bool:
+        return annotation is m.Id or any(holds_id(a) for a in typing.get_args(annotation))
+
+    models = [c for c in vars(m).values() if isinstance(c, type) and issubclass(c, BaseModel) and c is not BaseModel]
+    return (
+        frozenset(
+            name
+            for model in models
+            for name, annotation in typing.get_type_hints(model, include_extras=True).items()
+            if name in model.model_fields and name != "id" and holds_id(annotation)
+        )
+        - NOT_RECORD_IDS
+    )
 
 
 def _generic(kb: KnowledgeBase, record: Any) -> list[Section]:
@@ -742,6 +777,11 @@ LAYOUTS = {
     "whole": "Recorded once.",
     "per_muscle": "Recorded for each muscle tested.",
 }
+
+
+def _layout(layout: str) -> str:
+    """How a test's results are recorded, in words (a layout without words: its name, as a word)."""
+    return LAYOUTS.get(layout, f"Recorded {_words(layout)}.")
 
 
 def _text(block: Explained) -> str:

@@ -210,20 +210,41 @@ def _on(side: str | None) -> str:
     return f" {where}" if where else ""
 
 
-COUNTABLE = ("muscle", "flexor", "hamstring", "rotator")
-"""The head nouns of the plain muscle names that take an -s: a muscle on both sides is two muscles."""
+COUNTABLE = {
+    "muscle": "muscles",
+    "flexor": "flexors",
+    "hamstring": "hamstrings",
+    "rotator": "rotators",
+    "cuff": "cuffs",
+    "calf": "calves",
+}
+"""The head nouns of the plain muscle names that are counted, and their plurals: a muscle on both sides
+is two muscles. Any other head (a Latin name, "diaphragm", "pelvic floor", "deep core") stays as it is."""
+PREPOSITIONS = frozenset({"of", "at", "above", "below", "behind", "between", "in", "on", "under", "along", "near"})
+"""Words that end a name's head phrase: "side muscle | of the low back"."""
+
+
+def head_index(text: str) -> int:
+    """Where a name's head noun is among its words: the last word before a preposition or a parenthesis
+    ("deep hip rotator (obturator internus)": "rotator"; "rotator cuff": "cuff")."""
+    words = text.split(" ")
+    end = next((i for i, w in enumerate(words) if w in PREPOSITIONS or w.startswith("(")), len(words))
+    return max(end - 1, 0)
 
 
 def both_noun(noun: Noun) -> Noun:
-    """A muscle found on both sides, in the plural where its name has a plain English head noun: "deep hip
-    flexors", "TFL muscles at the side of the hip"; a Latin name as it is ("rectus femoris")."""
+    """A muscle found on both sides, in the plural where its name's head noun is counted (:data:`COUNTABLE`):
+    "deep hip flexors", "TFL muscles at the side of the hip", "rotator cuffs"; a Latin name as it is
+    ("rectus femoris")."""
     if noun.plural:
         return noun
     words = noun.text.split(" ")
-    for i, word in enumerate(words):
-        if word in COUNTABLE:
-            return Noun(" ".join([*words[:i], word + "s", *words[i + 1 :]]), plural=True)
-    return noun
+    i = head_index(noun.text)
+    plural = COUNTABLE.get(words[i].lower())
+    if plural is None:
+        return noun
+    plural = plural.capitalize() if words[i][:1].isupper() else plural
+    return Noun(" ".join([*words[:i], plural, *words[i + 1 :]]), plural=True)
 
 
 def _muscle_phrase(kb: KnowledgeBase, kind: str, target: str, side: str | None, audience: Audience) -> str:
@@ -418,6 +439,13 @@ def citation(kb: KnowledgeBase, source_id: str) -> str:
     return f"{who} {year.group(0)}" if year and year.group(0) not in who else who
 
 
+def _same(a: Any, b: Any) -> bool:
+    """A norm's threshold and an evidence's, alike once stored: a range is a list in JSON, a tuple in the engine."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return tuple(a) == tuple(b)
+    return bool(a == b)
+
+
 def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -> tuple[str | None, str | None, str]:
     """(field, unit, op) of the norm a piece of evidence was read against: that test's norm for that
     finding with that threshold; (None, None, "") when there is none."""
@@ -427,7 +455,7 @@ def _norm_of(kb: KnowledgeBase, test_id: str, finding_id: str, threshold: Any) -
     kind, target, _ = split_finding(finding_id)
     for norm in test.norms:
         first = norm.when[0]
-        if norm.finding.kind == kind and norm.finding.target in (target, "self") and first.value == threshold:
+        if norm.finding.kind == kind and norm.finding.target in (target, "self") and _same(first.value, threshold):
             unit = next((f.unit for f in test.fields if f.name == first.field), None)
             return first.field, unit, first.op
     return None, None, ""

@@ -1,7 +1,10 @@
 """What a patient is told after a session: the pain-monitoring model's word on each exercise they did.
 
     LOOKS_AT                                  the program version's latest sessions the word is read from
-    stored_logs(sessions)                     stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
+    PREVIOUS_LOOKS_AT                         the latest sessions a morning-after answer's session is looked for in
+    stored_logs(sessions, skipped)            stored sessions as ``rebalance.logs/1`` (holds in whole seconds)
+    unreadable_note(days)                     the plain words for sessions left out because they cannot be read
+    why_unreadable(session)                   for the clinician: what in a stored session the library cannot read
     morning_after_of(sessions, day)           the session a morning-after answer logged on a day is about
     after_session(kb, program, recent, ...)   progress, hold or regress for each exercise of the latest session
     do_less(kb, program, recent, ...)         the step down beside a dose whose latest session was too much
@@ -15,19 +18,28 @@ sessions are duck-typed: the stored session logs of :mod:`rebalance.storage` fit
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rebalance.errors import InvalidInputError
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.knowledge.words import long_date
 from rebalance.programs.logs import Entry, Logs, Session, logs_of, parse_session
 from rebalance.programs.progress import decided_by_recent, decisions
+
+logger = logging.getLogger(__name__)
 
 LOOKS_AT = 14
 """What is said after a session looks at the program version's latest this many sessions — two weeks of
 daily sessions — and further back only when they do not settle a decision: the work stays the same
 however long the history grows."""
+
+PREVIOUS_LOOKS_AT = 3
+"""The session a morning-after answer is about (:func:`morning_after_of`) is looked for among the latest
+this many before the day, and further back only when none of them had an exercise done."""
 
 HEADLINES = {
     "progress": "Going well: ready for the next step",
@@ -72,14 +84,57 @@ def morning_after_of(sessions: Sequence[_S], day: dt.date) -> _S | None:
     return earlier[-1] if earlier else None
 
 
-def stored_logs(sessions: Sequence[StoredSession]) -> Logs:
+def stored_logs(sessions: Sequence[StoredSession], skipped: list[dt.date] | None = None) -> Logs:
     """The stored sessions as ``rebalance.logs/1``, holds rounded to whole seconds.
 
-    A session the library refuses (stored beyond its ranges by another client) is
-    :class:`~rebalance.errors.InvalidInputError` naming the session's day and the field
-    (``stored session of 2026-11-20``, ``entries[0].sets``): never skipped, or the word would be on less
-    than the patient logged."""
-    return logs_of([_session(s) for s in sessions])
+    A session the library cannot read (stored beyond its ranges before storage kept to them,
+    ``programs.logs.ENTRY_RANGES``) is left out, with a warning in the log naming its day and fields, and
+    its day added to ``skipped``: a patient is never locked out of their log and progress by one old
+    session, and is told in plain words (:func:`unreadable_note`) that the word is on less than they logged."""
+    read = []
+    for stored in sessions:
+        try:
+            read.append(_session(stored))
+        except InvalidInputError as exc:
+            where = _problem_words(stored, exc)
+            logger.warning("session log of %s left out: the library cannot read it (%s)", stored.performed_on, where)
+            if skipped is not None:
+                skipped.append(stored.performed_on)
+    return logs_of(read)
+
+
+def why_unreadable(stored: StoredSession) -> str | None:
+    """What in a stored session the library cannot read, for the clinician ("walking, sets: input should
+    be less than or equal to 20"); None when it reads it."""
+    try:
+        _session(stored)
+    except InvalidInputError as exc:
+        return _problem_words(stored, exc)
+    return None
+
+
+def _problem_words(stored: StoredSession, exc: InvalidInputError) -> str:
+    words = []
+    for problem in exc.problems:
+        index, _, field = problem.path.removeprefix("entries[").partition("].")
+        entry = stored.entries[int(index)] if index.isdigit() and int(index) < len(stored.entries) else None
+        where = f"{entry.exercise_id}, {field}" if entry is not None and field else problem.path
+        words.append(f"{where}: {problem.message[:1].lower()}{problem.message[1:]}")
+    return "; ".join(words)
+
+
+def unreadable_note(days: Sequence[dt.date]) -> str | None:
+    """What a patient or clinician is told when stored sessions were left out (:func:`stored_logs`): the
+    days, in words, never a field's path; None when none was."""
+    if not days:
+        return None
+    listed = ", ".join(long_date(day) for day in sorted(set(days)))
+    one = len(set(days)) == 1
+    return (
+        f"{'One earlier session' if one else 'Some earlier sessions'} ({listed}) could not be read, so "
+        f"{'it is' if one else 'they are'} left out here. Your clinician can still see "
+        f"{'it' if one else 'them'} in your record; please mention it at your next visit."
+    )
 
 
 def _session(stored: StoredSession) -> Session:
@@ -99,6 +154,7 @@ def after_session(
     recent: Sequence[StoredSession],
     history: Callable[[], Sequence[StoredSession]],
     analysis: Callable[[], Mapping[str, Any]],
+    skipped: list[dt.date] | None = None,
     exercise_ids: Collection[str] | None = None,
 ) -> list[Feedback]:
     """The word on each exercise done in the latest of ``recent`` (the program version's latest
@@ -107,16 +163,24 @@ def after_session(
 
     ``history`` (the version's every session) is read only when the latest sessions do not settle a
     decision (``decided_by_recent``); ``analysis`` (the one the program was built from, for its baseline
-    pain) only when the program does not carry its baseline pain (every program the library builds does)."""
+    pain) only when the program does not carry its baseline pain (every program the library builds does).
+    The days of sessions that cannot be read are added to ``skipped`` (:func:`stored_logs`); when the
+    latest is one of them, there is no word."""
     if not recent:
         return []
-    logs = stored_logs(recent)
+    unread: list[dt.date] = []
+    logs = stored_logs(recent, unread)
     done = {e.exercise_id for e in recent[-1].entries if e.done}
     if exercise_ids is not None:
         done = {e.exercise_id for s in recent for e in s.entries if e.done and e.exercise_id in exercise_ids}
     older_may_exist = len(recent) >= LOOKS_AT
     if older_may_exist and not all(decided_by_recent([e for _, e in logs.for_exercise(x)]) for x in done):
-        logs = stored_logs(history())
+        unread.clear()
+        logs = stored_logs(history(), unread)
+    if skipped is not None:
+        skipped.extend(unread)
+    if recent[-1].performed_on in unread:  # no word on a session that cannot be read
+        return []
     baseline = program.get("client", {}).get("baseline_pain")
     scores = {"pain_now": baseline} if baseline is not None else analysis()["scores"]
     found = decisions(kb, {"scores": scores, "program": program}, logs, done)
@@ -150,7 +214,7 @@ def do_less(
     """Beside the dose of each of ``exercise_ids`` whose latest logged session was too much (a regress): the
     step down the feedback gave, until a later session of it is logged. The program keeps its dose until
     the clinician changes it; the patient is told the same smaller step wherever the dose is shown."""
-    said = after_session(kb, program, recent, history, analysis, exercise_ids)
+    said = after_session(kb, program, recent, history, analysis, exercise_ids=exercise_ids)
     return {f.exercise_id: f"Last time this was too much. {f.next_time}" for f in said if f.decision == "regress"}
 
 

@@ -35,10 +35,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rebalance import yamlio
@@ -49,6 +48,16 @@ from rebalance.knowledge.words import number
 
 Score = Annotated[int, Field(ge=0, le=10)]
 MAX_MINUTES = 600  # minutes of one timed activity in one session
+ENTRY_RANGES: dict[str, tuple[int, int]] = {
+    "sets": (0, 20),
+    "reps": (0, 200),
+    "hold_s": (0, 3600),
+    "minutes": (0, MAX_MINUTES),
+}
+"""The lowest and highest of each dose an entry records: the one rule for a logged session, read by
+:class:`Entry`, the log form (:func:`log_fields`) and what stores a session (``storage.schemas.SessionEntry``),
+so that whatever is stored can be read here (a typing error otherwise: 20 sets, 200 repetitions, an hour's
+hold, ten hours of walking)."""
 
 
 class _Model(BaseModel):
@@ -58,10 +67,10 @@ class _Model(BaseModel):
 class Entry(_Model):
     exercise_id: str
     done: bool
-    sets: int | None = Field(None, ge=0, le=20)
-    reps: int | None = Field(None, ge=0, le=200)
-    hold_s: int | None = Field(None, ge=0, le=3600)
-    minutes: int | None = Field(None, ge=0, le=MAX_MINUTES)
+    sets: int | None = Field(None, ge=ENTRY_RANGES["sets"][0], le=ENTRY_RANGES["sets"][1])
+    reps: int | None = Field(None, ge=ENTRY_RANGES["reps"][0], le=ENTRY_RANGES["reps"][1])
+    hold_s: int | None = Field(None, ge=ENTRY_RANGES["hold_s"][0], le=ENTRY_RANGES["hold_s"][1])
+    minutes: int | None = Field(None, ge=ENTRY_RANGES["minutes"][0], le=ENTRY_RANGES["minutes"][1])
     effort: Score | None = None
     pain_during: Score | None = None
     pain_next_morning: Score | None = None
@@ -120,7 +129,7 @@ def log_fields(kb: KnowledgeBase, item: dict[str, Any]) -> list[LogField]:
     ex = kb.exercise.get(item["exercise_id"])
     dose = item["dosage"]
     kind = ex.dosage.kind if ex is not None else ("timed" if dose.get("minutes") else dose.get("kind", "hold"))
-    limits = {name: _bounds(name) for name in ("sets", "reps", "hold_s", "minutes")}
+    limits = ENTRY_RANGES
     if kind == "timed":
         minutes = dose.get("minutes") or ((dose.get("hold_s") or 0) // 60 or None)
         fields = [LogField("minutes", "Minutes done", "min", *limits["minutes"], minutes)]
@@ -164,14 +173,6 @@ def session_words(kb: KnowledgeBase, program: dict[str, Any], entries: Sequence[
         fallback = {"exercise_id": entry["exercise_id"], "name": ex.name if ex else None, "dosage": {}}
         out.append(entry_words(kb, items.get(entry["exercise_id"], fallback), entry))
     return out
-
-
-def _bounds(name: str) -> tuple[int, int]:
-    """The range an entry's field accepts."""
-    metadata = Entry.model_fields[name].metadata
-    low = next(m.ge for m in metadata if isinstance(m, Ge))
-    high = next(m.le for m in metadata if isinstance(m, Le))
-    return int(cast(int, low)), int(cast(int, high))
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

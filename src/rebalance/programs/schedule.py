@@ -67,7 +67,7 @@ def _apart(days: tuple[int, ...]) -> bool:
     return len(days) < 2 or min(_gaps(days)) >= 2
 
 
-WEEKS = {
+DAY_CHOICES = {
     count: tuple(
         (days, sum(1 << d for d in days), _spread(days), _apart(days)) for days in combinations(range(7), count)
     )
@@ -84,7 +84,7 @@ def _choose(week: list[Day], count: int, seconds: int, spaced: bool) -> tuple[in
     roomy = sum(1 << i for i, d in enumerate(week) if d.budget - used[i] >= seconds)
     fits = [
         (spread, days, bits)
-        for days, bits, spread, apart in WEEKS[count]
+        for days, bits, spread, apart in DAY_CHOICES.get(count, ())
         if bits & roomy == bits and (apart or not spaced)
     ]
     if spaced and fits:

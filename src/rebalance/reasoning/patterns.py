@@ -6,7 +6,9 @@ matching finding, plus the weights of the symptoms that fit; it is reported only
 both stand: the observed tilt decides, else the better supported one.
 
 Tests to do next come from the patterns the symptoms point at, minus those a stronger finding
-already answers, the leading pattern's first, at most ``MAX_SUGGESTED_TESTS``.
+already answers, the leading pattern's first, at most ``MAX_SUGGESTED_TESTS``. Each says what it would
+show and what it is for (:func:`suggestion_why`): to check for a pattern not found, to support or weaken one
+the findings are consistent with, or an item of a screen; never a pattern not found as if it were.
 """
 
 from __future__ import annotations
@@ -217,8 +219,33 @@ def suggest_tests(
     screens = [p["id"] for p in patterns if p["kind"] == "screen"]
     chosen = within_precautions(kb, case, [*chosen, retest] if retest else chosen, screens)
     if retest in chosen and len(chosen) > MAX_SUGGESTED_TESTS:  # the re-test keeps its place
-        return [*chosen[: MAX_SUGGESTED_TESTS - 1], retest]
-    return chosen[:MAX_SUGGESTED_TESTS]
+        chosen = [*chosen[: MAX_SUGGESTED_TESTS - 1], retest]
+    found = {p["id"] for p in patterns}
+    return [{**s, "why": suggestion_why(kb, s, found)} for s in chosen[:MAX_SUGGESTED_TESTS]]
+
+
+def pattern_noun(pattern: Pattern) -> str:
+    """A pattern's name inside a sentence: "the posterior pelvic tilt pattern", "the hip joint screen"."""
+    name = pattern.name[:1].lower() + pattern.name[1:]
+    return f"the {name}" if name.endswith(("pattern", "screen")) else f"the {name} pattern"
+
+
+def suggestion_why(kb: KnowledgeBase, suggestion: dict[str, Any], found: Collection[str]) -> str:
+    """What a suggested test would show, then what it is for, never implying a pattern not found was found:
+    "To check for the posterior pelvic tilt pattern." when the findings are not consistent with it; "The
+    findings are consistent with the lower crossed pattern: this test would support or weaken it." when they
+    are; "Part of the hip joint screen." for a screen's test."""
+    pattern = kb.pattern.get(suggestion.get("pattern") or "")
+    if pattern is None:
+        return str(suggestion["why"])
+    noun = pattern_noun(pattern)
+    if pattern.kind == "screen":
+        purpose = f"Part of {noun}."
+    elif pattern.id in found:
+        purpose = f"The findings are consistent with {noun}: this test would support or weaken it."
+    else:
+        purpose = f"To check for {noun}."
+    return f"{suggestion['why']} {purpose}"
 
 
 def judge_suggestions(

@@ -23,10 +23,10 @@ from rebalance.knowledge.words import capital, finding_title, join, measured, se
 from rebalance.knowledge.words import citation as cite_words
 from rebalance.reasoning.findings import CONFIRM_BELOW, to_confirm
 from rebalance.reasoning.safety import withholds_program
-from rebalance.reports.text import GROUPS
 
 __all__ = [
     "CONFIRM_BELOW",
+    "GROUPS",
     "AssessmentView",
     "Evidence",
     "FindingGroup",
@@ -39,6 +39,13 @@ __all__ = [
 ]
 
 SCREEN = "overhead_squat"
+# The findings' groups, in the order a clinician reads them (the page, the report, the text report).
+GROUPS = (
+    ("Tight or overactive", ("tight",)),
+    ("Weak or underactive", ("weak",)),
+    ("Left-right differences", ("asymmetry",)),
+    ("Other findings", ("ratio", "posture", "movement", "neural", "joint")),
+)
 
 
 @dataclass(frozen=True)

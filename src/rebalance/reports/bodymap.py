@@ -17,6 +17,11 @@ drawn on muscles.
 The mirror: on the FRONT view the person's right is on the viewer's LEFT; on the BACK view the
 person's right is on the viewer's RIGHT. Both views carry R and L badges.
 
+A finding only "to confirm" (:func:`rebalance.reasoning.findings.to_confirm`: under 50 % confidence, or
+a muscle read from the overhead squat alone) is not drawn: the map shows what the assessment found, the
+legend says so, and the accessible text lists them under "To confirm (not drawn)". The assessment page
+and the clinician's report list them in their "To confirm" group.
+
 Geometry is data: ``SHAPES`` holds each muscle's outline once per view, for one half of the body,
 in figure coordinates (``lateral``: distance from the midline towards the person's own side;
 ``y``: down from the top of the head). ``REGIONS`` mirrors it into muscle → view → side → path.
@@ -33,6 +38,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.models import MUSCLE_KINDS
+from rebalance.reasoning.findings import to_confirm
 
 __all__ = ["REGIONS", "SHAPES", "MuscleShape", "Region", "body_map"]
 
@@ -72,7 +78,7 @@ class Region:
 @dataclass(frozen=True)
 class Layout:
     width: float = 520
-    height: float = 610
+    height: float = 630
     top: float = 78  # page y of the top of the head
     center: Mapping[View, float] = field(default_factory=lambda: {"front": 135.0, "back": 385.0})
     badge_offset: float = 98  # R/L badges this far either side of a figure's midline
@@ -295,6 +301,17 @@ def _marks(kb: KnowledgeBase, findings: Iterable[Mapping[str, Any]]) -> dict[tup
     return marks
 
 
+def doubtful(finding: Mapping[str, Any]) -> bool:
+    """Only to confirm (:func:`rebalance.reasoning.findings.to_confirm`): left off the map."""
+    tests = (str(e.get("test")) for e in finding.get("evidence") or ())
+    return to_confirm(str(finding.get("kind")), float(finding.get("confidence", 1.0)), tests)
+
+
+def _drawable(finding: Mapping[str, Any]) -> bool:
+    """A kind of finding the map draws: on a muscle, or on a structure it knows."""
+    return finding.get("kind") in MUSCLE_KINDS or (str(finding.get("kind")), str(finding.get("target"))) in STRUCTURES
+
+
 def _by_kind(findings: Iterable[Mapping[str, Any]], kind: str, target: str | None = None) -> list[Mapping[str, Any]]:
     return [f for f in findings if f.get("kind") == kind and (target is None or f.get("target") == target)]
 
@@ -477,6 +494,10 @@ def _legend(prefix: str) -> str:
     rows.append(_swatch(16, y, f"url(#{_pattern_id(prefix, 'moderate', 'moderate')})", "tight and weak"))
     rows.append(_swatch(150, y, NONE_FILL, "no finding"))
     rows.append(_swatch(242, y, "none", "deep muscle", dashed=True))
+    rows.append(
+        f'<text x="16" y="{_num(y + 22)}" font-size="11" fill="#2b2622" data-label="to-confirm">'
+        "Findings only to confirm (a guess from the squat, or under 50 % confidence) are not drawn.</text>"
+    )
     x = 360
     rows.append(
         f'<path d="M{x} {_num(y0 + 16)}h16" stroke="{NERVE_EDGE}" stroke-width="4.2" stroke-linecap="round"/>'
@@ -489,7 +510,9 @@ def _legend(prefix: str) -> str:
     return f'<g data-label="legend">{"".join(rows)}</g>'
 
 
-def _summary(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]], undrawn: list[str]) -> str:
+def _summary(
+    kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]], undrawn: list[str], unsure: Sequence[Mapping[str, Any]]
+) -> str:
     parts = []
     for kind, label in (("tight", "Tight"), ("weak", "Weak")):
         words = [_finding_words(kb, f) for f in _by_kind(findings, kind)]
@@ -505,6 +528,9 @@ def _summary(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]], undrawn: 
         parts.append(f"Joint sign: {', '.join(joint)}.")
     if undrawn:
         parts.append(f"Not drawn: {', '.join(undrawn)}.")
+    if unsure:
+        words = [f"{f.get('kind')} {_finding_words(kb, f)}" for f in unsure]
+        parts.append(f"To confirm (not drawn): {', '.join(words)}.")
     parts.append("Front view: the person's right is on the viewer's left.")
     parts.append("Back view: the person's right is on the viewer's right.")
     return " ".join(parts)
@@ -525,8 +551,11 @@ def _prefix(findings: Sequence[Mapping[str, Any]], title: str) -> str:
 
 
 def body_map(findings: list[dict[str, Any]], kb: KnowledgeBase, *, title: str = "Body map") -> str:
-    """The findings as an accessible SVG body map, front and back views side by side."""
+    """The findings as an accessible SVG body map, front and back views side by side; those only to
+    confirm (:func:`doubtful`) are not drawn, only named in the accessible text."""
     prefix = _prefix(findings, title)
+    unsure = [f for f in findings if doubtful(f) and _drawable(f)]
+    findings = [f for f in findings if not doubtful(f)]
     marks = _marks(kb, findings)
     undrawn = _undrawn(kb, findings)
     pairs = sorted({(m.tight, m.weak) for m in marks.values() if m.tight and m.weak} | {("moderate", "moderate")})
@@ -552,7 +581,7 @@ def body_map(findings: list[dict[str, Any]], kb: KnowledgeBase, *, title: str = 
         f'width="100%" role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
         "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif\">"
         f'<title id="{prefix}-title">{escape(title)}</title>'
-        f'<desc id="{prefix}-desc">{escape(_summary(kb, findings, undrawn))}</desc>'
+        f'<desc id="{prefix}-desc">{escape(_summary(kb, findings, undrawn, unsure))}</desc>'
         f"<defs>{defs}</defs>"
         f'<rect width="100%" height="100%" fill="#fff"/>'
         f'<text x="16" y="24" font-size="16" font-weight="700" fill="#2b2622">{escape(title)}</text>'

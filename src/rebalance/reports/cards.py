@@ -116,8 +116,8 @@ def exercise_figures(kb: KnowledgeBase, cards: Iterable[ExerciseCard]) -> dict[s
 @functools.lru_cache(maxsize=512)
 def exercise_figure(kb: KnowledgeBase, exercise_id: str, title: str, side: str | None) -> str:
     """One exercise's figure (``pose_figure``), drawn once a process for each knowledge base, title and side:
-    a figure depends on nothing else. Measured with the clinic-day bench (``bench/README.md``): drawing the
-    day's figures was some 60 % of the today page's CPU time, the most frequent request."""
+    a figure depends on nothing else. Earned by the clinic-day bench: drawing them was most of the today
+    page's time, the most frequent request (``bench/README.md``)."""
     return pose_figure(kb.exercise[exercise_id].pose, title=title, side=side)
 
 

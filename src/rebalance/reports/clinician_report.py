@@ -7,8 +7,10 @@
 An emergency or urgent case (the program withheld) says one thing, as the app's page does: the safety
 message, the warning signs by name and where to go. Otherwise safety first, then the scores, the body map,
 the findings grouped (tight, weak, left-right, other) with each piece of evidence a sentence with its value,
-norm and author-year citation, the patterns with their explanation, the tests to do next, the program (or
-why it is withheld) and, with more than one assessment, the charts.
+norm and author-year citation, those inferred from little apart "to confirm" with the tests that would (as
+the assessment page, ``reports.assessment_view``; the body map leaves them off), the patterns with their
+explanation, the tests to do next, the program (or why it is withheld) and, with more than one assessment,
+the charts.
 Every name comes from the phrase builder (``knowledge.words``): no id reaches the page.
 """
 
@@ -35,9 +37,10 @@ from rebalance.knowledge.words import (
 from rebalance.programs.dose import dose_text
 from rebalance.programs.series import ProgressSeries, progress_series
 from rebalance.reports import paper
+from rebalance.reports.assessment_view import confirm_sentence, doubtful, kind_name, stops
 from rebalance.reports.assessment_view import flags as named_flags
-from rebalance.reports.assessment_view import stops
 from rebalance.reports.bodymap import body_map
+from rebalance.reports.cards import side_words
 from rebalance.reports.progress_charts import Chart, charts, side_charts
 from rebalance.reports.text import GROUPS, LEVEL_TITLE, MODE_WORDS, score_lines
 
@@ -48,6 +51,8 @@ class Finding:
     severity: str
     confidence: int  # percent
     evidence: list[str]
+    kind: str = ""  # to confirm: the kind in words, "tight or overactive"
+    confirm: str = ""  # to confirm: "Confirm with the muscle strength test or the single-leg bridge."
 
 
 @dataclass(frozen=True)
@@ -85,24 +90,25 @@ class Report:
     items: list[Item] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     stop: bool = False  # emergency or urgent: the safety message only
+    to_confirm: list[Finding] = field(default_factory=list)  # inferred from little: as the assessment page
+
+
+def _finding(kb: KnowledgeBase, f: Mapping[str, Any], unsure: bool = False) -> Finding:
+    return Finding(
+        title=capital(finding_title(kb, f["id"])),
+        severity=f["severity"],
+        confidence=round(100 * f["confidence"]),
+        evidence=list(dict.fromkeys(evidence_sentence(kb, f["id"], e) for e in f["evidence"])),
+        kind=kind_name(kb, f["kind"]) if unsure else "",
+        confirm=confirm_sentence(kb, dict(f)) if unsure else "",
+    )
 
 
 def _findings(kb: KnowledgeBase, findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Finding]]]:
-    groups = []
-    for heading, kinds in GROUPS:
-        group = [
-            Finding(
-                title=finding_title(kb, f["id"]),
-                severity=f["severity"],
-                confidence=round(100 * f["confidence"]),
-                evidence=list(dict.fromkeys(evidence_sentence(kb, f["id"], e) for e in f["evidence"])),
-            )
-            for f in findings
-            if f["kind"] in kinds
-        ]
-        if group:
-            groups.append((heading, group))
-    return groups
+    """The established findings grouped (tight, weak, left-right, other); those to confirm go apart."""
+    sure = [f for f in findings if not doubtful(dict(f))]
+    groups = [(heading, [_finding(kb, f) for f in sure if f["kind"] in kinds]) for heading, kinds in GROUPS]
+    return [(heading, group) for heading, group in groups if group]
 
 
 def _patterns(kb: KnowledgeBase, patterns: Sequence[Mapping[str, Any]]) -> list[Pattern]:
@@ -121,17 +127,15 @@ def _patterns(kb: KnowledgeBase, patterns: Sequence[Mapping[str, Any]]) -> list[
     return out
 
 
-def _program(program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]:
+def _program(kb: KnowledgeBase, program: Mapping[str, Any] | None) -> tuple[str | None, list[Item]]:
+    """The program's summary line and its items; an exercise with no sides (walking, breathing) has no side."""
     if not program:
         return None, []
     summary = (
         f"{capital(MODE_WORDS.get(program['mode'], program['mode']))}: {program['minutes_per_session']} minutes, "
         f"{program['sessions_per_week']} days a week; reassess after {program['reassess_after_weeks']} weeks."
     )
-    items = [
-        Item(i["name"], "both sides" if i["side"] == "both" else f"{i['side']} side", dose_text(i["dosage"]), i["why"])
-        for i in program["items"]
-    ]
+    items = [Item(i["name"], side_words(kb, i), dose_text(i["dosage"]), i["why"]) for i in program["items"]]
     return summary, items
 
 
@@ -157,7 +161,7 @@ def clinician_report(
         return Report(client, date_words(str(analysis["date"])), long_date(today), safety["level"],
                       capital(LEVEL_TITLE[safety["level"]].lower()), safety["message"], flags, scores=[], body_map="",
                       groups=[], patterns=[], suggested=[], habits=[], program_summary=None, stop=True)  # fmt: skip
-    summary, items = _program(analysis.get("program"))
+    summary, items = _program(kb, analysis.get("program"))
     history = series is not None and len(series.pain[0].points) > 1
     return Report(
         client=client,
@@ -170,6 +174,7 @@ def clinician_report(
         scores=score_lines(analysis["scores"]),
         body_map=body_map(list(analysis["findings"]), kb, title="Tight and weak muscles"),
         groups=_findings(kb, analysis["findings"]),
+        to_confirm=[_finding(kb, f, True) for f in analysis["findings"] if doubtful(dict(f))],
         patterns=_patterns(kb, analysis["patterns"]),
         suggested=[f"{capital(test_phrase(kb, t['test']))}: {t['why']}" for t in analysis["suggested_tests"]],
         habits=[habit_phrase(kb, x["id"], x.get("side")) for x in analysis.get("lifestyle_factors") or []],

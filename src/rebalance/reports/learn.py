@@ -248,7 +248,8 @@ def established(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def learn_pages(kb: KnowledgeBase, analysis: dict[str, Any]) -> list[LearnPage]:
-    """The learn pages of one analysis document: its patterns first (in its order), then the muscles and
+    """The learn pages of one analysis document: its patterns first (in its order; a screen's always, another's
+    when it rests on an established finding), then the muscles and
     structures of its established findings (:func:`established`, strongest first), then the other
     results. Nothing for a withheld emergency's findings is hidden: the pages say the exercises are on hold."""
     findings = established(list(analysis.get("findings", [])))
@@ -260,8 +261,8 @@ def learn_pages(kb: KnowledgeBase, analysis: dict[str, Any]) -> list[LearnPage]:
     pages = [
         _pattern_page(kb, kb.pattern[p["id"]], p, program, _pattern_topics(p, topics), shown)
         for p in analysis.get("patterns", [])
-        if p["id"] in kb.pattern
-    ]
+        if p["id"] in kb.pattern and (p.get("kind") == "screen" or shown.intersection(p.get("findings", [])))
+    ]  # a pattern resting only on findings to confirm is the clinician's to check, not the patient's to learn
     pages += [_muscle_page(kb, kb.muscle[t], ids, program) for t, ids in muscles.items()]
     pages += [_structure_page(kb, kb.structures[t], ids, program) for t, ids in structures.items()]
     rest = [f["id"] for f in findings if f["kind"] not in MUSCLE_KINDS + STRUCTURE_KINDS]

@@ -98,7 +98,7 @@ def charts(kb: KnowledgeBase, series: ProgressSeries, today: dt.date) -> list[Ch
             line_chart(
                 [
                     Series(
-                        "sessions done, % of prescribed",
+                        "prescribed sessions done",
                         [(p.date, p.value) for p in _complete_weeks(series.adherence, today)],
                         "%",
                     )

@@ -27,8 +27,9 @@ from rebalance.knowledge.words import (
 )
 from rebalance.programs.build import program_phases
 from rebalance.programs.dose import dose_text, reduced_note
+from rebalance.reports.assessment_view import GROUPS, confirm_sentence, doubtful, kind_name
 
-__all__ = ["dose_text", "render_text", "score_lines", "wrap"]
+__all__ = ["GROUPS", "dose_text", "render_text", "score_lines", "wrap"]
 
 WIDTH = 88
 LEVEL_TITLE = {
@@ -37,13 +38,6 @@ LEVEL_TITLE = {
     "caution": "CAUTION - GENTLE PROGRAM, CLINICIAN REVIEW NEEDED",
     "clear": "CLEAR - NO WARNING SIGNS FOUND",
 }
-# The findings' groups, in the order a clinician reads them.
-GROUPS = (
-    ("Tight or overactive", ("tight",)),
-    ("Weak or underactive", ("weak",)),
-    ("Left-right differences", ("asymmetry",)),
-    ("Other findings", ("ratio", "posture", "movement", "neural", "joint")),
-)
 MODE_WORDS = {
     "full": "full program",
     "gentle": "gentle program, for a clinician to review",
@@ -88,14 +82,24 @@ def _findings(kb: KnowledgeBase, findings: list[dict[str, Any]], coverage: dict[
             return ["  No finding in the tests done; the tests not done are unknown, not normal (see COVERAGE)."]
         return ["  No findings: every test done was within its norm."]
     lines = []
+    sure = [f for f in findings if not doubtful(f)]
     for heading, kinds in GROUPS:
-        group = [f for f in findings if f["kind"] in kinds]
+        group = [f for f in sure if f["kind"] in kinds]
         if not group:
             continue
         lines.append(f"  {heading}")
         for f in group:
             lines.append(f"    - {finding_title(kb, f['id'])}: {f['severity']}, confidence {f['confidence']:.2f}")
             lines += _evidence(kb, f)
+    unsure = [f for f in findings if doubtful(f)]
+    if unsure:  # as the clinician's page and report: inferred from little, apart, with how to confirm it
+        lines.append("  To confirm")
+        lines += wrap("Inferred from little (under 50 % confidence, or a muscle read from the squat alone).", "    ")
+    for f in unsure:
+        title = f"{finding_title(kb, f['id'])} ({kind_name(kb, f['kind'])})"
+        lines.append(f"    - {title}: {f['severity']}, confidence {f['confidence']:.2f}")
+        lines += _evidence(kb, f)
+        lines += wrap(confirm_sentence(kb, f), "        ")
     return lines
 
 

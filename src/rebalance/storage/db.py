@@ -12,13 +12,15 @@ SQLite is given what a server database has by default and nothing more: foreign 
 logging (readers never wait for the writer), a busy timeout (a writer waits up to
 :data:`SQLITE_BUSY_TIMEOUT_MS` for another's commit), and transactions that take the write lock as they
 begin (``BEGIN IMMEDIATE``): a transaction that read first and came to write later would be refused at once,
-without waiting, had another written in between. A unit of work that mostly reads (``session_scope(...,
-reads_first=True)``: the web app's GET requests, whose only writes are their audit events) reads without a
-transaction, each statement on the latest commit (as PostgreSQL's default, read committed, does), and takes
-the write lock at its first write, for its writes only, which then commit together; what it adds to the
-session (audit events) is written as it ends (no autoflush), so the lock is held for those writes and the
-commit alone. Measured with the clinic-day bench (``bench/README.md``): every page holding the one write
-lock for its whole request queued the requests one behind another. With write-ahead logging a commit is
+without waiting, had another written in between. A unit of work that mostly reads (the sessions of
+``make_session_factory(engine, reads_first=True)``: the web app's GET requests, which write little beyond
+their audit events) reads without a transaction, each statement on the latest commit (as PostgreSQL's
+default, read committed, does), and takes the write lock at its first write, for its writes, which then
+commit together. What it adds to the session (its audit events) is written as it commits (no autoflush: a
+repository function that changes a record and reads on flushes itself), so a page that only reads holds
+the lock for that write and the commit alone. Measured with the clinic-day bench
+(``bench/README.md``): every page holding the one write lock for its whole request queued the requests one
+behind another. On PostgreSQL ``reads_first`` changes nothing. With write-ahead logging a commit is
 written to the log without waiting for the disk (``synchronous = NORMAL``, SQLite's advice for WAL): a
 commit survives the process being killed, and a power cut may lose the last commits, never the database.
 Waiting for the disk at every commit took 9.4 ms a commit on the machine of ``bench/README.md`` (0.01 ms
@@ -90,21 +92,21 @@ def _sqlite_before_write(
         cursor.execute("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine``. Objects stay readable after commit (``expire_on_commit=False``)."""
+def make_session_factory(engine: Engine, *, reads_first: bool = False) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``. Objects stay readable after commit (``expire_on_commit=False``).
+    ``reads_first``: units of work that mostly read; on SQLite they take the write lock only when they first
+    write (above), and their reads are not one snapshot: each sees the latest commit."""
+    if reads_first:  # what they add (audit events) is written as they commit: no flush before each query
+        return sessionmaker(
+            bind=engine.execution_options(**{READS_FIRST: True}), expire_on_commit=False, autoflush=False
+        )
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session], *, reads_first: bool = False) -> Iterator[Session]:
-    """One unit of work: commit at the end of the block, roll back if it raises, always close.
-
-    ``reads_first``: a unit of work that mostly reads; on SQLite it takes the write lock only when it first
-    writes (above). Its reads are then not one snapshot: each sees the latest commit."""
-    if reads_first:  # its writes (audit events) flushed as it ends: the lock held for them only
-        session = factory(bind=factory.kw["bind"].execution_options(**{READS_FIRST: True}), autoflush=False)
-    else:
-        session = factory()
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit at the end of the block, roll back if it raises, always close."""
+    session = factory()
     try:
         yield session
         session.commit()

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rebalance.programs.logs import ENTRY_RANGES
 from rebalance.storage.types import AuditAction, JobStatus, ProgramStatus, Role, SafetyLevel, Sex
 
 Scale10 = Annotated[int, Field(ge=0, le=10)]
@@ -182,19 +183,42 @@ class ProgramPublic(_Out):
 # session logs
 
 
+def _dose(name: str) -> Any:
+    low, high = ENTRY_RANGES[name]
+    return Field(None, ge=low, le=high, allow_inf_nan=False)
+
+
 class SessionEntry(_In):
-    """One exercise of a session: done or not, the dose done, and how it felt (0–10 ratings)."""
+    """One exercise of a session: done or not, the dose done (in the library's ranges,
+    ``programs.logs.ENTRY_RANGES``: what is stored can be read), and how it felt (0–10 ratings)."""
 
     exercise_id: str = Field(min_length=1, max_length=100)
     done: bool
-    sets: int | None = Field(None, ge=0, le=100)
-    reps: int | None = Field(None, ge=0, le=1000)
-    hold_s: float | None = Field(None, ge=0, le=3600, allow_inf_nan=False)
-    minutes: int | None = Field(None, ge=0, le=600)
+    sets: int | None = _dose("sets")
+    reps: int | None = _dose("reps")
+    hold_s: float | None = _dose("hold_s")
+    minutes: int | None = _dose("minutes")
     effort: Scale10 | None = None
     pain_during: Scale10 | None = None
     pain_next_morning: Scale10 | None = None
     stiffness_next_morning: Scale10 | None = None
+
+
+class SessionEntryPublic(_Out):
+    """One exercise of a session as stored: :class:`SessionEntry`'s fields without its upper limits, for
+    rows stored before storage kept to the library's ranges (``programs.feedback.stored_logs`` leaves such
+    a session out of its word, and says so)."""
+
+    exercise_id: str
+    done: bool
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
+    minutes: int | None = None
+    effort: int | None = None
+    pain_during: int | None = None
+    pain_next_morning: int | None = None
+    stiffness_next_morning: int | None = None
 
 
 class SessionLogBase(_In):
@@ -221,7 +245,7 @@ class SessionLogPublic(_Out):
     patient_id: int
     program_id: int
     performed_on: dt.date
-    entries: list[SessionEntry]
+    entries: list[SessionEntryPublic]
     pain_during_max: int | None
     created_at: dt.datetime
 
@@ -347,6 +371,6 @@ class VideoJobPublic(VideoJobCreate, _Out):
     task_id: str | None
     result: dict[str, Any] | None
     error: str | None
-    runner: str | None
+    analysed_by: str | None
     clip_deleted_at: dt.datetime | None
     created_at: dt.datetime

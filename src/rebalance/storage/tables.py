@@ -263,7 +263,7 @@ class CheckIn(Base):
 class VideoJob(Base):
     """An uploaded clip (stored at ``path`` until ``clip_deleted_at``) and its analysis by
     ``rebalance.video.job.run``: ``result`` its ``tests:`` entries when done, ``error`` the reason when refused
-    or failed; ``task_id`` a Celery task's, ``runner`` the app's process analysing it when there is no broker."""
+    or failed; ``task_id`` a Celery task's, ``analysed_by`` the app's process analysing it when there is no broker."""
 
     __tablename__ = "video_jobs"
     __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),)
@@ -280,6 +280,6 @@ class VideoJob(Base):
     task_id: Mapped[str | None] = mapped_column(String(100))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     error: Mapped[str | None] = mapped_column(String(2000))
-    runner: Mapped[str | None] = mapped_column(String(100))
+    analysed_by: Mapped[str | None] = mapped_column(String(100))
     clip_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

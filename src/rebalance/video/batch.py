@@ -4,7 +4,7 @@ Every clip given comes back exactly once, as ``ok`` (its entries), ``refused`` (
 the reasons) or ``failed`` (an error after any retries, with the error): nothing is lost.
 Each worker process runs one clip at a time on one core (:func:`rebalance.video.pose.one_core`), so
 that N workers use N cores. A worker is warmed once, when the pool starts it
-(:func:`rebalance.video.pose.warm_worker`: the imports and its own ``Pose`` objects, about 2 s of CPU),
+(:func:`rebalance.video.pose.warm_worker`: the imports and its own ``Pose`` objects, about 1.7 s of CPU),
 and keeps them for every clip it is given; each clip restarts the ``Pose`` graph (no tracking state
 carried from one clip to the next).
 """

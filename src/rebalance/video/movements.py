@@ -211,7 +211,8 @@ def single_leg_stance(clip: Clip) -> Measured:
             "sway_pct": _r(np.nanstd(hips) / clip.leg * 100),
         }
         stance[side] = values
-        trend[side] = {"positive": bool(values["pelvic_drop_deg"] > criteria().threshold("trendelenburg").above)}
+        if values["trunk_lean_deg"] <= criteria().threshold("trunk_lurch").above:  # else not the test as asked
+            trend[side] = {"positive": bool(values["pelvic_drop_deg"] > criteria().threshold("trendelenburg").above)}
         names = [f"{s}_{x}" for s in SIDES for x in ("hip", "knee", "ankle", "shoulder")]
         for fld in values:
             plane: Plane = "temporal" if fld == "time_held_s" else "frontal"
@@ -219,8 +220,10 @@ def single_leg_stance(clip: Clip) -> Measured:
         longest = max(spans, key=lambda s: s[1] - s[0])
         keys.append(((longest[0] + longest[1]) // 2, f"standing on the {side} leg"))
     stance["quality"] = q
-    trend["quality"] = {"positive": {s: q["pelvic_drop_deg"][s] for s in trend}}
-    return Measured({"single_leg_stance": stance, "trendelenburg": trend}, keys)
+    measured = {"single_leg_stance": stance}
+    if trend:  # a side whose trunk leaned over the stance leg is the clinician's to read
+        measured["trendelenburg"] = {**trend, "quality": {"positive": {s: q["pelvic_drop_deg"][s] for s in trend}}}
+    return Measured(measured, keys)
 
 
 # --- gait ----------------------------------------------------------------------------------------

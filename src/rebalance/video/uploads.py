@@ -9,19 +9,21 @@ line's own job (:func:`rebalance.video.job.run`), the progress and the result re
     Runner                  where clips are analysed: with ``broker_url`` a Celery task each (its result
                             recorded when the job is next looked at); without, one worker process of the
                             app's own, which records progress and result itself
-    this_process(), gone()  who analyses a local job, and whether that process has ended
+    this_process(), gone()  who analyses a local job (its ``analysed_by``), and whether that process has ended
 
 The analysis runs in another process either way: the server's own process only waits on the database.
 
 A job the app's own process was analysing (no broker) when that process ended - the app restarted,
 crashed or was killed - would stay "running" for ever: it records the server process that took it
-(``runner``), and when the app starts or the job is looked at and that process is gone, the job is
+(``analysed_by``), and when the app starts or the job is looked at and that process is gone, the job is
 failed with :data:`INTERRUPTED` for the clinician to read. A worker process that dies mid-clip fails
 its job the same way, with the reason, and the pool is made anew.
 
 Clips are patient video: kept no longer than the analysis needs. Once a job has ended (measured,
 refused or failed) and ``video_keep_days`` (default 0) have passed since the upload, its clip is
-deleted (an audit event); the measures stay with the job and the saved assessment, and no key frame
+deleted (an audit event) at the next retention sweep (:meth:`Runner.remove_clips`: a job ending, a
+poll recording an end, an upload, the app starting; with a broker it first records what Celery holds
+for the jobs nobody polls); the measures stay with the job and the saved assessment, and no key frame
 or other image of the patient is ever written by the app.
 """
 
@@ -30,10 +32,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import importlib.util
+import logging
 import multiprocessing
 import os
 import shutil
 import socket
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -52,6 +56,8 @@ NOT_A_VIDEO = "This file is not a video. Upload an MP4, MOV, WebM, MKV or AVI cl
 PROGRESS_STEP = 5  # per cent between two progress records
 INTERRUPTED = "the clinic app stopped (restarted) while the clip waited or was analysed; upload it again"
 LOST_AFTER = dt.timedelta(hours=6)  # a job of another host's process (or container) unfinished this long is lost
+PROBES = os.name == "posix"  # os.kill(pid, 0) only asks there; on Windows it would end the process
+logger = logging.getLogger("rebalance.video")
 _ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")  # MP4, MOV, M4V, 3GP
 
 
@@ -133,19 +139,22 @@ def _started(pid: int) -> str:
 
 
 def this_process() -> str:
-    """This process as a job's ``runner``: host, process id and start."""
+    """This process as a job's ``analysed_by``: host, process id and start."""
     return f"{socket.gethostname()}/{os.getpid()}/{_started(os.getpid())}"[:100]
 
 
-def gone(runner: str | None, uploaded: dt.datetime | None = None) -> bool:
-    """Whether the process ``runner`` names has ended (None: a job recorded without one). Another host's
+def gone(analysed_by: str | None, uploaded: dt.datetime | None = None) -> bool:
+    """Whether the process ``analysed_by`` names has ended (None: a job recorded without one). Another host's
     process cannot be seen from here (a container made anew has a new host name): gone once the job,
-    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`."""
-    if runner is None:
+    uploaded at ``uploaded``, has been unfinished for :data:`LOST_AFTER`; so is this host's where processes
+    cannot be asked about without harm (not POSIX: :data:`PROBES`). A reused process id is told apart by the
+    process's start, read from ``/proc`` (Linux only: elsewhere a process given the same id passes for the one
+    that had the job, until it ends)."""
+    if analysed_by is None:
         return True
-    host, _, rest = runner.partition("/")
+    host, _, rest = analysed_by.partition("/")
     pid, _, started = rest.partition("/")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit() or not PROBES:
         return uploaded is not None and utc_now() - uploaded > LOST_AFTER
     try:
         os.kill(int(pid), 0)
@@ -168,6 +177,7 @@ class Runner:
 
             self.celery = make_app(settings.broker_url, settings.video_queue)
         self.executor = executor or self._pool()
+        self.pool_lock = threading.Lock()  # the pool is replaced by one thread at a time
         self.engine: Any = None
         self.factory: Any = None
 
@@ -180,7 +190,7 @@ class Runner:
         """The Celery task id to record with a new job (None without a broker)."""
         return uuid.uuid4().hex if self.celery is not None else None
 
-    def runner(self) -> str | None:
+    def analysed_by(self) -> str | None:
         """The process to record with a new job: this one, whose pool analyses it (None with a broker)."""
         return this_process() if self.celery is None else None
 
@@ -190,26 +200,41 @@ class Runner:
             task = self.celery.tasks["rebalance.video.analyse_clip"]
             task.apply_async((job.path, job.movement, job.view, None), task_id=job.task_id)
             return
-        used = self.executor
-        try:
-            future = used.submit(analyse_recorded, self.database_url, job.id, job.path, job.movement, job.view)
-        except cf.BrokenExecutor as exc:  # a worker died earlier: this job fails, the next gets a new pool
-            future = cf.Future()
-            future.set_exception(exc)
+        arguments = (self.database_url, job.id, job.path, job.movement, job.view)
+        with self.pool_lock:
+            for _ in range(2):  # a worker that died while idle broke the pool: a new pool, the job sent once more
+                used = self.executor
+                try:
+                    future = used.submit(analyse_recorded, *arguments)
+                    break
+                except cf.BrokenExecutor as exc:
+                    self._replace(used)
+                    future = cf.Future()
+                    future.set_exception(exc)
         future.add_done_callback(lambda done: self._ended(job.id, done, used))
+
+    def _replace(self, broken: cf.Executor) -> None:
+        """A new pool for a broken one, once (the caller holds ``pool_lock``)."""
+        if broken is self.executor:
+            self.executor = self._pool()
+            broken.shutdown(wait=False)
 
     def _ended(self, job_id: int, done: cf.Future[None], used: cf.Executor) -> None:
         """A local job's process is done with it: a crash is its result; the clip goes when retention says."""
         if done.cancelled():  # the app is stopping: the job stays queued, and fails when the app starts again
             return
         exc = done.exception()
-        if isinstance(exc, cf.BrokenExecutor) and used is self.executor:  # once, for the jobs it broke
-            self.executor = self._pool()
-            used.shutdown(wait=False)
-        with session_scope(self._sessions()) as db:
+        try:
+            if isinstance(exc, cf.BrokenExecutor):
+                with self.pool_lock:
+                    self._replace(used)
             if exc is not None:
-                video_jobs.finish(db, job_id, failed(exc))
-            self.remove_clips(db)
+                with session_scope(self._sessions()) as db:  # recorded whatever retention does next
+                    video_jobs.finish(db, job_id, failed(exc))
+            with session_scope(self._sessions()) as db:
+                self.remove_clips(db)
+        except Exception:  # a callback's error would be lost in the executor's thread: logged instead
+            logger.exception("video job %s: its end could not be recorded", job_id)
 
     def _sessions(self) -> Any:
         """The runner's own sessions (callbacks and start-up run outside any request), made on first use."""
@@ -219,18 +244,52 @@ class Runner:
         return self.factory
 
     def recover(self) -> None:
-        """At start-up: fail the jobs whose process has ended, and delete the clips past retention."""
+        """At start-up: fail the jobs whose process has ended, record the results Celery holds for the jobs
+        nobody polled, and delete the clips past retention."""
         with session_scope(self._sessions()) as db:
             for job in video_jobs.unfinished(db):
-                if gone(job.runner, job.created_at):
+                if gone(job.analysed_by, job.created_at):
                     video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
+        with session_scope(self._sessions()) as db:
             self.remove_clips(db)
 
     def remove_clips(self, db: Session) -> None:
-        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once)."""
+        """Delete the clips whose analysis has ended, ``keep_days`` after their upload (0: at once), having
+        first recorded what Celery holds for the task jobs still unended (no one may be polling them). A clip
+        that cannot be deleted is logged and tried again next time; it stops neither the others nor the caller."""
+        self._settle(db)
         for job in video_jobs.clips_ended(db, utc_now() - dt.timedelta(days=self.keep_days)):
-            Path(job.path).unlink(missing_ok=True)
+            try:
+                Path(job.path).unlink(missing_ok=True)
+            except OSError as exc:
+                logger.error("video job %s: its clip could not be deleted: %s", job.id, exc)
+                continue
             video_jobs.clip_deleted(db, job.id)
+
+    def _settle(self, db: Session) -> None:
+        """Record the state of every unended Celery job (none without a broker); a broker that does not answer
+        is logged, and asked again at the next sweep."""
+        if self.celery is None:
+            return
+        try:
+            for job in video_jobs.unfinished(db, tasks=True):
+                self._from_celery(db, job)
+        except Exception:
+            logger.exception("video jobs: Celery's results could not be read")
+
+    def _from_celery(self, db: Session, job: VideoJobPublic) -> VideoJobPublic | None:
+        """What Celery says of a task job: its result recorded once done (the job returned), running once
+        started, else nothing (None)."""
+        if self.celery is None or job.task_id is None:
+            return None
+        handle = self.celery.AsyncResult(job.task_id)
+        if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
+            video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
+            return job.model_copy(update={"status": JobStatus.RUNNING})
+        if not handle.ready():
+            return None
+        value = handle.get(propagate=False)
+        return video_jobs.finish(db, job.id, value if handle.successful() else failed(value))
 
     def refresh(self, db: Session, job: VideoJobPublic) -> VideoJobPublic:
         """The job, with a Celery task's result recorded once it is done (a local job records its own), or
@@ -238,20 +297,15 @@ class Runner:
         if job.status in (JobStatus.DONE, JobStatus.FAILED):
             return job
         if job.task_id is None:
-            if not gone(job.runner, job.created_at):
+            if not gone(job.analysed_by, job.created_at):
                 return job
             ended = video_jobs.finish(db, job.id, {"status": "failed", "reasons": [INTERRUPTED]})
         elif self.celery is None:
             return job
         else:
-            handle = self.celery.AsyncResult(job.task_id)
-            if handle.state == "STARTED" and job.status is JobStatus.QUEUED:
-                video_jobs.set_progress(db, job.id, 0)  # running (Celery tells no share done)
-                return job.model_copy(update={"status": JobStatus.RUNNING})
-            if not handle.ready():
-                return job
-            value = handle.get(propagate=False)
-            ended = video_jobs.finish(db, job.id, value if handle.successful() else failed(value))
+            ended = self._from_celery(db, job)
+            if ended is None or ended.status not in (JobStatus.DONE, JobStatus.FAILED):
+                return ended or job
         self.remove_clips(db)
         return ended or job
 

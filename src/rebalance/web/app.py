@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.reads_session_factory = make_session_factory(engine, reads_first=True)  # GET requests
     app.state.passwords = Passwords(settings)
     app.state.video = uploads.Runner(settings) if uploads.installed() else None  # clips on the assessment form
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

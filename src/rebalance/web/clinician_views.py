@@ -22,6 +22,7 @@ from rebalance.errors import InvalidAssessmentError, InvalidInputError, Problem
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.knowledge.words import join
 from rebalance.programs.alerts import RED_FLAG_LEVELS, Alert, has_red_flag, missed_after_days, patient_alerts
+from rebalance.programs.feedback import why_unreadable
 from rebalance.programs.series import ProgressSeries, progress_series
 from rebalance.programs.version import started_on
 from rebalance.reports.program_view import edit_note
@@ -198,7 +199,11 @@ def timeline(
     for s in sessions:
         done = sum(1 for e in s.entries if e.done)
         pain = "" if s.pain_during_max is None else f"; worst pain during {s.pain_during_max}/10"
-        events.append(Event(s.performed_on, "session", "Session logged", f"{done} of {len(s.entries)} done{pain}"))
+        odd = why_unreadable(s)
+        left_out = f"; left out of the patient's feedback and adherence, not readable ({odd})" if odd else ""
+        events.append(
+            Event(s.performed_on, "session", "Session logged", f"{done} of {len(s.entries)} done{pain}{left_out}")
+        )
     for c in check_ins:
         answers = join([str(kb.red_flags[a].name) for a in c.answers if a in kb.red_flags]) or "no warning sign"
         events.append(Event(c.checked_on, "check_in", "Weekly check-in", answers, level=c.level.value))

@@ -48,10 +48,11 @@ from rebalance.web.errors import CsrfError, NotAuthenticatedError
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One unit of work a request (the app's session factory: ``app.state.session_factory``); a GET's reads
-    first (``storage.db``: on SQLite it takes the write lock for its audit events only)."""
-    reads = request.method in security.SAFE_METHODS
-    with session_scope(request.app.state.session_factory, reads_first=reads) as session:
+    """One unit of work a request (``app.state.session_factory``); a GET's reads first
+    (``app.state.reads_session_factory``, ``storage.db``: on SQLite it takes the write lock only to write)."""
+    state = request.app.state
+    factory = state.reads_session_factory if request.method in security.SAFE_METHODS else state.session_factory
+    with session_scope(factory) as session:
         yield session
 
 

@@ -16,23 +16,21 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from rebalance.programs.feedback import Feedback
+from rebalance.programs.logs import ENTRY_RANGES
 from rebalance.programs.stops import Stop
 from rebalance.reports.cards import ExerciseCard, Guide
 from rebalance.reports.learn import LearnPage
 from rebalance.storage.schemas import CheckInPublic, SessionLogPublic
 
 LIMITS: dict[str, tuple[int, int]] = {
-    "sets": (0, 20),
-    "reps": (0, 200),
-    "hold_s": (0, 3600),
-    "minutes": (0, 600),
+    **ENTRY_RANGES,
     "effort": (0, 10),
     "pain_during": (0, 10),
     "pain": (0, 10),
     "stiffness": (0, 10),
 }
 """Each number a patient logs, lowest and highest: those of the session logs the library reads
-(``rebalance.programs.logs.Entry``), so whatever is stored can be judged by the pain-monitoring model."""
+(``rebalance.programs.logs.ENTRY_RANGES``), so whatever is stored can be judged by the pain-monitoring model."""
 
 
 def _number(name: str, description: str) -> Any:
@@ -102,6 +100,9 @@ class SessionSaved(_Out):
     log: SessionLogPublic | None
     next_morning_for: SessionLogPublic | None
     feedback: list[Feedback]
+    unreadable_note: str | None = Field(
+        None, description="plain words when stored sessions could not be read and were left out (never a field path)"
+    )
 
 
 # --- today ---------------------------------------------------------------------------------------
@@ -164,6 +165,9 @@ class LogPage(_Out):
     pain_guide: Guide
     logged: SessionLogPublic | None = Field(description="the session logged today, if any: the form edits it")
     logged_words: list[str]
+    unreadable_note: str | None = Field(
+        None, description="plain words when stored sessions could not be read and were left out (never a field path)"
+    )
 
 
 # --- check-ins -----------------------------------------------------------------------------------
@@ -245,12 +249,14 @@ class Adherence(_Out):
 
 class ProgressView(_Out):
     pain_guide: Guide
-    stops: list[Stop] = Field(description="why the program is stopped now, if it is: said as on every page")
     sessions: list[SessionSummary]
     weeks: list[WeekCount]
     planned_per_week: int | None
     adherence: Adherence | None
     assessments: list[AssessmentScore]
+    unreadable_note: str | None = Field(
+        None, description="plain words when stored sessions could not be read and were left out (never a field path)"
+    )
 
 
 # --- learn ---------------------------------------------------------------------------------------

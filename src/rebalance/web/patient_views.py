@@ -222,7 +222,7 @@ def today_view(me: Me) -> Today:
     items = [] if program is None or stopped else exercises_for_day(me.kb, program.document, weekday)
     logged = me.logged_on(me.day) if program is not None and not stopped else None
     done = [] if logged is None or program is None else [e.model_dump() for e in logged.entries]
-    status = "no_program" if program is None else "stopped" if stopped else "exercises" if items else "rest_day"
+    status = "stopped" if stopped else "no_program" if program is None else "exercises" if items else "rest_day"
     return Today(
         date=me.day,
         weekday=weekday,

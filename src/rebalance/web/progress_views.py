@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from rebalance.programs.feedback import stored_logs
+from rebalance.programs.feedback import stored_logs, unreadable_note
 from rebalance.programs.progress import adherence
 from rebalance.reports.charts import RefLine, Series, line_chart
 from rebalance.reports.progress_charts import complete_weeks, monday
@@ -22,21 +22,22 @@ from rebalance.web.patient_schemas import (
     SessionSummary,
     WeekCount,
 )
-from rebalance.web.patient_views import Me, pain_rule_guide, stops
+from rebalance.web.patient_views import Me, pain_rule_guide
 
 
 def progress_view(me: Me) -> ProgressView:
     sessions, program = me.sessions, me.program
     current = [s for s in sessions if program is not None and s.program_id == program.id]
-    logs = stored_logs(current) if current else None
+    skipped: list[dt.date] = []
+    logs = stored_logs(current, skipped) if current else None
     return ProgressView(
         pain_guide=pain_rule_guide(me.kb),
-        stops=stops(me) if program is not None else [],
         sessions=[_summary(s) for s in sessions if any(e.done for e in s.entries)],
         weeks=_weeks(sessions, me.day),
         planned_per_week=None if program is None else program.document.get("sessions_per_week"),
         adherence=None if program is None or logs is None else Adherence(**adherence(program.document, logs)),
         assessments=[_score(a) for a in me.assessments],
+        unreadable_note=unreadable_note(skipped),
     )
 
 

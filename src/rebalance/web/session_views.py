@@ -19,7 +19,14 @@ from fastapi.exceptions import RequestValidationError
 
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
-from rebalance.programs.feedback import LOOKS_AT, Feedback, after_session, morning_after_of
+from rebalance.programs.feedback import (
+    LOOKS_AT,
+    PREVIOUS_LOOKS_AT,
+    Feedback,
+    after_session,
+    morning_after_of,
+    unreadable_note,
+)
 from rebalance.programs.logs import log_fields, session_words
 from rebalance.programs.schedule import DAYS
 from rebalance.reports.cards import exercises_for_day
@@ -35,8 +42,6 @@ from rebalance.web.patient_schemas import (
 )
 from rebalance.web.patient_views import Me, analysis_of, do_less_notes, pain_rule_guide, recent_of_program, stops
 
-PREVIOUS_LOOKS_AT = 3
-"""The session a morning-after answer is about is looked for among the latest this many before the day."""
 OLDEST_DAYS = 366
 """A session is logged for a day of the last year at most (a typing error otherwise)."""
 
@@ -55,6 +60,8 @@ def log_page(me: Me) -> LogPage | None:
     morning = [e for e in previous.entries if e.done] if previous else []
     logged = me.logged_on(me.day)
     notes = do_less_notes(me, program, [item["exercise_id"] for item in chosen])
+    skipped: list[dt.date] = []
+    said = feedback(me, program, current, skipped)
     return LogPage(
         date=me.day,
         rows=[_log_row(me.kb, item, notes.get(item["exercise_id"])) for item in chosen],
@@ -63,11 +70,12 @@ def log_page(me: Me) -> LogPage | None:
         previous_pain=_first([e.pain_next_morning for e in morning]),
         previous_stiffness=_first([e.stiffness_next_morning for e in morning]),
         latest=current[-1] if current else None,
-        feedback=feedback(me, program, current),
+        feedback=said,
         stops=stops(me),
         pain_guide=pain_rule_guide(me.kb),
         logged=logged,
         logged_words=session_words(me.kb, program.document, [e.model_dump() for e in logged.entries]) if logged else [],
+        unreadable_note=unreadable_note(skipped),
     )
 
 
@@ -141,8 +149,9 @@ def record_session(me: Me, data: SessionIn) -> SessionSaved:
         else:  # the day logged again: an edit of its log
             log = session_logs.replace_session_log(me.db, me.user_id, logged.id, new)
     fresh = session_logs.recent_session_logs(me.db, me.user_id, me.patient_id, LOOKS_AT, program_id=program.id)
-    said = feedback(me, program, fresh)  # read after the write (``recent_of_program`` keeps what it read)
-    return SessionSaved(log=log, next_morning_for=morning_for, feedback=said)
+    skipped: list[dt.date] = []
+    said = feedback(me, program, fresh, skipped)  # read after the write (``recent_of_program`` keeps what it read)
+    return SessionSaved(log=log, next_morning_for=morning_for, feedback=said, unreadable_note=unreadable_note(skipped))
 
 
 def _says_morning(data: SessionIn) -> bool:
@@ -174,10 +183,13 @@ def _check_session(
         )
 
 
-def feedback(me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic]) -> list[Feedback]:
-    """The library's word (``programs.feedback.after_session``) on each exercise done in the latest session."""
+def feedback(
+    me: Me, program: ProgramPublic, recent: Sequence[SessionLogPublic], skipped: list[dt.date] | None = None
+) -> list[Feedback]:
+    """The library's word (``programs.feedback.after_session``) on each exercise done in the latest session;
+    the days of sessions it could not read are added to ``skipped``."""
 
     def history() -> list[SessionLogPublic]:  # read only when the latest sessions do not settle a decision
         return [s for s in me.sessions if s.program_id == program.id]
 
-    return after_session(me.kb, program.document, recent, history, lambda: analysis_of(me, program))
+    return after_session(me.kb, program.document, recent, history, lambda: analysis_of(me, program), skipped)

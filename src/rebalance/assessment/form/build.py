@@ -176,7 +176,15 @@ FIELD_WORDS = {"deg": "Angle", "seconds": "Time held", "reps": "Repetitions", "a
 def _field_label(f: TestField) -> str:
     if f.name in FIELD_WORDS:
         return FIELD_WORDS[f.name]
-    return f.name.removesuffix("_deg").removesuffix("_s").removesuffix("_mm").replace("_", " ").capitalize()
+    name = f.name.removesuffix("_deg").removesuffix("_s").removesuffix("_mm")
+    if name.endswith("_pct"):  # its unit is the field's: "Sway (%)"
+        return f"{name.removesuffix('_pct').replace('_', ' ').capitalize()} (%)"
+    return name.replace("_", " ").capitalize()
+
+
+def _hint(f: TestField) -> str:
+    """The field's description for a person at the form: its sides are the form's columns."""
+    return f.description.replace(", as {left, right}", "").replace(" as {left, right}", "")
 
 
 def _sided_rows(test: Test) -> list[Row]:
@@ -185,7 +193,7 @@ def _sided_rows(test: Test) -> list[Row]:
         Row(
             slot=f"{base}.{f.name}",
             label=_field_label(f),
-            hint=f.description,
+            hint=_hint(f),
             cells=tuple(field_input(f, f"{base}.{side}.{f.name}", SIDE_WORDS[side]) for side in SIDES),
         )
         for f in test.fields
@@ -219,7 +227,7 @@ def _whole_rows(kb: KnowledgeBase, test: Test) -> list[Row]:
             cells = tuple(field_input(f, f"{base}.{f.name}.{side}", SIDE_WORDS[side]) for side in SIDES)
         else:
             cells = (field_input(f, f"{base}.{f.name}", _field_label(f)),)
-        rows.append(Row(slot=f"{base}.{f.name}", label=_field_label(f), hint=f.description, cells=cells))
+        rows.append(Row(slot=f"{base}.{f.name}", label=_field_label(f), hint=_hint(f), cells=cells))
     return rows
 
 

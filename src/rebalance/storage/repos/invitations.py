@@ -3,6 +3,7 @@
     create_invitation   invite a patient (their clinician or an admin); older unused links stop working
     open_invitation     the invitation of a link, while it is unused and unexpired
     accept_invitation   use it once: the patient's account, for the invited email, with this password
+    activated_email     the email of the patient's activated account, if they have one (no invitation then)
 
 An invitation only activates an account not yet activated: a patient who has set a password is never
 invited again (their password cannot be reset through a link), and the account it activates is the
@@ -65,6 +66,14 @@ def create_invitation(
     detail = {"email": data.email, "revoked_older": int(cast(CursorResult[Any], revoked).rowcount)}
     audit.record(session, actor.id, AuditAction.CREATE, INVITATION, invitation.id, patient.id, **detail)
     return InvitationPublic.model_validate(invitation)
+
+
+def activated_email(session: Session, actor_id: int, patient_id: int) -> str | None:
+    """The email the patient signs in with, once they have activated their account (the patient's clinician
+    or an admin); None while there is none to sign in with: an invitation is what they need."""
+    access.patient_for(session, actor_id, patient_id, AuditAction.READ)
+    account = session.scalar(select(User).where(User.patient_id == patient_id, User.password_hash.is_not(None)))
+    return None if account is None else account.email
 
 
 def open_invitation(session: Session, token_hash: str, now: dt.datetime) -> InvitationPublic | None:

@@ -40,7 +40,7 @@ RECENT_CHECK_INS = 5
 
 ANALYSIS_PARTS = (("date",), ("safety",), ("scores", "pain_now"))
 """What the alerts read of the latest analysis (``programs/alerts.py``): only these parts are read."""
-PROGRAM_PARTS = (("client",), ("schedule",), ("sessions_per_week",), ("based_on",))
+PROGRAM_PARTS = (("client",), ("schedule",), ("sessions_per_week",), ("based_on",), ("reassess_on",))
 """What the alerts read of the published program's document."""
 
 

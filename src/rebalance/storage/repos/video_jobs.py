@@ -4,7 +4,7 @@ add_job        record an upload, queued (the patient's clinician; audited)
 get_job        one job (the patient's clinician; anyone else: not found)
 set_progress   the analysis has started, or moved on (the analysing process; not audited)
 finish         the analysis's result: its entries (done) or the reason (failed), audited
-unfinished     the jobs still queued or running that the app's own processes analyse (no broker)
+unfinished     the jobs still queued or running that the app's own processes analyse (no broker), or Celery
 clips_ended    the jobs whose analysis ended before a time and whose clip is still kept
 clip_deleted   a job's clip is gone from the disk (its measures stay), audited
 """
@@ -12,9 +12,9 @@ clip_deleted   a job's clip is gone from the disk (its measures stay), audited
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.errors import NotFoundError, PermissionDeniedError
@@ -33,10 +33,11 @@ def add_job(
     patient_id: int,
     data: VideoJobCreate,
     task_id: str | None = None,
-    runner: str | None = None,
+    analysed_by: str | None = None,
 ) -> VideoJobPublic:
     actor, patient = access.patient_for(session, actor_id, patient_id, AuditAction.CREATE)
-    job = VideoJob(patient_id=patient.id, created_by=actor.id, task_id=task_id, runner=runner, **data.model_dump())
+    owners = {"patient_id": patient.id, "created_by": actor.id}
+    job = VideoJob(**owners, task_id=task_id, analysed_by=analysed_by, **data.model_dump())
     session.add(job)
     session.flush()
     detail = {"movement": data.movement, "view": data.view}
@@ -58,29 +59,43 @@ def get_job(session: Session, actor_id: int, job_id: int) -> VideoJobPublic:
 
 
 def set_progress(session: Session, job_id: int, progress: int) -> None:
-    job = session.get(VideoJob, job_id)
-    if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-        job.status, job.progress = JobStatus.RUNNING, max(0, min(99, progress))
+    """Running, ``progress`` per cent done; an ended job stays ended (the check is the write's own)."""
+    running = {"status": JobStatus.RUNNING, "progress": max(0, min(99, progress))}
+    session.execute(_unended(job_id).values(**running))
 
 
 def finish(session: Session, job_id: int, result: dict[str, Any]) -> VideoJobPublic | None:
-    """Record ``rebalance.video.job.run``'s result (``ok`` with ``tests``; else ``reasons``), once."""
+    """Record ``rebalance.video.job.run``'s result (``ok`` with ``tests``; else ``reasons``), once: of two
+    callers at once (two polls), the one whose write finds the job unended records it; the other gets None."""
     job = session.get(VideoJob, job_id)
-    if job is None or job.status in ENDED:
+    if job is None:
         return None
     ok = result.get("status") == "ok"
-    job.status, job.progress = (JobStatus.DONE if ok else JobStatus.FAILED), 100
-    job.result = {"tests": result["tests"]} if ok else None
     reasons = [r.removeprefix(f"{job.path}: ") for r in result.get("reasons") or ["the analysis stopped"]]
-    job.error = None if ok else "; ".join(reasons)[:2000]
+    ended = {
+        "status": JobStatus.DONE if ok else JobStatus.FAILED,
+        "progress": 100,
+        "result": {"tests": result["tests"]} if ok else None,
+        "error": None if ok else "; ".join(reasons)[:2000],
+    }
+    if cast(CursorResult[Any], session.execute(_unended(job_id).values(**ended))).rowcount != 1:
+        return None
+    session.refresh(job)
     detail = {"status": job.status.value}
     audit.record(session, None, AuditAction.UPDATE, EntityType.VIDEO_JOB, job.id, job.patient_id, **detail)
     return VideoJobPublic.model_validate(job)
 
 
-def unfinished(session: Session) -> list[VideoJobPublic]:
-    """Jobs queued or running without a Celery task: the app's own processes analyse them."""
-    query = select(VideoJob).where(VideoJob.status.not_in(ENDED), VideoJob.task_id.is_(None))
+def _unended(job_id: int) -> Update:
+    """An update of the job that changes it only if it has not ended, whatever the caller read before."""
+    query = update(VideoJob).where(VideoJob.id == job_id, VideoJob.status.not_in(ENDED))
+    return query.execution_options(synchronize_session=False)
+
+
+def unfinished(session: Session, *, tasks: bool = False) -> list[VideoJobPublic]:
+    """Jobs queued or running without a Celery task (the app's own processes analyse them); ``tasks``: with one."""
+    runs_here = VideoJob.task_id.is_not(None) if tasks else VideoJob.task_id.is_(None)
+    query = select(VideoJob).where(VideoJob.status.not_in(ENDED), runs_here)
     return [VideoJobPublic.model_validate(job) for job in session.scalars(query.order_by(VideoJob.id))]
 
 

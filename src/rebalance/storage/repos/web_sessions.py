@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rebalance.storage import audit
@@ -55,11 +55,9 @@ def find_web_session(session: Session, token_hash: str) -> tuple[WebSessionPubli
 
 
 def touch_web_session(session: Session, session_id: int, now: dt.datetime) -> None:
-    """Record activity on a web session (it keeps it from idling out), written with the unit of work's other
-    changes (a GET's: as it ends, ``storage.db``)."""
-    web_session = session.get(WebSession, session_id)  # the sign-in lookup's: no second read
-    if web_session is not None:
-        web_session.last_seen_at = now
+    """Record activity on a web session (it keeps it from idling out); a session ended meanwhile (a sign-out
+    in another tab) matches no row."""
+    session.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
 
 
 def end_web_session(session: Session, session_id: int, user_id: int | None = None) -> None:

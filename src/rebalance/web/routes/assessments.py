@@ -181,9 +181,13 @@ def upload_video(
         return _form_page(request, kb, patient, values, status_code=422, video_problem=problem)
     kind = str(uploads.video_kind(head))
     path = uploads.store(video_file.file, Path(settings.data_dir) / "videos", kind)
-    data = VideoJobCreate(filename=name[:255], path=str(path), movement=movement, view=view or None)
-    job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id(), runner.runner())
-    runner.remove_clips(db)  # the clips kept past their days, whenever a clip comes in
+    try:
+        data = VideoJobCreate(filename=name[:255], path=str(path), movement=movement, view=view or None)
+        job = video_jobs.add_job(db, clinician.id, patient.id, data, runner.task_id(), runner.analysed_by())
+        runner.remove_clips(db)  # the clips kept past their days, whenever a clip comes in
+    except BaseException:  # no job row will name the clip: it goes with the request
+        path.unlink(missing_ok=True)
+        raise
     background.add_task(runner.start, job)  # after the response: the job's row is committed by then
     return _form_page(request, kb, patient, values, job=job)
 

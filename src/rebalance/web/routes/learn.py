@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from rebalance.reports.learn import LearnPage
 from rebalance.web.learn_views import learn_index, learn_topic
 from rebalance.web.patient_schemas import LearnIndex
-from rebalance.web.patient_views import PatientDep
+from rebalance.web.patient_views import PatientDep, stops
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
 
@@ -18,13 +18,14 @@ api = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS)
 
 @router.get("/learn")
 def learn_page(request: Request, me: PatientDep) -> HTMLResponse:
-    return render(request, "patient/learn.html", {"index": learn_index(me)})
+    return render(request, "patient/learn.html", {"index": learn_index(me), "stop_first": stops(me)})
 
 
 @router.get("/learn/{topic}")
 def learn_topic_page(request: Request, me: PatientDep, topic: str) -> HTMLResponse:
     index = learn_index(me)
-    return render(request, "patient/learn_topic.html", {"page": learn_topic(index, topic), "index": index})
+    page = learn_topic(index, topic)
+    return render(request, "patient/learn_topic.html", {"page": page, "index": index, "stop_first": stops(me)})
 
 
 @api.get("/learn")

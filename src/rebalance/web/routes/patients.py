@@ -17,7 +17,7 @@ from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
 from rebalance.programs.series import ProgressSeries
 from rebalance.reports import progress_charts
-from rebalance.storage.repos import assessments, check_ins, overview, patients, programs, session_logs
+from rebalance.storage.repos import assessments, check_ins, invitations, overview, patients, programs, session_logs
 from rebalance.storage.schemas import InvitationCreate, PatientCreate, PatientPublic
 from rebalance.web import clinician_views as views
 from rebalance.web.clinician_schemas import (
@@ -168,6 +168,7 @@ def patient_page_response(
         "latest_assessment": found[-1] if found else None,
         "notice": notice,
         "invitation": invitation,
+        "signs_in_as": invitations.activated_email(db, clinician_id, patient_id),
         "problems": problems or {},
     }
     return render(request, "clinician/patient.html", context, status_code=status_code)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from rebalance.web.patient_schemas import ProgressView
-from rebalance.web.patient_views import PatientDep
+from rebalance.web.patient_views import PatientDep, stops
 from rebalance.web.progress_views import progress_charts, progress_view
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
@@ -20,7 +20,8 @@ api = APIRouter(prefix="/api/me", tags=["patient"], responses=API_ERRORS)
 def progress_page(request: Request, me: PatientDep) -> HTMLResponse:
     view = progress_view(me)
     charts = {name: Markup(svg) for name, svg in progress_charts(view).items()}  # noqa: S704 - our own SVG
-    return render(request, "patient/progress.html", {"view": view, "charts": charts})
+    context = {"view": view, "charts": charts, "stop_first": stops(me)}  # a stop is said before anything else
+    return render(request, "patient/progress.html", context)
 
 
 @api.get("/progress")

@@ -20,11 +20,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("video_jobs") as batch:
-        batch.add_column(sa.Column("runner", sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column("analysed_by", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("clip_deleted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("video_jobs") as batch:
         batch.drop_column("clip_deleted_at")
-        batch.drop_column("runner")
+        batch.drop_column("analysed_by")
