@@ -21,7 +21,9 @@ the anatomical name. Small pure functions; no state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -315,10 +317,12 @@ PHRASES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def finding_phrase(
     kb: KnowledgeBase, finding_id: str, audience: Audience = "patient", value: float | None = None
 ) -> str:
-    """A finding as a noun phrase, article and side in place.
+    """A finding as a noun phrase, article and side in place (worked out once a process for each knowledge
+    base and finding: the analysis says the same findings over and over, ``bench_analysis``).
 
     "a tight right piriformis", "tight deep hip rotators on the right", "weak abdominal muscles",
     "your right side reaching 64 % of your left on the side bridge" (with ``value``, a limb symmetry
@@ -366,14 +370,12 @@ def finding_title(kb: KnowledgeBase, finding_id: str) -> str:
 
 def both_sides(finding_ids: Sequence[str]) -> list[str]:
     """The findings, a left and right of the same kind and target said once as ``kind:target:both``."""
-    ids = list(dict.fromkeys(finding_ids))
-    bases = [f.rsplit(":", 1)[0] for f in ids if split_finding(f)[2] in OTHER_SIDE]
-    paired = {b for b in bases if bases.count(b) > 1}
-    out: list[str] = []
-    for f in ids:
-        kind, target, side = split_finding(f)
-        base = f"{kind}:{target}"
-        out.append(f"{base}:both" if base in paired and side in OTHER_SIDE else f)
+    found = [(f, *split_finding(f)) for f in dict.fromkeys(finding_ids)]
+    sided = Counter(f"{kind}:{target}" for _, kind, target, side in found if side in OTHER_SIDE)
+    out = [
+        f"{kind}:{target}:both" if side in OTHER_SIDE and sided[f"{kind}:{target}"] > 1 else f
+        for f, kind, target, side in found
+    ]
     return list(dict.fromkeys(out))
 
 
