@@ -399,3 +399,30 @@ def test_a_one_sided_figure_is_drawn_for_the_side_the_program_prescribes() -> No
         drawn = pose_figure(pose, title="Slider", side=side)
         assert "Shown for the right leg" in drawn and "data-mirrored" not in drawn
     assert "data-mirrored" not in pose_figure(kb.exercise["abdominal_bracing"].pose, title="Bracing", side="left")
+
+
+def test_a_clamshell_opens_the_top_knee_and_keeps_the_feet_together(kb: KnowledgeBase) -> None:
+    """Side-lying on the left, the top (right) knee lifts away from the bottom one; the feet stay close."""
+    start = pose_points(pose(kb, "clamshell"), "start")
+    end = pose_points(pose(kb, "clamshell"), "end")
+    assert end["right_knee"][1] > start["right_knee"][1] + 8  # the knee goes up, never down
+    assert math.dist(end["right_ankle"], end["left_ankle"]) < math.dist(end["right_knee"], end["left_knee"])
+
+
+def test_the_standing_hip_flexor_stretch_starts_in_a_long_step_the_stretched_leg_behind(kb: KnowledgeBase) -> None:
+    start = pose_points(pose(kb, "standing_hip_flexor_stretch"), "start")
+    stride = abs(start["right_ankle"][0] - start["left_ankle"][0])
+    assert stride > 35  # a long step, not the feet side by side
+    assert figure.working_parts(pose(kb, "standing_hip_flexor_stretch")) == ["right_leg"]
+    assert pose(kb, "standing_hip_flexor_stretch").start["hip_flexion"].right < 0  # the back leg is the right
+
+
+def test_every_one_sided_figure_colours_the_limbs_it_names(kb: KnowledgeBase) -> None:
+    """ "Shown for the right side" with nothing marked would leave the reader to guess (the side plank did)."""
+    accents = {figure.TONES[f"working_{side}"][0] for side in ("left", "right")}
+    for exercise in kb.exercise.values():
+        root = parse(figure.exercise_figure(exercise))
+        if not marked(root, "data-working"):
+            continue
+        fills = {p.get("fill") for p in root.iter(f"{SVG}path")}
+        assert fills & accents, exercise.id

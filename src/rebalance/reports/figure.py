@@ -523,11 +523,16 @@ def _value(pose: Pose, phase: str, name: str, side: str) -> float:
 
 
 def _tones(working: list[str]) -> dict[str, str]:
-    """The accent colour for the working limbs (a hip's: its leg)."""
+    """The accent colour for the working limbs (a hip's: its leg; a side's: its leg and arm)."""
     tones: dict[str, str] = {}
     for part in working:
         side, _, what = part.partition("_")
-        limb = {"leg": ("leg", "foot"), "hip": ("leg", "foot"), "arm": ("arm", "hand")}.get(what, ())
+        limb = {
+            "leg": ("leg", "foot"),
+            "hip": ("leg", "foot"),
+            "arm": ("arm", "hand"),
+            "side": ("leg", "foot", "arm", "hand"),
+        }.get(what, ())
         tones |= {f"{side}_{name}": f"working_{side}" for name in limb}
     return tones
 
