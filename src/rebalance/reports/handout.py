@@ -113,6 +113,7 @@ class Handout:
     pain_rule: str
     pain_guide: Guide
     stops: list[Stop]
+    stop_title: str = "Your program is stopped"  # "No exercises for now" where no program was made
     week: list[WeekRow] = field(default_factory=list)
     minutes_by_day: list[float | None] = field(default_factory=list)  # Mon … Sun
     exercises: list[Exercise] = field(default_factory=list)
@@ -152,6 +153,7 @@ def handout(
         pain_rule=pain_rule.text(kb),
         pain_guide=pain_guide(kb),
         stops=list(stops),
+        stop_title="Your program is stopped" if document.get("items") else "No exercises for now",
         warning_signs=warning_signs(kb),
     )
     if stops:
