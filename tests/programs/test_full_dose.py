@@ -9,7 +9,6 @@ minutes and named 20 as the full dose, prescribed by stepping from a 15 the week
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,7 +53,8 @@ def done_as_asked(program: dict[str, Any], dates: tuple[str, ...]) -> Logs:
 def assert_notes_are_true(kb: KnowledgeBase, program: dict[str, Any], where: str) -> None:
     """Each note names the dose the same program gives the item with more minutes; an item without one has
     its full dose (a fitted week never hides a cut for time)."""
-    roomy = {i["exercise_id"]: i for i in fit_week(kb, {**copy.deepcopy(program), "minutes_per_session": LONGEST})["items"]}
+    longer_week = fit_week(kb, {**copy.deepcopy(program), "minutes_per_session": LONGEST})
+    roomy = {i["exercise_id"]: i for i in longer_week["items"]}
     for item in program["items"]:
         note = reduced_note(item)
         if note is None:
@@ -112,9 +112,8 @@ def test_marias_maintenance_draft_walks_one_step_over_her_walks_and_names_no_dos
     if reduced_note(breathing):  # every day needs more than the 20 minutes: the strength days hold walking too
         assert breathing["prescribed"]["days_per_week"] == 7
         a_minute_more = fit_week(kb, {**copy.deepcopy(draft), "minutes_per_session": 21})
-        assert next(i for i in a_minute_more["items"] if i["exercise_id"] == "seated_breathing")["dosage"] == (
-            breathing["prescribed"]
-        )
+        daily = next(i for i in a_minute_more["items"] if i["exercise_id"] == "seated_breathing")
+        assert daily["dosage"] == breathing["prescribed"]
 
 
 def test_a_step_up_from_a_dose_cut_for_time_is_one_step_over_it(kb: KnowledgeBase) -> None:
