@@ -19,6 +19,8 @@ from rebalance.api import analyse_document
 from rebalance.config import Settings
 from rebalance.errors import ConflictError
 from rebalance.knowledge.loader import KnowledgeBase
+from rebalance.programs.build import fit_week
+from rebalance.programs.dose import DOSE_FIELDS, reduced_note
 from rebalance.programs.stops import check_in_due
 from rebalance.storage.db import make_engine, make_session_factory, session_scope
 from rebalance.storage.migrate import upgrade
@@ -107,6 +109,27 @@ def test_the_demo_tells_the_stories_the_pages_will_show(factory: sessionmaker[Se
     assert tom_logs[-1][1] > tom_logs[0][1] + 2  # pain rising
     daniel_logs = shape["Daniel Okafor"][2]
     assert TODAY - daniel_logs[-1][0] >= dt.timedelta(days=14)  # stopped logging
+
+
+def test_marias_draft_names_a_full_dose_only_where_more_minutes_give_it(
+    factory: sessionmaker[Session], kb: KnowledgeBase
+) -> None:
+    """The tester's draft (maintenance, 20 minutes, a day of 4): walking one 5-minute step over the 10
+    minutes version 2 held, not 20; each "With more minutes" note comes true in a longer session."""
+    _seed(factory, kb)
+    with session_scope(factory) as db:
+        maria = select(Program).join(Patient).where(Patient.display_name == "Maria Lopez").order_by(Program.version)
+        v2, draft = [p.document for p in db.scalars(maria)][1:]
+    walk = {v: next(i for i in p["items"] if i["exercise_id"] == "walking") for v, p in (("v2", v2), ("draft", draft))}
+    assert walk["v2"]["dosage"]["minutes"] == 10
+    assert walk["draft"]["dosage"]["minutes"] == walk["draft"]["prescribed"]["minutes"] == 15
+    roomy = {i["exercise_id"]: i for i in fit_week(kb, {**draft, "minutes_per_session": 240})["items"]}
+    for item in draft["items"]:
+        dose = roomy[item["exercise_id"]]["dosage"]
+        if reduced_note(item):
+            assert {k: dose[k] for k in DOSE_FIELDS} == {k: item["prescribed"][k] for k in DOSE_FIELDS}, item
+        else:
+            assert item["dosage"] == item["prescribed"], item
 
 
 def test_the_demo_dates_its_history_across_the_weeks_it_tells(

@@ -225,9 +225,23 @@ def dose_text(d: dict[str, Any]) -> str:
     return ", ".join([*parts, days])
 
 
+FITTED_FIELDS = ("sets", "minutes", "days_per_week")  # the parts of a dose fitting it to a week lowers (:func:`ladder`)
+
+
 def reduced_note(item: dict[str, Any]) -> str | None:
-    """When the week holds less than the prescription: the full dose, in words; else None."""
-    full = item.get("prescribed")
-    if not full or all(full.get(k) == item["dosage"].get(k) for k in DOSE_FIELDS):
+    """When the week holds less than the prescription, the full dose in words; else None.
+
+    Only the minutes a session make a week hold less: :func:`~rebalance.programs.build.fit_week` gives
+    an item a rung of its :func:`ladder` (fewer sets, minutes or days; repetitions and holds as
+    prescribed), and the prescription itself when the minutes allow. A dose that is not such a rung
+    (a repetition count or hold of its own, anything above the prescription) was not cut for time, and
+    the note would not be true: nothing is said."""
+    full, dose = item.get("prescribed"), item["dosage"]
+    if not full:
+        return None
+    if any(full.get(k) != dose.get(k) for k in DOSE_FIELDS if k not in FITTED_FIELDS):
+        return None
+    lower = [k for k in FITTED_FIELDS if full.get(k) != dose.get(k)]
+    if not lower or any(full.get(k) is None or dose.get(k) is None or dose[k] > full[k] for k in lower):
         return None
     return f"With more minutes a session, the full dose is {dose_text(full)}."

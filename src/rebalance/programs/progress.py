@@ -232,34 +232,54 @@ def _no_more_than(dose: dict[str, Any], current: dict[str, Any]) -> dict[str, An
 
 
 def apply(
-    kb: KnowledgeBase, item: dict[str, Any], decision: str, client: dict[str, Any], taken: Collection[str] = ()
+    kb: KnowledgeBase,
+    item: dict[str, Any],
+    decision: str,
+    client: dict[str, Any],
+    taken: Collection[str] = (),
+    done: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The item after a decision: a new exercise (never one of ``taken``, the program's other
     exercises), a new prescription, or unchanged.
 
-    A new dose changes the item's ``prescribed`` dose (and its ``dosage`` alike, until
-    :func:`~rebalance.programs.build.fit_week` fits it to the week again)."""
+    ``done`` is the dose the logs judged: the item's ``dosage`` (what the week held), unless a revision
+    applies the decision to the new program's item and passes the old version's. A step, up or down, is
+    one step from the dose done, never from a fuller prescription the week did not hold: two good walks
+    of 10 minutes earn 15, even when 15 was prescribed and the week held 10 (a step up from the
+    prescription would ask 20, two steps over what was done). A step up raises the prescription only
+    where the step goes beyond it; a step down is never more than the prescription. The new dose is the
+    item's ``dosage`` until :func:`~rebalance.programs.build.fit_week` fits it to the week again."""
     if decision == "hold":
         return item
     ex = kb.exercise[item["exercise_id"]]
     harder = decision == "progress"
     nxt = _next_exercise(kb, ex, client, harder, taken)
     new = copy.deepcopy(item)
-    # a step up starts from the prescription; a step down from the dose the patient does now (the week's
-    # ``dosage``), never from a fuller prescription the week did not hold
-    current = normalised(ex, (item.get("prescribed") if harder else None) or item["dosage"])
+    prescribed = normalised(ex, item.get("prescribed") or item["dosage"])
+    current = normalised(ex, done or item["dosage"])
     if nxt is not None:
         d = nxt.dosage
         new.update(exercise_id=nxt.id, name=nxt.name, intent=nxt.intent, difficulty=nxt.difficulty)
         fields = {"kind": d.kind, "sets": d.sets, "reps": d.reps, "hold_s": d.hold_s, "minutes": d.minutes}
-        dose = {**current, **fields, "source": d.source}
+        dose = {**(prescribed if harder else current), **fields, "source": d.source}
         new["prescribed"] = new["dosage"] = dose if harder else _no_more_than(dose, current)
         new["why"] = f"{'Progressed' if harder else 'Regressed'} from {ex.name}. " + item["why"]
         return new
     stepped = _step_dose(kb, ex, current) if harder else _step_down(kb, ex, current)
     if stepped is not None:
-        new["prescribed"], new["dosage"] = stepped, dict(stepped)
+        full = _raised(prescribed, current, stepped) if harder else _no_more_than(stepped, prescribed)
+        new["prescribed"], new["dosage"] = full, _no_more_than(stepped, full)
     return new
+
+
+def _raised(prescribed: dict[str, Any], done: dict[str, Any], stepped: dict[str, Any]) -> dict[str, Any]:
+    """The prescription after a step up from the dose done: each part the step changed at least as much
+    as the step asks, every other part as prescribed (a maintenance program's days stay its own)."""
+    out = dict(prescribed)
+    for k in DOSE_FIELDS:
+        if stepped.get(k) != done.get(k) and stepped.get(k) is not None:
+            out[k] = max(int(prescribed.get(k) or 0), int(stepped[k]))
+    return out
 
 
 def next_step(kb: KnowledgeBase, item: dict[str, Any]) -> str:

@@ -95,9 +95,11 @@ def revise(kb: KnowledgeBase, old_doc: dict[str, Any], logs: Logs, new_doc: dict
     earned = {d["exercise_id"]: d["decision"] for d in result["decisions"] if d["decision"] != "hold"}
     if program is not None:
         taken = {i["exercise_id"] for i in program["items"]}
+        done = {i["exercise_id"]: i["dosage"] for i in (old_doc["program"] or {"items": []})["items"]}
         items = []
         for i in program["items"]:
-            new = apply(kb, i, earned[i["exercise_id"]], program["client"], taken) if i["exercise_id"] in earned else i
+            ex_id = i["exercise_id"]
+            new = apply(kb, i, earned[ex_id], program["client"], taken, done.get(ex_id)) if ex_id in earned else i
             taken.add(new["exercise_id"])
             items.append(new)
         program["items"] = items
