@@ -263,7 +263,7 @@ def test_an_htmx_upload_refused_answers_the_reason_in_place(
     assert too_big.status_code == 413 and "<html" not in too_big.text and "at most 1,048,576 bytes" in too_big.text
     assert saved_files(settings) == [] and jobs(app) == []
     form = client.get(f"/patients/{cast.patient_a1}/assessments/new").text
-    assert "data-swap-errors" in form  # the button that shows these refusals where its answer goes
+    assert '<div id="video-upload" data-swap-errors>' in form  # where the answer goes, refusals too
     assert 'src="/static/swap-errors.js"' in form and client.get("/static/swap-errors.js").status_code == 200
 
 
