@@ -14,6 +14,8 @@
     HTTPException (Starlette)    its own status and headers (404 for an unknown path, 405 ...)
     anything else                500     a generic message and an error id (logged with the traceback)
 
+An HTMX request gets the error page's content alone (``_error.html``), to show in place where it asked.
+
 The 500 answer is made by :class:`rebalance.web.middleware.UnhandledErrorMiddleware`; the rest by
 the handlers that :func:`register_error_handlers` installs.
 """

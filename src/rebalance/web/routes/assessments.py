@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from rebalance.api import analyse_case
 from rebalance.assessment import form as af
@@ -133,7 +134,7 @@ def new_assessment(
     return _form_page(request, kb, patient, values, job=job)
 
 
-def _patients_job(db: Any, clinician_id: int, patient_id: int, job_id: int) -> VideoJobPublic:
+def _patients_job(db: Session, clinician_id: int, patient_id: int, job_id: int) -> VideoJobPublic:
     """The clip's job, if it is this patient's (another clinician's, or another patient's: not found)."""
     job = video_jobs.get_job(db, clinician_id, job_id)
     if job.patient_id != patient_id:
