@@ -36,6 +36,8 @@ from rebalance.assessment.form import form_values, to_document, with_measures
 from rebalance.config import Settings
 from rebalance.knowledge.loader import default
 from rebalance.storage.db import session_scope
+from rebalance.storage.repos import patients
+from rebalance.storage.schemas import PatientCreate
 from rebalance.storage.tables import Assessment, AuditEvent, VideoJob
 from rebalance.storage.types import AuditAction, JobStatus
 from rebalance.video import uploads
@@ -117,11 +119,21 @@ def stub(app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> I
     app.state.video.close()
 
 
-def upload(client: TestClient, patient: int, token: str, content: bytes, name: str = "stance.mp4", **form: str) -> Any:
+def upload(
+    client: TestClient,
+    patient: int,
+    token: str,
+    content: bytes,
+    name: str = "stance.mp4",
+    htmx: bool = True,
+    **form: str,
+) -> Any:
+    """The clip posted with the form: by the form's HTMX button (the answer: the clip's status), or as a plain
+    form without JavaScript (``htmx=False``: the answer, 303 to the new form showing the clip)."""
     data = {"csrf_token": token, "video_movement": "single_leg_stance", "video_view": "", **form}
-    return client.post(
-        f"/patients/{patient}/assessments/video", data=data, files={"video_file": (name, content, "video/mp4")}
-    )
+    headers = {"HX-Request": "true"} if htmx else {}
+    files = {"video_file": (name, content, "video/mp4")}
+    return client.post(f"/patients/{patient}/assessments/video", data=data, files=files, headers=headers)
 
 
 def job_id(page: str) -> int:
@@ -178,7 +190,7 @@ def test_an_upload_shows_its_progress_and_its_measures_fill_the_tests_unsaved(
     token = as_anna(client)
     page = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * 2000, **{"client.age": "47"})
     assert page.status_code == 200
-    assert 'value="47"' in page.text  # the form comes back as the clinician had filled it
+    assert "<form" not in page.text and 'name="client.age"' not in page.text  # the status alone: the form stays
     job = job_id(page.text)
     assert len(saved_files(settings)) == 1 and saved_files(settings)[0].read_bytes().startswith(MP4_HEAD)
 
@@ -221,6 +233,76 @@ def test_an_upload_shows_its_progress_and_its_measures_fill_the_tests_unsaved(
     with session_scope(web(app).session_factory) as db:
         stored_tests = db.scalars(select(Assessment)).one().document["tests"]
     assert stored_tests == {**document["tests"], **MEASURED}
+
+
+def test_an_htmx_upload_answers_the_clips_status_in_place_and_its_poll_shows_the_progress(
+    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    answer = upload(client, cast.patient_a1, token, MP4_HEAD)
+    assert answer.status_code == 200
+    assert answer.text.lstrip().startswith('<div id="video-status"')
+    assert "<html" not in answer.text and "<form" not in answer.text  # a fragment, not the form again
+    assert "is waiting to be analysed" in answer.text or "Analysing" in answer.text
+    job = job_id(answer.text)  # it polls by itself: no second upload to see the progress
+    assert stub.started.wait(10)
+    assert 'value="40"' in client.get(f"/videos/{job}").text
+    stub.release.set()
+    wait_until(client, job, "Fill in these tests")
+    assert [row.id for row in jobs(app)] == [job]
+
+
+def test_an_htmx_upload_refused_answers_the_reason_in_place(
+    client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    refused = upload(client, cast.patient_a1, token, b"Patient notes, not a video.", name="notes.mp4")
+    assert refused.status_code == 422 and "<html" not in refused.text
+    assert "<strong>Video file:</strong> This file is not a video." in refused.text and 'role="alert"' in refused.text
+    too_big = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * MAX_BYTES)
+    assert too_big.status_code == 413 and "<html" not in too_big.text and "at most 1,048,576 bytes" in too_big.text
+    assert saved_files(settings) == [] and jobs(app) == []
+    form = client.get(f"/patients/{cast.patient_a1}/assessments/new").text
+    assert '<div id="video-upload" data-swap-errors>' in form  # where the answer goes, refusals too
+    assert 'src="/static/swap-errors.js"' in form and client.get("/static/swap-errors.js").status_code == 200
+
+
+def test_a_plain_upload_is_answered_303_to_a_page_a_refresh_does_not_upload_again(
+    client: TestClient, app: FastAPI, cast: Cast, stub: Stub
+) -> None:
+    token = as_anna(client)
+    answer = upload(client, cast.patient_a1, token, MP4_HEAD, htmx=False)
+    assert answer.status_code == 303 and answer.text == ""
+    (row,) = jobs(app)
+    assert answer.headers["location"] == f"/patients/{cast.patient_a1}/assessments/new?video={row.id}"
+    for _ in range(3):  # the page and its refreshes: GETs
+        page = client.get(answer.headers["location"])
+        assert page.status_code == 200 and '<form id="assessment-form"' in page.text
+        assert job_id(page.text) == row.id and "stance.mp4" in page.text
+    assert len(jobs(app)) == 1
+    stub.release.set()
+
+
+def test_the_form_shows_no_clip_of_another_patient_or_clinician(
+    client: TestClient, app: FastAPI, cast: Cast, measured: tuple[str, int]
+) -> None:
+    token, job = measured
+    with session_scope(web(app).session_factory) as db:
+        other = patients.create_patient(db, cast.anna, PatientCreate(display_name="Olga Other")).id
+    assert client.get(f"/patients/{other}/assessments/new?video={job}").status_code == 404
+    assert client.get(f"/patients/{cast.patient_a1}/assessments/new?video=0").status_code == 422
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, email("ben"))
+    assert client.get(f"/patients/{cast.patient_b1}/assessments/new?video={job}").status_code == 404
+
+
+def test_the_upload_needs_no_inline_script(client: TestClient, cast: Cast, stub: Stub) -> None:
+    as_anna(client)
+    page = client.get(f"/patients/{cast.patient_a1}/assessments/new")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts and all('src="/static/' in attributes and not body.strip() for attributes, body in scripts)
+    assert not re.search(r"\son\w+=", page.text)  # no inline handler either
 
 
 def test_the_filled_form_saves_the_measures_with_their_quality(app: FastAPI) -> None:
@@ -485,7 +567,7 @@ def test_a_file_that_is_not_a_video_is_refused_naming_the_field(
     client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
 ) -> None:
     token = as_anna(client)
-    page = upload(client, cast.patient_a1, token, b"Patient notes, not a video.", name="notes.mp4")
+    page = upload(client, cast.patient_a1, token, b"Patient notes, not a video.", name="notes.mp4", htmx=False)
     assert page.status_code == 422
     assert "<strong>Video file:</strong> This file is not a video." in page.text
     assert 'id="video-file" name="video_file" type="file" accept="video/*" aria-invalid="true"' in page.text
@@ -499,8 +581,8 @@ def test_a_clip_over_the_size_limit_is_refused_with_413(
     client: TestClient, app: FastAPI, settings: Settings, cast: Cast, stub: Stub
 ) -> None:
     token = as_anna(client)
-    too_big = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * MAX_BYTES)
-    assert too_big.status_code == 413
+    too_big = upload(client, cast.patient_a1, token, MP4_HEAD + b"\0" * MAX_BYTES, htmx=False)
+    assert too_big.status_code == 413 and "<html" in too_big.text
     assert "at most 1,048,576 bytes" in too_big.text
     assert saved_files(settings) == [] and jobs(app) == []
     # the form's own posts keep the usual 1 MiB limit; the clip's route alone takes more

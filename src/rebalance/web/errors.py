@@ -14,6 +14,8 @@
     HTTPException (Starlette)    its own status and headers (404 for an unknown path, 405 ...)
     anything else                500     a generic message and an error id (logged with the traceback)
 
+An HTMX request gets the error page's content alone (``_error.html``), to show in place where it asked.
+
 The 500 answer is made by :class:`rebalance.web.middleware.UnhandledErrorMiddleware`; the rest by
 the handlers that :func:`register_error_handlers` installs.
 """
@@ -66,12 +68,13 @@ def answer(
     headers: Mapping[str, str] | None = None,
     error_id: str | None = None,
 ) -> Response:
-    """An error answer: JSON on ``/api``, the error page elsewhere."""
+    """An error answer: JSON on ``/api``, the error page elsewhere (to HTMX, its content alone)."""
     if is_api(request):
         body = ErrorResponse(errors=list(problems), error_id=error_id)
         return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=dict(headers or {}))
-    context = {"status": status, "title": title, "problems": problems, "error_id": error_id}
-    return render(request, "error.html", context, status_code=status, headers=headers)
+    fragment = bool(request.headers.get("HX-Request"))
+    context = {"status": status, "title": title, "problems": problems, "error_id": error_id, "fragment": fragment}
+    return render(request, "_error.html" if fragment else "error.html", context, status_code=status, headers=headers)
 
 
 def _one(message: str) -> list[ErrorItem]:

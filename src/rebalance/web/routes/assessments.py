@@ -4,7 +4,9 @@ page; and the JSON API (an invalid document is 422 with every problem at its pat
 
 A clip uploaded with the form (``/assessments/video``) is stored and analysed in the background
 (:mod:`rebalance.video.uploads`); ``/videos/{id}`` is its progress, polled; once done, its measures fill
-the form's tests (``/assessments/video/{id}``) for the clinician to review and save."""
+the form's tests (``/assessments/video/{id}``) for the clinician to review and save. The form's upload
+button posts with HTMX and gets the clip's status alone (the form stays as filled in); without JavaScript
+the upload is answered 303 to the new form showing the clip (``?video={id}``): a refresh sends no clip again."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from rebalance.api import analyse_case
 from rebalance.assessment import form as af
@@ -116,11 +119,27 @@ def _validated(kb: KnowledgeBase, values: FormValues) -> tuple[af.Submitted, Cas
 
 @router.get("/patients/{patient_id}/assessments/new")
 def new_assessment(
-    request: Request, db: SessionDep, kb: KnowledgeDep, clinician: ClinicianUser, today: TodayDep, patient_id: RecordId
+    request: Request,
+    db: SessionDep,
+    kb: KnowledgeDep,
+    clinician: ClinicianUser,
+    today: TodayDep,
+    patient_id: RecordId,
+    video: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="a clip uploaded without JavaScript")] = None,
 ) -> HTMLResponse:
     patient = patients.get_patient(db, clinician.id, patient_id)
     latest = assessments.patient_assessments(db, clinician.id, patient_id)
-    return _form_page(request, kb, patient, _defaults(kb, patient, latest[-1].document if latest else None, today))
+    job = _patients_job(db, clinician.id, patient.id, video) if video else None
+    values = _defaults(kb, patient, latest[-1].document if latest else None, today)
+    return _form_page(request, kb, patient, values, job=job)
+
+
+def _patients_job(db: Session, clinician_id: int, patient_id: int, job_id: int) -> VideoJobPublic:
+    """The clip's job, if it is this patient's (another clinician's, or another patient's: not found)."""
+    job = video_jobs.get_job(db, clinician_id, job_id)
+    if job.patient_id != patient_id:
+        raise NotFoundError(EntityType.VIDEO_JOB, job_id)
+    return job
 
 
 @router.post("/patients/{patient_id}/assessments/validate")
@@ -170,14 +189,20 @@ def upload_video(
     values: FormValuesDep,
     background: BackgroundTasks,
     video_file: Annotated[UploadFile | None, File()] = None,
-) -> HTMLResponse:
-    """Store a clip and queue its analysis; the form comes back as it was, with the clip's progress."""
+) -> Response:
+    """Store a clip and queue its analysis. HTMX (the form's button) gets the clip's status, or why it was
+    refused (422), in place; a plain post is answered 303 to the new form showing the clip, or the form as
+    posted with the reason (422: nothing was stored, so a refresh stores nothing)."""
+    hx = bool(request.headers.get("HX-Request"))
     patient = patients.get_patient(db, clinician.id, patient_id)
     runner, head = request.app.state.video, video_file.file.read(12) if video_file else b""
     movement, view = values.get("video_movement", [""])[0], values.get("video_view", [""])[0]
     name = video_file.filename.replace("\0", "") if video_file and video_file.filename else None
     problem = EXTRA_HINT if runner is None else uploads.upload_problem(name, head, movement, view)
     if problem or video_file is None or name is None:
+        if hx:
+            refused = _video_context(kb, None, video_problem=problem, patient_id=patient.id)
+            return render(request, "clinician/_video_problem.html", refused, status_code=422)
         return _form_page(request, kb, patient, values, status_code=422, video_problem=problem)
     kind = str(uploads.video_kind(head))
     path = uploads.store(video_file.file, Path(settings.data_dir) / "videos", kind)
@@ -189,7 +214,9 @@ def upload_video(
         path.unlink(missing_ok=True)
         raise
     background.add_task(runner.start, job)  # after the response: the job's row is committed by then
-    return _form_page(request, kb, patient, values, job=job)
+    if hx:
+        return render(request, "clinician/_video_status.html", _video_context(kb, job, patient_id=patient.id))
+    return RedirectResponse(f"/patients/{patient.id}/assessments/new?video={job.id}", status_code=303)
 
 
 @router.get("/videos/{job_id}")
