@@ -36,7 +36,7 @@ from rebalance.storage.types import EntityType
 from rebalance.video import EXTRA_HINT, review, uploads
 from rebalance.web.clinician_schemas import AssessmentCreated
 from rebalance.web.clinician_views import NOTICES, Done, in_request
-from rebalance.web.deps import ClinicianUser, KnowledgeDep, RecordId, SessionDep, SettingsDep, TodayDep
+from rebalance.web.deps import MAX_ID, ClinicianUser, KnowledgeDep, RecordId, SessionDep, SettingsDep, TodayDep
 from rebalance.web.forms import FormValues, FormValuesDep
 from rebalance.web.rendering import render
 from rebalance.web.schemas import API_ERRORS
@@ -125,7 +125,7 @@ def new_assessment(
     clinician: ClinicianUser,
     today: TodayDep,
     patient_id: RecordId,
-    video: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="a clip uploaded without JavaScript")] = None,
+    video: Annotated[int | None, Query(ge=1, le=MAX_ID, description="a clip uploaded without JavaScript")] = None,
 ) -> HTMLResponse:
     patient = patients.get_patient(db, clinician.id, patient_id)
     latest = assessments.patient_assessments(db, clinician.id, patient_id)
