@@ -31,8 +31,6 @@ from rebalance.programs.dose import DOSE_FIELDS, dose_text, normalised
 from rebalance.programs.logs import Entry, Logs, minutes_done
 from rebalance.programs.pain_rule import rule
 
-LEAST_REPS = 5  # fewest repetitions a step changes a dose to (acsm_2009's smallest endurance sets)
-LEAST_HOLD_S = 10  # shortest hold a step changes a dose to
 HOLD_INTENTS = frozenset({"release", "lengthen"})  # a stored item without its dose kind: held, not counted
 NO_ROOM = "ready for more, but the week has no minutes to spare for it: keep this dose for now"
 """A step up the week's minutes cannot hold (:func:`_as_fitted`); the walking card's step says the same condition."""
@@ -199,10 +197,11 @@ def _less(value: int, step: int, least: int) -> int:
 def _step_down(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any]) -> dict[str, Any] | None:
     """A smaller dose than ``dose``, or None when every part is at its least. The first of: fewer minutes
     (aerobic work 5 minutes less, down to a 5-minute walk: ``aerobic_least_after_pain``; relaxation a minute,
-    down to 2), fewer repetitions (2, down to 5), a shorter hold (10 s, down to 10 s), a set fewer;
+    down to 2), fewer repetitions (2, down to 5: ``regress_least``), a shorter hold (10 s, down to 10 s), a set fewer;
     else a day a week fewer, down to 2 (``min_days_per_week``). Never more of anything."""
     c = kb.criterion
-    step = c["progression_steps"]
+    step, floor = c["progression_steps"], c["regress_least"]
+    least_reps, least_hold = int(floor.value), int(floor.moderate_at or floor.value)
     out = dict(dose)
     if dose.get("minutes"):
         if ex.intent == "aerobic":
@@ -211,10 +210,10 @@ def _step_down(kb: KnowledgeBase, ex: Exercise, dose: dict[str, Any]) -> dict[st
             relax = c["relaxation_steps"]
             by, least = int(relax.value) // 60, int(relax.moderate_at or relax.value) // 60
         out["minutes"] = _less(dose["minutes"], by, least)
-    elif dose.get("reps") and dose["reps"] > LEAST_REPS:
-        out["reps"] = _less(dose["reps"], int(step.value), LEAST_REPS)
-    elif dose.get("hold_s") and dose["hold_s"] > LEAST_HOLD_S:
-        out["hold_s"] = _less(dose["hold_s"], int(step.moderate_at or 10), LEAST_HOLD_S)
+    elif dose.get("reps") and dose["reps"] > least_reps:
+        out["reps"] = _less(dose["reps"], int(step.value), least_reps)
+    elif dose.get("hold_s") and dose["hold_s"] > least_hold:
+        out["hold_s"] = _less(dose["hold_s"], int(step.moderate_at or 10), least_hold)
     elif dose["sets"] > 1:
         out["sets"] = dose["sets"] - 1
     if out == dose:
