@@ -200,4 +200,4 @@ def report_pdf(report: Report) -> bytes:
         body_map=paper.svg_image(report.body_map, "Tight and weak muscles") if report.body_map else "",
         charts=[Chart(chart.title, paper.svg_image(chart.svg, chart.title)) for chart in report.charts],
     )
-    return paper.pdf(paper.render_page("clinician/report.html", {"r": printed}), ["report.css"])
+    return paper.pdf(paper.render_page("clinician/report.html", {"r": printed}), ["paper.css", "report.css"])

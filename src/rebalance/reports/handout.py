@@ -223,7 +223,9 @@ def handout_pdf(sheet: Handout) -> bytes:
         for key, svg in sheet.figures.items()
     }
     printed = dataclasses.replace(sheet, figures=figures)
-    return paper.pdf(paper.render_page("handout.html", {"h": printed, "back": None, "pdf": None}), ["handout.css"])
+    return paper.pdf(
+        paper.render_page("handout.html", {"h": printed, "back": None, "pdf": None}), ["paper.css", "handout.css"]
+    )
 
 
 def _name(item: Mapping[str, Any]) -> str:
